@@ -1,0 +1,4 @@
+//! Messages and responses of our contracts. Every variant and field carries a doc comment:
+//! they become the descriptions of the JSON schema in `schema/`.
+
+pub mod reward_pool;

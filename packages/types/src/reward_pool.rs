@@ -1,0 +1,1 @@
+//! reward-pool messages (filled in by the reward-pool work).

@@ -1,0 +1,48 @@
+# Shared helpers for the project's scripts. Source it: `. "$(dirname "$0")/lib.sh"`.
+# shellcheck shell=bash
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export REPO_ROOT
+# Everything built outside git (the wasmd binary, tool stamps) lives here.
+export REWARD_INFRA_CACHE="${REWARD_INFRA_CACHE:-$HOME/.cache/reward-infra}"
+# Pinned tool versions.
+COSMWASM_CHECK_VERSION="3.0.10"
+
+step() { printf '\n\033[1m==> %s\033[0m  [%s]\n' "$*" "$(date +%H:%M:%S)"; }
+info() { printf '    %s\n' "$*"; }
+die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# Run the apt installer once per process for the packages that are missing.
+ensure_apt() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  info "installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+ensure_wasm_toolchain() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    info "adding rustup target wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! rustup component list --installed | grep -q '^rust-src'; then
+    info "adding rustup component rust-src"
+    rustup component add rust-src
+  fi
+  command -v wasm-opt >/dev/null || ensure_apt binaryen
+}
+
+ensure_cosmwasm_check() {
+  if command -v cosmwasm-check >/dev/null \
+     && cosmwasm-check --version 2>/dev/null | grep -q "$COSMWASM_CHECK_VERSION"; then
+    return 0
+  fi
+  info "installing cosmwasm-check $COSMWASM_CHECK_VERSION (a one-off build of a few minutes)"
+  cargo install cosmwasm-check --version "$COSMWASM_CHECK_VERSION" --locked --quiet
+}

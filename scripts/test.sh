@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The one test command (README.md): installs what is missing, then runs every check.
+#   format → clippy (warnings denied) → wasm artifacts + cosmwasm-check → schema staleness
+#   → every test of the workspace, including the end-to-end suite on a real wasmd localnet
+#   → the VM gas benchmark (prints figures).
+# Each step prints its start time; the whole run ends with the elapsed time per step.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$REPO_ROOT"
+
+declare -a timings=()
+started=$(date +%s)
+run_step() {
+  local name="$1"; shift
+  step "$name"
+  local t0; t0=$(date +%s)
+  "$@"
+  timings+=("$(printf '%-34s %5ds' "$name" $(( $(date +%s) - t0 )))")
+}
+
+run_step "toolchain: wasm target, binaryen, cosmwasm-check" bash -c '. scripts/lib.sh; ensure_wasm_toolchain; ensure_cosmwasm_check'
+run_step "wasmd (pinned, cached build)" scripts/build-wasmd.sh
+run_step "cargo fmt --check" cargo fmt --all -- --check
+run_step "cargo clippy -D warnings" cargo clippy --workspace --all-targets --locked -- -D warnings
+run_step "wasm artifacts + cosmwasm-check" scripts/build-wasm.sh
+run_step "schema is current" scripts/schema.sh --check
+run_step "cargo test (all, incl. e2e on wasmd)" cargo test --workspace --locked
+run_step "VM gas benchmark" scripts/bench-gas.sh
+
+step "done in $(( $(date +%s) - started ))s"
+printf '    %s\n' "${timings[@]}"

@@ -1,0 +1,186 @@
+//! Instantiation, reporter management, parameters and two-step ownership.
+
+use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Response};
+use cube_types::reward_pool::InstantiateMsg;
+use cw20::{Cw20QueryMsg, TokenInfoResponse};
+
+use crate::error::ContractError;
+use crate::helpers::{assert_owner, validate_addr};
+use crate::state::{
+    Config, PoolState, CONFIG, MAX_INITIAL_REPORTERS, OWNER, PENDING_OWNER, POOL, RATE_SEQ,
+    REPORTERS,
+};
+
+pub fn instantiate(
+    deps: DepsMut,
+    _env: Env,
+    info: MessageInfo,
+    msg: InstantiateMsg,
+) -> Result<Response, ContractError> {
+    let token_addr = validate_addr(deps.api, &msg.token)?;
+    let config = Config {
+        token: token_addr,
+        reference_pool: msg.reference_pool,
+        base_reward: msg.base_reward,
+        halving_cooldown: msg.halving_cooldown,
+        hysteresis_bps: msg.hysteresis_bps,
+        max_batch_size: msg.max_batch_size,
+    };
+    config.validate()?;
+    // Fail early on a token address that is not a CW20 contract.
+    deps.querier
+        .query_wasm_smart::<TokenInfoResponse>(&config.token, &Cw20QueryMsg::TokenInfo {})
+        .map_err(|_| ContractError::InvalidToken {
+            address: msg.token.clone(),
+        })?;
+
+    if msg.reporters.is_empty() {
+        return Err(ContractError::NoReporters);
+    }
+    if msg.reporters.len() > MAX_INITIAL_REPORTERS {
+        return Err(ContractError::TooManyReporters {
+            count: msg.reporters.len(),
+            max: MAX_INITIAL_REPORTERS,
+        });
+    }
+    for reporter in &msg.reporters {
+        let reporter_addr = validate_addr(deps.api, reporter)?;
+        if REPORTERS.has(deps.storage, &reporter_addr) {
+            return Err(ContractError::DuplicateReporter {
+                address: reporter_addr,
+            });
+        }
+        REPORTERS.save(deps.storage, &reporter_addr, &())?;
+    }
+
+    let owner_addr = match &msg.owner {
+        Some(owner) => validate_addr(deps.api, owner)?,
+        None => info.sender,
+    };
+    OWNER.save(deps.storage, &owner_addr)?;
+    CONFIG.save(deps.storage, &config)?;
+    POOL.save(deps.storage, &PoolState::default())?;
+    RATE_SEQ.save(deps.storage, &0)?;
+
+    Ok(Response::new()
+        .add_attribute("action", "instantiate")
+        .add_attribute("owner", owner_addr)
+        .add_attribute("token", config.token)
+        .add_attribute("reference_pool", config.reference_pool)
+        .add_attribute("base_reward", config.base_reward)
+        .add_attribute("halving_cooldown", config.halving_cooldown.to_string())
+        .add_attribute("hysteresis_bps", config.hysteresis_bps.to_string())
+        .add_attribute("max_batch_size", config.max_batch_size.to_string())
+        .add_attribute("reporters", msg.reporters.len().to_string()))
+}
+
+pub fn add_reporter(
+    deps: DepsMut,
+    info: MessageInfo,
+    address: String,
+) -> Result<Response, ContractError> {
+    assert_owner(deps.storage, &info.sender)?;
+    let reporter_addr = validate_addr(deps.api, &address)?;
+    if REPORTERS.has(deps.storage, &reporter_addr) {
+        return Err(ContractError::ReporterExists {
+            address: reporter_addr,
+        });
+    }
+    REPORTERS.save(deps.storage, &reporter_addr, &())?;
+    Ok(Response::new()
+        .add_attribute("action", "add_reporter")
+        .add_attribute("reporter", reporter_addr))
+}
+
+pub fn remove_reporter(
+    deps: DepsMut,
+    info: MessageInfo,
+    address: String,
+) -> Result<Response, ContractError> {
+    assert_owner(deps.storage, &info.sender)?;
+    let reporter_addr = validate_addr(deps.api, &address)?;
+    if !REPORTERS.has(deps.storage, &reporter_addr) {
+        return Err(ContractError::ReporterNotFound {
+            address: reporter_addr,
+        });
+    }
+    REPORTERS.remove(deps.storage, &reporter_addr);
+    Ok(Response::new()
+        .add_attribute("action", "remove_reporter")
+        .add_attribute("reporter", reporter_addr))
+}
+
+pub fn update_config(
+    deps: DepsMut,
+    info: MessageInfo,
+    halving_cooldown: Option<u64>,
+    hysteresis_bps: Option<u16>,
+    max_batch_size: Option<u32>,
+) -> Result<Response, ContractError> {
+    assert_owner(deps.storage, &info.sender)?;
+    if halving_cooldown.is_none() && hysteresis_bps.is_none() && max_batch_size.is_none() {
+        return Err(ContractError::EmptyConfigUpdate);
+    }
+    let mut config = CONFIG.load(deps.storage)?;
+    if let Some(cooldown) = halving_cooldown {
+        config.halving_cooldown = cooldown;
+    }
+    if let Some(bps) = hysteresis_bps {
+        config.hysteresis_bps = bps;
+    }
+    if let Some(size) = max_batch_size {
+        config.max_batch_size = size;
+    }
+    config.validate()?;
+    CONFIG.save(deps.storage, &config)?;
+    Ok(Response::new()
+        .add_attribute("action", "update_config")
+        .add_attribute("halving_cooldown", config.halving_cooldown.to_string())
+        .add_attribute("hysteresis_bps", config.hysteresis_bps.to_string())
+        .add_attribute("max_batch_size", config.max_batch_size.to_string()))
+}
+
+pub fn transfer_ownership(
+    deps: DepsMut,
+    info: MessageInfo,
+    new_owner: String,
+) -> Result<Response, ContractError> {
+    assert_owner(deps.storage, &info.sender)?;
+    let new_owner_addr = validate_addr(deps.api, &new_owner)?;
+    PENDING_OWNER.save(deps.storage, &new_owner_addr)?;
+    Ok(Response::new()
+        .add_attribute("action", "transfer_ownership")
+        .add_attribute("owner", info.sender)
+        .add_attribute("pending_owner", new_owner_addr))
+}
+
+pub fn accept_ownership(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
+    let pending: Option<Addr> = PENDING_OWNER.may_load(deps.storage)?;
+    let Some(pending_addr) = pending else {
+        return Err(ContractError::NoPendingOwner);
+    };
+    if info.sender != pending_addr {
+        return Err(ContractError::NotPendingOwner {
+            sender: info.sender,
+        });
+    }
+    let previous = OWNER.load(deps.storage)?;
+    OWNER.save(deps.storage, &pending_addr)?;
+    PENDING_OWNER.remove(deps.storage);
+    Ok(Response::new()
+        .add_attribute("action", "accept_ownership")
+        .add_attribute("previous_owner", previous)
+        .add_attribute("owner", pending_addr))
+}
+
+pub fn cancel_ownership_transfer(
+    deps: DepsMut,
+    info: MessageInfo,
+) -> Result<Response, ContractError> {
+    assert_owner(deps.storage, &info.sender)?;
+    if !PENDING_OWNER.exists(deps.storage) {
+        return Err(ContractError::NoPendingOwner);
+    }
+    PENDING_OWNER.remove(deps.storage);
+    Ok(Response::new().add_attribute("action", "cancel_ownership_transfer"))
+}

@@ -1,0 +1,114 @@
+use cosmwasm_std::{Addr, DivideByZeroError, OverflowError, StdError, Uint128};
+use thiserror::Error;
+
+/// Every way an execute message of the pool can fail.
+#[derive(Error, Debug, PartialEq)]
+pub enum ContractError {
+    #[error(transparent)]
+    Std(#[from] StdError),
+
+    #[error(transparent)]
+    Overflow(#[from] OverflowError),
+
+    #[error(transparent)]
+    DivideByZero(#[from] DivideByZeroError),
+
+    #[error("{sender} is not the owner")]
+    NotOwner { sender: Addr },
+
+    #[error("{sender} is not a reporter")]
+    NotReporter { sender: Addr },
+
+    #[error("{sender} is not the pending owner")]
+    NotPendingOwner { sender: Addr },
+
+    #[error("no ownership transfer is pending")]
+    NoPendingOwner,
+
+    #[error("{sender} is not the configured token {expected}")]
+    UnauthorizedToken { sender: Addr, expected: Addr },
+
+    #[error("{address} is not a valid, normalized address")]
+    InvalidAddress { address: String },
+
+    #[error("{address} is not a CW20 token contract")]
+    InvalidToken { address: String },
+
+    #[error("this contract accepts no native funds")]
+    NativeFundsRejected,
+
+    #[error("deposit amount must be non-zero")]
+    ZeroAmount,
+
+    #[error("invalid message in the CW20 Send: {reason}")]
+    InvalidReceiveMsg { reason: String },
+
+    #[error("campaign must be 1 to {max} bytes, got {length}")]
+    InvalidCampaign { length: usize, max: usize },
+
+    #[error("base_reward must be non-zero")]
+    ZeroBaseReward,
+
+    #[error("reference_pool {reference_pool} must be at least base_reward {base_reward}")]
+    ReferencePoolBelowReward {
+        reference_pool: Uint128,
+        base_reward: Uint128,
+    },
+
+    #[error("halving_cooldown {seconds} s exceeds {max} s")]
+    CooldownTooLong { seconds: u64, max: u64 },
+
+    #[error("hysteresis_bps {bps} exceeds {max}")]
+    HysteresisTooLarge { bps: u16, max: u16 },
+
+    #[error("max_batch_size must be 1 to {max}, got {size}")]
+    InvalidMaxBatchSize { size: u32, max: u32 },
+
+    #[error("at least one reporter is required")]
+    NoReporters,
+
+    #[error("at most {max} reporters at instantiation, got {count}")]
+    TooManyReporters { count: usize, max: usize },
+
+    #[error("reporter {address} is listed twice")]
+    DuplicateReporter { address: Addr },
+
+    #[error("{address} is already a reporter")]
+    ReporterExists { address: Addr },
+
+    #[error("{address} is not a reporter")]
+    ReporterNotFound { address: Addr },
+
+    #[error("a batch needs at least one entry")]
+    EmptyBatch,
+
+    #[error("batch has {size} entries, the maximum is {max}")]
+    BatchTooLarge { size: usize, max: u32 },
+
+    #[error("batch id {batch_id} is not greater than the last batch id {last_batch_id}")]
+    BatchIdNotIncreasing { batch_id: u64, last_batch_id: u64 },
+
+    #[error("entry for {user} has a zero count")]
+    ZeroCount { user: String },
+
+    #[error("nothing to claim")]
+    NothingToClaim,
+
+    #[error("the pool holds no TOK beyond available + owed")]
+    NothingToReconcile,
+
+    #[error("UpdateConfig needs at least one field")]
+    EmptyConfigUpdate,
+
+    #[error("level bound exceeded while pricing an entry")]
+    LevelBoundExceeded,
+
+    #[error("cannot migrate from contract {found}, expected {expected}")]
+    WrongContract { expected: String, found: String },
+
+    #[error("stored version {stored} is not older than {current}")]
+    NotNewerVersion { stored: String, current: String },
+
+    #[error("invalid semantic version {version}")]
+    InvalidVersion { version: String },
+}

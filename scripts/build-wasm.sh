@@ -20,11 +20,13 @@ done
 packages=("${contracts[@]}" cw20-base)
 
 step "building wasm: ${packages[*]}"
-pkg_flags=()
+# cw20-base is reachable through the workspace member cw20-token, which must be selected too
+# for cargo to resolve cw20-base's features (it is not a workspace member itself).
+pkg_flags=(-p cw20-token)
 for p in "${packages[@]}"; do pkg_flags+=(-p "$p"); done
 # A separate target dir: RUSTFLAGS for the MVP build must not invalidate the host build cache.
 RUSTC_BOOTSTRAP=1 RUSTFLAGS='-C link-arg=-s -C target-cpu=mvp' \
-  cargo build --release --locked --target wasm32-unknown-unknown --lib \
+  cargo build --release ${CARGO_LOCKED---locked} --target wasm32-unknown-unknown --lib \
   -Z build-std=std,panic_abort --target-dir target/wasm "${pkg_flags[@]}"
 
 step "optimizing into artifacts/"

@@ -11,13 +11,12 @@ use cube_types::mining_round::{
 };
 use cw20::Cw20ReceiveMsg;
 use ed25519_dalek::{Signer, SigningKey};
+use mining_round::state::MAX_ENTRIES_LIMIT;
 
 use crate::vm::{table, Contract, Row};
 
 const DURATION: u64 = 3_600;
 const REWARD: u128 = 1_000_000_000;
-/// The largest batch the contract accepts.
-const MAX_ENTRIES_PER_BATCH: u32 = 100;
 
 /// A deterministic ed25519 key per index (the benchmark must be reproducible).
 fn key(tag: u8, i: u64) -> SigningKey {
@@ -49,7 +48,7 @@ pub fn run(dir: &Path) -> Result<String, String> {
             battery_whitelist: vec!["BAT-WL-1".into()],
             policy: None,
             rated_power: None,
-            max_entries_per_batch: Some(MAX_ENTRIES_PER_BATCH),
+            max_entries_per_batch: Some(MAX_ENTRIES_LIMIT),
             max_claim_rounds: None,
         },
     )?;
@@ -78,7 +77,8 @@ pub fn run(dir: &Path) -> Result<String, String> {
         let device = key(0xD0, i);
         let pubkey = device.verifying_key().to_bytes();
         let serial = format!("CUBE-{i:08}");
-        let certificate = manufacturer.sign(&certificate_message(&pubkey, DeviceModel::CubeV1, &serial));
+        let certificate =
+            manufacturer.sign(&certificate_message(&pubkey, DeviceModel::CubeV1, &serial));
         let possession = device.sign(&possession_message(&chain_id, &contract, &holder, &pubkey));
         let gas = c.execute(
             &holder,
@@ -187,9 +187,14 @@ pub fn run(dir: &Path) -> Result<String, String> {
             },
         )?;
     }
-    let one = c.execute(&claimer, &ExecuteMsg::Claim { rounds: Some(vec![0]) })?;
+    let one = c.execute(
+        &claimer,
+        &ExecuteMsg::Claim {
+            rounds: Some(vec![0]),
+        },
+    )?;
     rows.push(Row {
-        label: "Claim (1 round)".into(),
+        label: "Claim (n rounds)".into(),
         entries: 1,
         gas: one,
     });
@@ -200,7 +205,7 @@ pub fn run(dir: &Path) -> Result<String, String> {
         },
     )?;
     rows.push(Row {
-        label: "Claim (10 rounds)".into(),
+        label: "Claim (n rounds)".into(),
         entries: 10,
         gas: ten,
     });

@@ -19,6 +19,7 @@ pub fn run(dir: &Path) -> Result<String, String> {
     let owner = c.addr("owner");
     let token = c.addr("tok");
     let reporter = c.addr("reporter");
+    c.answer_token_info()?;
     c.instantiate(
         &owner,
         &InstantiateMsg {
@@ -65,7 +66,7 @@ pub fn run(dir: &Path) -> Result<String, String> {
     for n in [1, 10, 100, max] {
         let gas = record(&mut c, n, 1)?;
         rows.push(Row {
-            label: format!("RecordActions (new users, count 1)"),
+            label: "RecordActions (new users, count 1)".into(),
             entries: n,
             gas,
         });
@@ -73,7 +74,7 @@ pub fn run(dir: &Path) -> Result<String, String> {
     for n in [1, 100] {
         let gas = record(&mut c, n, 1_000_000)?;
         rows.push(Row {
-            label: format!("RecordActions (new users, count 1,000,000)"),
+            label: "RecordActions (new users, count 1,000,000)".into(),
             entries: n,
             gas,
         });
@@ -87,6 +88,7 @@ pub fn run(dir: &Path) -> Result<String, String> {
 
     // A pool just above T(1): the batch crosses the threshold and halves mid-batch.
     let mut h = Contract::load(dir, "reward_pool.wasm")?;
+    h.answer_token_info()?;
     h.instantiate(
         &owner,
         &InstantiateMsg {

@@ -1,0 +1,381 @@
+//! Oracle attestations: `SubmitUsage`, `VoteBatch`, batch acceptance at quorum, on-chain
+//! scoring, finalization and `CloseVoidRound`.
+
+use cosmwasm_std::{
+    Addr, Api, DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage, Uint128,
+};
+use cube_scoring::{batch_hash, ScoringError, UsageEntry};
+
+use crate::state::{
+    policy_version_for_round, Config, RoundState, ScoreRecord, StoredBatch, StoredStatus, ACCEPTED,
+    BATCHES, CONFIG, DEVICE_COUNTS, FUNDS, LEADERBOARD, MAX_BATCH_COUNT, ORACLES, OWNER_ROUNDS,
+    POLICIES, ROUNDS, SCORES, SWEEP_QUEUE, TALLIES, VOTES,
+};
+use crate::ContractError;
+
+/// The fields identifying a batch, common to `SubmitUsage` and `VoteBatch`.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchHeader {
+    pub round: u64,
+    pub batch_index: u32,
+    pub batch_count: u32,
+    pub policy_version: u32,
+}
+
+fn ensure_oracle(storage: &dyn Storage, sender: &Addr) -> Result<(), ContractError> {
+    if !ORACLES.has(storage, sender) {
+        return Err(ContractError::NotOracle {
+            sender: sender.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Loads the round (or a fresh state) after checking the batch may be voted on now by `oracle`.
+fn check_attestable(
+    storage: &dyn Storage,
+    config: &Config,
+    now: u64,
+    oracle: &Addr,
+    h: &BatchHeader,
+) -> Result<RoundState, ContractError> {
+    if h.batch_count == 0 || h.batch_count > MAX_BATCH_COUNT || h.batch_index >= h.batch_count {
+        return Err(ContractError::InvalidBatchIndex {
+            batch_index: h.batch_index,
+            batch_count: h.batch_count,
+            max: MAX_BATCH_COUNT,
+        });
+    }
+    let ends_at = config.round_end(h.round)?;
+    if now < ends_at {
+        return Err(ContractError::RoundNotEnded {
+            round: h.round,
+            ends_at,
+        });
+    }
+    let deadline = config.attestation_deadline(h.round)?;
+    if now >= deadline {
+        return Err(ContractError::AttestationWindowOver {
+            round: h.round,
+            deadline,
+        });
+    }
+    let state = match ROUNDS.may_load(storage, h.round)? {
+        Some(state) => state,
+        None => RoundState::new(policy_version_for_round(storage, h.round)?),
+    };
+    if ACCEPTED.has(storage, (h.round, h.batch_index)) {
+        return Err(ContractError::BatchAlreadyAccepted {
+            round: h.round,
+            batch_index: h.batch_index,
+        });
+    }
+    if state.status != StoredStatus::Attesting {
+        return Err(ContractError::RoundNotAttesting { round: h.round });
+    }
+    if let Some(expected) = state.batch_count {
+        if expected != h.batch_count {
+            return Err(ContractError::BatchCountMismatch {
+                round: h.round,
+                expected,
+                got: h.batch_count,
+            });
+        }
+    }
+    if h.policy_version != state.policy_version {
+        return Err(ContractError::WrongPolicyVersion {
+            round: h.round,
+            expected: state.policy_version,
+            got: h.policy_version,
+        });
+    }
+    if VOTES.has(storage, (h.round, h.batch_index, oracle)) {
+        return Err(ContractError::AlreadyVoted {
+            oracle: oracle.to_string(),
+            round: h.round,
+            batch_index: h.batch_index,
+        });
+    }
+    Ok(state)
+}
+
+/// Validates the owner address (normalized form) and the plausibility cap; returns the
+/// address and whether the owner holds both models.
+fn check_entry(
+    api: &dyn Api,
+    storage: &dyn Storage,
+    config: &Config,
+    entry: &UsageEntry,
+) -> Result<(Addr, bool), ContractError> {
+    let owner = api
+        .addr_validate(&entry.owner)
+        .ok()
+        .filter(|a| a.as_str() == entry.owner)
+        .ok_or_else(|| ContractError::InvalidOwner {
+            owner: entry.owner.clone(),
+        })?;
+    let counts = DEVICE_COUNTS.may_load(storage, &owner)?.unwrap_or_default();
+    let cap = config
+        .rated_power
+        .max_wh(counts.cube_v1, counts.cube_v2, config.round_duration);
+    let wh = entry.buckets.total_wh();
+    if wh > cap {
+        return Err(ContractError::PlausibilityCapExceeded {
+            owner: entry.owner.clone(),
+            wh,
+            cap,
+        });
+    }
+    Ok((owner, counts.dual_product()))
+}
+
+pub fn submit_usage(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    h: BatchHeader,
+    entries: Vec<UsageEntry>,
+) -> Result<Response, ContractError> {
+    ensure_oracle(deps.storage, &info.sender)?;
+    let config = CONFIG.load(deps.storage)?;
+    let max = config.max_entries_per_batch;
+    if u32::try_from(entries.len()).map_or(true, |n| n > max) {
+        return Err(ContractError::TooManyEntries {
+            count: entries.len(),
+            max,
+        });
+    }
+    let now = env.block.time.seconds();
+    let state = check_attestable(deps.storage, &config, now, &info.sender, &h)?;
+    let hash = batch_hash(
+        h.round,
+        h.batch_index,
+        h.batch_count,
+        h.policy_version,
+        &entries,
+    )
+    .map_err(|e| match e {
+        ScoringError::UnsortedEntries { index, owner } => {
+            ContractError::UnsortedEntries { index, owner }
+        }
+        other => ContractError::Scoring(other),
+    })?;
+    for entry in &entries {
+        check_entry(deps.api, deps.storage, &config, entry)?;
+    }
+    let entry_count = entries.len();
+    if !BATCHES.has(deps.storage, (h.round, hash.as_slice())) {
+        BATCHES.save(
+            deps.storage,
+            (h.round, hash.as_slice()),
+            &StoredBatch {
+                batch_index: h.batch_index,
+                batch_count: h.batch_count,
+                policy_version: h.policy_version,
+                entries,
+            },
+        )?;
+    }
+    let res = Response::new()
+        .add_attribute("action", "submit_usage")
+        .add_attribute("entries", entry_count.to_string());
+    cast_vote(deps, now, &info.sender, &config, state, h, &hash, res)
+}
+
+pub fn vote_batch(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    h: BatchHeader,
+    hash: HexBinary,
+) -> Result<Response, ContractError> {
+    ensure_oracle(deps.storage, &info.sender)?;
+    let config = CONFIG.load(deps.storage)?;
+    let now = env.block.time.seconds();
+    let state = check_attestable(deps.storage, &config, now, &info.sender, &h)?;
+    let hash: [u8; 32] = hash
+        .as_slice()
+        .try_into()
+        .map_err(|_| ContractError::InvalidHashLength { len: hash.len() })?;
+    let stored = BATCHES.may_load(deps.storage, (h.round, hash.as_slice()))?;
+    // The hash commits to the header, so a stored batch with another header cannot match.
+    let matches = stored.is_some_and(|b| {
+        b.batch_index == h.batch_index
+            && b.batch_count == h.batch_count
+            && b.policy_version == h.policy_version
+    });
+    if !matches {
+        return Err(ContractError::UnknownBatchHash {
+            round: h.round,
+            batch_hash: HexBinary::from(hash),
+        });
+    }
+    let res = Response::new().add_attribute("action", "vote_batch");
+    cast_vote(deps, now, &info.sender, &config, state, h, &hash, res)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cast_vote(
+    mut deps: DepsMut,
+    now: u64,
+    oracle: &Addr,
+    config: &Config,
+    mut state: RoundState,
+    h: BatchHeader,
+    hash: &[u8; 32],
+    res: Response,
+) -> Result<Response, ContractError> {
+    VOTES.save(
+        deps.storage,
+        (h.round, h.batch_index, oracle),
+        &HexBinary::from(hash.as_slice()),
+    )?;
+    let key = (h.round, h.batch_index, hash.as_slice());
+    let votes = TALLIES
+        .may_load(deps.storage, key)?
+        .unwrap_or(0)
+        .checked_add(1)
+        .ok_or(cosmwasm_std::OverflowError::new(
+            cosmwasm_std::OverflowOperation::Add,
+        ))?;
+    TALLIES.save(deps.storage, key, &votes)?;
+    let mut res = res
+        .add_attribute("round", h.round.to_string())
+        .add_attribute("batch_index", h.batch_index.to_string())
+        .add_attribute("batch_count", h.batch_count.to_string())
+        .add_attribute("policy_version", h.policy_version.to_string())
+        .add_attribute("batch_hash", HexBinary::from(hash.as_slice()).to_hex())
+        .add_attribute("oracle", oracle.as_str())
+        .add_attribute("votes", votes.to_string())
+        .add_attribute("quorum", config.quorum.to_string());
+    let accepted = votes >= config.quorum;
+    res = res.add_attribute("accepted", accepted.to_string());
+    if accepted {
+        accept(deps.branch(), now, config, &mut state, h, hash)?;
+        res = res
+            .add_attribute("accepted_batches", state.accepted_batches.to_string())
+            .add_attribute("total_score", state.total_score);
+        if state.status == StoredStatus::Finalized {
+            res = res
+                .add_attribute("finalized", "true")
+                .add_attribute("reward", state.reward);
+        }
+    }
+    ROUNDS.save(deps.storage, h.round, &state)?;
+    Ok(res)
+}
+
+/// Scores every entry of the accepted batch and finalizes the round after its last batch.
+fn accept(
+    deps: DepsMut,
+    now: u64,
+    config: &Config,
+    state: &mut RoundState,
+    h: BatchHeader,
+    hash: &[u8; 32],
+) -> Result<(), ContractError> {
+    let batch = BATCHES.load(deps.storage, (h.round, hash.as_slice()))?;
+    let policy = POLICIES.load(deps.storage, state.policy_version)?.policy;
+    for entry in &batch.entries {
+        let (owner, dual_product) = check_entry(deps.api, deps.storage, config, entry)?;
+        if SCORES.has(deps.storage, (h.round, &owner)) {
+            return Err(ContractError::OwnerAlreadyScored {
+                round: h.round,
+                owner: owner.to_string(),
+            });
+        }
+        let score = policy.score(&entry.buckets, dual_product)?;
+        SCORES.save(
+            deps.storage,
+            (h.round, &owner),
+            &ScoreRecord {
+                score: Uint128::new(score),
+                buckets: entry.buckets,
+                dual_product,
+                claimed: false,
+            },
+        )?;
+        if score > 0 {
+            LEADERBOARD.save(deps.storage, (h.round, score, &owner), &Empty {})?;
+            OWNER_ROUNDS.save(deps.storage, (&owner, h.round), &Empty {})?;
+        }
+        state.total_score = state.total_score.checked_add(Uint128::new(score))?;
+        state.scored_owners =
+            state
+                .scored_owners
+                .checked_add(1)
+                .ok_or(cosmwasm_std::OverflowError::new(
+                    cosmwasm_std::OverflowOperation::Add,
+                ))?;
+    }
+    ACCEPTED.save(
+        deps.storage,
+        (h.round, h.batch_index),
+        &HexBinary::from(hash.as_slice()),
+    )?;
+    state.batch_count = Some(h.batch_count);
+    state.accepted_batches =
+        state
+            .accepted_batches
+            .checked_add(1)
+            .ok_or(cosmwasm_std::OverflowError::new(
+                cosmwasm_std::OverflowOperation::Add,
+            ))?;
+    if state.accepted_batches == h.batch_count {
+        finalize(deps.storage, now, config, h.round, state)?;
+    }
+    Ok(())
+}
+
+/// Locks min(round_reward, unlocked) (nothing when the total score is zero).
+fn finalize(
+    storage: &mut dyn Storage,
+    now: u64,
+    config: &Config,
+    round: u64,
+    state: &mut RoundState,
+) -> Result<(), ContractError> {
+    let mut funds = FUNDS.load(storage)?;
+    let reward = if state.total_score.is_zero() {
+        Uint128::zero()
+    } else {
+        config.round_reward.min(funds.unlocked)
+    };
+    funds.unlocked = funds.unlocked.checked_sub(reward)?;
+    funds.locked = funds.locked.checked_add(reward)?;
+    FUNDS.save(storage, &funds)?;
+    let deadline = now
+        .checked_add(config.claim_window)
+        .ok_or(cosmwasm_std::OverflowError::new(
+            cosmwasm_std::OverflowOperation::Add,
+        ))?;
+    state.status = StoredStatus::Finalized;
+    state.reward = reward;
+    state.finalized_at = Some(now);
+    state.claim_deadline = Some(deadline);
+    if !reward.is_zero() {
+        SWEEP_QUEUE.save(storage, (deadline, round), &Empty {})?;
+    }
+    Ok(())
+}
+
+pub fn close_void_round(deps: DepsMut, env: Env, round: u64) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let deadline = config.attestation_deadline(round)?;
+    if env.block.time.seconds() < deadline {
+        return Err(ContractError::RoundNotVoidable { round });
+    }
+    let mut state = match ROUNDS.may_load(deps.storage, round)? {
+        Some(state) => state,
+        None => RoundState::new(policy_version_for_round(deps.storage, round)?),
+    };
+    if state.status != StoredStatus::Attesting {
+        return Err(ContractError::RoundNotVoidable { round });
+    }
+    state.status = StoredStatus::Void;
+    ROUNDS.save(deps.storage, round, &state)?;
+    Ok(Response::new()
+        .add_attribute("action", "close_void_round")
+        .add_attribute("round", round.to_string())
+        .add_attribute("accepted_batches", state.accepted_batches.to_string()))
+}

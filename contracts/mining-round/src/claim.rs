@@ -1,0 +1,227 @@
+//! `Claim` (pull payments, bounded per call) and `SweepExpired`.
+
+use cosmwasm_std::{
+    to_json_binary, Addr, DepsMut, Env, MessageInfo, Order, Response, Storage, Uint128, Uint256,
+    WasmMsg,
+};
+use cw20::Cw20ExecuteMsg;
+use cw_storage_plus::Bound;
+
+use crate::state::{
+    Funds, RoundState, StoredStatus, CONFIG, DEFAULT_SWEEP_LIMIT, FUNDS, MAX_SWEEP_LIMIT,
+    OWNER_ROUNDS, ROUNDS, SCORES, SWEEP_QUEUE,
+};
+use crate::ContractError;
+
+/// floor(reward · score / total) and the remainder (reward · score mod total), computed with a
+/// `Uint256` intermediate. Zero when `total` is zero.
+pub fn payout(
+    reward: Uint128,
+    score: Uint128,
+    total: Uint128,
+) -> Result<(Uint128, Uint256), ContractError> {
+    if total.is_zero() {
+        return Ok((Uint128::zero(), Uint256::zero()));
+    }
+    let product = Uint256::from(reward).checked_mul(Uint256::from(score))?;
+    let total = Uint256::from(total);
+    let quotient = product.checked_div(total)?;
+    let remainder = product.checked_rem(total)?;
+    Ok((Uint128::try_from(quotient)?, remainder))
+}
+
+/// Pays one round to `owner` (all checks done by the caller) and updates the bookkeeping.
+fn pay_round(
+    storage: &mut dyn Storage,
+    owner: &Addr,
+    round: u64,
+    state: &mut RoundState,
+    funds: &mut Funds,
+) -> Result<Uint128, ContractError> {
+    let mut record = SCORES
+        .may_load(storage, (round, owner))?
+        .filter(|r| !r.score.is_zero())
+        .ok_or(ContractError::NoScore { round })?;
+    if record.claimed {
+        return Err(ContractError::AlreadyClaimed { round });
+    }
+    let (amount, remainder) = payout(state.reward, record.score, state.total_score)?;
+    if amount > funds.locked {
+        return Err(ContractError::InsufficientLocked {
+            amount,
+            locked: funds.locked,
+        });
+    }
+    funds.locked = funds.locked.checked_sub(amount)?;
+    state.paid = state.paid.checked_add(amount)?;
+    state.remainder_acc = state.remainder_acc.checked_add(remainder)?;
+    state.claimed_owners =
+        state
+            .claimed_owners
+            .checked_add(1)
+            .ok_or(cosmwasm_std::OverflowError::new(
+                cosmwasm_std::OverflowOperation::Add,
+            ))?;
+    record.claimed = true;
+    SCORES.save(storage, (round, owner), &record)?;
+    OWNER_ROUNDS.remove(storage, (owner, round));
+    ROUNDS.save(storage, round, state)?;
+    Ok(amount)
+}
+
+/// Whether a finalized round is still claimable at `now`; errors describe why not.
+fn ensure_claimable(round: u64, state: &RoundState, now: u64) -> Result<(), ContractError> {
+    match state.status {
+        StoredStatus::Finalized => {
+            let deadline = state.claim_deadline.unwrap_or(0);
+            if now >= deadline {
+                return Err(ContractError::ClaimWindowOver { round, deadline });
+            }
+            Ok(())
+        }
+        StoredStatus::Swept => Err(ContractError::ClaimWindowOver {
+            round,
+            deadline: state.claim_deadline.unwrap_or(0),
+        }),
+        StoredStatus::Attesting | StoredStatus::Void => {
+            Err(ContractError::RoundNotFinalized { round })
+        }
+    }
+}
+
+pub fn claim(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    rounds: Option<Vec<u64>>,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let max = config.max_claim_rounds;
+    let max_usize = usize::try_from(max).unwrap_or(usize::MAX);
+    let now = env.block.time.seconds();
+    let owner = info.sender;
+    let mut funds = FUNDS.load(deps.storage)?;
+    let mut total = Uint128::zero();
+    let mut paid_rounds: Vec<String> = vec![];
+    let mut cleaned: usize = 0;
+
+    match rounds {
+        Some(rounds) => {
+            if rounds.len() > max_usize {
+                return Err(ContractError::TooManyClaimRounds {
+                    count: rounds.len(),
+                    max,
+                });
+            }
+            for round in rounds {
+                let mut state = ROUNDS
+                    .may_load(deps.storage, round)?
+                    .ok_or(ContractError::RoundNotFinalized { round })?;
+                ensure_claimable(round, &state, now)?;
+                let amount = pay_round(deps.storage, &owner, round, &mut state, &mut funds)?;
+                total = total.checked_add(amount)?;
+                paid_rounds.push(round.to_string());
+            }
+        }
+        None => {
+            // Oldest first; examine a bounded window so stale entries (void, expired) are
+            // cleaned without ever scanning all rounds.
+            let window: Vec<u64> = OWNER_ROUNDS
+                .prefix(&owner)
+                .keys(deps.storage, None, None, Order::Ascending)
+                .take(max_usize.saturating_mul(3))
+                .collect::<Result<_, _>>()?;
+            for round in window {
+                if paid_rounds.len() >= max_usize {
+                    break;
+                }
+                let Some(mut state) = ROUNDS.may_load(deps.storage, round)? else {
+                    OWNER_ROUNDS.remove(deps.storage, (&owner, round));
+                    cleaned = cleaned.saturating_add(1);
+                    continue;
+                };
+                match ensure_claimable(round, &state, now) {
+                    Ok(()) => {
+                        let amount =
+                            pay_round(deps.storage, &owner, round, &mut state, &mut funds)?;
+                        total = total.checked_add(amount)?;
+                        paid_rounds.push(round.to_string());
+                    }
+                    Err(ContractError::RoundNotFinalized { .. })
+                        if state.status == StoredStatus::Attesting => {}
+                    Err(_) => {
+                        OWNER_ROUNDS.remove(deps.storage, (&owner, round));
+                        cleaned = cleaned.saturating_add(1);
+                    }
+                }
+            }
+            if paid_rounds.is_empty() && cleaned == 0 {
+                return Err(ContractError::NothingToClaim {});
+            }
+        }
+    }
+    FUNDS.save(deps.storage, &funds)?;
+
+    let mut res = Response::new()
+        .add_attribute("action", "claim")
+        .add_attribute("owner", owner.as_str())
+        .add_attribute("rounds", paid_rounds.join(","))
+        .add_attribute("amount", total)
+        .add_attribute("cleaned", cleaned.to_string());
+    if !total.is_zero() {
+        res = res.add_message(WasmMsg::Execute {
+            contract_addr: config.reward_token.to_string(),
+            msg: to_json_binary(&Cw20ExecuteMsg::Transfer {
+                recipient: owner.to_string(),
+                amount: total,
+            })?,
+            funds: vec![],
+        });
+    }
+    Ok(res)
+}
+
+pub fn sweep_expired(
+    deps: DepsMut,
+    env: Env,
+    limit: Option<u32>,
+) -> Result<Response, ContractError> {
+    let now = env.block.time.seconds();
+    let limit =
+        usize::try_from(limit.unwrap_or(DEFAULT_SWEEP_LIMIT).min(MAX_SWEEP_LIMIT)).unwrap_or(1);
+    // Claims are accepted while now < deadline, so deadline <= now is expired.
+    let expired: Vec<(u64, u64)> = SWEEP_QUEUE
+        .keys(
+            deps.storage,
+            None,
+            Some(Bound::inclusive((now, u64::MAX))),
+            Order::Ascending,
+        )
+        .take(limit)
+        .collect::<Result<_, _>>()?;
+    if expired.is_empty() {
+        return Err(ContractError::NothingToSweep {});
+    }
+    let mut funds = FUNDS.load(deps.storage)?;
+    let mut total = Uint128::zero();
+    let mut swept_rounds = vec![];
+    for (deadline, round) in expired {
+        SWEEP_QUEUE.remove(deps.storage, (deadline, round));
+        let mut state = ROUNDS.load(deps.storage, round)?;
+        let amount = state.reward.checked_sub(state.paid)?;
+        funds.locked = funds.locked.checked_sub(amount)?;
+        funds.unlocked = funds.unlocked.checked_add(amount)?;
+        state.swept = amount;
+        state.status = StoredStatus::Swept;
+        ROUNDS.save(deps.storage, round, &state)?;
+        total = total.checked_add(amount)?;
+        swept_rounds.push(round.to_string());
+    }
+    FUNDS.save(deps.storage, &funds)?;
+    Ok(Response::new()
+        .add_attribute("action", "sweep_expired")
+        .add_attribute("rounds", swept_rounds.join(","))
+        .add_attribute("amount", total)
+        .add_attribute("unlocked", funds.unlocked)
+        .add_attribute("locked", funds.locked))
+}

@@ -1,0 +1,174 @@
+//! Entry points: each message routed to its action module, guards visible in the match.
+
+#[cfg(not(feature = "library"))]
+use cosmwasm_std::entry_point;
+use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response};
+use cube_types::mining_round::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
+use cw_utils::nonpayable;
+
+use crate::attest::{self, BatchHeader};
+use crate::devices::{self, Registration};
+use crate::governance::{self, ConfigChanges};
+use crate::{claim, funding, query, ContractError};
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn instantiate(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: InstantiateMsg,
+) -> Result<Response, ContractError> {
+    nonpayable(&info)?;
+    governance::instantiate(deps, env, info, msg)
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn execute(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
+    nonpayable(&info)?;
+    match msg {
+        ExecuteMsg::Receive(wrapper) => funding::receive(deps, info, wrapper),
+        ExecuteMsg::RegisterDevice {
+            pubkey,
+            model,
+            serial,
+            timezone,
+            certificate,
+            possession_signature,
+        } => devices::register(
+            deps,
+            env,
+            info,
+            Registration {
+                pubkey,
+                model,
+                serial,
+                timezone,
+                certificate,
+                possession_signature,
+            },
+        ),
+        ExecuteMsg::DeregisterDevice { pubkey } => devices::deregister(deps, info, pubkey),
+        // oracle only (checked inside)
+        ExecuteMsg::SubmitUsage {
+            round,
+            batch_index,
+            batch_count,
+            policy_version,
+            entries,
+        } => attest::submit_usage(
+            deps,
+            env,
+            info,
+            BatchHeader {
+                round,
+                batch_index,
+                batch_count,
+                policy_version,
+            },
+            entries,
+        ),
+        // oracle only (checked inside)
+        ExecuteMsg::VoteBatch {
+            round,
+            batch_index,
+            batch_count,
+            policy_version,
+            batch_hash,
+        } => attest::vote_batch(
+            deps,
+            env,
+            info,
+            BatchHeader {
+                round,
+                batch_index,
+                batch_count,
+                policy_version,
+            },
+            batch_hash,
+        ),
+        ExecuteMsg::CloseVoidRound { round } => attest::close_void_round(deps, env, round),
+        ExecuteMsg::Claim { rounds } => claim::claim(deps, env, info, rounds),
+        ExecuteMsg::SweepExpired { limit } => claim::sweep_expired(deps, env, limit),
+        // owner only (checked inside)
+        ExecuteMsg::UpdatePolicy { policy } => governance::update_policy(deps, env, info, policy),
+        ExecuteMsg::UpdateOracles { add, remove } => {
+            governance::update_oracles(deps, info, add, remove)
+        }
+        ExecuteMsg::UpdateConfig {
+            round_reward,
+            attestation_window,
+            claim_window,
+            quorum,
+            rated_power,
+            max_entries_per_batch,
+            max_claim_rounds,
+        } => governance::update_config(
+            deps,
+            info,
+            ConfigChanges {
+                round_reward,
+                attestation_window,
+                claim_window,
+                quorum,
+                rated_power,
+                max_entries_per_batch,
+                max_claim_rounds,
+            },
+        ),
+        ExecuteMsg::UpdateBatteryWhitelist { add, remove } => {
+            governance::update_battery_whitelist(deps, info, add, remove)
+        }
+        ExecuteMsg::UpdateManufacturerKeys { add, remove } => {
+            governance::update_manufacturer_keys(deps, info, add, remove)
+        }
+        ExecuteMsg::TransferOwnership { new_owner } => {
+            governance::transfer_ownership(deps, info, new_owner)
+        }
+        // pending owner only (checked inside)
+        ExecuteMsg::AcceptOwnership {} => governance::accept_ownership(deps, info),
+    }
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
+    Ok(match msg {
+        QueryMsg::Config {} => to_json_binary(&query::config(deps)?),
+        QueryMsg::Policy { version } => to_json_binary(&query::policy(deps, version)?),
+        QueryMsg::Oracles {} => to_json_binary(&query::oracles(deps)?),
+        QueryMsg::Round { round } => to_json_binary(&query::round(deps, env, round)?),
+        QueryMsg::Rounds { start_after, limit } => {
+            to_json_binary(&query::rounds(deps, env, start_after, limit)?)
+        }
+        QueryMsg::CurrentRound {} => to_json_binary(&query::current_round(deps, env)?),
+        QueryMsg::Score { round, owner } => to_json_binary(&query::score(deps, round, owner)?),
+        QueryMsg::Claimable { owner } => to_json_binary(&query::claimable(deps, env, owner)?),
+        QueryMsg::Leaderboard {
+            round,
+            start_after,
+            limit,
+        } => to_json_binary(&query::leaderboard(deps, round, start_after, limit)?),
+        QueryMsg::Device { pubkey } => to_json_binary(&query::device(deps, pubkey)?),
+        QueryMsg::Devices { start_after, limit } => {
+            to_json_binary(&query::devices(deps, start_after, limit)?)
+        }
+        QueryMsg::DevicesByOwner {
+            owner,
+            start_after,
+            limit,
+        } => to_json_binary(&query::devices_by_owner(deps, owner, start_after, limit)?),
+        QueryMsg::BatteryWhitelist { start_after, limit } => {
+            to_json_binary(&query::battery_whitelist(deps, start_after, limit)?)
+        }
+        QueryMsg::Funds {} => to_json_binary(&query::funds(deps)?),
+    }?)
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
+    governance::migrate(deps)
+}

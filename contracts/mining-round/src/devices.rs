@@ -1,0 +1,202 @@
+//! `RegisterDevice` / `DeregisterDevice`.
+
+use cosmwasm_std::{Addr, Binary, DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage};
+use cube_scoring::{certificate_message, possession_message, DeviceModel};
+use sha2::{Digest, Sha256};
+
+use crate::state::{
+    Device, DeviceCounts, CONFIG, DEVICES, DEVICE_COUNTS, OWNER_DEVICES, USED_POSSESSION,
+};
+use crate::ContractError;
+
+/// Parameters of `RegisterDevice`.
+pub struct Registration {
+    pub pubkey: Binary,
+    pub model: DeviceModel,
+    pub serial: String,
+    pub timezone: String,
+    pub certificate: Binary,
+    pub possession_signature: Binary,
+}
+
+fn validate_serial(serial: &str) -> Result<(), ContractError> {
+    let ok =
+        !serial.is_empty() && serial.len() <= 64 && serial.bytes().all(|b| b.is_ascii_graphic());
+    if !ok {
+        return Err(ContractError::InvalidSerial {
+            serial: serial.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// IANA names: `Area/Location[/Sub]`, `UTC`, `Etc/GMT+5`: letters, digits, `/_+-`, no empty
+/// segment.
+fn validate_timezone(tz: &str) -> Result<(), ContractError> {
+    let ok = !tz.is_empty()
+        && tz.len() <= 64
+        && tz
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'+' | b'-'))
+        && tz.split('/').all(|seg| !seg.is_empty());
+    if !ok {
+        return Err(ContractError::InvalidTimezone {
+            timezone: tz.to_string(),
+        });
+    }
+    Ok(())
+}
+
+fn signature_len(name: &str, sig: &Binary) -> Result<(), ContractError> {
+    if sig.len() != 64 {
+        return Err(ContractError::InvalidSignatureLength {
+            name: name.to_string(),
+            len: sig.len(),
+        });
+    }
+    Ok(())
+}
+
+fn adjust_counts(
+    storage: &mut dyn Storage,
+    owner: &Addr,
+    model: DeviceModel,
+    add: bool,
+) -> Result<DeviceCounts, ContractError> {
+    let mut counts = DEVICE_COUNTS.may_load(storage, owner)?.unwrap_or_default();
+    let slot = match model {
+        DeviceModel::CubeV1 => &mut counts.cube_v1,
+        DeviceModel::CubeV2 => &mut counts.cube_v2,
+    };
+    *slot = if add {
+        slot.checked_add(1).ok_or(cosmwasm_std::OverflowError::new(
+            cosmwasm_std::OverflowOperation::Add,
+        ))?
+    } else {
+        slot.checked_sub(1).ok_or(cosmwasm_std::OverflowError::new(
+            cosmwasm_std::OverflowOperation::Sub,
+        ))?
+    };
+    if counts.is_empty() {
+        DEVICE_COUNTS.remove(storage, owner);
+    } else {
+        DEVICE_COUNTS.save(storage, owner, &counts)?;
+    }
+    Ok(counts)
+}
+
+fn unlink(storage: &mut dyn Storage, pubkey: &[u8], device: &Device) -> Result<(), ContractError> {
+    OWNER_DEVICES.remove(storage, (&device.owner, pubkey));
+    adjust_counts(storage, &device.owner, device.model, false)?;
+    Ok(())
+}
+
+pub fn register(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    reg: Registration,
+) -> Result<Response, ContractError> {
+    let pubkey: [u8; 32] =
+        reg.pubkey
+            .as_slice()
+            .try_into()
+            .map_err(|_| ContractError::InvalidPubkey {
+                len: reg.pubkey.len(),
+            })?;
+    validate_serial(&reg.serial)?;
+    validate_timezone(&reg.timezone)?;
+    signature_len("certificate", &reg.certificate)?;
+    signature_len("possession_signature", &reg.possession_signature)?;
+
+    let config = CONFIG.load(deps.storage)?;
+    let cert_msg = certificate_message(&pubkey, reg.model, &reg.serial);
+    let mut certified = false;
+    for key in &config.manufacturer_keys {
+        if deps.api.ed25519_verify(&cert_msg, &reg.certificate, key)? {
+            certified = true;
+            break;
+        }
+    }
+    if !certified {
+        return Err(ContractError::InvalidCertificate {});
+    }
+
+    let possession = possession_message(
+        &env.block.chain_id,
+        env.contract.address.as_str(),
+        info.sender.as_str(),
+        &pubkey,
+    );
+    if !deps
+        .api
+        .ed25519_verify(&possession, &reg.possession_signature, &pubkey)?
+    {
+        return Err(ContractError::InvalidPossessionSignature {});
+    }
+    let previous = DEVICES.may_load(deps.storage, &pubkey)?;
+    if let Some(prev) = &previous {
+        if prev.owner == info.sender {
+            return Err(ContractError::DeviceAlreadyRegistered {
+                owner: prev.owner.to_string(),
+            });
+        }
+    }
+    // A possession signature is single-use: otherwise a previous holder could replay an old
+    // registration to take a moved device back.
+    let sig_hash: [u8; 32] = Sha256::digest(reg.possession_signature.as_slice()).into();
+    if USED_POSSESSION.has(deps.storage, &sig_hash) {
+        return Err(ContractError::PossessionSignatureReused {});
+    }
+    USED_POSSESSION.save(deps.storage, &sig_hash, &Empty {})?;
+    if let Some(prev) = &previous {
+        unlink(deps.storage, &pubkey, prev)?;
+    }
+    let device = Device {
+        owner: info.sender.clone(),
+        model: reg.model,
+        serial: reg.serial,
+        timezone: reg.timezone,
+        registered_at: env.block.time.seconds(),
+    };
+    DEVICES.save(deps.storage, &pubkey, &device)?;
+    OWNER_DEVICES.save(deps.storage, (&info.sender, &pubkey), &Empty {})?;
+    let counts = adjust_counts(deps.storage, &info.sender, reg.model, true)?;
+
+    let mut res = Response::new()
+        .add_attribute("action", "register_device")
+        .add_attribute("pubkey", HexBinary::from(pubkey).to_hex())
+        .add_attribute("owner", info.sender.as_str())
+        .add_attribute("model", reg.model.as_str())
+        .add_attribute("serial", &device.serial)
+        .add_attribute("timezone", &device.timezone)
+        .add_attribute("dual_product", counts.dual_product().to_string());
+    if let Some(prev) = previous {
+        res = res.add_attribute("previous_owner", prev.owner.as_str());
+    }
+    Ok(res)
+}
+
+pub fn deregister(
+    deps: DepsMut,
+    info: MessageInfo,
+    pubkey: Binary,
+) -> Result<Response, ContractError> {
+    let device = DEVICES
+        .may_load(deps.storage, pubkey.as_slice())?
+        .ok_or_else(|| ContractError::DeviceNotFound {
+            pubkey: HexBinary::from(pubkey.as_slice()),
+        })?;
+    if device.owner != info.sender {
+        return Err(ContractError::NotDeviceOwner {
+            pubkey: HexBinary::from(pubkey.as_slice()),
+        });
+    }
+    DEVICES.remove(deps.storage, pubkey.as_slice());
+    unlink(deps.storage, pubkey.as_slice(), &device)?;
+    Ok(Response::new()
+        .add_attribute("action", "deregister_device")
+        .add_attribute("pubkey", HexBinary::from(pubkey.as_slice()).to_hex())
+        .add_attribute("owner", info.sender.as_str())
+        .add_attribute("model", device.model.as_str()))
+}

@@ -1,0 +1,217 @@
+use cosmwasm_std::{
+    ConversionOverflowError, DivideByZeroError, HexBinary, OverflowError, StdError, Uint128,
+};
+use cube_scoring::ScoringError;
+use thiserror::Error;
+
+/// Every failure of the contract, each with the data needed to understand it.
+#[derive(Error, Debug, PartialEq)]
+pub enum ContractError {
+    #[error("{0}")]
+    Std(#[from] StdError),
+
+    #[error("{0}")]
+    Overflow(#[from] OverflowError),
+
+    #[error("{0}")]
+    DivideByZero(#[from] DivideByZeroError),
+
+    #[error("{0}")]
+    ConversionOverflow(#[from] ConversionOverflowError),
+
+    #[error("{0}")]
+    Verification(#[from] cosmwasm_std::VerificationError),
+
+    #[error("{0}")]
+    Payment(#[from] cw_utils::PaymentError),
+
+    #[error("scoring: {0}")]
+    Scoring(#[from] ScoringError),
+
+    // ----- authorization -----
+    #[error("only the owner may do this")]
+    Unauthorized {},
+
+    #[error("{sender} is not an oracle")]
+    NotOracle { sender: String },
+
+    #[error("no ownership transfer is pending")]
+    NoPendingOwner {},
+
+    #[error("only the pending owner may accept ownership")]
+    NotPendingOwner {},
+
+    // ----- configuration -----
+    #[error("{name} must be greater than zero")]
+    ZeroParameter { name: String },
+
+    #[error("{name} = {value} outside {min}..={max}")]
+    ParameterOutOfRange {
+        name: String,
+        value: u64,
+        min: u64,
+        max: u64,
+    },
+
+    #[error("quorum {quorum} must be between 1 and the number of oracles ({oracles})")]
+    InvalidQuorum { quorum: u32, oracles: u32 },
+
+    #[error("{count} oracles, at most {max}")]
+    TooManyOracles { count: u32, max: u32 },
+
+    #[error("oracle {oracle} listed twice")]
+    DuplicateOracle { oracle: String },
+
+    #[error("manufacturer key must be 32 bytes, got {len}")]
+    InvalidManufacturerKey { len: usize },
+
+    #[error("{count} manufacturer keys, between 1 and {max} required")]
+    ManufacturerKeyCount { count: usize, max: usize },
+
+    #[error("{count} changes in one call, at most {max}")]
+    TooManyChanges { count: usize, max: usize },
+
+    #[error("invalid battery id {id:?} (1..=64 printable ASCII characters)")]
+    InvalidBatteryId { id: String },
+
+    #[error("policy version {version} not found")]
+    PolicyNotFound { version: u32 },
+
+    // ----- funding -----
+    #[error("only the reward token may be sent, not {sender}")]
+    WrongToken { sender: String },
+
+    #[error("funding amount must be greater than zero")]
+    ZeroFunding {},
+
+    // ----- devices -----
+    #[error("device public key must be 32 bytes, got {len}")]
+    InvalidPubkey { len: usize },
+
+    #[error("{name} must be a 64-byte ed25519 signature, got {len} bytes")]
+    InvalidSignatureLength { name: String, len: usize },
+
+    #[error("invalid serial {serial:?} (1..=64 printable ASCII characters)")]
+    InvalidSerial { serial: String },
+
+    #[error("invalid time zone {timezone:?} (IANA name, 1..=64 of A-Za-z0-9/_+-)")]
+    InvalidTimezone { timezone: String },
+
+    #[error("certificate not signed by any manufacturer key")]
+    InvalidCertificate {},
+
+    #[error("possession signature does not verify")]
+    InvalidPossessionSignature {},
+
+    #[error("possession signature already used; sign a new registration")]
+    PossessionSignatureReused {},
+
+    #[error("device already registered to {owner}")]
+    DeviceAlreadyRegistered { owner: String },
+
+    #[error("device {pubkey} not registered")]
+    DeviceNotFound { pubkey: HexBinary },
+
+    #[error("device {pubkey} belongs to someone else")]
+    NotDeviceOwner { pubkey: HexBinary },
+
+    // ----- attestations -----
+    #[error("batch index {batch_index} invalid for batch count {batch_count} (max {max})")]
+    InvalidBatchIndex {
+        batch_index: u32,
+        batch_count: u32,
+        max: u32,
+    },
+
+    #[error("round {round} ends at {ends_at}")]
+    RoundNotEnded { round: u64, ends_at: u64 },
+
+    #[error("attestation window of round {round} closed at {deadline}")]
+    AttestationWindowOver { round: u64, deadline: u64 },
+
+    #[error("round {round} no longer accepts attestations")]
+    RoundNotAttesting { round: u64 },
+
+    #[error("round {round} is scored with policy version {expected}, not {got}")]
+    WrongPolicyVersion { round: u64, expected: u32, got: u32 },
+
+    #[error("oracle {oracle} already voted on batch {batch_index} of round {round}")]
+    AlreadyVoted {
+        oracle: String,
+        round: u64,
+        batch_index: u32,
+    },
+
+    #[error("{count} entries, at most {max} per batch")]
+    TooManyEntries { count: usize, max: u32 },
+
+    #[error("entries not strictly sorted by owner at index {index} ({owner})")]
+    UnsortedEntries { index: usize, owner: String },
+
+    #[error("entry owner {owner} is not a valid normalized address")]
+    InvalidOwner { owner: String },
+
+    #[error("{owner} reports {wh} Wh, plausibility cap is {cap} Wh")]
+    PlausibilityCapExceeded { owner: String, wh: u128, cap: u128 },
+
+    #[error("batch {batch_index} of round {round} already accepted")]
+    BatchAlreadyAccepted { round: u64, batch_index: u32 },
+
+    #[error("round {round} has {expected} batches, not {got}")]
+    BatchCountMismatch { round: u64, expected: u32, got: u32 },
+
+    #[error("no batch with hash {batch_hash} submitted for round {round}")]
+    UnknownBatchHash { round: u64, batch_hash: HexBinary },
+
+    #[error("batch hash must be 32 bytes, got {len}")]
+    InvalidHashLength { len: usize },
+
+    #[error("{owner} already scored in round {round}")]
+    OwnerAlreadyScored { round: u64, owner: String },
+
+    #[error("round {round} cannot be closed as void")]
+    RoundNotVoidable { round: u64 },
+
+    // ----- claims -----
+    #[error("{count} rounds requested, at most {max} per claim")]
+    TooManyClaimRounds { count: usize, max: u32 },
+
+    #[error("round {round} is not finalized")]
+    RoundNotFinalized { round: u64 },
+
+    #[error("no score in round {round}")]
+    NoScore { round: u64 },
+
+    #[error("round {round} already claimed")]
+    AlreadyClaimed { round: u64 },
+
+    #[error("claim window of round {round} closed at {deadline}")]
+    ClaimWindowOver { round: u64, deadline: u64 },
+
+    #[error("nothing to claim")]
+    NothingToClaim {},
+
+    #[error("nothing to sweep")]
+    NothingToSweep {},
+
+    #[error("payout {amount} exceeds locked funds {locked}")]
+    InsufficientLocked { amount: Uint128, locked: Uint128 },
+
+    // ----- migration -----
+    #[error("cannot migrate from contract {name}")]
+    MigrateWrongContract { name: String },
+
+    #[error("cannot migrate from version {stored} to {current}: not newer")]
+    MigrateNotNewer { stored: String, current: String },
+
+    #[error("invalid version string {version}")]
+    InvalidVersion { version: String },
+}
+
+impl From<semver::Error> for ContractError {
+    fn from(err: semver::Error) -> Self {
+        ContractError::InvalidVersion {
+            version: err.to_string(),
+        }
+    }
+}

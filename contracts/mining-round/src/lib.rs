@@ -1,0 +1,16 @@
+//! mining-round (ECT): time-defined rounds, a device registry verified with ed25519, oracle
+//! quorum attestations of per-owner usage, scores computed on chain with a versioned policy
+//! (shared with the relayer through `cube-scoring`), and pro-rata claims of each round's reward.
+//! See `README.md` for messages, parameters, events, errors and formulas.
+
+pub mod attest;
+pub mod claim;
+pub mod contract;
+pub mod devices;
+pub mod error;
+pub mod funding;
+pub mod governance;
+pub mod query;
+pub mod state;
+
+pub use error::ContractError;

@@ -1,0 +1,249 @@
+mod common;
+
+use common::*;
+use cosmwasm_std::{to_json_binary, Uint128};
+use cube_scoring::{BatteryClass, TouClass, UsageBuckets};
+use cube_types::mining_round::*;
+use cw20::{Cw20Coin, Cw20ExecuteMsg, Cw20ReceiveMsg};
+use cw_multi_test::{ContractWrapper, Executor};
+use mining_round::ContractError;
+
+fn offpeak(wh: u64) -> UsageBuckets {
+    UsageBuckets::single(BatteryClass::Standard, TouClass::OffPeak, wh)
+}
+
+/// fund → rounds → attest → finalize → claim → sweep, balances read from the real cw20.
+#[test]
+fn full_flow_with_real_token() {
+    let mut s = SuiteBuilder::default().funding(0).build();
+    let alice = s.addr("alice");
+    let bob = s.addr("bob");
+    let carol = s.addr("carol");
+    for who in [&alice, &bob, &carol] {
+        s.give_devices(who, &[DeviceModel::CubeV1]);
+    }
+    // Funding only through the ECT hook.
+    s.fund(2_500_000).unwrap();
+    assert_eq!(s.balance(&s.contract.clone()), 2_500_000);
+    assert_eq!(
+        s.funds(),
+        FundsResponse {
+            unlocked: Uint128::new(2_500_000),
+            locked: Uint128::zero()
+        }
+    );
+
+    // Round 0: scores 1 : 1 : 1 → 333_333 each, dust 1.
+    s.set_after_round_end(0, 0);
+    s.attest(
+        0,
+        0,
+        1,
+        &entries(vec![
+            (alice.clone(), offpeak(100)),
+            (bob.clone(), offpeak(100)),
+            (carol.clone(), offpeak(100)),
+        ]),
+    );
+    // Round 1: alice 1, bob 3 → 250_000 and 750_000.
+    s.set_after_round_end(1, 0);
+    s.attest(
+        1,
+        0,
+        1,
+        &entries(vec![
+            (alice.clone(), offpeak(100)),
+            (bob.clone(), offpeak(300)),
+        ]),
+    );
+    assert_eq!(
+        s.funds(),
+        FundsResponse {
+            unlocked: Uint128::new(500_000),
+            locked: Uint128::new(2_000_000)
+        }
+    );
+    s.assert_claimable(&alice, 583_333);
+    let c = s.claimable(&alice);
+    assert_eq!(
+        c.rounds,
+        vec![
+            ClaimableRound {
+                round: 0,
+                amount: Uint128::new(333_333)
+            },
+            ClaimableRound {
+                round: 1,
+                amount: Uint128::new(250_000)
+            }
+        ]
+    );
+
+    // Alice claims everything (None = oldest first).
+    let res = s.claim(&alice, None).unwrap();
+    assert!(res.events.iter().any(|e| e
+        .attributes
+        .iter()
+        .any(|a| a.key == "amount" && a.value == "583333")));
+    assert_eq!(s.balance(&alice), 583_333);
+    s.assert_claimable(&alice, 0);
+    assert!(s.score(0, &alice).claimed);
+    // Never twice.
+    assert_eq!(
+        err(s.claim(&alice, Some(vec![0]))),
+        ContractError::AlreadyClaimed { round: 0 }
+    );
+    assert_eq!(err(s.claim(&alice, None)), ContractError::NothingToClaim {});
+    // Bob claims round 1 explicitly, then round 0.
+    s.claim(&bob, Some(vec![1])).unwrap();
+    assert_eq!(s.balance(&bob), 750_000);
+    s.claim(&bob, Some(vec![0])).unwrap();
+    assert_eq!(s.balance(&bob), 1_083_333);
+    // Round 1 is fully claimed: paid + dust = reward exactly.
+    let r1 = s.round(1).summary;
+    assert_eq!(
+        (r1.paid, r1.dust, r1.claimed_owners),
+        (Uint128::new(1_000_000), Uint128::zero(), 2)
+    );
+    // Errors on rounds without a score / not finalized.
+    let dave = s.addr("dave");
+    assert_eq!(
+        err(s.claim(&dave, Some(vec![0]))),
+        ContractError::NoScore { round: 0 }
+    );
+    assert_eq!(
+        err(s.claim(&dave, Some(vec![5]))),
+        ContractError::RoundNotFinalized { round: 5 }
+    );
+
+    // Carol never claims. After the claim window, the sweep returns her 333_333 plus the dust.
+    let deadline = s.round(0).summary.claim_deadline.unwrap();
+    assert_eq!(err(s.sweep(None)), ContractError::NothingToSweep {});
+    let now = s.now();
+    s.advance_time(deadline - now);
+    assert_eq!(
+        err(s.claim(&carol, Some(vec![0]))),
+        ContractError::ClaimWindowOver { round: 0, deadline }
+    );
+    s.sweep(None).unwrap();
+    let r0 = s.round(0).summary;
+    assert_eq!(r0.status, RoundStatus::Swept);
+    assert_eq!(r0.swept, Uint128::new(333_334));
+    assert_eq!(r0.paid + r0.swept, r0.reward);
+    assert_eq!(
+        s.funds(),
+        FundsResponse {
+            unlocked: Uint128::new(833_334),
+            locked: Uint128::zero()
+        }
+    );
+    // Token balance of the contract equals its books.
+    assert_eq!(s.balance(&s.contract.clone()), 833_334);
+    assert_eq!(s.round(1).summary.swept, Uint128::zero());
+    assert_eq!(err(s.sweep(None)), ContractError::NothingToSweep {});
+    // Carol's stale index entry is cleaned by a claim without error, paying nothing.
+    let res = s.claim(&carol, None).unwrap();
+    assert!(res.events.iter().any(|e| e
+        .attributes
+        .iter()
+        .any(|a| a.key == "cleaned" && a.value == "1")));
+    assert_eq!(s.balance(&carol), 0);
+    assert_eq!(err(s.claim(&carol, None)), ContractError::NothingToClaim {});
+}
+
+#[test]
+fn claims_are_bounded_per_call() {
+    let mut s = SuiteBuilder::default()
+        .oracles(1, 1)
+        .max_claim_rounds(2)
+        .build();
+    let alice = s.addr("alice");
+    s.give_devices(&alice, &[DeviceModel::CubeV1]);
+    for round in 0..5 {
+        s.set_after_round_end(round, 0);
+        s.attest(round, 0, 1, &entries(vec![(alice.clone(), offpeak(10))]));
+    }
+    assert_eq!(
+        err(s.claim(&alice, Some(vec![0, 1, 2]))),
+        ContractError::TooManyClaimRounds { count: 3, max: 2 }
+    );
+    s.claim(&alice, None).unwrap();
+    assert_eq!(s.balance(&alice), 2 * ROUND_REWARD);
+    assert!(s.score(0, &alice).claimed && s.score(1, &alice).claimed);
+    assert!(!s.score(2, &alice).claimed);
+    s.claim(&alice, None).unwrap();
+    s.claim(&alice, None).unwrap();
+    assert_eq!(s.balance(&alice), 5 * ROUND_REWARD);
+    assert_eq!(err(s.claim(&alice, None)), ContractError::NothingToClaim {});
+    // Duplicate round in one explicit list is paid once.
+    assert_eq!(
+        err(s.claim(&alice, Some(vec![4, 4]))),
+        ContractError::AlreadyClaimed { round: 4 }
+    );
+}
+
+#[test]
+fn only_the_reward_token_can_fund() {
+    let mut s = SuiteBuilder::default().funding(0).build();
+    // Forged Receive sent directly by an account.
+    let mallory = s.addr("mallory");
+    let forged = ExecuteMsg::Receive(Cw20ReceiveMsg {
+        sender: mallory.to_string(),
+        amount: Uint128::new(1_000),
+        msg: to_json_binary(&ReceiveMsg::Fund {}).unwrap(),
+    });
+    assert_eq!(
+        err(s.exec(&mallory, &forged)),
+        ContractError::WrongToken {
+            sender: mallory.to_string()
+        }
+    );
+    // A real Send from another CW20.
+    let code = s.app.store_code(Box::new(ContractWrapper::new(
+        cw20_base::contract::execute,
+        cw20_base::contract::instantiate,
+        cw20_base::contract::query,
+    )));
+    let fake = s
+        .app
+        .instantiate_contract(
+            code,
+            mallory.clone(),
+            &cw20_base::msg::InstantiateMsg {
+                name: "Fake".into(),
+                symbol: "FAKE".into(),
+                decimals: 6,
+                initial_balances: vec![Cw20Coin {
+                    address: mallory.to_string(),
+                    amount: Uint128::new(1_000),
+                }],
+                mint: None,
+                marketing: None,
+            },
+            &[],
+            "fake",
+            None,
+        )
+        .unwrap();
+    let res = s.app.execute_contract(
+        mallory.clone(),
+        fake.clone(),
+        &Cw20ExecuteMsg::Send {
+            contract: s.contract.to_string(),
+            amount: Uint128::new(1_000),
+            msg: to_json_binary(&ReceiveMsg::Fund {}).unwrap(),
+        },
+        &[],
+    );
+    assert_eq!(
+        err(res),
+        ContractError::WrongToken {
+            sender: fake.to_string()
+        }
+    );
+    assert_eq!(s.funds().unlocked, Uint128::zero());
+    // Real ECT works and is reflected on the token.
+    s.fund(7).unwrap();
+    assert_eq!(s.funds().unlocked, Uint128::new(7));
+    assert_eq!(s.balance(&s.contract.clone()), 7);
+}

@@ -1,0 +1,439 @@
+//! Test suite over cw-multi-test with a real cw20-base ECT and real ed25519 keys.
+#![allow(dead_code)]
+
+use cosmwasm_std::{to_json_binary, Addr, Binary, HexBinary, Uint128};
+use cube_scoring::{batch_hash, certificate_message, possession_message};
+use cube_types::mining_round::*;
+use cw20::{BalanceResponse, Cw20Coin, Cw20ExecuteMsg, Cw20QueryMsg};
+use cw_multi_test::{App, AppResponse, ContractWrapper, Executor};
+use ed25519_dalek::{Signer, SigningKey};
+use mining_round::ContractError;
+use rand::rngs::OsRng;
+
+pub type Res = anyhow::Result<AppResponse>;
+
+pub const DAY: u64 = 86_400;
+pub const ATTESTATION_WINDOW: u64 = 3_600;
+pub const CLAIM_WINDOW: u64 = 7 * DAY;
+pub const ROUND_REWARD: u128 = 1_000_000;
+
+/// The exact contract error of a failed execution.
+pub fn err(res: Res) -> ContractError {
+    res.expect_err("expected an error")
+        .downcast::<ContractError>()
+        .expect("a ContractError")
+}
+
+pub struct Device {
+    pub key: SigningKey,
+    pub model: DeviceModel,
+    pub serial: String,
+}
+
+impl Device {
+    pub fn new(model: DeviceModel, serial: &str) -> Self {
+        Device {
+            key: SigningKey::generate(&mut OsRng),
+            model,
+            serial: serial.to_string(),
+        }
+    }
+    pub fn pubkey(&self) -> [u8; 32] {
+        self.key.verifying_key().to_bytes()
+    }
+}
+
+pub struct SuiteBuilder {
+    pub oracles: u32,
+    pub quorum: u32,
+    pub round_reward: u128,
+    pub max_entries_per_batch: Option<u32>,
+    pub max_claim_rounds: Option<u32>,
+    pub initial_funding: u128,
+}
+
+impl Default for SuiteBuilder {
+    fn default() -> Self {
+        SuiteBuilder {
+            oracles: 3,
+            quorum: 2,
+            round_reward: ROUND_REWARD,
+            max_entries_per_batch: None,
+            max_claim_rounds: None,
+            initial_funding: 10 * ROUND_REWARD,
+        }
+    }
+}
+
+pub struct Suite {
+    pub app: App,
+    pub owner: Addr,
+    pub funder: Addr,
+    pub oracles: Vec<Addr>,
+    pub token: Addr,
+    pub contract: Addr,
+    pub code_id: u64,
+    pub manufacturer: SigningKey,
+    pub genesis: u64,
+}
+
+impl SuiteBuilder {
+    pub fn oracles(mut self, n: u32, quorum: u32) -> Self {
+        self.oracles = n;
+        self.quorum = quorum;
+        self
+    }
+    pub fn round_reward(mut self, r: u128) -> Self {
+        self.round_reward = r;
+        self
+    }
+    pub fn funding(mut self, f: u128) -> Self {
+        self.initial_funding = f;
+        self
+    }
+    pub fn max_entries(mut self, n: u32) -> Self {
+        self.max_entries_per_batch = Some(n);
+        self
+    }
+    pub fn max_claim_rounds(mut self, n: u32) -> Self {
+        self.max_claim_rounds = Some(n);
+        self
+    }
+
+    pub fn build(self) -> Suite {
+        let mut app = App::default();
+        let owner = app.api().addr_make("owner");
+        let funder = app.api().addr_make("funder");
+        let oracles: Vec<Addr> = (0..self.oracles)
+            .map(|i| app.api().addr_make(&format!("oracle{i}")))
+            .collect();
+        let cw20_code = app.store_code(Box::new(ContractWrapper::new(
+            cw20_base::contract::execute,
+            cw20_base::contract::instantiate,
+            cw20_base::contract::query,
+        )));
+        let token = app
+            .instantiate_contract(
+                cw20_code,
+                owner.clone(),
+                &cw20_base::msg::InstantiateMsg {
+                    name: "Energy Cube Token".into(),
+                    symbol: "ECT".into(),
+                    decimals: 6,
+                    initial_balances: vec![Cw20Coin {
+                        address: funder.to_string(),
+                        amount: Uint128::new(1_000_000_000_000),
+                    }],
+                    mint: None,
+                    marketing: None,
+                },
+                &[],
+                "ect",
+                None,
+            )
+            .unwrap();
+        let code_id = app.store_code(Box::new(
+            ContractWrapper::new(
+                mining_round::contract::execute,
+                mining_round::contract::instantiate,
+                mining_round::contract::query,
+            )
+            .with_migrate(mining_round::contract::migrate),
+        ));
+        let manufacturer = SigningKey::generate(&mut OsRng);
+        let genesis = app.block_info().time.seconds();
+        let contract = app
+            .instantiate_contract(
+                code_id,
+                owner.clone(),
+                &InstantiateMsg {
+                    owner: None,
+                    reward_token: token.to_string(),
+                    round_reward: Uint128::new(self.round_reward),
+                    genesis_time: Some(genesis),
+                    round_duration: Some(DAY),
+                    attestation_window: Some(ATTESTATION_WINDOW),
+                    claim_window: Some(CLAIM_WINDOW),
+                    oracles: oracles.iter().map(|o| o.to_string()).collect(),
+                    quorum: self.quorum,
+                    manufacturer_keys: vec![Binary::from(
+                        manufacturer.verifying_key().to_bytes().to_vec(),
+                    )],
+                    battery_whitelist: vec!["BAT-1".into()],
+                    policy: None,
+                    rated_power: None,
+                    max_entries_per_batch: self.max_entries_per_batch,
+                    max_claim_rounds: self.max_claim_rounds,
+                },
+                &[],
+                "mining-round",
+                Some(owner.to_string()),
+            )
+            .unwrap();
+        let mut suite = Suite {
+            app,
+            owner,
+            funder,
+            oracles,
+            token,
+            contract,
+            code_id,
+            manufacturer,
+            genesis,
+        };
+        if self.initial_funding > 0 {
+            suite.fund(self.initial_funding).unwrap();
+        }
+        suite
+    }
+}
+
+impl Suite {
+    pub fn addr(&self, name: &str) -> Addr {
+        self.app.api().addr_make(name)
+    }
+
+    pub fn chain_id(&self) -> String {
+        self.app.block_info().chain_id
+    }
+
+    pub fn now(&self) -> u64 {
+        self.app.block_info().time.seconds()
+    }
+
+    pub fn advance_time(&mut self, secs: u64) {
+        self.app.update_block(|b| {
+            b.time = b.time.plus_seconds(secs);
+            b.height += 1;
+        });
+    }
+
+    /// Moves the clock to `offset` seconds after the end of `round`.
+    pub fn set_after_round_end(&mut self, round: u64, offset: u64) {
+        let t = self.genesis + (round + 1) * DAY + offset;
+        self.app.update_block(|b| {
+            b.time = cosmwasm_std::Timestamp::from_seconds(t);
+            b.height += 1;
+        });
+    }
+
+    pub fn exec(&mut self, sender: &Addr, msg: &ExecuteMsg) -> Res {
+        self.app
+            .execute_contract(sender.clone(), self.contract.clone(), msg, &[])
+    }
+
+    pub fn fund(&mut self, amount: u128) -> Res {
+        let funder = self.funder.clone();
+        self.app.execute_contract(
+            funder,
+            self.token.clone(),
+            &Cw20ExecuteMsg::Send {
+                contract: self.contract.to_string(),
+                amount: Uint128::new(amount),
+                msg: to_json_binary(&ReceiveMsg::Fund {}).unwrap(),
+            },
+            &[],
+        )
+    }
+
+    /// A correctly signed registration of `device` for `owner`.
+    pub fn registration(&self, owner: &Addr, device: &Device) -> ExecuteMsg {
+        self.registration_with(
+            owner,
+            device,
+            &self.manufacturer,
+            &self.chain_id(),
+            self.contract.as_str(),
+        )
+    }
+
+    pub fn registration_with(
+        &self,
+        owner: &Addr,
+        device: &Device,
+        manufacturer: &SigningKey,
+        chain_id: &str,
+        contract: &str,
+    ) -> ExecuteMsg {
+        let pk = device.pubkey();
+        let cert = manufacturer.sign(&certificate_message(&pk, device.model, &device.serial));
+        let possession =
+            device
+                .key
+                .sign(&possession_message(chain_id, contract, owner.as_str(), &pk));
+        ExecuteMsg::RegisterDevice {
+            pubkey: Binary::from(pk.to_vec()),
+            model: device.model,
+            serial: device.serial.clone(),
+            timezone: "Europe/Berlin".into(),
+            certificate: Binary::from(cert.to_bytes().to_vec()),
+            possession_signature: Binary::from(possession.to_bytes().to_vec()),
+        }
+    }
+
+    pub fn register(&mut self, owner: &Addr, device: &Device) -> Res {
+        let msg = self.registration(owner, device);
+        self.exec(owner, &msg)
+    }
+
+    /// Registers fresh devices of the given models for `owner`.
+    pub fn give_devices(&mut self, owner: &Addr, models: &[DeviceModel]) -> Vec<Device> {
+        models
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let tail = &owner.as_str()[owner.as_str().len() - 8..];
+                let d = Device::new(*m, &format!("SN-{tail}-{i}"));
+                self.register(owner, &d).unwrap();
+                d
+            })
+            .collect()
+    }
+
+    pub fn submit(
+        &mut self,
+        oracle: usize,
+        round: u64,
+        batch_index: u32,
+        batch_count: u32,
+        policy_version: u32,
+        entries: &[UsageEntry],
+    ) -> Res {
+        let sender = self.oracles[oracle].clone();
+        self.exec(
+            &sender,
+            &ExecuteMsg::SubmitUsage {
+                round,
+                batch_index,
+                batch_count,
+                policy_version,
+                entries: entries.to_vec(),
+            },
+        )
+    }
+
+    pub fn vote(
+        &mut self,
+        oracle: usize,
+        round: u64,
+        batch_index: u32,
+        batch_count: u32,
+        policy_version: u32,
+        hash: [u8; 32],
+    ) -> Res {
+        let sender = self.oracles[oracle].clone();
+        self.exec(
+            &sender,
+            &ExecuteMsg::VoteBatch {
+                round,
+                batch_index,
+                batch_count,
+                policy_version,
+                batch_hash: HexBinary::from(hash),
+            },
+        )
+    }
+
+    /// Submits with oracle 0 and votes the hash with the following oracles up to quorum.
+    pub fn attest(
+        &mut self,
+        round: u64,
+        batch_index: u32,
+        batch_count: u32,
+        entries: &[UsageEntry],
+    ) {
+        let version = self.round(round).summary.policy_version;
+        let quorum = self.query_oracles().quorum;
+        self.submit(0, round, batch_index, batch_count, version, entries)
+            .unwrap();
+        let hash = batch_hash(round, batch_index, batch_count, version, entries).unwrap();
+        for i in 1..usize::try_from(quorum).unwrap() {
+            self.vote(i, round, batch_index, batch_count, version, hash)
+                .unwrap();
+        }
+    }
+
+    pub fn claim(&mut self, owner: &Addr, rounds: Option<Vec<u64>>) -> Res {
+        self.exec(owner, &ExecuteMsg::Claim { rounds })
+    }
+
+    pub fn sweep(&mut self, limit: Option<u32>) -> Res {
+        let anyone = self.addr("anyone");
+        self.exec(&anyone, &ExecuteMsg::SweepExpired { limit })
+    }
+
+    pub fn query<T: serde::de::DeserializeOwned>(&self, msg: &QueryMsg) -> T {
+        self.app
+            .wrap()
+            .query_wasm_smart(self.contract.clone(), msg)
+            .unwrap()
+    }
+
+    pub fn round(&self, round: u64) -> RoundResponse {
+        self.query(&QueryMsg::Round { round })
+    }
+
+    pub fn score(&self, round: u64, owner: &Addr) -> ScoreResponse {
+        self.query(&QueryMsg::Score {
+            round,
+            owner: owner.to_string(),
+        })
+    }
+
+    pub fn funds(&self) -> FundsResponse {
+        self.query(&QueryMsg::Funds {})
+    }
+
+    pub fn query_oracles(&self) -> OraclesResponse {
+        self.query(&QueryMsg::Oracles {})
+    }
+
+    pub fn claimable(&self, owner: &Addr) -> ClaimableResponse {
+        self.query(&QueryMsg::Claimable {
+            owner: owner.to_string(),
+        })
+    }
+
+    pub fn owner_devices(&self, owner: &Addr) -> OwnerDevicesResponse {
+        self.query(&QueryMsg::DevicesByOwner {
+            owner: owner.to_string(),
+            start_after: None,
+            limit: None,
+        })
+    }
+
+    /// ECT balance read from the token contract.
+    pub fn balance(&self, addr: &Addr) -> u128 {
+        let r: BalanceResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(
+                self.token.clone(),
+                &Cw20QueryMsg::Balance {
+                    address: addr.to_string(),
+                },
+            )
+            .unwrap();
+        r.balance.u128()
+    }
+
+    pub fn assert_claimable(&self, owner: &Addr, total: u128) {
+        assert_eq!(
+            self.claimable(owner).total.u128(),
+            total,
+            "claimable of {owner}"
+        );
+    }
+}
+
+/// Entries sorted by owner.
+pub fn entries(mut items: Vec<(Addr, UsageBuckets)>) -> Vec<UsageEntry> {
+    items.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+    items
+        .into_iter()
+        .map(|(owner, buckets)| UsageEntry {
+            owner: owner.to_string(),
+            buckets,
+        })
+        .collect()
+}

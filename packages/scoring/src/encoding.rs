@@ -1,0 +1,114 @@
+//! Canonical byte encodings. Every variable-length field is prefixed with its length as a
+//! big-endian `u64`; every integer is big-endian fixed width; every message starts with a
+//! length-prefixed ASCII domain tag so a signature or hash made for one purpose can never be
+//! valid for another.
+
+use sha2::{Digest, Sha256};
+
+use crate::{DeviceModel, ScoringError, UsageEntry};
+
+/// Domain tag of [`certificate_message`].
+pub const CERTIFICATE_TAG: &[u8] = b"cube-mining/device-certificate/v1";
+/// Domain tag of [`possession_message`].
+pub const POSSESSION_TAG: &[u8] = b"cube-mining/device-possession/v1";
+/// Domain tag of [`encode_batch`].
+pub const BATCH_TAG: &[u8] = b"cube-mining/usage-batch/v1";
+
+fn put_bytes(buf: &mut Vec<u8>, bytes: &[u8]) {
+    // usize -> u64 never narrows on any supported target (wasm32, 64-bit hosts).
+    let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    buf.extend_from_slice(&len.to_be_bytes());
+    buf.extend_from_slice(bytes);
+}
+
+/// The message a manufacturer key signs to certify a device:
+///
+/// `lp(CERTIFICATE_TAG) ‖ lp(pubkey[32]) ‖ lp(model name) ‖ lp(serial utf-8)`
+///
+/// where `lp(x) = u64_be(len(x)) ‖ x` and the model name is `"cube_v1"` or `"cube_v2"`.
+pub fn certificate_message(pubkey: &[u8; 32], model: DeviceModel, serial: &str) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(8 * 4 + CERTIFICATE_TAG.len() + 32 + 7 + serial.len());
+    put_bytes(&mut buf, CERTIFICATE_TAG);
+    put_bytes(&mut buf, pubkey);
+    put_bytes(&mut buf, model.as_str().as_bytes());
+    put_bytes(&mut buf, serial.as_bytes());
+    buf
+}
+
+/// The message the device key signs to prove that `owner` holds the device, bound to one
+/// chain and one contract:
+///
+/// `lp(POSSESSION_TAG) ‖ lp(chain_id) ‖ lp(contract_addr) ‖ lp(owner) ‖ lp(pubkey[32])`
+pub fn possession_message(
+    chain_id: &str,
+    contract_addr: &str,
+    owner: &str,
+    pubkey: &[u8; 32],
+) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(
+        8 * 5 + POSSESSION_TAG.len() + chain_id.len() + contract_addr.len() + owner.len() + 32,
+    );
+    put_bytes(&mut buf, POSSESSION_TAG);
+    put_bytes(&mut buf, chain_id.as_bytes());
+    put_bytes(&mut buf, contract_addr.as_bytes());
+    put_bytes(&mut buf, owner.as_bytes());
+    put_bytes(&mut buf, pubkey);
+    buf
+}
+
+/// Canonical encoding of an attestation batch:
+///
+/// ```text
+/// lp(BATCH_TAG) ‖ u64_be(round) ‖ u32_be(batch_index) ‖ u32_be(batch_count)
+///   ‖ u32_be(policy_version) ‖ u64_be(len(entries))
+///   ‖ for each entry: lp(owner utf-8) ‖ u64_be(wh[0][0]) ‖ u64_be(wh[0][1]) ‖ u64_be(wh[0][2])
+///                                    ‖ u64_be(wh[1][0]) ‖ u64_be(wh[1][1]) ‖ u64_be(wh[1][2])
+/// ```
+///
+/// Entries must be sorted by owner strictly ascending (byte order of the UTF-8 string), so
+/// equal data has exactly one encoding; otherwise [`ScoringError::UnsortedEntries`].
+pub fn encode_batch(
+    round: u64,
+    batch_index: u32,
+    batch_count: u32,
+    policy_version: u32,
+    entries: &[UsageEntry],
+) -> Result<Vec<u8>, ScoringError> {
+    let mut buf = Vec::with_capacity(8 + BATCH_TAG.len() + 28 + entries.len() * 104);
+    put_bytes(&mut buf, BATCH_TAG);
+    buf.extend_from_slice(&round.to_be_bytes());
+    buf.extend_from_slice(&batch_index.to_be_bytes());
+    buf.extend_from_slice(&batch_count.to_be_bytes());
+    buf.extend_from_slice(&policy_version.to_be_bytes());
+    let count = u64::try_from(entries.len()).unwrap_or(u64::MAX);
+    buf.extend_from_slice(&count.to_be_bytes());
+    let mut previous: Option<&str> = None;
+    for (index, entry) in entries.iter().enumerate() {
+        if let Some(prev) = previous {
+            if prev.as_bytes() >= entry.owner.as_bytes() {
+                return Err(ScoringError::UnsortedEntries {
+                    index,
+                    owner: entry.owner.clone(),
+                });
+            }
+        }
+        previous = Some(&entry.owner);
+        put_bytes(&mut buf, entry.owner.as_bytes());
+        for wh in entry.buckets.wh.iter().flatten() {
+            buf.extend_from_slice(&wh.to_be_bytes());
+        }
+    }
+    Ok(buf)
+}
+
+/// SHA-256 of [`encode_batch`]: the value an oracle votes for.
+pub fn batch_hash(
+    round: u64,
+    batch_index: u32,
+    batch_count: u32,
+    policy_version: u32,
+    entries: &[UsageEntry],
+) -> Result<[u8; 32], ScoringError> {
+    let bytes = encode_batch(round, batch_index, batch_count, policy_version, entries)?;
+    Ok(Sha256::digest(&bytes).into())
+}

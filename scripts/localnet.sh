@@ -46,6 +46,10 @@ VALIDATOR_STAKE="1000000000000$DENOM"
 log() { printf '[localnet] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
+for tool in curl jq awk; do
+    command -v "$tool" >/dev/null || die "$tool is required (apt-get install $tool)"
+done
+
 rpc_url() { printf 'http://127.0.0.1:%s' "$RPC_PORT"; }
 
 height() {
@@ -164,7 +168,9 @@ cmd_start() {
     nohup "$WASMD" start --home "$HOME_DIR" >>"$LOG" 2>&1 < /dev/null &
     echo $! > "$PIDFILE"
     local pid; pid="$(cat "$PIDFILE")"
-    local deadline=$(( started + START_TIMEOUT )) h=""
+    # A restarted node serves its stored height at once: wait for a block beyond the first
+    # height seen, so "producing blocks" means new blocks.
+    local deadline=$(( started + START_TIMEOUT )) h="" first=""
     while :; do
         if ! kill -0 "$pid" 2>/dev/null; then
             log "node exited during start-up; last lines of $LOG:"
@@ -173,7 +179,10 @@ cmd_start() {
             exit 1
         fi
         h="$(height)"
-        if [[ -n "$h" && "$h" -ge 2 ]]; then break; fi
+        if [[ -n "$h" ]]; then
+            [[ -n "$first" ]] || first="$h"
+            if (( h > first && h >= 2 )); then break; fi
+        fi
         if (( $(date +%s) >= deadline )); then
             log "no blocks after ${START_TIMEOUT}s (height '${h}'); last lines of $LOG:"
             tail -n 30 "$LOG" >&2

@@ -18,7 +18,17 @@ run_step() {
   timings+=("$(printf '%-34s %5ds' "$name" $(( $(date +%s) - t0 )))")
 }
 
-run_step "toolchain: wasm target, binaryen, cosmwasm-check" bash -c '. scripts/lib.sh; ensure_wasm_toolchain; ensure_cosmwasm_check'
+# The suite starts the localnet when it is not running; stop it again at the end in that case.
+localnet_was_running=0
+scripts/localnet.sh status >/dev/null 2>&1 && localnet_was_running=1
+cleanup() {
+  if [ "$localnet_was_running" -eq 0 ]; then
+    scripts/localnet.sh stop >/dev/null 2>&1 || true
+  fi
+}
+trap cleanup EXIT
+
+run_step "toolchain: wasm target, binaryen, jq, cosmwasm-check" bash -c '. scripts/lib.sh; ensure_apt jq curl; ensure_wasm_toolchain; ensure_cosmwasm_check'
 run_step "wasmd (pinned, cached build)" scripts/build-wasmd.sh
 run_step "cargo fmt --check" cargo fmt --all -- --check
 run_step "cargo clippy -D warnings" cargo clippy --workspace --all-targets --locked -- -D warnings

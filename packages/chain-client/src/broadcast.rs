@@ -1,0 +1,43 @@
+//! BROADCAST_MODE_SYNC: submit and return after CheckTx.
+
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::error::ChainError;
+use crate::rest::Rest;
+
+#[derive(Deserialize)]
+struct BroadcastResponse {
+    tx_response: CheckTxResponse,
+}
+
+#[derive(Deserialize)]
+struct CheckTxResponse {
+    txhash: String,
+    #[serde(default)]
+    code: u32,
+    #[serde(default)]
+    codespace: String,
+    #[serde(default)]
+    raw_log: String,
+}
+
+/// Broadcasts `tx_bytes`; `Ok(hash)` when CheckTx accepted it into the mempool.
+pub async fn broadcast_sync(rest: &Rest, tx_bytes: &[u8]) -> Result<String, ChainError> {
+    let body = json!({
+        "tx_bytes": base64::engine::general_purpose::STANDARD.encode(tx_bytes),
+        "mode": "BROADCAST_MODE_SYNC",
+    });
+    let resp: BroadcastResponse = rest.post("/cosmos/tx/v1beta1/txs", &body).await?;
+    let r = resp.tx_response;
+    if r.code != 0 {
+        return Err(ChainError::CheckTx {
+            hash: r.txhash,
+            codespace: r.codespace,
+            code: r.code,
+            raw_log: r.raw_log,
+        });
+    }
+    Ok(r.txhash)
+}

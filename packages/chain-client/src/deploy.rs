@@ -1,0 +1,496 @@
+//! Deployment: store every wasm artifact, instantiate TOK and ECT (cw20-base) and our
+//! contracts from a TOML parameter file, and describe the result in
+//! `deployments/<chain-id>.json`.
+//!
+//! Parameter files (see `deploy/localnet.toml`) hold the instantiate messages of each contract
+//! as TOML tables. String values starting with `@` are placeholders resolved at deploy time:
+//! `@deployer` (the signing address), `@tok` / `@ect` (the token contracts just instantiated)
+//! and `@<name>` for any account of an optional accounts file (the `accounts.json` written
+//! by `scripts/localnet.sh`). Each table is checked against the contract's typed
+//! `InstantiateMsg` before anything is sent.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::client::{ChainClient, StoredCode};
+use crate::error::ChainError;
+
+/// Where and how to send the deployment transactions; every field can be overridden by the
+/// `deploy` command's flags or environment.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ChainSection {
+    /// REST (gRPC-gateway) endpoint.
+    pub rest: Option<String>,
+    /// Chain id.
+    pub chain_id: Option<String>,
+    /// Gas price, e.g. `0.025stake`.
+    pub gas_price: Option<String>,
+    /// Multiplier applied to simulated gas.
+    pub gas_adjustment: Option<f64>,
+    /// Bech32 account prefix.
+    pub account_prefix: Option<String>,
+    /// Seconds to wait for each tx to be included.
+    pub tx_timeout: Option<u64>,
+}
+
+/// The parameter file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeployParams {
+    /// Chain endpoint and fees (optional; flags and environment take precedence).
+    #[serde(default)]
+    pub chain: ChainSection,
+    /// Prefix of contract labels (`<prefix>-tok`, ...).
+    pub label_prefix: String,
+    /// Contract admin (may migrate); a placeholder or address. None: no admin.
+    #[serde(default)]
+    pub admin: Option<String>,
+    /// cw20-base instantiate message of TOK.
+    pub tok: toml::Table,
+    /// cw20-base instantiate message of ECT.
+    pub ect: toml::Table,
+    /// reward-pool instantiate message.
+    pub reward_pool: toml::Table,
+    /// mining-round instantiate message; the contract is deployed only when present.
+    #[serde(default)]
+    pub mining_round: Option<toml::Table>,
+}
+
+impl DeployParams {
+    /// Reads and parses a parameter file.
+    pub fn load(path: &Path) -> Result<Self, ChainError> {
+        let text = std::fs::read_to_string(path).map_err(|source| io(path, source))?;
+        toml::from_str(&text).map_err(|e| ChainError::Config(format!("{}: {e}", path.display())))
+    }
+}
+
+/// A stored code.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CodeRecord {
+    /// Code id.
+    pub code_id: u64,
+    /// Hex SHA-256 of the wasm (checked against the chain's).
+    pub checksum: String,
+    /// Size of the wasm in bytes.
+    pub size: u64,
+    /// Store tx hash.
+    pub tx_hash: String,
+    /// SDK gas used by the store tx.
+    pub gas_used: u64,
+    /// Gas limit of the store tx.
+    #[serde(default)]
+    pub gas_wanted: u64,
+}
+
+/// An instantiated contract.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ContractRecord {
+    /// Contract address.
+    pub address: String,
+    /// Code id it runs.
+    pub code_id: u64,
+    /// Label.
+    pub label: String,
+    /// Instantiate tx hash.
+    pub tx_hash: String,
+    /// SDK gas used by the instantiate tx.
+    pub gas_used: u64,
+    /// Gas limit of the instantiate tx.
+    #[serde(default)]
+    pub gas_wanted: u64,
+}
+
+/// `deployments/<chain-id>.json`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Deployment {
+    /// Chain id.
+    pub chain_id: String,
+    /// Deploying address.
+    pub deployer: String,
+    /// Height of the last deployment tx.
+    pub height: u64,
+    /// Codes by artifact name (`cw20_base`, `reward_pool`, `mining_round`).
+    pub codes: BTreeMap<String, CodeRecord>,
+    /// Contracts by role (`tok`, `ect`, `reward_pool`, `mining_round`).
+    pub contracts: BTreeMap<String, ContractRecord>,
+}
+
+impl Deployment {
+    /// Address of the contract with `role`.
+    pub fn address(&self, role: &str) -> Result<&str, ChainError> {
+        self.contracts
+            .get(role)
+            .map(|c| c.address.as_str())
+            .ok_or_else(|| ChainError::Config(format!("deployment has no contract {role:?}")))
+    }
+
+    /// Writes the deployment as pretty JSON, creating the directory.
+    pub fn write(&self, path: &Path) -> Result<(), ChainError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| io(dir, source))?;
+        }
+        let json =
+            serde_json::to_string_pretty(self).map_err(|e| ChainError::Encode(e.to_string()))?;
+        std::fs::write(path, json + "\n").map_err(|source| io(path, source))
+    }
+}
+
+fn io(path: &Path, source: std::io::Error) -> ChainError {
+    ChainError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Accounts file written by `scripts/localnet.sh` (`name` → `address`).
+pub fn load_account_names(path: &Path) -> Result<BTreeMap<String, String>, ChainError> {
+    #[derive(Deserialize)]
+    struct File {
+        accounts: Vec<Entry>,
+    }
+    #[derive(Deserialize)]
+    struct Entry {
+        name: String,
+        address: String,
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| io(path, source))?;
+    let file: File = serde_json::from_str(&text)
+        .map_err(|e| ChainError::Config(format!("{}: {e}", path.display())))?;
+    Ok(file
+        .accounts
+        .into_iter()
+        .map(|e| (e.name, e.address))
+        .collect())
+}
+
+/// Replaces `@name` strings anywhere in `value` using `names`.
+pub fn resolve_placeholders(
+    value: &mut Value,
+    names: &BTreeMap<String, String>,
+) -> Result<(), ChainError> {
+    match value {
+        Value::String(s) => {
+            if let Some(name) = s.strip_prefix('@') {
+                let resolved = names
+                    .get(name)
+                    .ok_or_else(|| ChainError::Config(format!("unknown placeholder @{name}")))?;
+                *s = resolved.clone();
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                resolve_placeholders(item, names)?;
+            }
+        }
+        Value::Object(map) => {
+            for item in map.values_mut() {
+                resolve_placeholders(item, names)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Converts a TOML table into the JSON of the typed message `T`, resolving placeholders and
+/// checking it deserializes as `T`.
+fn typed_msg<T: Serialize + for<'de> Deserialize<'de>>(
+    what: &str,
+    table: &toml::Table,
+    names: &BTreeMap<String, String>,
+) -> Result<T, ChainError> {
+    let mut json =
+        serde_json::to_value(table).map_err(|e| ChainError::Config(format!("[{what}]: {e}")))?;
+    resolve_placeholders(&mut json, names)?;
+    serde_json::from_value(json).map_err(|e| {
+        ChainError::Config(format!("[{what}] is not a valid instantiate message: {e}"))
+    })
+}
+
+/// Hex SHA-256 of a wasm file.
+pub fn checksum(wasm: &[u8]) -> String {
+    hex::encode(Sha256::digest(wasm))
+}
+
+/// The cw20-base instantiate message (cw20-base 2.0 schema).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cw20InstantiateMsg {
+    /// Token name.
+    pub name: String,
+    /// Ticker symbol.
+    pub symbol: String,
+    /// Decimal places.
+    pub decimals: u8,
+    /// Initial balances.
+    pub initial_balances: Vec<cw20::Cw20Coin>,
+    /// Minting rights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mint: Option<cw20::MinterResponse>,
+    /// Marketing info.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marketing: Option<Value>,
+}
+
+/// Artifacts the deployment needs, by name.
+pub const REQUIRED_ARTIFACTS: [&str; 2] = ["cw20_base", "reward_pool"];
+
+/// Stores every `*.wasm` in `artifacts`, then instantiates TOK, ECT, the reward pool and (if
+/// the parameters have it) the mining round. `progress` receives one line per step.
+pub async fn deploy(
+    client: &ChainClient,
+    params: &DeployParams,
+    artifacts: &Path,
+    accounts: &BTreeMap<String, String>,
+    mut progress: impl FnMut(&str),
+) -> Result<Deployment, ChainError> {
+    client.check_chain_id().await?;
+    let mut wasm_files: Vec<PathBuf> = std::fs::read_dir(artifacts)
+        .map_err(|source| io(artifacts, source))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .collect();
+    wasm_files.sort();
+    for name in REQUIRED_ARTIFACTS {
+        if !wasm_files
+            .iter()
+            .any(|p| p.file_stem().is_some_and(|s| s == name))
+        {
+            return Err(ChainError::Config(format!(
+                "{}/{name}.wasm is missing",
+                artifacts.display()
+            )));
+        }
+    }
+    if params.mining_round.is_some()
+        && !wasm_files
+            .iter()
+            .any(|p| p.file_stem().is_some_and(|s| s == "mining_round"))
+    {
+        return Err(ChainError::Config(format!(
+            "parameters have [mining_round] but {}/mining_round.wasm is missing",
+            artifacts.display()
+        )));
+    }
+
+    let mut names = accounts.clone();
+    names.insert("deployer".into(), client.address());
+    let admin = match &params.admin {
+        Some(a) => {
+            let mut v = Value::String(a.clone());
+            resolve_placeholders(&mut v, &names)?;
+            v.as_str().map(str::to_string)
+        }
+        None => None,
+    };
+
+    let mut deployment = Deployment {
+        chain_id: client.config().chain_id.clone(),
+        deployer: client.address(),
+        height: 0,
+        codes: BTreeMap::new(),
+        contracts: BTreeMap::new(),
+    };
+
+    for path in &wasm_files {
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let wasm = std::fs::read(path).map_err(|source| io(path, source))?;
+        let local = checksum(&wasm);
+        let size = u64::try_from(wasm.len()).unwrap_or(u64::MAX);
+        progress(&format!("storing {name}.wasm ({size} bytes)"));
+        let StoredCode {
+            code_id,
+            checksum: chain_sum,
+            tx,
+        } = client.store_code(wasm).await?;
+        if !chain_sum.is_empty() && !chain_sum.eq_ignore_ascii_case(&local) {
+            return Err(ChainError::Decode {
+                url: tx.hash,
+                reason: format!("chain checksum {chain_sum} differs from local {local} for {name}"),
+            });
+        }
+        progress(&format!(
+            "  code id {code_id}, gas used {}, tx {}",
+            tx.gas_used, tx.hash
+        ));
+        deployment.height = deployment.height.max(tx.height);
+        deployment.codes.insert(
+            name,
+            CodeRecord {
+                code_id,
+                checksum: local,
+                size,
+                tx_hash: tx.hash,
+                gas_used: tx.gas_used,
+                gas_wanted: tx.gas_wanted,
+            },
+        );
+    }
+    let code_id = |name: &str| -> Result<u64, ChainError> {
+        deployment
+            .codes
+            .get(name)
+            .map(|c| c.code_id)
+            .ok_or_else(|| ChainError::Config(format!("no code stored for {name}")))
+    };
+    let cw20_code = code_id("cw20_base")?;
+    let pool_code = code_id("reward_pool")?;
+    let round_code = if params.mining_round.is_some() {
+        Some(code_id("mining_round")?)
+    } else {
+        None
+    };
+
+    for role in ["tok", "ect"] {
+        let table = if role == "tok" {
+            &params.tok
+        } else {
+            &params.ect
+        };
+        let msg: Cw20InstantiateMsg = typed_msg(role, table, &names)?;
+        progress(&format!("instantiating {role} ({})", msg.symbol));
+        let (record, height) = instantiate_role(
+            client,
+            params,
+            admin.as_deref(),
+            role,
+            cw20_code,
+            json(&msg)?,
+        )
+        .await?;
+        progress(&format!("  {role} at {}", record.address));
+        names.insert(role.to_string(), record.address.clone());
+        deployment.height = deployment.height.max(height);
+        deployment.contracts.insert(role.to_string(), record);
+    }
+
+    let msg: cube_types::reward_pool::InstantiateMsg =
+        typed_msg("reward_pool", &params.reward_pool, &names)?;
+    progress("instantiating reward_pool");
+    let (record, height) = instantiate_role(
+        client,
+        params,
+        admin.as_deref(),
+        "reward_pool",
+        pool_code,
+        json(&msg)?,
+    )
+    .await?;
+    progress(&format!("  reward_pool at {}", record.address));
+    deployment.height = deployment.height.max(height);
+    deployment
+        .contracts
+        .insert("reward_pool".to_string(), record);
+
+    if let (Some(table), Some(code)) = (&params.mining_round, round_code) {
+        let msg: cube_types::mining_round::InstantiateMsg =
+            typed_msg("mining_round", table, &names)?;
+        progress("instantiating mining_round");
+        let (record, height) = instantiate_role(
+            client,
+            params,
+            admin.as_deref(),
+            "mining_round",
+            code,
+            json(&msg)?,
+        )
+        .await?;
+        progress(&format!("  mining_round at {}", record.address));
+        deployment.height = deployment.height.max(height);
+        deployment
+            .contracts
+            .insert("mining_round".to_string(), record);
+    }
+    Ok(deployment)
+}
+
+fn json<T: Serialize>(msg: &T) -> Result<Value, ChainError> {
+    serde_json::to_value(msg).map_err(|e| ChainError::Encode(e.to_string()))
+}
+
+/// Instantiates one contract with label `<prefix>-<role>`; returns its record and tx height.
+async fn instantiate_role(
+    client: &ChainClient,
+    params: &DeployParams,
+    admin: Option<&str>,
+    role: &str,
+    code_id: u64,
+    msg: Value,
+) -> Result<(ContractRecord, u64), ChainError> {
+    let label = format!("{}-{}", params.label_prefix, role.replace('_', "-"));
+    let inst = client.instantiate(code_id, &label, &msg, admin).await?;
+    let record = ContractRecord {
+        address: inst.address,
+        code_id,
+        label,
+        tx_hash: inst.tx.hash,
+        gas_used: inst.tx.gas_used,
+        gas_wanted: inst.tx.gas_wanted,
+    };
+    Ok((record, inst.tx.height))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_placeholders_recursively() {
+        let names: BTreeMap<String, String> = [
+            ("deployer".to_string(), "wasm1d".to_string()),
+            ("tok".to_string(), "wasm1t".to_string()),
+        ]
+        .into();
+        let mut v =
+            serde_json::json!({"token": "@tok", "reporters": ["@deployer", "wasm1x"], "n": 1});
+        resolve_placeholders(&mut v, &names).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"token": "wasm1t", "reporters": ["wasm1d", "wasm1x"], "n": 1})
+        );
+        let mut bad = serde_json::json!(["@nobody"]);
+        let err = resolve_placeholders(&mut bad, &names).unwrap_err();
+        assert!(matches!(err, ChainError::Config(m) if m == "unknown placeholder @nobody"));
+    }
+
+    #[test]
+    fn the_localnet_parameters_are_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/localnet.toml");
+        let params = DeployParams::load(&path).unwrap();
+        let names: BTreeMap<String, String> = [
+            "deployer", "tok", "ect", "operator", "oracle1", "oracle2", "oracle3", "user1",
+        ]
+        .iter()
+        .map(|n| (n.to_string(), format!("wasm1{n}")))
+        .collect();
+        assert_eq!(params.chain.chain_id.as_deref(), Some("rewards-local-1"));
+        assert_eq!(params.chain.gas_price.as_deref(), Some("0.025stake"));
+        let tok: Cw20InstantiateMsg = typed_msg("tok", &params.tok, &names).unwrap();
+        assert_eq!(tok.symbol, "TOK");
+        let pool: cube_types::reward_pool::InstantiateMsg =
+            typed_msg("reward_pool", &params.reward_pool, &names).unwrap();
+        assert_eq!(pool.token, "wasm1tok");
+        assert_eq!(pool.reference_pool.u128(), 1_000_000);
+        assert_eq!(pool.base_reward.u128(), 100);
+        let round: cube_types::mining_round::InstantiateMsg = typed_msg(
+            "mining_round",
+            params.mining_round.as_ref().unwrap(),
+            &names,
+        )
+        .unwrap();
+        assert_eq!(round.reward_token, "wasm1ect");
+        assert_eq!(
+            round.oracles,
+            vec!["wasm1oracle1".to_string(), "wasm1oracle2".to_string()]
+        );
+        assert_eq!(round.quorum, 2);
+    }
+}

@@ -1,0 +1,39 @@
+//! A small CosmWasm chain client over the Cosmos SDK REST (gRPC-gateway) API, split by
+//! concern the way hermes splits its client:
+//!
+//! * [`key`]      secp256k1 keys from a BIP-39 mnemonic (m/44'/118'/0'/0/0), bech32 addresses
+//! * [`encode`]   MsgStoreCode / MsgInstantiateContract / MsgExecuteContract, SIGN_MODE_DIRECT
+//! * [`simulate`] gas estimation by simulation
+//! * [`gas`]      gas limit = ceil(simulated gas × adjustment)
+//! * [`fee`]      fee = ceil(gas limit × gas price)
+//! * [`broadcast`] BROADCAST_MODE_SYNC, CheckTx result
+//! * [`wait`]     polling for inclusion with a timeout (no fixed sleeps)
+//! * [`retry`]    the one place that recovers from account-sequence mismatch
+//! * [`query`]    accounts, balances, smart queries, latest block
+//! * [`client`]   [`ChainClient`], which ties them together for one signer
+//! * [`deploy`]   stores artifacts and instantiates TOK, ECT and our contracts (the `deploy` binary)
+//!
+//! Transport is plain HTTP/JSON (`reqwest` + rustls) against the node's REST API, which works
+//! with any CometBFT version the SDK ships with.
+
+pub mod broadcast;
+pub mod client;
+pub mod config;
+pub mod deploy;
+pub mod encode;
+pub mod error;
+pub mod fee;
+pub mod gas;
+pub mod key;
+pub mod query;
+pub mod rest;
+pub mod retry;
+pub mod simulate;
+pub mod tx;
+pub mod wait;
+
+pub use client::ChainClient;
+pub use config::{ChainConfig, GasPrice};
+pub use error::ChainError;
+pub use key::Signer;
+pub use tx::{Event, TxResult};

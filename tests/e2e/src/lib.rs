@@ -1,0 +1,232 @@
+//! Harness of the end-to-end suite: starts (or reuses) the localnet with
+//! `scripts/localnet.sh start`, checks the wasm artifacts, deploys with the `chain-client`
+//! library and hands out clients for the funded test accounts. Gas figures measured by the
+//! tests are collected into `docs/gas.md`.
+//!
+//! Nothing here skips: when the chain cannot be started or the artifacts cannot be built, the
+//! test fails with the script's output.
+
+pub mod gas;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use chain_client::deploy::{self, DeployParams, Deployment};
+use chain_client::{ChainClient, ChainConfig, ChainError, Signer};
+use serde::Deserialize;
+
+/// Repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from("."))
+}
+
+/// `.localnet/accounts.json`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct LocalnetInfo {
+    /// Chain id.
+    pub chain_id: String,
+    /// CometBFT RPC.
+    pub rpc: String,
+    /// REST API.
+    pub rest: String,
+    /// Fee denom.
+    pub denom: String,
+    /// Minimum gas price.
+    pub gas_price: String,
+    /// Funded accounts.
+    pub accounts: Vec<Account>,
+}
+
+/// A funded test account.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Account {
+    /// Key name (operator, oracle1..3, user1..4).
+    pub name: String,
+    /// Bech32 address.
+    pub address: String,
+    /// BIP-39 mnemonic (test keyring only).
+    pub mnemonic: String,
+}
+
+fn run_script(script: &str, args: &[&str]) {
+    let root = repo_root();
+    let path = root.join("scripts").join(script);
+    assert!(path.exists(), "{} is missing", path.display());
+    eprintln!("[e2e] running scripts/{script} {}", args.join(" "));
+    let out = Command::new("bash")
+        .arg(&path)
+        .args(args)
+        .current_dir(&root)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", path.display()));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "scripts/{script} {} failed ({}): the end-to-end suite needs a running wasmd localnet and \
+         the wasm artifacts; it does not skip.\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        args.join(" "),
+        out.status
+    );
+    for line in stderr.lines().chain(stdout.lines()) {
+        eprintln!("    {line}");
+    }
+}
+
+/// Makes sure wasmd is built (cached), the localnet produces blocks, and the artifacts exist.
+pub fn ensure_chain_and_artifacts() -> LocalnetInfo {
+    run_script("build-wasmd.sh", &[]);
+    run_script("localnet.sh", &["start"]);
+    let root = repo_root();
+    let missing: Vec<&str> = deploy::REQUIRED_ARTIFACTS
+        .iter()
+        .copied()
+        .filter(|name| !root.join("artifacts").join(format!("{name}.wasm")).exists())
+        .collect();
+    if !missing.is_empty() {
+        eprintln!("[e2e] artifacts missing ({missing:?}), building them");
+        run_script("build-wasm.sh", &[]);
+    }
+    let home = std::env::var_os("LOCALNET_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(".localnet"));
+    let accounts = home.join("accounts.json");
+    let text = std::fs::read_to_string(&accounts).unwrap_or_else(|e| {
+        panic!(
+            "{} unreadable after localnet start: {e}",
+            accounts.display()
+        )
+    });
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", accounts.display()))
+}
+
+/// The running localnet, a client per account, and a fresh deployment of every contract.
+pub struct Env {
+    /// Chain facts from accounts.json.
+    pub info: LocalnetInfo,
+    /// The deployment made for this test binary.
+    pub deployment: Deployment,
+    clients: BTreeMap<String, ChainClient>,
+}
+
+impl Env {
+    /// Starts or reuses the chain, deploys `deploy/localnet.toml` as `operator` and writes
+    /// `deployments/<chain-id>.json`.
+    pub async fn setup() -> Env {
+        let info = tokio::task::spawn_blocking(ensure_chain_and_artifacts)
+            .await
+            .expect("setup thread");
+        let gas_price = info.gas_price.parse().expect("gas price in accounts.json");
+        let mut config = ChainConfig::new(info.rest.clone(), info.chain_id.clone(), gas_price);
+        config.tx_timeout = Duration::from_secs(60);
+        let mut clients = BTreeMap::new();
+        for account in &info.accounts {
+            let signer = Signer::from_mnemonic(&account.mnemonic, &config.account_prefix)
+                .expect("test mnemonic");
+            assert_eq!(
+                signer.address().to_string(),
+                account.address,
+                "key derived from the mnemonic of {} differs from wasmd's address",
+                account.name
+            );
+            clients.insert(
+                account.name.clone(),
+                ChainClient::new(config.clone(), signer).expect("client"),
+            );
+        }
+        let root = repo_root();
+        let params =
+            DeployParams::load(&root.join("deploy/localnet.toml")).expect("deploy/localnet.toml");
+        let names: BTreeMap<String, String> = info
+            .accounts
+            .iter()
+            .map(|a| (a.name.clone(), a.address.clone()))
+            .collect();
+        let operator = clients.get("operator").expect("operator account");
+        let started = std::time::Instant::now();
+        let deployment = deploy::deploy(operator, &params, &root.join("artifacts"), &names, |l| {
+            eprintln!("[deploy] {l}")
+        })
+        .await
+        .unwrap_or_else(|e| panic!("deployment failed: {e}"));
+        eprintln!("[e2e] deployed in {:.1}s", started.elapsed().as_secs_f64());
+        deployment
+            .write(
+                &root
+                    .join("deployments")
+                    .join(format!("{}.json", info.chain_id)),
+            )
+            .expect("write deployment");
+        let mut gas = gas::GasReport::new("deployment");
+        for (name, code) in &deployment.codes {
+            gas.record_raw(
+                "StoreCode",
+                format!("{name} ({} B)", code.size),
+                code.gas_used,
+                code.gas_wanted,
+                &code.tx_hash,
+            );
+        }
+        for (role, c) in &deployment.contracts {
+            gas.record_raw("Instantiate", role, c.gas_used, c.gas_wanted, &c.tx_hash);
+        }
+        gas.save(&info.chain_id);
+        Env {
+            info,
+            deployment,
+            clients,
+        }
+    }
+
+    /// The client signing as account `name`.
+    pub fn client(&self, name: &str) -> &ChainClient {
+        self.clients
+            .get(name)
+            .unwrap_or_else(|| panic!("no account {name}"))
+    }
+
+    /// Address of account `name`.
+    pub fn addr(&self, name: &str) -> String {
+        self.client(name).address()
+    }
+
+    /// Address of the deployed contract `role`.
+    pub fn contract(&self, role: &str) -> String {
+        self.deployment
+            .address(role)
+            .expect("deployed contract")
+            .to_string()
+    }
+
+    /// CW20 balance of `address` in the token contract `role` (`tok` or `ect`).
+    pub async fn cw20_balance(&self, role: &str, address: &str) -> u128 {
+        let resp: cw20::BalanceResponse = self
+            .client("operator")
+            .query(
+                &self.contract(role),
+                &cw20::Cw20QueryMsg::Balance {
+                    address: address.to_string(),
+                },
+            )
+            .await
+            .expect("cw20 balance query");
+        resp.balance.u128()
+    }
+}
+
+/// Asserts that `err` is a contract error the chain reported with exactly `expected`'s text
+/// (the `Display` of the contract's `ContractError` variant).
+pub fn assert_contract_error(err: &ChainError, expected: &str) {
+    let message = err
+        .chain_message()
+        .unwrap_or_else(|| panic!("not a chain rejection: {err}"));
+    assert!(
+        message.contains(expected),
+        "chain rejected the tx with\n  {message}\nexpected the contract error\n  {expected}"
+    );
+}

@@ -1,0 +1,697 @@
+//! `demo`: the whole system on the localnet, run by `scripts/demo.sh`.
+//!
+//! Deploys TOK, ECT, the reward pool and the mining round (rounds of `--round-secs`), funds
+//! them, registers the simulated Cubes of `cube-sim` for their owners (user1..user4), starts
+//! two relayers (oracle1, oracle2: own config, database and port) and `cube-sim stream`, then
+//! every tick records content actions or an ad fee against the pool with the reporter key,
+//! lets one holder claim TOK and ECT, and prints what the chain says. Ends on Ctrl-C / SIGTERM
+//! or after `--rounds N`, stopping every child it started.
+//!
+//! The demo never attests: if the relayers do not get their votes on chain, it says so.
+
+use std::collections::BTreeMap;
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use chain_client::deploy;
+use chain_client::ChainClient;
+use clap::Parser;
+use cosmwasm_std::{to_json_binary, Uint128};
+use cube_types::mining_round as mr;
+use cube_types::reward_pool::ReceiveMsg;
+use demo::chain::{Contracts, View};
+use demo::claims::{self, Claim};
+use demo::fleet::{self, FleetSpec, Manifest};
+use demo::localnet::LocalnetInfo;
+use demo::params::{self, Overrides};
+use demo::pool::{self, PoolDriver, PoolEvent, PoolPlan};
+use demo::procs::ProcessGroup;
+use demo::summary;
+use demo::NOT_ATTESTING_BANNER;
+use tokio::sync::watch;
+
+#[derive(Parser, Debug)]
+#[command(about = "Run the whole system on the localnet and print what the chain says")]
+struct Args {
+    /// Stop after this many rounds (and their attestation); default: run until Ctrl-C.
+    #[arg(long, env = "DEMO_ROUNDS")]
+    rounds: Option<u64>,
+    /// Round length in seconds (the relayer accepts 60 and more).
+    #[arg(long, env = "DEMO_ROUND_SECS", default_value_t = 60)]
+    round_secs: u64,
+    /// Halving cooldown of the pool, seconds.
+    #[arg(long, env = "DEMO_COOLDOWN_SECS", default_value_t = 20)]
+    cooldown_secs: u64,
+    /// Seconds between two ticks (actions / ad fee, one claim, one status line).
+    #[arg(long, env = "DEMO_TICK_SECS", default_value_t = 5)]
+    tick_secs: u64,
+    /// Simulated Cubes.
+    #[arg(long, env = "DEMO_DEVICES", default_value_t = 6)]
+    devices: usize,
+    /// Length of a cube-sim reading window, seconds; must divide the round length.
+    #[arg(long, env = "DEMO_WINDOW_SECS", default_value_t = 30)]
+    window_secs: u64,
+    /// Relayer grace after a round's end before it aggregates, seconds.
+    #[arg(long, env = "DEMO_GRACE_SECS", default_value_t = 10)]
+    grace_secs: u64,
+    /// After the last round's end + grace, how long to wait for its finalization, seconds.
+    #[arg(long, env = "DEMO_ATTEST_WAIT_SECS", default_value_t = 45)]
+    attest_wait_secs: u64,
+    /// The localnet's accounts file.
+    #[arg(long, env = "DEMO_ACCOUNTS", default_value = ".localnet/accounts.json")]
+    accounts: PathBuf,
+    /// Wasm artifacts.
+    #[arg(long, env = "DEMO_ARTIFACTS", default_value = "artifacts")]
+    artifacts: PathBuf,
+    /// Deployment parameters.
+    #[arg(long, env = "DEMO_PARAMS", default_value = "packages/demo/demo.toml")]
+    params: PathBuf,
+    /// Logs, relayer configs and databases, the deployment file.
+    #[arg(long, env = "DEMO_WORK_DIR", default_value = "target/demo")]
+    work_dir: PathBuf,
+    /// Directory holding the `relayer` and `cube-sim` binaries.
+    #[arg(long, env = "DEMO_BIN_DIR", default_value = "target/debug")]
+    bin_dir: PathBuf,
+    /// HTTP port of the first relayer; the second uses the next one.
+    #[arg(long, env = "DEMO_RELAYER_PORT", default_value_t = 18181)]
+    relayer_port: u16,
+}
+
+const HOLDERS: [&str; 4] = ["user1", "user2", "user3", "user4"];
+const ORACLES: [&str; 2] = ["oracle1", "oracle2"];
+/// Rounds shown in a report (the latest ones).
+const REPORT_ROUNDS: u64 = 5;
+/// Consecutive ticks whose chain queries failed before the demo gives up.
+const MAX_FAILED_TICKS: u32 = 6;
+
+fn say(line: impl AsRef<str>) {
+    println!("[demo] {}", line.as_ref());
+}
+
+fn loud(line: impl AsRef<str>) {
+    let bar = "!".repeat(78);
+    println!("\n{bar}\n!!! {}\n{bar}\n", line.as_ref());
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        println!("\n[demo] stop requested, finishing the current step ...");
+        let _ = stop_tx.send(true);
+    });
+    run(args, stop_rx).await
+}
+
+/// What the setup produced.
+struct Setup {
+    info: LocalnetInfo,
+    contracts: Contracts,
+    deployment_file: PathBuf,
+    logs: PathBuf,
+    genesis: u64,
+    fleet: Option<Manifest>,
+}
+
+fn stopped(stop: &watch::Receiver<bool>) -> bool {
+    *stop.borrow()
+}
+
+async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
+    let started = Instant::now();
+    let work = args.work_dir.clone();
+    let logs = work.join("logs");
+    std::fs::create_dir_all(&logs).with_context(|| format!("creating {}", logs.display()))?;
+    for f in ["relayer1.sqlite", "relayer2.sqlite"] {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(work.join(format!("{f}{suffix}")));
+        }
+    }
+    if args.window_secs == 0
+        || args.window_secs > 3600
+        || !args.round_secs.is_multiple_of(args.window_secs)
+    {
+        bail!(
+            "--window-secs {} must be in 1..=3600 and divide --round-secs {}",
+            args.window_secs,
+            args.round_secs
+        );
+    }
+    let info = LocalnetInfo::load(&args.accounts)?;
+    let operator = info.client("operator")?;
+    operator
+        .check_chain_id()
+        .await
+        .with_context(|| format!("is the localnet at {} running?", info.rest))?;
+    let holders: Vec<(String, ChainClient)> = HOLDERS
+        .iter()
+        .map(|n| Ok((n.to_string(), info.client(n)?)))
+        .collect::<Result<_>>()?;
+    let names: BTreeMap<String, String> = info
+        .accounts
+        .iter()
+        .map(|a| (a.address.clone(), a.name.clone()))
+        .collect();
+
+    let relayer_bin = args.bin_dir.join("relayer");
+    let cube_sim_bin = args.bin_dir.join("cube-sim");
+    let have_sim = cube_sim_bin.is_file();
+    let have_relayer = relayer_bin.is_file();
+    if !have_sim || !have_relayer {
+        loud(format!(
+            "{NOT_ATTESTING_BANNER}: relayer binaries missing in {} (relayer: {}, cube-sim: {}); \
+             running the reward-pool part only",
+            args.bin_dir.display(),
+            have_relayer,
+            have_sim
+        ));
+    }
+
+    let setup = setup(&args, info, &operator, &holders, &logs, have_sim, &stop).await?;
+    let view = View {
+        client: &operator,
+        contracts: &setup.contracts,
+    };
+
+    let mut group = ProcessGroup::new();
+    let mut relayers_up = false;
+    if let (true, true, Some(fleet)) = (have_sim, have_relayer, &setup.fleet) {
+        match start_children(
+            &args,
+            &setup,
+            fleet,
+            &mut group,
+            &relayer_bin,
+            &cube_sim_bin,
+        ) {
+            Ok(()) => relayers_up = true,
+            Err(e) => loud(format!(
+                "{NOT_ATTESTING_BANNER}: could not start the relayers/cube-sim: {e:#}"
+            )),
+        }
+    }
+    say(format!(
+        "ready after {:.1} s; ticks every {} s, rounds of {} s from {} UTC{}; Ctrl-C stops",
+        started.elapsed().as_secs_f64(),
+        args.tick_secs,
+        args.round_secs,
+        summary::clock(setup.genesis),
+        args.rounds
+            .map(|n| format!(", stopping after {n} rounds"))
+            .unwrap_or_default()
+    ));
+
+    let reference_pool = view.pool_config().await?.reference_pool.u128();
+    let plan = PoolPlan {
+        users: holders
+            .iter()
+            .zip([40u64, 30, 20, 10])
+            .map(|((_, c), n)| (c.address(), n))
+            .collect(),
+        refill_at_level: 2,
+        refill_target: reference_pool.saturating_add(reference_pool / 10),
+    };
+    let mut driver = PoolDriver::new(&operator, &setup.contracts, plan, 1);
+    let mut claims: Vec<Claim> = Vec::new();
+    let mut tick: u64 = 0;
+    let mut reported_round: Option<u64> = None;
+    let mut votes_seen = false;
+    let mut warned_not_attesting = false;
+    let mut failures = 0u32;
+    let mut result: Result<()> = Ok(());
+    let last_round = args.rounds.map(|n| n.saturating_sub(1));
+    let round_end = |r: u64| {
+        setup
+            .genesis
+            .saturating_add(r.saturating_add(1).saturating_mul(args.round_secs))
+    };
+
+    while !stopped(&stop) {
+        let tick_started = Instant::now();
+        tick = tick.saturating_add(1);
+        // 1. the pool
+        match driver.tick().await {
+            Ok(PoolEvent::Actions {
+                batch_id,
+                actions,
+                rewarded,
+                levels,
+                ..
+            }) => {
+                let change = if levels.0 != levels.1 {
+                    format!("  >>> HALVING: level {} -> {}", levels.0, levels.1)
+                } else {
+                    String::new()
+                };
+                say(format!(
+                    "reporter batch {batch_id}: {actions} content actions credited {} TOK{change}",
+                    summary::amount(rewarded)
+                ));
+            }
+            Ok(PoolEvent::AdFee {
+                campaign,
+                amount,
+                levels,
+                ..
+            }) => say(format!(
+                "advertiser paid {} TOK ad fee ({campaign})  >>> REVERSAL: level {} -> {}",
+                summary::amount(amount),
+                levels.0,
+                levels.1
+            )),
+            Err(e) => say(format!("pool step failed: {e}")),
+        }
+        // 2. one holder claims
+        let idx = usize::try_from(tick).unwrap_or(0) % holders.len();
+        let (holder, client) = &holders[idx];
+        for result in [
+            claims::claim_tok(holder, client, &setup.contracts).await,
+            claims::claim_ect(holder, client, &setup.contracts).await,
+        ] {
+            match result {
+                Ok(Some(c)) => {
+                    say(format!(
+                        "{} claimed {} {}{}",
+                        c.holder,
+                        summary::amount(c.amount),
+                        c.token,
+                        if c.rounds.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" for rounds {:?}", c.rounds)
+                        }
+                    ));
+                    claims.push(c);
+                }
+                Ok(None) => {}
+                Err(e) => say(format!("{holder}: claim failed: {e}")),
+            }
+        }
+        // 3. children
+        for ex in group.reap() {
+            loud(format!(
+                "{} exited ({}), see {}",
+                ex.name,
+                ex.status,
+                ex.log.display()
+            ));
+        }
+        // 4. rounds, and whether we are done; a chain that stays unreachable ends the demo.
+        let observed = async {
+            let cur = view.current_round().await?;
+            let now = cur.now;
+            let current = cur.round.unwrap_or(0);
+            let state = view.pool_state().await?;
+            say(format!(
+                "round {current} ({} s left) | {}",
+                cur.end.unwrap_or(now).saturating_sub(now),
+                summary::pool_line(&state)
+            ));
+            if let (false, Some(f)) = (votes_seen, current.checked_sub(1)) {
+                for r in f.saturating_sub(2)..=f {
+                    if summary::votes(&view.round(r).await?) > 0 {
+                        votes_seen = true;
+                    }
+                }
+                let deadline = round_end(0)
+                    .saturating_add(args.grace_secs)
+                    .saturating_add(args.attest_wait_secs);
+                if !votes_seen && !warned_not_attesting && now >= deadline {
+                    warned_not_attesting = true;
+                    loud(format!(
+                        "{NOT_ATTESTING_BANNER}: no oracle vote for round 0 {} s after its end. \
+                         The relayers ingest and aggregate (see {}), but no vote reached the \
+                         chain; rounds cannot finalize. The pool part runs on.",
+                        now.saturating_sub(round_end(0)),
+                        setup.logs.display()
+                    ));
+                }
+            }
+            if reported_round != Some(current) && tick > 1 {
+                reported_round = Some(current);
+                let first = current.saturating_sub(REPORT_ROUNDS - 1);
+                print!(
+                    "{}",
+                    summary::report(&view, &names, first, current, &claims).await?
+                );
+            }
+            let mut done = false;
+            if let Some(last) = last_round {
+                let end = round_end(last);
+                if now >= end {
+                    let last_final =
+                        view.round(last).await?.summary.status == mr::RoundStatus::Finalized;
+                    let waited_out =
+                        now >= end.saturating_add(args.grace_secs + args.attest_wait_secs);
+                    done = !relayers_up || last_final || waited_out;
+                }
+            }
+            Ok::<bool, anyhow::Error>(done)
+        };
+        match observed.await {
+            Ok(true) => {
+                say(format!("{} rounds done", args.rounds.unwrap_or(0)));
+                break;
+            }
+            Ok(false) => failures = 0,
+            Err(e) => {
+                failures += 1;
+                say(format!("chain query failed ({failures} in a row): {e}"));
+                if failures >= MAX_FAILED_TICKS {
+                    result = Err(e.context("the chain stopped answering"));
+                    break;
+                }
+            }
+        }
+        let rest = Duration::from_secs(args.tick_secs).saturating_sub(tick_started.elapsed());
+        tokio::select! {
+            _ = tokio::time::sleep(rest) => {}
+            _ = stop.changed() => {}
+        }
+    }
+
+    if let Ok(cur) = view.current_round().await {
+        let current = cur.round.unwrap_or(0);
+        let first = current.saturating_sub(REPORT_ROUNDS - 1);
+        match summary::report(&view, &names, first, current, &claims).await {
+            Ok(report) => print!("{report}"),
+            Err(e) => say(format!("final report failed: {e}")),
+        }
+    }
+    if !votes_seen {
+        loud(format!(
+            "{NOT_ATTESTING_BANNER}: no round received an oracle vote during this demo"
+        ));
+    }
+    say("stopping relayers and cube-sim ...");
+    for (name, status) in group.shutdown(Duration::from_secs(10)) {
+        say(format!("  {name}: {status}"));
+    }
+    say(format!(
+        "done in {:.0} s. deployment: {}  logs: {}",
+        started.elapsed().as_secs_f64(),
+        setup.deployment_file.display(),
+        setup.logs.display()
+    ));
+    result
+}
+
+async fn setup(
+    args: &Args,
+    info: LocalnetInfo,
+    operator: &ChainClient,
+    holders: &[(String, ChainClient)],
+    logs: &Path,
+    have_sim: bool,
+    stop: &watch::Receiver<bool>,
+) -> Result<Setup> {
+    let work = &args.work_dir;
+    let owners: Vec<String> = holders.iter().map(|(_, c)| c.address()).collect();
+    let owners_file = work.join("owners.txt");
+    fleet::write_owners(&owners_file, &owners)?;
+    let mut spec = FleetSpec {
+        cube_sim: args.bin_dir.join("cube-sim"),
+        devices: args.devices,
+        owners_file,
+        chain_id: info.chain_id.clone(),
+        contract: "pending".into(),
+    };
+    let manufacturer_key = if have_sim {
+        let m = fleet::generate(&spec, &work.join("devices.json"))?;
+        Some(m.manufacturer_key()?)
+    } else {
+        None
+    };
+
+    // Round 0 starts at the last window boundary, so reading windows never straddle rounds.
+    let block = operator.latest_block().await?;
+    let genesis = block.time_seconds() - block.time_seconds() % args.window_secs;
+    let overrides = Overrides {
+        round_secs: args.round_secs,
+        genesis_time: genesis,
+        cooldown_secs: args.cooldown_secs,
+        manufacturer_key,
+    };
+    let deploy_params = params::load(&args.params, &overrides)?;
+    say(format!(
+        "deploying to {} as operator {} ...",
+        info.chain_id,
+        operator.address()
+    ));
+    let t = Instant::now();
+    let deployment = deploy::deploy(
+        operator,
+        &deploy_params,
+        &args.artifacts,
+        &info.names(),
+        |l| say(format!("  {l}")),
+    )
+    .await
+    .context("deployment")?;
+    let deployment_file = work.join("deployment.json");
+    deployment.write(&deployment_file)?;
+    let contracts = Contracts::from_deployment(&deployment)?;
+    say(format!(
+        "deployed in {:.1} s -> {}",
+        t.elapsed().as_secs_f64(),
+        deployment_file.display()
+    ));
+    if stopped(stop) {
+        bail!("stopped during setup");
+    }
+    let view = View {
+        client: operator,
+        contracts: &contracts,
+    };
+
+    // Funding: the treasury tops the pool up to S; the mining round gets ECT for its rounds.
+    let s = view.pool_config().await?.reference_pool.u128();
+    pool::send_to_pool(operator, &contracts, s, &ReceiveMsg::Fund {}).await?;
+    let round_cfg = view.round_config().await?;
+    let ect_fund = round_cfg.round_reward.u128().saturating_mul(20);
+    operator
+        .execute(
+            &contracts.ect,
+            &cw20::Cw20ExecuteMsg::Send {
+                contract: contracts.round.clone(),
+                amount: Uint128::new(ect_fund),
+                msg: to_json_binary(&mr::ReceiveMsg::Fund {})?,
+            },
+        )
+        .await?;
+    say(format!(
+        "funded: pool {} TOK (level {}), mining round {} ECT (unlocked {})",
+        summary::amount(s),
+        view.pool_state().await?.level,
+        summary::amount(ect_fund),
+        summary::amount(view.round_funds().await?.unlocked.u128())
+    ));
+
+    // Devices: each owner registers its own Cubes.
+    let mut manifest = None;
+    if have_sim {
+        spec.contract = contracts.round.clone();
+        let m = fleet::generate(&spec, &work.join("devices.json"))?;
+        for r in &m.devices {
+            let (_, client) = holders
+                .iter()
+                .find(|(_, c)| c.address() == r.owner)
+                .with_context(|| format!("device {} has an unknown owner", r.serial))?;
+            fleet::register(client, &contracts.round, r).await?;
+        }
+        for (name, client) in holders {
+            let d = view.devices_of(&client.address()).await?;
+            say(format!(
+                "{name}: {} CubeV1 + {} CubeV2 registered{}",
+                d.cube_v1,
+                d.cube_v2,
+                if d.dual_product {
+                    " (both models: M3 = 1.3)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        manifest = Some(m);
+    }
+    Ok(Setup {
+        info,
+        contracts,
+        deployment_file,
+        logs: logs.to_path_buf(),
+        genesis: round_cfg.genesis_time,
+        fleet: manifest,
+    })
+}
+
+fn relayer_config(args: &Args, setup: &Setup, i: usize, port: u16) -> String {
+    let work = &args.work_dir;
+    format!(
+        r#"# written by the demo; see relayer/config.example.toml
+[chain]
+chain_id = "{chain_id}"
+mining_round_contract = "{contract}"
+rest_url = "{rest}"
+rpc_url = "{rpc}"
+
+[operator]
+mnemonic_file = "{mnemonic}"
+
+[store]
+path = "{db}"
+synchronous = "normal"
+
+[http]
+listen = "127.0.0.1:{port}"
+
+[rounds]
+genesis = {genesis}
+duration_secs = {duration}
+grace_secs = {grace}
+
+[devices]
+static_file = "{devices}"
+battery_whitelist = ["WL-BAT-A", "WL-BAT-B"]
+
+[log]
+format = "text"
+level = "info"
+"#,
+        chain_id = setup.info.chain_id,
+        contract = setup.contracts.round,
+        rest = setup.info.rest,
+        rpc = setup.info.rpc,
+        mnemonic = abs(&work.join(format!("oracle{i}.mnemonic"))).display(),
+        db = abs(&work.join(format!("relayer{i}.sqlite"))).display(),
+        genesis = setup.genesis,
+        duration = args.round_secs,
+        grace = args.grace_secs,
+        devices = abs(&work.join("devices.json")).display(),
+    )
+}
+
+fn abs(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn write_secret(path: &Path, content: &str) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let _ = std::fs::remove_file(path);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(content.as_bytes())?;
+    Ok(())
+}
+
+fn start_children(
+    args: &Args,
+    setup: &Setup,
+    fleet: &Manifest,
+    group: &mut ProcessGroup,
+    relayer_bin: &Path,
+    cube_sim_bin: &Path,
+) -> Result<()> {
+    let mut urls = Vec::new();
+    for (i, oracle) in ORACLES.iter().enumerate() {
+        let n = i + 1;
+        let port = args
+            .relayer_port
+            .checked_add(u16::try_from(i)?)
+            .context("relayer port overflows")?;
+        let account = setup.info.account(oracle)?;
+        write_secret(
+            &args.work_dir.join(format!("oracle{n}.mnemonic")),
+            &account.mnemonic,
+        )?;
+        let config = args.work_dir.join(format!("relayer{n}.toml"));
+        std::fs::write(&config, relayer_config(args, setup, n, port))?;
+        let mut cmd = Command::new(relayer_bin);
+        cmd.arg("run").arg("--config").arg(&config);
+        let log = setup.logs.join(format!("relayer{n}.log"));
+        let pid = group.spawn(&format!("relayer{n}"), cmd, &log)?;
+        say(format!(
+            "relayer{n} ({oracle} {}) pid {pid} on 127.0.0.1:{port}, log {}",
+            account.address,
+            log.display()
+        ));
+        urls.push((port, format!("http://127.0.0.1:{port}")));
+    }
+    for (port, url) in &urls {
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            if let Some(ex) = group.reap().first() {
+                bail!(
+                    "{} exited ({}), see {}",
+                    ex.name,
+                    ex.status,
+                    ex.log.display()
+                );
+            }
+            if Instant::now() > deadline {
+                bail!("{url} not listening after 20 s");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+    let spec = FleetSpec {
+        cube_sim: cube_sim_bin.to_path_buf(),
+        devices: fleet.devices.len(),
+        owners_file: args.work_dir.join("owners.txt"),
+        chain_id: setup.info.chain_id.clone(),
+        contract: setup.contracts.round.clone(),
+    };
+    let duration = args
+        .rounds
+        .map(|n| n.saturating_add(3).saturating_mul(args.round_secs))
+        .unwrap_or(7 * 86_400);
+    let mut cmd = Command::new(cube_sim_bin);
+    cmd.arg("stream").args(spec.args());
+    for (_, url) in &urls {
+        cmd.arg("--relayer").arg(url);
+    }
+    cmd.args([
+        "--window-secs",
+        &args.window_secs.to_string(),
+        "--backfill-secs",
+        "0",
+        "--rate",
+        "1000",
+    ])
+    .arg("--duration-secs")
+    .arg(duration.to_string());
+    let log = setup.logs.join("cube-sim.log");
+    let pid = group.spawn("cube-sim", cmd, &log)?;
+    say(format!(
+        "cube-sim pid {pid}: {} devices streaming signed readings every {} s to both relayers, log {}",
+        fleet.devices.len(),
+        args.window_secs,
+        log.display()
+    ));
+    Ok(())
+}

@@ -1,0 +1,512 @@
+//! Benchmarks behind `relayer bench` (run it in release). They print figures; nothing here
+//! asserts on time.
+//!
+//! * raw ed25519 verification rate on one core (one by one, and batched),
+//! * readings/s acknowledged through `POST /v1/readings` with durable storage (SQLite WAL,
+//!   `synchronous = FULL`, group commit), real HTTP on 127.0.0.1 with concurrent clients in
+//!   the same process,
+//! * aggregation of N readings over D devices from the SQLite store: wall time and peak
+//!   resident memory (`VmHWM` from `/proc/self/status`, reset through `/proc/self/clear_refs`
+//!   before the phase when the kernel allows it).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Instant;
+
+use cube_scoring::{DeviceModel, RatedPower, ScorePolicy};
+use thiserror::Error;
+
+use crate::aggregate::{aggregate_round, RoundInput};
+use crate::directory::{DeviceDirectory, DeviceInfo};
+use crate::ingest::{now_unix, IngestPolicy, Ingestor, RoundClock};
+use crate::metrics::Metrics;
+use crate::server::{router, serve, AppState};
+use crate::sim::{next_reading, Fleet, FleetSpec, SplitMix, WHITELISTED_BATTERIES, ZONES};
+use crate::store::{ReadingStore, SqliteConfig, SqliteStore};
+use crate::telemetry::{Domain, Reading, ReadingJson, SignedReading};
+
+/// Benchmark failures.
+#[derive(Error, Debug)]
+pub enum BenchError {
+    /// IO.
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    /// Store.
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    /// HTTP client.
+    #[error("http: {0}")]
+    Http(#[from] reqwest::Error),
+    /// Anything else.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Peak resident set size in KiB (`VmHWM`).
+pub fn peak_rss_kib() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Current resident set size in KiB (`VmRSS`).
+pub fn rss_kib() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Resets `VmHWM` to the current RSS (Linux `clear_refs` value 5). Returns whether it worked.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+fn rate(n: u64, secs: f64) -> f64 {
+    if secs > 0.0 {
+        n as f64 / secs
+    } else {
+        0.0
+    }
+}
+
+/// Single-core ed25519 verification rates (one-by-one, batched) over `n` signatures.
+pub fn raw_verify_rates(n: usize) -> (f64, f64) {
+    let domain = Domain::new("bench", "bench");
+    let fleet = Fleet::generate(&FleetSpec {
+        devices: 64,
+        seed: 5,
+        owner_prefix: "o".into(),
+    });
+    let rated = RatedPower::default();
+    let mut rng = SplitMix(3);
+    let mut devices = fleet.devices;
+    let readings: Vec<SignedReading> = (0..n)
+        .map(|i| {
+            let len = devices.len().max(1);
+            let dev = &mut devices[i % len];
+            let t = 1_700_000_000 + (i as u64) * 60;
+            next_reading(dev, &domain, &rated, t, t + 60, &mut rng)
+        })
+        .collect();
+    let started = Instant::now();
+    let mut ok = 0u64;
+    for r in &readings {
+        if domain.verify(r).is_ok() {
+            ok += 1;
+        }
+    }
+    let single = rate(ok, started.elapsed().as_secs_f64());
+    let started = Instant::now();
+    let mut ok = 0u64;
+    for chunk in readings.chunks(512) {
+        let refs: Vec<&SignedReading> = chunk.iter().collect();
+        ok += domain
+            .verify_many(&refs)
+            .iter()
+            .filter(|r| r.is_ok())
+            .count() as u64;
+    }
+    let batched = rate(ok, started.elapsed().as_secs_f64());
+    (single, batched)
+}
+
+/// Parameters of the ingest benchmark.
+#[derive(Debug, Clone)]
+pub struct IngestBench {
+    /// Devices.
+    pub devices: usize,
+    /// Readings per device.
+    pub per_device: usize,
+    /// Readings per HTTP request.
+    pub batch: usize,
+    /// Concurrent HTTP clients.
+    pub clients: usize,
+}
+
+/// Result of the ingest benchmark.
+#[derive(Debug, Clone)]
+pub struct IngestFigures {
+    /// Readings acknowledged as accepted.
+    pub accepted: u64,
+    /// Wall time, seconds.
+    pub secs: f64,
+    /// HTTP 429 responses (retried).
+    pub busy_retries: u64,
+}
+
+/// Runs the HTTP ingest benchmark on a fresh database in `dir`.
+pub async fn ingest_http(
+    p: &IngestBench,
+    dir: &std::path::Path,
+) -> Result<IngestFigures, BenchError> {
+    let chain = "bench-chain";
+    let contract = "wasm1bench";
+    let domain = Domain::new(chain, contract);
+    let fleet = Fleet::generate(&FleetSpec {
+        devices: p.devices,
+        seed: 77,
+        owner_prefix: "wasm1owner".into(),
+    });
+    let directory = Arc::new(DeviceDirectory::new());
+    let skipped = directory.replace_all(fleet.records());
+    if !skipped.is_empty() {
+        return Err(BenchError::Other(format!(
+            "{} devices skipped",
+            skipped.len()
+        )));
+    }
+    let now = now_unix();
+    let per_device = u64::try_from(p.per_device).unwrap_or(u64::MAX);
+    let first = now - 60 * per_device - 120;
+    let policy = IngestPolicy {
+        max_batch_items: p.batch.max(1),
+        clock_skew_secs: 60,
+        rounds: RoundClock {
+            genesis: first - first % 3600,
+            duration: 7 * 86_400,
+            grace: 600,
+        },
+        rated_power: RatedPower::default(),
+    };
+    // Pre-sign and pre-serialise every request (client-side cost excluded from the server's
+    // figure as far as one process allows). Client c owns devices c, c+C, …; its requests
+    // carry readings in sequence order so every reading is valid.
+    let mut rng = SplitMix(1);
+    let rated = RatedPower::default();
+    let mut devices = fleet.devices;
+    let clients = p.clients.max(1);
+    let mut bodies: Vec<Vec<Vec<u8>>> = vec![Vec::new(); clients];
+    let mut total = 0u64;
+    for (c, out) in bodies.iter_mut().enumerate() {
+        let mut pending: Vec<ReadingJson> = Vec::with_capacity(p.batch);
+        for k in 0..per_device {
+            let t = first + k * 60;
+            for dev in devices.iter_mut().skip(c).step_by(clients) {
+                let r = next_reading(dev, &domain, &rated, t, t + 60, &mut rng);
+                pending.push(ReadingJson::from(&r));
+                total += 1;
+                if pending.len() == p.batch.max(1) {
+                    let body = serde_json::to_vec(&serde_json::json!({ "readings": pending }))
+                        .map_err(|e| BenchError::Other(e.to_string()))?;
+                    out.push(body);
+                    pending.clear();
+                }
+            }
+        }
+        if !pending.is_empty() {
+            let body = serde_json::to_vec(&serde_json::json!({ "readings": pending }))
+                .map_err(|e| BenchError::Other(e.to_string()))?;
+            out.push(body);
+        }
+    }
+    let store = Arc::new(SqliteStore::open(SqliteConfig::new(
+        dir.join("bench.sqlite"),
+    ))?);
+    let ingest = Arc::new(Ingestor {
+        domain,
+        policy,
+        directory,
+        store: store.clone() as Arc<dyn ReadingStore>,
+        metrics: Arc::new(Metrics::new()),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/v1/readings", listener.local_addr()?);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let app = router(
+        AppState {
+            ingest: ingest.clone(),
+            chain: None,
+        },
+        64 * 1024 * 1024,
+    );
+    let server = tokio::spawn(serve(listener, app, async {
+        let _ = stop_rx.await;
+    }));
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for list in bodies {
+        let client = client.clone();
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut accepted = 0u64;
+            let mut busy = 0u64;
+            for body in list {
+                loop {
+                    let resp = client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .body(body.clone())
+                        .send()
+                        .await?;
+                    if resp.status().as_u16() == 429 {
+                        busy += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                        continue;
+                    }
+                    let v: serde_json::Value = resp.json().await?;
+                    accepted += v["accepted"].as_u64().unwrap_or(0);
+                    break;
+                }
+            }
+            Ok::<_, reqwest::Error>((accepted, busy))
+        }));
+    }
+    let mut accepted = 0;
+    let mut busy_retries = 0;
+    for t in tasks {
+        let (a, b) = t.await.map_err(|e| BenchError::Other(e.to_string()))??;
+        accepted += a;
+        busy_retries += b;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    let stored = store.count_readings()?;
+    if stored != total || accepted != total {
+        return Err(BenchError::Other(format!(
+            "expected {total} readings, acknowledged {accepted}, stored {stored}"
+        )));
+    }
+    Ok(IngestFigures {
+        accepted,
+        secs,
+        busy_retries,
+    })
+}
+
+/// Result of the aggregation benchmark.
+#[derive(Debug, Clone)]
+pub struct AggregationFigures {
+    /// Readings in the round.
+    pub readings: u64,
+    /// Owners with usage.
+    pub owners: usize,
+    /// Batches planned.
+    pub batches: usize,
+    /// Seconds to load the store (not part of the aggregation figure).
+    pub load_secs: f64,
+    /// Seconds to aggregate from the store and plan batches.
+    pub secs: f64,
+    /// Peak RSS during aggregation, KiB (None if unavailable).
+    pub peak_kib: Option<u64>,
+    /// RSS before the phase, KiB.
+    pub base_kib: Option<u64>,
+    /// Whether the peak was reset before the phase.
+    pub peak_reset: bool,
+}
+
+/// Loads `readings` readings over `devices` devices straight into a store (signatures are not
+/// part of aggregation, so zero signatures are stored), then aggregates the round.
+pub fn aggregation(
+    devices: usize,
+    readings: usize,
+    dir: &std::path::Path,
+) -> Result<AggregationFigures, BenchError> {
+    let genesis = 1_767_225_600u64; // 2026-01-01T00:00:00Z
+    let clock = RoundClock {
+        genesis,
+        duration: 7 * 86_400,
+        grace: 600,
+    };
+    let mut device_map = std::collections::HashMap::with_capacity(devices);
+    let mut keys = Vec::with_capacity(devices);
+    let mut rng = SplitMix(99);
+    for i in 0..devices {
+        let mut k = [0u8; 32];
+        for c in k.chunks_mut(8) {
+            c.copy_from_slice(&rng.next_u64().to_le_bytes());
+        }
+        keys.push(k);
+        let model = if i % 2 == 0 {
+            DeviceModel::CubeV1
+        } else {
+            DeviceModel::CubeV2
+        };
+        let tz = ZONES[i % ZONES.len()]
+            .parse()
+            .map_err(|_| BenchError::Other("zone".into()))?;
+        device_map.insert(
+            k,
+            DeviceInfo {
+                owner: format!("wasm1owner{:06}", i * 2 / 3),
+                model,
+                timezone: tz,
+            },
+        );
+    }
+    let store = SqliteStore::open(SqliteConfig {
+        synchronous_full: false,
+        ..SqliteConfig::new(dir.join("agg.sqlite"))
+    })?;
+    let per_device = readings.div_ceil(devices.max(1));
+    let load_started = Instant::now();
+    let rt = tokio::runtime::Builder::new_current_thread().build()?;
+    let mut loaded = 0usize;
+    // Interleave devices hour by hour, 20k readings per transaction.
+    let mut chunk: Vec<SignedReading> = Vec::with_capacity(20_000);
+    'outer: for h in 0..per_device {
+        for (i, k) in keys.iter().enumerate() {
+            if loaded >= readings {
+                break 'outer;
+            }
+            let h64 = u64::try_from(h).unwrap_or(0);
+            // Offset windows by device so they are not all hour-aligned (exercises splitting).
+            let off = u64::try_from(i % 60).unwrap_or(0) * 60;
+            let start = genesis + off + h64 * 3600;
+            chunk.push(SignedReading {
+                reading: Reading {
+                    device_pubkey: *k,
+                    sequence: h64 + 1,
+                    window_start: start,
+                    window_end: start + 3600,
+                    discharged_wh: 100 + rng.below(900),
+                    charged_wh: 0,
+                    battery_id: if i % 3 == 0 {
+                        WHITELISTED_BATTERIES[0].to_string()
+                    } else {
+                        format!("GEN-{i}")
+                    },
+                    firmware: "bench".into(),
+                },
+                signature: [0; 64],
+            });
+            loaded += 1;
+            if chunk.len() == 20_000 {
+                let batch = std::mem::replace(&mut chunk, Vec::with_capacity(20_000));
+                rt.block_on(async {
+                    store
+                        .submit(batch)?
+                        .await
+                        .map_err(|_| crate::store::StoreError::Closed)?
+                })?;
+            }
+        }
+    }
+    if !chunk.is_empty() {
+        rt.block_on(async {
+            store
+                .submit(chunk)?
+                .await
+                .map_err(|_| crate::store::StoreError::Closed)?
+        })?;
+    }
+    let load_secs = load_started.elapsed().as_secs_f64();
+    let whitelist: HashSet<String> = WHITELISTED_BATTERIES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let policy = ScorePolicy::default();
+    let peak_reset = reset_peak_rss();
+    let base_kib = rss_kib();
+    let started = Instant::now();
+    let (plan, stats) = aggregate_round(
+        &store,
+        &RoundInput {
+            round: 0,
+            clock,
+            policy: &policy,
+            policy_version: 1,
+            whitelist: &whitelist,
+            devices: &device_map,
+            max_entries_per_batch: 50,
+        },
+    )
+    .map_err(|e| BenchError::Other(e.to_string()))?;
+    let secs = started.elapsed().as_secs_f64();
+    Ok(AggregationFigures {
+        readings: stats.readings,
+        owners: plan.batches.iter().map(|b| b.entries.len()).sum(),
+        batches: plan.batches.len(),
+        load_secs,
+        secs,
+        peak_kib: peak_rss_kib(),
+        base_kib,
+        peak_reset,
+    })
+}
+
+/// Runs everything and prints the figures.
+pub async fn run_all(
+    ingest: &IngestBench,
+    verify_n: usize,
+    agg_devices: usize,
+    agg_readings: usize,
+) -> Result<(), BenchError> {
+    let dir = tempfile_dir()?;
+    println!("== relayer bench ({} CPUs available)", num_cpus());
+    let (single, batched) = tokio::task::spawn_blocking(move || raw_verify_rates(verify_n))
+        .await
+        .map_err(|e| BenchError::Other(e.to_string()))?;
+    println!(
+        "raw ed25519 verify, 1 core, one by one : {single:>10.0} sig/s ({verify_n} signatures)"
+    );
+    println!("raw ed25519 verify, 1 core, batched 512: {batched:>10.0} sig/s");
+    let f = ingest_http(ingest, dir.path()).await?;
+    let rps = rate(f.accepted, f.secs);
+    println!(
+        "HTTP ingest (durable, synchronous=FULL): {rps:>10.0} readings/s acknowledged \
+         ({} readings, {} devices, {}/request, {} clients, {:.2} s, {} x 429 retried)",
+        f.accepted, ingest.devices, ingest.batch, ingest.clients, f.secs, f.busy_retries
+    );
+    println!(
+        "  ratio to raw single-core one-by-one verify rate: {:.2}",
+        if single > 0.0 { rps / single } else { 0.0 }
+    );
+    let a = tokio::task::spawn_blocking({
+        let p = dir.path().to_path_buf();
+        move || aggregation(agg_devices, agg_readings, &p)
+    })
+    .await
+    .map_err(|e| BenchError::Other(e.to_string()))??;
+    println!(
+        "aggregation: {} readings, {} devices, {} owners, {} batches: {:.2} s \
+         (store load {:.1} s, not included)",
+        a.readings, agg_devices, a.owners, a.batches, a.secs, a.load_secs
+    );
+    println!(
+        "  peak RSS during aggregation (VmHWM): {} MiB (RSS before {} MiB, peak reset: {})",
+        a.peak_kib.map(|k| k / 1024).unwrap_or(0),
+        a.base_kib.map(|k| k / 1024).unwrap_or(0),
+        a.peak_reset
+    );
+    Ok(())
+}
+
+fn num_cpus() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+fn tempfile_dir() -> Result<TempDir, BenchError> {
+    TempDir::new()
+}
+
+/// Minimal temp dir (removed on drop) so the library does not need `tempfile`.
+pub struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new() -> Result<Self, BenchError> {
+        let p = std::env::temp_dir().join(format!(
+            "relayer-bench-{}-{}",
+            std::process::id(),
+            now_unix()
+        ));
+        std::fs::create_dir_all(&p)?;
+        Ok(TempDir(p))
+    }
+
+    /// Path.
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

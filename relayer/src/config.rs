@@ -1,0 +1,668 @@
+//! Relayer configuration: one TOML file (template: `relayer/config.example.toml`), every key
+//! overridable from the environment as `RELAYER__<SECTION>__<KEY>` (e.g.
+//! `RELAYER__HTTP__LISTEN=0.0.0.0:8080`; values are parsed as TOML, falling back to a string).
+//! Unknown keys are errors. Secrets are wrapped in [`Secret`], which never prints or
+//! serialises its content. [`Config::validate`] runs at start-up, before anything is served.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use cube_scoring::RatedPower;
+use serde::{Deserialize, Deserializer, Serialize};
+use thiserror::Error;
+
+use crate::ingest::{IngestPolicy, RoundClock};
+use crate::store::SqliteConfig;
+
+/// Environment prefix of overrides.
+pub const ENV_PREFIX: &str = "RELAYER__";
+
+/// Configuration errors.
+#[derive(Error, Debug)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("reading {path}: {source}")]
+    Read {
+        /// File path.
+        path: String,
+        /// IO error.
+        source: std::io::Error,
+    },
+    /// TOML syntax or schema error (unknown key, wrong type).
+    #[error("config: {0}")]
+    Parse(String),
+    /// An environment override names no `SECTION__KEY`.
+    #[error("environment override {0} must be RELAYER__SECTION__KEY")]
+    BadEnvKey(String),
+    /// A value fails validation.
+    #[error("config {field}: {reason}")]
+    Invalid {
+        /// Dotted key.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// A secret string: never printed, never serialised.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret value (use only where it is needed, never log it).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether set.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "\"[redacted]\""
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret)
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(if self.0.is_empty() { "" } else { "[redacted]" })
+    }
+}
+
+/// `[chain]`: which deployment this relayer serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainConfig {
+    /// Chain id; part of the telemetry signature domain.
+    pub chain_id: String,
+    /// Mining-round contract address; part of the telemetry signature domain.
+    pub mining_round_contract: String,
+    /// Node REST (LCD) endpoint used by the chain client.
+    #[serde(default = "default_rest_url")]
+    pub rest_url: String,
+    /// Node RPC endpoint used by the chain client.
+    #[serde(default = "default_rpc_url")]
+    pub rpc_url: String,
+    /// Seconds between device-registry refreshes from the chain.
+    #[serde(default = "default_refresh_secs")]
+    pub device_refresh_secs: u64,
+    /// Gas price of submissions, e.g. `0.025stake`.
+    #[serde(default = "default_gas_price")]
+    pub gas_price: String,
+    /// Bech32 account prefix.
+    #[serde(default = "default_account_prefix")]
+    pub account_prefix: String,
+    /// Read devices, policy and whitelist from chain and submit attestations (needs an
+    /// operator key). `false`: offline mode (static devices, config whitelist, default
+    /// policy v1; rounds are aggregated and recorded but not submitted).
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
+fn default_gas_price() -> String {
+    "0.025stake".into()
+}
+fn default_account_prefix() -> String {
+    "wasm".into()
+}
+fn default_true() -> bool {
+    true
+}
+
+fn default_rest_url() -> String {
+    "http://127.0.0.1:1317".into()
+}
+fn default_rpc_url() -> String {
+    "http://127.0.0.1:26657".into()
+}
+fn default_refresh_secs() -> u64 {
+    30
+}
+
+/// `[operator]`: the oracle's chain account (secp256k1 key from a BIP-39 mnemonic at
+/// m/44'/118'/0'/0/0, used through `packages/chain-client`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorConfig {
+    /// File holding the mnemonic (mode 0600).
+    #[serde(default)]
+    pub mnemonic_file: Option<PathBuf>,
+    /// Alternatively the mnemonic itself, best given as `RELAYER__OPERATOR__MNEMONIC`.
+    #[serde(default)]
+    pub mnemonic: Secret,
+}
+
+/// `[store]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// SQLite database file.
+    #[serde(default = "default_db_path")]
+    pub path: PathBuf,
+    /// Requests waiting for the writer before 429.
+    #[serde(default = "default_queue_capacity")]
+    pub queue_capacity: usize,
+    /// Readings per group commit at most.
+    #[serde(default = "default_max_group")]
+    pub max_group_readings: usize,
+    /// `full` (fsync per commit) or `normal`.
+    #[serde(default = "default_synchronous")]
+    pub synchronous: String,
+}
+
+fn default_db_path() -> PathBuf {
+    PathBuf::from("relayer.sqlite")
+}
+fn default_queue_capacity() -> usize {
+    256
+}
+fn default_max_group() -> usize {
+    20_000
+}
+fn default_synchronous() -> String {
+    "full".into()
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            path: default_db_path(),
+            queue_capacity: default_queue_capacity(),
+            max_group_readings: default_max_group(),
+            synchronous: default_synchronous(),
+        }
+    }
+}
+
+/// `[http]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Listen address.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Request body limit (413 beyond).
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: usize,
+    /// Readings per request limit (413 beyond).
+    #[serde(default = "default_max_items")]
+    pub max_batch_items: usize,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+fn default_max_body() -> usize {
+    1024 * 1024
+}
+fn default_max_items() -> usize {
+    2_000
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            listen: default_listen(),
+            max_body_bytes: default_max_body(),
+            max_batch_items: default_max_items(),
+        }
+    }
+}
+
+/// `[rounds]`: must match the mining-round contract (read from chain once the client exists).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoundsConfig {
+    /// Start of round 0, unix seconds.
+    pub genesis: u64,
+    /// Round length, seconds.
+    #[serde(default = "default_duration")]
+    pub duration_secs: u64,
+    /// Wait after a round's end before aggregating it (late readings are still accepted).
+    #[serde(default = "default_grace")]
+    pub grace_secs: u64,
+    /// Device clock skew tolerated for window ends, seconds.
+    #[serde(default = "default_skew")]
+    pub clock_skew_secs: u64,
+    /// Entries per attestation batch (derived from the gas budget; identical on all relayers).
+    #[serde(default = "default_batch_entries")]
+    pub max_entries_per_batch: usize,
+}
+
+fn default_duration() -> u64 {
+    86_400
+}
+fn default_grace() -> u64 {
+    600
+}
+fn default_skew() -> u64 {
+    120
+}
+fn default_batch_entries() -> usize {
+    50
+}
+
+/// `[devices]`: registry seed and hardware parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DevicesConfig {
+    /// Optional JSON file of devices (`[{"pubkey": hex, "owner", "model", "timezone"}]`) used
+    /// in addition to / instead of the chain registry (simulations, tests).
+    #[serde(default)]
+    pub static_file: Option<PathBuf>,
+    /// Whitelisted battery ids (the chain's list takes precedence once read from chain).
+    #[serde(default)]
+    pub battery_whitelist: Vec<String>,
+    /// CubeV1 rated power, W.
+    #[serde(default = "default_v1_w")]
+    pub cube_v1_w: u64,
+    /// CubeV2 rated power, W.
+    #[serde(default = "default_v2_w")]
+    pub cube_v2_w: u64,
+}
+
+fn default_v1_w() -> u64 {
+    RatedPower::default().cube_v1_w
+}
+fn default_v2_w() -> u64 {
+    RatedPower::default().cube_v2_w
+}
+
+impl Default for DevicesConfig {
+    fn default() -> Self {
+        DevicesConfig {
+            static_file: None,
+            battery_whitelist: Vec::new(),
+            cube_v1_w: default_v1_w(),
+            cube_v2_w: default_v2_w(),
+        }
+    }
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// `json` or `text`.
+    #[serde(default = "default_log_format")]
+    pub format: String,
+    /// `tracing` filter, e.g. `info,relayer=debug` (`RUST_LOG` wins when set).
+    #[serde(default = "default_log_level")]
+    pub level: String,
+}
+
+fn default_log_format() -> String {
+    "text".into()
+}
+fn default_log_level() -> String {
+    "info".into()
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            format: default_log_format(),
+            level: default_log_level(),
+        }
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Deployment.
+    pub chain: ChainConfig,
+    /// Operator key.
+    #[serde(default)]
+    pub operator: OperatorConfig,
+    /// Storage.
+    #[serde(default)]
+    pub store: StoreConfig,
+    /// HTTP server.
+    #[serde(default)]
+    pub http: HttpConfig,
+    /// Rounds.
+    pub rounds: RoundsConfig,
+    /// Devices.
+    #[serde(default)]
+    pub devices: DevicesConfig,
+    /// Logging.
+    #[serde(default)]
+    pub log: LogConfig,
+}
+
+fn parse_env_value(raw: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_string()))
+}
+
+impl Config {
+    /// Parses TOML text, applies `env` overrides (pairs of name and value; pass
+    /// `std::env::vars()`), and validates.
+    pub fn from_toml_with_env(
+        text: &str,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut table: toml::Table =
+            toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        for (k, v) in env {
+            let Some(rest) = k.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            let mut parts = rest.splitn(2, "__");
+            let (Some(section), Some(key)) = (parts.next(), parts.next()) else {
+                return Err(ConfigError::BadEnvKey(k));
+            };
+            if section.is_empty() || key.is_empty() {
+                return Err(ConfigError::BadEnvKey(k));
+            }
+            let section = section.to_ascii_lowercase();
+            let key = key.to_ascii_lowercase();
+            let entry = table
+                .entry(section)
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            match entry {
+                toml::Value::Table(t) => {
+                    t.insert(key, parse_env_value(&v));
+                }
+                _ => return Err(ConfigError::BadEnvKey(k)),
+            }
+        }
+        let cfg: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse(e.to_string()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Reads `path` and the process environment.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml_with_env(&text, std::env::vars())
+    }
+
+    /// Checks every value; called by the loaders.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |field, reason: &str| {
+            Err(ConfigError::Invalid {
+                field,
+                reason: reason.to_string(),
+            })
+        };
+        if self.chain.chain_id.is_empty() {
+            return invalid("chain.chain_id", "must not be empty");
+        }
+        if self.chain.mining_round_contract.is_empty() {
+            return invalid("chain.mining_round_contract", "must not be empty");
+        }
+        if self.chain.enabled
+            && self.operator.mnemonic.is_empty()
+            && self.operator.mnemonic_file.is_none()
+        {
+            return invalid(
+                "operator",
+                "chain.enabled needs mnemonic or mnemonic_file (or set chain.enabled = false)",
+            );
+        }
+        if !(self.chain.rest_url.starts_with("http://")
+            || self.chain.rest_url.starts_with("https://"))
+        {
+            return invalid("chain.rest_url", "must start with http:// or https://");
+        }
+        if self.chain.device_refresh_secs == 0 {
+            return invalid("chain.device_refresh_secs", "must be at least 1");
+        }
+        if self.http.listen.parse::<SocketAddr>().is_err() {
+            return invalid("http.listen", "must be host:port with an IP address");
+        }
+        if self.http.max_body_bytes < 1024 {
+            return invalid("http.max_body_bytes", "must be at least 1024");
+        }
+        if self.http.max_batch_items == 0 {
+            return invalid("http.max_batch_items", "must be at least 1");
+        }
+        if self.store.queue_capacity == 0 {
+            return invalid("store.queue_capacity", "must be at least 1");
+        }
+        if self.store.max_group_readings == 0 {
+            return invalid("store.max_group_readings", "must be at least 1");
+        }
+        if !matches!(self.store.synchronous.as_str(), "full" | "normal") {
+            return invalid("store.synchronous", "must be \"full\" or \"normal\"");
+        }
+        if self.rounds.duration_secs < 60 {
+            return invalid("rounds.duration_secs", "must be at least 60");
+        }
+        if self.rounds.grace_secs >= self.rounds.duration_secs {
+            return invalid("rounds.grace_secs", "must be shorter than a round");
+        }
+        if self.rounds.max_entries_per_batch == 0 {
+            return invalid("rounds.max_entries_per_batch", "must be at least 1");
+        }
+        if self.devices.cube_v1_w == 0 || self.devices.cube_v2_w == 0 {
+            return invalid("devices.cube_v*_w", "rated power must be positive");
+        }
+        if !matches!(self.log.format.as_str(), "json" | "text") {
+            return invalid("log.format", "must be \"json\" or \"text\"");
+        }
+        if !self.operator.mnemonic.is_empty() && self.operator.mnemonic_file.is_some() {
+            return invalid("operator", "set mnemonic_file or mnemonic, not both");
+        }
+        if !self.operator.mnemonic.is_empty() {
+            let words = self.operator.mnemonic.expose().split_whitespace().count();
+            if ![12, 15, 18, 21, 24].contains(&words) {
+                return invalid("operator.mnemonic", "must have 12, 15, 18, 21 or 24 words");
+            }
+        }
+        Ok(())
+    }
+
+    /// Round timing.
+    pub fn round_clock(&self) -> RoundClock {
+        RoundClock {
+            genesis: self.rounds.genesis,
+            duration: self.rounds.duration_secs,
+            grace: self.rounds.grace_secs,
+        }
+    }
+
+    /// Ingest limits.
+    pub fn ingest_policy(&self) -> IngestPolicy {
+        IngestPolicy {
+            max_batch_items: self.http.max_batch_items,
+            clock_skew_secs: self.rounds.clock_skew_secs,
+            rounds: self.round_clock(),
+            rated_power: RatedPower {
+                cube_v1_w: self.devices.cube_v1_w,
+                cube_v2_w: self.devices.cube_v2_w,
+            },
+        }
+    }
+
+    /// Store settings.
+    pub fn sqlite(&self) -> SqliteConfig {
+        SqliteConfig {
+            path: self.store.path.clone(),
+            queue_capacity: self.store.queue_capacity,
+            max_group_readings: self.store.max_group_readings,
+            synchronous_full: self.store.synchronous == "full",
+        }
+    }
+
+    /// Whitelist as a set.
+    pub fn whitelist(&self) -> HashSet<String> {
+        self.devices.battery_whitelist.iter().cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: &str = r#"
+        [chain]
+        chain_id = "cube-1"
+        mining_round_contract = "wasm1abc"
+        enabled = false
+        [rounds]
+        genesis = 1700000000
+    "#;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let c = Config::from_toml_with_env(MIN, vec![]).unwrap();
+        assert_eq!(c.http.listen, "127.0.0.1:8080");
+        assert_eq!(c.rounds.duration_secs, 86_400);
+        assert_eq!(c.store.synchronous, "full");
+        assert!(c.sqlite().synchronous_full);
+        assert_eq!(c.ingest_policy().rated_power, RatedPower::default());
+    }
+
+    #[test]
+    fn env_overrides_typed_values() {
+        let c = Config::from_toml_with_env(
+            MIN,
+            env(&[
+                ("RELAYER__HTTP__LISTEN", "0.0.0.0:9000"),
+                ("RELAYER__ROUNDS__DURATION_SECS", "900"),
+                ("RELAYER__DEVICES__BATTERY_WHITELIST", "[\"A\", \"B\"]"),
+                ("RELAYER__OPERATOR__MNEMONIC", &["abandon"; 12].join(" ")),
+                ("UNRELATED", "x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.http.listen, "0.0.0.0:9000");
+        assert_eq!(c.rounds.duration_secs, 900);
+        assert_eq!(c.devices.battery_whitelist, vec!["A", "B"]);
+        assert_eq!(c.operator.mnemonic.expose(), ["abandon"; 12].join(" "));
+    }
+
+    #[test]
+    fn secrets_never_printed() {
+        let c = Config::from_toml_with_env(
+            MIN,
+            env(&[("RELAYER__OPERATOR__MNEMONIC", &["zebra"; 24].join(" "))]),
+        )
+        .unwrap();
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("zebra"), "{dbg}");
+        assert!(dbg.contains("[redacted]"));
+        let ser = toml::to_string(&c).unwrap();
+        assert!(!ser.contains("zebra"), "{ser}");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_fail_loudly() {
+        let e = Config::from_toml_with_env(&format!("{MIN}\n[http]\nlisten_port = 1\n"), vec![])
+            .unwrap_err();
+        assert!(
+            matches!(e, ConfigError::Parse(ref m) if m.contains("listen_port")),
+            "{e}"
+        );
+        let e =
+            Config::from_toml_with_env(MIN, env(&[("RELAYER__HTTP__LISTEN", "nope")])).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ConfigError::Invalid {
+                    field: "http.listen",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let e = Config::from_toml_with_env(MIN, env(&[("RELAYER__HTTP", "x")])).unwrap_err();
+        assert!(
+            matches!(e, ConfigError::BadEnvKey(ref k) if k == "RELAYER__HTTP"),
+            "{e}"
+        );
+        let e = Config::from_toml_with_env(MIN, env(&[("RELAYER__ROUNDS__GRACE_SECS", "90000")]))
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ConfigError::Invalid {
+                    field: "rounds.grace_secs",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let e = Config::from_toml_with_env(MIN, env(&[("RELAYER__OPERATOR__MNEMONIC", "one two")]))
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ConfigError::Invalid {
+                    field: "operator.mnemonic",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let e = Config::from_toml_with_env(MIN, env(&[("RELAYER__CHAIN__ENABLED", "true")]))
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ConfigError::Invalid {
+                    field: "operator",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let e = Config::from_toml_with_env(MIN, env(&[("RELAYER__STORE__SYNCHRONOUS", "off")]))
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ConfigError::Invalid {
+                    field: "store.synchronous",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn example_template_parses() {
+        let text = include_str!("../config.example.toml");
+        let c = Config::from_toml_with_env(
+            text,
+            env(&[("RELAYER__OPERATOR__MNEMONIC", &["abandon"; 24].join(" "))]),
+        )
+        .unwrap();
+        assert!(c.chain.enabled);
+        assert_eq!(c.chain.chain_id, "cube-localnet");
+    }
+}

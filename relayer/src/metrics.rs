@@ -1,0 +1,193 @@
+//! Prometheus metrics (text exposition format 0.0.4), lock-free counters.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::ingest::RejectReason;
+
+/// Upper bounds (seconds) of the ingest latency histogram buckets.
+pub const LATENCY_BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+/// All relayer metrics.
+#[derive(Default)]
+pub struct Metrics {
+    accepted: AtomicU64,
+    duplicate: AtomicU64,
+    rejected: [AtomicU64; RejectReason::ALL.len()],
+    http_status: [AtomicU64; 6],
+    latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
+    latency_count: AtomicU64,
+    latency_sum_micros: AtomicU64,
+}
+
+/// HTTP outcomes counted by [`Metrics::http`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpOutcome {
+    /// 200.
+    Ok = 0,
+    /// 400 malformed body.
+    BadRequest = 1,
+    /// 413 body or batch too large.
+    TooLarge = 2,
+    /// 429 back-pressure.
+    Busy = 3,
+    /// 503 store failure.
+    Unavailable = 4,
+    /// 415 wrong content type.
+    UnsupportedMedia = 5,
+}
+
+const HTTP_LABELS: [&str; 6] = ["200", "400", "413", "429", "503", "415"];
+
+impl Metrics {
+    /// New zeroed metrics.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Counts accepted readings.
+    pub fn accepted(&self, n: u64) {
+        self.accepted.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts idempotent duplicates.
+    pub fn duplicate(&self, n: u64) {
+        self.duplicate.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts one rejection.
+    pub fn rejected(&self, reason: RejectReason) {
+        if let Some(c) = self.rejected.get(reason.index()) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts one HTTP response of the ingest endpoint.
+    pub fn http(&self, outcome: HttpOutcome) {
+        if let Some(c) = self.http_status.get(outcome as usize) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Records one ingest request latency.
+    pub fn observe_latency(&self, d: Duration) {
+        let secs = d.as_secs_f64();
+        for (i, b) in LATENCY_BUCKETS.iter().enumerate() {
+            if secs <= *b {
+                if let Some(c) = self.latency_buckets.get(i) {
+                    c.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        self.latency_count.fetch_add(1, Ordering::Relaxed);
+        let micros = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+        self.latency_sum_micros.fetch_add(micros, Ordering::Relaxed);
+    }
+
+    /// Current value of the rejection counter of `reason`.
+    pub fn rejected_count(&self, reason: RejectReason) -> u64 {
+        self.rejected
+            .get(reason.index())
+            .map(|c| c.load(Ordering::Relaxed))
+            .unwrap_or(0)
+    }
+
+    /// Current accepted count.
+    pub fn accepted_count(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
+    }
+
+    /// Renders the text exposition.
+    pub fn render(&self) -> String {
+        let mut s = String::with_capacity(4096);
+        let _ = writeln!(
+            s,
+            "# HELP relayer_readings_accepted_total Readings newly stored and acknowledged.\n\
+             # TYPE relayer_readings_accepted_total counter\n\
+             relayer_readings_accepted_total {}",
+            self.accepted.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            s,
+            "# HELP relayer_readings_duplicate_total Identical resends (idempotent success).\n\
+             # TYPE relayer_readings_duplicate_total counter\n\
+             relayer_readings_duplicate_total {}",
+            self.duplicate.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            s,
+            "# HELP relayer_readings_rejected_total Rejected readings by reason.\n\
+             # TYPE relayer_readings_rejected_total counter"
+        );
+        for r in RejectReason::ALL {
+            let _ = writeln!(
+                s,
+                "relayer_readings_rejected_total{{reason=\"{}\"}} {}",
+                r.as_str(),
+                self.rejected_count(r)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "# HELP relayer_ingest_requests_total Ingest HTTP responses by status.\n\
+             # TYPE relayer_ingest_requests_total counter"
+        );
+        for (i, l) in HTTP_LABELS.iter().enumerate() {
+            let v = self
+                .http_status
+                .get(i)
+                .map(|c| c.load(Ordering::Relaxed))
+                .unwrap_or(0);
+            let _ = writeln!(s, "relayer_ingest_requests_total{{status=\"{l}\"}} {v}");
+        }
+        let _ = writeln!(
+            s,
+            "# HELP relayer_ingest_latency_seconds Ingest request latency (verify + commit).\n\
+             # TYPE relayer_ingest_latency_seconds histogram"
+        );
+        for (i, b) in LATENCY_BUCKETS.iter().enumerate() {
+            let v = self
+                .latency_buckets
+                .get(i)
+                .map(|c| c.load(Ordering::Relaxed))
+                .unwrap_or(0);
+            let _ = writeln!(s, "relayer_ingest_latency_seconds_bucket{{le=\"{b}\"}} {v}");
+        }
+        let count = self.latency_count.load(Ordering::Relaxed);
+        let _ = writeln!(
+            s,
+            "relayer_ingest_latency_seconds_bucket{{le=\"+Inf\"}} {count}\n\
+             relayer_ingest_latency_seconds_sum {}\n\
+             relayer_ingest_latency_seconds_count {count}",
+            Duration::from_micros(self.latency_sum_micros.load(Ordering::Relaxed)).as_secs_f64()
+        );
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_contains_counters() {
+        let m = Metrics::new();
+        m.accepted(3);
+        m.rejected(RejectReason::BadSignature);
+        m.rejected(RejectReason::BadSignature);
+        m.observe_latency(Duration::from_millis(3));
+        let text = m.render();
+        assert!(
+            text.contains("relayer_readings_accepted_total 3\n"),
+            "{text}"
+        );
+        assert!(text.contains("relayer_readings_rejected_total{reason=\"bad_signature\"} 2\n"));
+        assert!(text.contains("relayer_readings_rejected_total{reason=\"overlap\"} 0\n"));
+        assert!(text.contains("relayer_ingest_latency_seconds_bucket{le=\"0.0025\"} 0\n"));
+        assert!(text.contains("relayer_ingest_latency_seconds_bucket{le=\"0.005\"} 1\n"));
+        assert!(text.contains("relayer_ingest_latency_seconds_count 1\n"));
+    }
+}

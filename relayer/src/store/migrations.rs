@@ -1,0 +1,104 @@
+//! Numbered schema migrations. The applied version is `PRAGMA user_version`; each migration
+//! runs in its own transaction together with the version bump. Never edit a released
+//! migration: append a new one.
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// `(version, sql)`, strictly increasing from 1.
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE readings (
+            device        BLOB    NOT NULL,
+            sequence      INTEGER NOT NULL,
+            window_start  INTEGER NOT NULL,
+            window_end    INTEGER NOT NULL,
+            discharged_wh INTEGER NOT NULL,
+            charged_wh    INTEGER NOT NULL,
+            battery_id    TEXT    NOT NULL,
+            firmware      TEXT    NOT NULL,
+            signature     BLOB    NOT NULL,
+            received_at   INTEGER NOT NULL,
+            PRIMARY KEY (device, sequence)
+        ) WITHOUT ROWID;
+        CREATE INDEX readings_by_window_start ON readings (window_start);",
+    ),
+    (
+        2,
+        "CREATE TABLE round_progress (
+            round          INTEGER PRIMARY KEY,
+            policy_version INTEGER NOT NULL,
+            batch_count    INTEGER NOT NULL,
+            status         TEXT    NOT NULL,
+            updated_at     INTEGER NOT NULL
+        );
+        CREATE TABLE submissions (
+            round       INTEGER NOT NULL,
+            batch_index INTEGER NOT NULL,
+            batch_hash  BLOB    NOT NULL,
+            kind        TEXT    NOT NULL,
+            state       TEXT    NOT NULL,
+            tx_hash     TEXT,
+            updated_at  INTEGER NOT NULL,
+            PRIMARY KEY (round, batch_index)
+        );",
+    ),
+];
+
+/// Latest schema version known to this binary.
+pub fn latest() -> i64 {
+    MIGRATIONS.last().map(|m| m.0).unwrap_or(0)
+}
+
+/// Applies every migration above the file's `user_version`.
+pub fn migrate(conn: &mut Connection) -> Result<i64, StoreError> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > latest() {
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            supported: latest(),
+        });
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+        tracing::info!(version, "applied migration");
+    }
+    Ok(latest())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_strictly_increase_from_one() {
+        for (i, (v, _)) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(*v, i64::try_from(i).unwrap_or(-1) + 1);
+        }
+    }
+
+    #[test]
+    fn migrate_is_idempotent_and_refuses_newer() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("m.sqlite");
+        let mut c = Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(migrate(&mut c).ok(), Some(2));
+        assert_eq!(migrate(&mut c).ok(), Some(2));
+        let v: i64 = c
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap_or(-1);
+        assert_eq!(v, 2);
+        c.pragma_update(None, "user_version", 99).unwrap_or(());
+        match migrate(&mut c) {
+            Err(StoreError::SchemaTooNew { found, supported }) => {
+                assert_eq!((found, supported), (99, 2));
+            }
+            other => panic!("expected SchemaTooNew, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,518 @@
+//! SQLite implementation of [`ReadingStore`]: WAL journal, `synchronous = FULL` by default,
+//! and group commit.
+//!
+//! # Group commit
+//!
+//! Requests enter a bounded queue (`queue_capacity` requests; a full queue is reported as
+//! [`StoreError::Busy`], which the HTTP layer turns into 429). One writer thread takes the
+//! first waiting request, drains every other waiting request up to `max_group_readings`
+//! readings, applies all of them in a single transaction, COMMITs, and only then sends each
+//! request its outcomes. A reading is therefore acknowledged only once it is in the database
+//! file (and, with `synchronous = FULL`, fsynced).
+//!
+//! # Ordering rules (applied inside the transaction, so concurrent requests are serialised)
+//!
+//! For a reading of device `d` with sequence `s` and the device's latest stored reading
+//! `(s_last, end_last)`:
+//! * `s <= s_last`: identical stored reading with `s` → [`InsertOutcome::Duplicate`]; different
+//!   stored reading → `SequenceConflict`; none stored → `SequenceReplay`.
+//! * `s > s_last` and `window_start < end_last` → `Overlap`.
+//! * otherwise inserted → `Accepted`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::thread::JoinHandle;
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{
+    migrations, Ack, DeviceStats, InsertOutcome, ReadingStore, RoundProgress, StoreError,
+    StoreRejection, SubmissionRecord, MAX_WINDOW_SECS,
+};
+use crate::telemetry::{Reading, SignedReading};
+
+/// Tuning of the SQLite store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqliteConfig {
+    /// Database file.
+    pub path: PathBuf,
+    /// Requests that may wait for the writer before `Busy`.
+    pub queue_capacity: usize,
+    /// Maximum readings per transaction.
+    pub max_group_readings: usize,
+    /// `FULL` (fsync on every commit, default) or `NORMAL` (WAL: durable against process
+    /// crashes, not against power loss).
+    pub synchronous_full: bool,
+}
+
+impl SqliteConfig {
+    /// Defaults for a database at `path`.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        SqliteConfig {
+            path: path.into(),
+            queue_capacity: 256,
+            max_group_readings: 20_000,
+            synchronous_full: true,
+        }
+    }
+}
+
+struct WriteRequest {
+    readings: Vec<SignedReading>,
+    ack: oneshot::Sender<Result<Vec<InsertOutcome>, StoreError>>,
+}
+
+/// SQLite-backed store. Dropping it (all clones of its `Arc`) lets the writer finish the
+/// queued work and stop; [`SqliteStore::close`] does the same and waits for it.
+pub struct SqliteStore {
+    tx: Mutex<Option<mpsc::Sender<WriteRequest>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    read: Mutex<Connection>,
+}
+
+fn open_conn(path: &Path, synchronous_full: bool) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!(mode, "journal_mode WAL not available");
+    }
+    conn.pragma_update(
+        None,
+        "synchronous",
+        if synchronous_full { "FULL" } else { "NORMAL" },
+    )?;
+    Ok(conn)
+}
+
+fn to_i64(v: u64) -> Option<i64> {
+    i64::try_from(v).ok()
+}
+
+fn col_u64(row: &rusqlite::Row<'_>, idx: usize, column: &'static str) -> rusqlite::Result<u64> {
+    let v: i64 = row.get(idx)?;
+    u64::try_from(v).map_err(|_| {
+        rusqlite::Error::FromSqlConversionFailure(
+            idx,
+            rusqlite::types::Type::Integer,
+            Box::new(StoreError::CorruptValue { column }),
+        )
+    })
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn row_to_reading(row: &rusqlite::Row<'_>) -> rusqlite::Result<SignedReading> {
+    let device: Vec<u8> = row.get(0)?;
+    let sig: Vec<u8> = row.get(8)?;
+    let bad = |i, c| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Blob,
+            Box::new(StoreError::CorruptValue { column: c }),
+        )
+    };
+    Ok(SignedReading {
+        reading: Reading {
+            device_pubkey: device.try_into().map_err(|_| bad(0, "device"))?,
+            sequence: col_u64(row, 1, "sequence")?,
+            window_start: col_u64(row, 2, "window_start")?,
+            window_end: col_u64(row, 3, "window_end")?,
+            discharged_wh: col_u64(row, 4, "discharged_wh")?,
+            charged_wh: col_u64(row, 5, "charged_wh")?,
+            battery_id: row.get(6)?,
+            firmware: row.get(7)?,
+        },
+        signature: sig.try_into().map_err(|_| bad(8, "signature"))?,
+    })
+}
+
+const SELECT_COLS: &str = "device, sequence, window_start, window_end, discharged_wh, \
+                           charged_wh, battery_id, firmware, signature";
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database, and starts the writer thread.
+    pub fn open(cfg: SqliteConfig) -> Result<Self, StoreError> {
+        let mut wconn = open_conn(&cfg.path, cfg.synchronous_full)?;
+        migrations::migrate(&mut wconn)?;
+        let read = open_conn(&cfg.path, cfg.synchronous_full)?;
+        let (tx, rx) = mpsc::channel(cfg.queue_capacity.max(1));
+        let max_group = cfg.max_group_readings.max(1);
+        let writer = std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || Writer::new(wconn, max_group).run(rx))?;
+        Ok(SqliteStore {
+            tx: Mutex::new(Some(tx)),
+            writer: Mutex::new(Some(writer)),
+            read: Mutex::new(read),
+        })
+    }
+
+    /// Stops accepting work, lets the writer commit what is queued, and waits for it.
+    pub fn close(&self) {
+        if let Ok(mut g) = self.tx.lock() {
+            g.take();
+        }
+        let handle = self.writer.lock().ok().and_then(|mut g| g.take());
+        if let Some(h) = handle {
+            if h.join().is_err() {
+                tracing::error!("sqlite writer thread panicked");
+            }
+        }
+    }
+
+    fn read_conn(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
+        self.read.lock().map_err(|_| StoreError::Closed)
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// Last stored (sequence, window_end) of a device.
+type Tip = (u64, u64);
+
+struct Writer {
+    conn: Connection,
+    max_group: usize,
+    /// Committed tips; filled lazily from the database.
+    tips: HashMap<[u8; 32], Tip>,
+}
+
+impl Writer {
+    fn new(conn: Connection, max_group: usize) -> Self {
+        Writer {
+            conn,
+            max_group,
+            tips: HashMap::new(),
+        }
+    }
+
+    fn run(mut self, mut rx: mpsc::Receiver<WriteRequest>) {
+        while let Some(first) = rx.blocking_recv() {
+            let mut group = vec![first];
+            let mut n = group[0].readings.len();
+            while n < self.max_group {
+                match rx.try_recv() {
+                    Ok(req) => {
+                        n = n.saturating_add(req.readings.len());
+                        group.push(req);
+                    }
+                    Err(_) => break,
+                }
+            }
+            let started = std::time::Instant::now();
+            match self.apply(&group) {
+                Ok(outcomes) => {
+                    tracing::debug!(
+                        requests = group.len(),
+                        readings = n,
+                        micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+                        "group committed"
+                    );
+                    for (req, out) in group.into_iter().zip(outcomes) {
+                        // The requester may have gone away (client disconnect): the readings
+                        // are committed regardless, a resend is an idempotent success.
+                        let _ = req.ack.send(Ok(out));
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, requests = group.len(), "group commit failed");
+                    let msg = e.to_string();
+                    for req in group {
+                        let _ = req.ack.send(Err(StoreError::CommitFailed(msg.clone())));
+                    }
+                }
+            }
+        }
+        tracing::info!("sqlite writer stopped");
+    }
+
+    fn load_tip(conn: &Connection, device: &[u8; 32]) -> Result<Option<Tip>, StoreError> {
+        let row = conn
+            .prepare_cached(
+                "SELECT sequence, window_end FROM readings WHERE device = ?1 \
+                 ORDER BY sequence DESC LIMIT 1",
+            )?
+            .query_row(params![&device[..]], |r| {
+                Ok((col_u64(r, 0, "sequence")?, col_u64(r, 1, "window_end")?))
+            })
+            .optional()?;
+        Ok(row)
+    }
+
+    /// Applies the whole group in one transaction; returns outcomes per request.
+    fn apply(&mut self, group: &[WriteRequest]) -> Result<Vec<Vec<InsertOutcome>>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut pending: HashMap<[u8; 32], Tip> = HashMap::new();
+        let received_at = now_unix();
+        let mut all = Vec::with_capacity(group.len());
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO readings (device, sequence, window_start, window_end, \
+                 discharged_wh, charged_wh, battery_id, firmware, signature, received_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            let mut select = tx.prepare_cached(&format!(
+                "SELECT {SELECT_COLS} FROM readings WHERE device = ?1 AND sequence = ?2"
+            ))?;
+            for req in group {
+                let mut outs = Vec::with_capacity(req.readings.len());
+                for s in &req.readings {
+                    let r = &s.reading;
+                    let (Some(seq), Some(ws), Some(we), Some(dis), Some(chg)) = (
+                        to_i64(r.sequence),
+                        to_i64(r.window_start),
+                        to_i64(r.window_end),
+                        to_i64(r.discharged_wh),
+                        to_i64(r.charged_wh),
+                    ) else {
+                        outs.push(InsertOutcome::Rejected(StoreRejection::OutOfRange));
+                        continue;
+                    };
+                    let tip = match pending.get(&r.device_pubkey) {
+                        Some(t) => Some(*t),
+                        None => match self.tips.get(&r.device_pubkey) {
+                            Some(t) => Some(*t),
+                            None => {
+                                let t = Self::load_tip(&tx, &r.device_pubkey)?;
+                                if let Some(t) = t {
+                                    self.tips.insert(r.device_pubkey, t);
+                                }
+                                t
+                            }
+                        },
+                    };
+                    let outcome = match tip {
+                        Some((last_seq, _)) if r.sequence <= last_seq => {
+                            let existing = select
+                                .query_row(params![&r.device_pubkey[..], seq], row_to_reading)
+                                .optional()?;
+                            match existing {
+                                Some(e) if e.reading == *r => InsertOutcome::Duplicate,
+                                Some(_) => {
+                                    InsertOutcome::Rejected(StoreRejection::SequenceConflict)
+                                }
+                                None => InsertOutcome::Rejected(StoreRejection::SequenceReplay),
+                            }
+                        }
+                        Some((_, last_end)) if r.window_start < last_end => {
+                            InsertOutcome::Rejected(StoreRejection::Overlap)
+                        }
+                        _ => {
+                            insert.execute(params![
+                                &r.device_pubkey[..],
+                                seq,
+                                ws,
+                                we,
+                                dis,
+                                chg,
+                                r.battery_id,
+                                r.firmware,
+                                &s.signature[..],
+                                received_at
+                            ])?;
+                            pending.insert(r.device_pubkey, (r.sequence, r.window_end));
+                            InsertOutcome::Accepted
+                        }
+                    };
+                    outs.push(outcome);
+                }
+                all.push(outs);
+            }
+        }
+        tx.commit()?;
+        self.tips.extend(pending);
+        Ok(all)
+    }
+}
+
+impl ReadingStore for SqliteStore {
+    fn submit(&self, batch: Vec<SignedReading>) -> Result<Ack, StoreError> {
+        let (ack, rx) = oneshot::channel();
+        let guard = self.tx.lock().map_err(|_| StoreError::Closed)?;
+        let sender = guard.as_ref().ok_or(StoreError::Closed)?;
+        sender
+            .try_send(WriteRequest {
+                readings: batch,
+                ack,
+            })
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => StoreError::Busy,
+                mpsc::error::TrySendError::Closed(_) => StoreError::Closed,
+            })?;
+        Ok(rx)
+    }
+
+    fn scan_readings(
+        &self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(&Reading),
+    ) -> Result<(), StoreError> {
+        let conn = self.read_conn()?;
+        let lo = to_i64(from.saturating_sub(MAX_WINDOW_SECS)).unwrap_or(i64::MAX);
+        let hi = to_i64(to).unwrap_or(i64::MAX);
+        let from_i = to_i64(from).unwrap_or(i64::MAX);
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {SELECT_COLS} FROM readings \
+             WHERE window_start >= ?1 AND window_start < ?2 AND window_end > ?3 \
+             ORDER BY device, sequence"
+        ))?;
+        let mut rows = stmt.query(params![lo, hi, from_i])?;
+        while let Some(row) = rows.next()? {
+            let s = row_to_reading(row)?;
+            f(&s.reading);
+        }
+        Ok(())
+    }
+
+    fn get_reading(
+        &self,
+        device: &[u8; 32],
+        sequence: u64,
+    ) -> Result<Option<SignedReading>, StoreError> {
+        let Some(seq) = to_i64(sequence) else {
+            return Ok(None);
+        };
+        let conn = self.read_conn()?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {SELECT_COLS} FROM readings WHERE device = ?1 AND sequence = ?2"
+        ))?;
+        Ok(stmt
+            .query_row(params![&device[..], seq], row_to_reading)
+            .optional()?)
+    }
+
+    fn count_readings(&self) -> Result<u64, StoreError> {
+        let conn = self.read_conn()?;
+        let n: i64 = conn.query_row("SELECT COUNT(*) FROM readings", [], |r| r.get(0))?;
+        u64::try_from(n).map_err(|_| StoreError::CorruptValue { column: "count" })
+    }
+
+    fn device_stats(&self, device: &[u8; 32]) -> Result<Option<DeviceStats>, StoreError> {
+        let conn = self.read_conn()?;
+        let (n, seq, end, sum) = conn.query_row(
+            "SELECT COUNT(*), MAX(sequence), MAX(window_end), COALESCE(SUM(discharged_wh), 0) \
+             FROM readings WHERE device = ?1",
+            params![&device[..]],
+            |r| {
+                let n: i64 = r.get(0)?;
+                let seq: Option<i64> = r.get(1)?;
+                let end: Option<i64> = r.get(2)?;
+                let sum: i64 = r.get(3)?;
+                Ok((n, seq, end, sum))
+            },
+        )?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let conv = |v: Option<i64>, column| {
+            u64::try_from(v.unwrap_or(0)).map_err(|_| StoreError::CorruptValue { column })
+        };
+        Ok(Some(DeviceStats {
+            readings: conv(Some(n), "count")?,
+            last_sequence: conv(seq, "sequence")?,
+            last_window_end: conv(end, "window_end")?,
+            discharged_wh: conv(Some(sum), "discharged_wh")?,
+        }))
+    }
+
+    fn put_round_progress(&self, p: &RoundProgress) -> Result<(), StoreError> {
+        let conn = self.read_conn()?;
+        let round = to_i64(p.round).ok_or(StoreError::CorruptValue { column: "round" })?;
+        let pv = to_i64(p.policy_version).ok_or(StoreError::CorruptValue {
+            column: "policy_version",
+        })?;
+        conn.execute(
+            "INSERT OR REPLACE INTO round_progress (round, policy_version, batch_count, status, \
+             updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![round, pv, p.batch_count, p.status, now_unix()],
+        )?;
+        Ok(())
+    }
+
+    fn round_progress(&self, round: u64) -> Result<Option<RoundProgress>, StoreError> {
+        let Some(r) = to_i64(round) else {
+            return Ok(None);
+        };
+        let conn = self.read_conn()?;
+        Ok(conn
+            .query_row(
+                "SELECT round, policy_version, batch_count, status FROM round_progress \
+                 WHERE round = ?1",
+                params![r],
+                |row| {
+                    Ok(RoundProgress {
+                        round: col_u64(row, 0, "round")?,
+                        policy_version: col_u64(row, 1, "policy_version")?,
+                        batch_count: row.get(2)?,
+                        status: row.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn put_submission(&self, s: &SubmissionRecord) -> Result<(), StoreError> {
+        let conn = self.read_conn()?;
+        let round = to_i64(s.round).ok_or(StoreError::CorruptValue { column: "round" })?;
+        conn.execute(
+            "INSERT OR REPLACE INTO submissions (round, batch_index, batch_hash, kind, state, \
+             tx_hash, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                round,
+                s.batch_index,
+                &s.batch_hash[..],
+                s.kind,
+                s.state,
+                s.tx_hash,
+                now_unix()
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn submissions(&self, round: u64) -> Result<Vec<SubmissionRecord>, StoreError> {
+        let Some(r) = to_i64(round) else {
+            return Ok(Vec::new());
+        };
+        let conn = self.read_conn()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT round, batch_index, batch_hash, kind, state, tx_hash FROM submissions \
+             WHERE round = ?1 ORDER BY batch_index",
+        )?;
+        let rows = stmt.query_map(params![r], |row| {
+            let hash: Vec<u8> = row.get(2)?;
+            Ok(SubmissionRecord {
+                round: col_u64(row, 0, "round")?,
+                batch_index: row.get(1)?,
+                batch_hash: hash.try_into().map_err(|_| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        2,
+                        rusqlite::types::Type::Blob,
+                        Box::new(StoreError::CorruptValue {
+                            column: "batch_hash",
+                        }),
+                    )
+                })?,
+                kind: row.get(3)?,
+                state: row.get(4)?,
+                tx_hash: row.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+}

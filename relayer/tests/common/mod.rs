@@ -1,0 +1,153 @@
+//! Shared test harness: a real relayer HTTP server on 127.0.0.1:0 over a fresh SQLite file,
+//! with a device directory filled from real generated ed25519 keys.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use cube_scoring::RatedPower;
+use relayer::directory::DeviceDirectory;
+use relayer::ingest::{now_unix, IngestPolicy, Ingestor, RoundClock};
+use relayer::metrics::Metrics;
+use relayer::server::{router, serve, AppState};
+use relayer::sim::{Fleet, FleetSpec};
+use relayer::store::{ReadingStore, SqliteConfig, SqliteStore};
+use relayer::telemetry::{Domain, ReadingJson, SignedReading};
+use tokio::sync::oneshot;
+
+pub const CHAIN_ID: &str = "cube-localnet";
+pub const CONTRACT: &str = "wasm1miningroundcontract";
+pub const MAX_BODY: usize = 256 * 1024;
+pub const MAX_ITEMS: usize = 500;
+
+pub fn domain() -> Domain {
+    Domain::new(CHAIN_ID, CONTRACT)
+}
+
+pub fn policy() -> IngestPolicy {
+    let now = now_unix();
+    IngestPolicy {
+        max_batch_items: MAX_ITEMS,
+        clock_skew_secs: 60,
+        rounds: RoundClock {
+            // Round 0 started two days ago (hour-aligned) and lasts a week: windows up to two
+            // days old are open, older ones are stale, whatever the time of day.
+            genesis: now - now % 3_600 - 48 * 3_600,
+            duration: 7 * 86_400,
+            grace: 3_600,
+        },
+        rated_power: RatedPower::default(),
+    }
+}
+
+pub struct Harness {
+    pub url: String,
+    pub store: Arc<SqliteStore>,
+    pub ingest: Arc<Ingestor>,
+    pub fleet: Fleet,
+    pub client: reqwest::Client,
+    pub _dir: tempfile::TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Harness {
+    pub async fn start(devices: usize) -> Harness {
+        Self::start_with(devices, |_| {}).await
+    }
+
+    pub async fn start_with(devices: usize, tune: impl FnOnce(&mut SqliteConfig)) -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = SqliteConfig::new(dir.path().join("relayer.sqlite"));
+        tune(&mut cfg);
+        let store = Arc::new(SqliteStore::open(cfg).unwrap());
+        let fleet = Fleet::generate(&FleetSpec {
+            devices,
+            seed: 7,
+            owner_prefix: "wasm1owner".into(),
+        });
+        let directory = Arc::new(DeviceDirectory::new());
+        assert!(directory.replace_all(fleet.records()).is_empty());
+        let ingest = Arc::new(Ingestor {
+            domain: domain(),
+            policy: policy(),
+            directory,
+            store: store.clone() as Arc<dyn ReadingStore>,
+            metrics: Arc::new(Metrics::new()),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = oneshot::channel::<()>();
+        let app = router(
+            AppState {
+                ingest: ingest.clone(),
+                chain: None,
+            },
+            MAX_BODY,
+        );
+        let server = tokio::spawn(serve(listener, app, async {
+            let _ = rx.await;
+        }));
+        Harness {
+            url,
+            store,
+            ingest,
+            fleet,
+            client: reqwest::Client::new(),
+            _dir: dir,
+            shutdown: Some(tx),
+            server: Some(server),
+        }
+    }
+
+    /// POSTs a raw body; returns status and parsed JSON (Null if not JSON).
+    pub async fn post_raw(&self, body: Vec<u8>) -> (u16, serde_json::Value) {
+        let r = self
+            .client
+            .post(format!("{}/v1/readings", self.url))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    pub async fn post(&self, readings: &[SignedReading]) -> (u16, serde_json::Value) {
+        let body = serde_json::json!({
+            "readings": readings.iter().map(ReadingJson::from).collect::<Vec<_>>()
+        });
+        self.post_raw(serde_json::to_vec(&body).unwrap()).await
+    }
+
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(s) = self.server.take() {
+            s.await.unwrap().unwrap();
+        }
+    }
+}
+
+/// An hour-aligned window `hours_ago` hours before the current hour.
+pub fn window(hours_ago: u64) -> (u64, u64) {
+    let now = now_unix();
+    let start = now - now % 3600 - hours_ago * 3600;
+    (start, start + 3600)
+}

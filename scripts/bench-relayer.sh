@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Relayer benchmarks (prints figures, asserts nothing): readings/s acknowledged through the
+# HTTP batch endpoint with durable SQLite storage next to the raw ed25519 verification rate
+# measured in the same run, and aggregation time and peak memory for 1,000,000 readings over
+# 10,000 devices. Built with the `native` profile (optimised, no fat LTO).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$REPO_ROOT"
+step "building the relayer (profile native)"
+cargo build --locked --profile native -p relayer --no-default-features --bin relayer
+step "relayer bench"
+target/native/relayer bench "$@"

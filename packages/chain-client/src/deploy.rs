@@ -147,27 +147,6 @@ fn io(path: &Path, source: std::io::Error) -> ChainError {
     }
 }
 
-/// Accounts file written by `scripts/localnet.sh` (`name` → `address`).
-pub fn load_account_names(path: &Path) -> Result<BTreeMap<String, String>, ChainError> {
-    #[derive(Deserialize)]
-    struct File {
-        accounts: Vec<Entry>,
-    }
-    #[derive(Deserialize)]
-    struct Entry {
-        name: String,
-        address: String,
-    }
-    let text = std::fs::read_to_string(path).map_err(|source| io(path, source))?;
-    let file: File = serde_json::from_str(&text)
-        .map_err(|e| ChainError::Config(format!("{}: {e}", path.display())))?;
-    Ok(file
-        .accounts
-        .into_iter()
-        .map(|e| (e.name, e.address))
-        .collect())
-}
-
 /// Replaces `@name` strings anywhere in `value` using `names`.
 pub fn resolve_placeholders(
     value: &mut Value,

@@ -25,6 +25,7 @@ pub mod error;
 pub mod fee;
 pub mod gas;
 pub mod key;
+pub mod localnet;
 pub mod query;
 pub mod rest;
 pub mod retry;

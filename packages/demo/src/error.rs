@@ -24,12 +24,6 @@ pub enum DemoError {
         /// Why it was rejected.
         reason: String,
     },
-    /// An account the demo needs is not in `accounts.json`.
-    #[error("account {name:?} is not in the accounts file")]
-    MissingAccount {
-        /// Account name.
-        name: String,
-    },
     /// A child process could not be started or failed.
     #[error("{name}: {reason}")]
     Process {

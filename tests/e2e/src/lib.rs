@@ -11,11 +11,9 @@ pub mod gas;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use chain_client::deploy::{self, DeployParams, Deployment};
-use chain_client::{ChainClient, ChainConfig, ChainError, Signer};
-use serde::Deserialize;
+use chain_client::{ChainClient, ChainError};
 
 /// Repository root.
 pub fn repo_root() -> PathBuf {
@@ -25,33 +23,8 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_else(|_| PathBuf::from("."))
 }
 
-/// `.localnet/accounts.json`.
-#[derive(Clone, Debug, Deserialize)]
-pub struct LocalnetInfo {
-    /// Chain id.
-    pub chain_id: String,
-    /// CometBFT RPC.
-    pub rpc: String,
-    /// REST API.
-    pub rest: String,
-    /// Fee denom.
-    pub denom: String,
-    /// Minimum gas price.
-    pub gas_price: String,
-    /// Funded accounts.
-    pub accounts: Vec<Account>,
-}
-
-/// A funded test account.
-#[derive(Clone, Debug, Deserialize)]
-pub struct Account {
-    /// Key name (operator, oracle1..3, user1..4).
-    pub name: String,
-    /// Bech32 address.
-    pub address: String,
-    /// BIP-39 mnemonic (test keyring only).
-    pub mnemonic: String,
-}
+/// `.localnet/accounts.json` and its accounts (one reader, in chain-client).
+pub use chain_client::localnet::{LocalnetAccount as Account, LocalnetInfo};
 
 fn run_script(script: &str, args: &[&str]) {
     let root = repo_root();
@@ -96,13 +69,8 @@ pub fn ensure_chain_and_artifacts() -> LocalnetInfo {
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join(".localnet"));
     let accounts = home.join("accounts.json");
-    let text = std::fs::read_to_string(&accounts).unwrap_or_else(|e| {
-        panic!(
-            "{} unreadable after localnet start: {e}",
-            accounts.display()
-        )
-    });
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", accounts.display()))
+    LocalnetInfo::load(&accounts)
+        .unwrap_or_else(|e| panic!("{} after localnet start: {e}", accounts.display()))
 }
 
 /// The running localnet, a client per account, and a fresh deployment of every contract.
@@ -121,32 +89,18 @@ impl Env {
         let info = tokio::task::spawn_blocking(ensure_chain_and_artifacts)
             .await
             .expect("setup thread");
-        let gas_price = info.gas_price.parse().expect("gas price in accounts.json");
-        let mut config = ChainConfig::new(info.rest.clone(), info.chain_id.clone(), gas_price);
-        config.tx_timeout = Duration::from_secs(60);
         let mut clients = BTreeMap::new();
         for account in &info.accounts {
-            let signer = Signer::from_mnemonic(&account.mnemonic, &config.account_prefix)
-                .expect("test mnemonic");
-            assert_eq!(
-                signer.address().to_string(),
-                account.address,
-                "key derived from the mnemonic of {} differs from wasmd's address",
-                account.name
-            );
-            clients.insert(
-                account.name.clone(),
-                ChainClient::new(config.clone(), signer).expect("client"),
-            );
+            // `client` also checks that the mnemonic derives wasmd's address for the account.
+            let client = info
+                .client(&account.name)
+                .unwrap_or_else(|e| panic!("client for {}: {e}", account.name));
+            clients.insert(account.name.clone(), client);
         }
         let root = repo_root();
         let params =
             DeployParams::load(&root.join("deploy/localnet.toml")).expect("deploy/localnet.toml");
-        let names: BTreeMap<String, String> = info
-            .accounts
-            .iter()
-            .map(|a| (a.name.clone(), a.address.clone()))
-            .collect();
+        let names = info.names();
         let operator = clients.get("operator").expect("operator account");
         let started = std::time::Instant::now();
         let deployment = deploy::deploy(operator, &params, &root.join("artifacts"), &names, |l| {

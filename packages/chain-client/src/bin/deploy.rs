@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use chain_client::deploy::{self, DeployParams};
+use chain_client::localnet::LocalnetInfo;
 use chain_client::{ChainClient, ChainConfig, GasPrice, Signer};
 use clap::Parser;
 
@@ -70,17 +71,8 @@ fn mnemonic(args: &Args) -> anyhow::Result<String> {
             .with_context(|| format!("reading {}", path.display()));
     }
     if let (Some(accounts), Some(name)) = (&args.accounts, &args.key_name) {
-        let text = std::fs::read_to_string(accounts)
-            .with_context(|| format!("reading {}", accounts.display()))?;
-        let json: serde_json::Value = serde_json::from_str(&text)?;
-        let found = json["accounts"]
-            .as_array()
-            .and_then(|a| a.iter().find(|e| e["name"] == name.as_str()))
-            .and_then(|e| e["mnemonic"].as_str());
-        return match found {
-            Some(m) => Ok(m.to_string()),
-            None => bail!("account {name:?} has no mnemonic in {}", accounts.display()),
-        };
+        let info = LocalnetInfo::load(accounts)?;
+        return Ok(info.account(name)?.mnemonic.clone());
     }
     bail!("no deployer key: set DEPLOY_MNEMONIC, --mnemonic-file, or --accounts with --key-name")
 }
@@ -118,7 +110,7 @@ async fn main() -> anyhow::Result<()> {
     let signer = Signer::from_mnemonic(&mnemonic(&args)?, &config.account_prefix)?;
     let client = ChainClient::new(config, signer)?;
     let accounts = match &args.accounts {
-        Some(path) => deploy::load_account_names(path)?,
+        Some(path) => LocalnetInfo::load(path)?.names(),
         None => Default::default(),
     };
     eprintln!("deploying to {chain_id} ({rest}) as {}", client.address());

@@ -14,7 +14,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chain_client::{ChainClient, ChainConfig, Signer};
+use chain_client::localnet::LocalnetInfo;
+use chain_client::ChainClient;
 use chrono::{TimeZone, Timelike};
 use cosmwasm_std::{to_json_binary, Binary, Uint128};
 use cube_scoring::{DeviceModel, RatedPower};
@@ -30,11 +31,6 @@ const WINDOW_SECS: u64 = 30;
 const DEVICES: usize = 50;
 const REWARD: u128 = 1_000_000_000;
 
-struct Account {
-    address: String,
-    mnemonic: String,
-}
-
 fn localnet_dir() -> PathBuf {
     std::env::var("LOCALNET_DIR")
         .map(PathBuf::from)
@@ -49,15 +45,6 @@ fn artifacts() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join("artifacts")
-}
-
-fn client(info: &Value, acct: &Account) -> ChainClient {
-    let cfg = ChainConfig::new(
-        info["rest"].as_str().unwrap(),
-        info["chain_id"].as_str().unwrap(),
-        info["gas_price"].as_str().unwrap().parse().unwrap(),
-    );
-    ChainClient::new(cfg, Signer::from_mnemonic(&acct.mnemonic, "wasm").unwrap()).unwrap()
 }
 
 /// Kills the child process when dropped (also when the test fails).
@@ -90,8 +77,7 @@ fn tou_bp(hour: u32) -> u128 {
 
 /// A deployed mining-round with a registered fleet.
 struct E2e {
-    info: Value,
-    accounts: HashMap<String, Account>,
+    info: LocalnetInfo,
     operator: ChainClient,
     chain_id: String,
     mining: String,
@@ -105,25 +91,13 @@ const USERS: [&str; 4] = ["user1", "user2", "user3", "user4"];
 
 async fn deploy(max_entries_per_batch: u32, register_with_cli: bool) -> E2e {
     let dir = localnet_dir();
-    let info: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("accounts.json")).unwrap()).unwrap();
-    let accounts: HashMap<String, Account> = info["accounts"]
-        .as_array()
-        .unwrap()
+    let info = LocalnetInfo::load(&dir.join("accounts.json")).unwrap();
+    let chain_id = info.chain_id.clone();
+    let operator = info.client("operator").unwrap();
+    let owners: Vec<String> = USERS
         .iter()
-        .map(|a| {
-            (
-                a["name"].as_str().unwrap().to_string(),
-                Account {
-                    address: a["address"].as_str().unwrap().to_string(),
-                    mnemonic: a["mnemonic"].as_str().unwrap().to_string(),
-                },
-            )
-        })
+        .map(|n| info.account(n).unwrap().address.clone())
         .collect();
-    let chain_id = info["chain_id"].as_str().unwrap().to_string();
-    let operator = client(&info, &accounts["operator"]);
-    let owners: Vec<String> = USERS.iter().map(|n| accounts[*n].address.clone()).collect();
 
     let cw20 = operator
         .store_code(std::fs::read(artifacts().join("cw20_base.wasm")).unwrap())
@@ -169,8 +143,8 @@ async fn deploy(max_entries_per_batch: u32, register_with_cli: bool) -> E2e {
                 attestation_window: Some(600),
                 claim_window: Some(3_600),
                 oracles: vec![
-                    accounts["oracle1"].address.clone(),
-                    accounts["oracle2"].address.clone(),
+                    info.account("oracle1").unwrap().address.clone(),
+                    info.account("oracle2").unwrap().address.clone(),
                 ],
                 quorum: 2,
                 manufacturer_keys: vec![Binary::from(
@@ -232,11 +206,11 @@ async fn deploy(max_entries_per_batch: u32, register_with_cli: bool) -> E2e {
         // Register the fleet: one task per owner (their txs are sequential).
         let mut regs = Vec::new();
         for name in USERS {
-            let c = client(&info, &accounts[name]);
+            let c = info.client(name).unwrap();
             let mine: Vec<SimDevice> = fleet
                 .devices
                 .iter()
-                .filter(|d| d.owner == accounts[name].address)
+                .filter(|d| d.owner == info.account(name).unwrap().address)
                 .cloned()
                 .collect();
             let (mining, chain_id) = (mining.clone(), chain_id.clone());
@@ -266,7 +240,6 @@ async fn deploy(max_entries_per_batch: u32, register_with_cli: bool) -> E2e {
     }
     E2e {
         info,
-        accounts,
         operator,
         chain_id,
         mining,
@@ -303,8 +276,8 @@ clock_skew_secs = 300
             chain_id = self.chain_id,
             mining = self.mining,
             genesis = self.genesis,
-            rest = self.info["rest"].as_str().unwrap(),
-            gas = self.info["gas_price"].as_str().unwrap(),
+            rest = self.info.rest,
+            gas = self.info.gas_price,
             db = self.db(i).display(),
         );
         let path = self.tmp.path().join(format!("r{i}.toml"));
@@ -332,7 +305,7 @@ clock_skew_secs = 300
             .arg(config)
             .env(
                 "RELAYER__OPERATOR__MNEMONIC",
-                &self.accounts[oracle].mnemonic,
+                &self.info.account(oracle).unwrap().mnemonic,
             )
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
@@ -470,7 +443,7 @@ clock_skew_secs = 300
         let total: u128 = scores.values().sum();
         assert_eq!(round.summary.total_score.u128(), total);
         for name in USERS {
-            let owner = &self.accounts[name].address;
+            let owner = &self.info.account(name).unwrap().address;
             let s: ScoreResponse = self
                 .operator
                 .query(
@@ -485,7 +458,9 @@ clock_skew_secs = 300
             assert_eq!(s.score.u128(), scores[owner], "score of {name}");
             let expected = REWARD * scores[owner] / total;
             let before = self.ect_balance(owner).await;
-            client(&self.info, &self.accounts[name])
+            self.info
+                .client(name)
+                .unwrap()
                 .execute(&self.mining, &ExecuteMsg::Claim { rounds: None })
                 .await
                 .unwrap();

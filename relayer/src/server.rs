@@ -86,6 +86,15 @@ fn error(status: StatusCode, code: &str, detail: String) -> Response {
     (status, Json(json!({ "error": code, "detail": detail }))).into_response()
 }
 
+/// 503 for a store that failed or whose blocking task could not be joined.
+fn store_unavailable(detail: impl std::fmt::Display) -> Response {
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "store_unavailable",
+        detail.to_string(),
+    )
+}
+
 async fn post_readings(
     State(st): State<AppState>,
     body: Result<Bytes, BytesRejection>,
@@ -143,7 +152,7 @@ async fn post_readings(
         Err(BatchError::Unavailable(detail)) => {
             m.http(HttpOutcome::Unavailable);
             tracing::error!(%detail, "store unavailable");
-            error(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", detail)
+            store_unavailable(detail)
         }
     }
 }
@@ -158,16 +167,8 @@ async fn health(State(st): State<AppState>) -> Response {
             "readings": n,
         }))
         .into_response(),
-        Ok(Err(e)) => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "store_unavailable",
-            e.to_string(),
-        ),
-        Err(e) => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "store_unavailable",
-            e.to_string(),
-        ),
+        Ok(Err(e)) => store_unavailable(e),
+        Err(e) => store_unavailable(e),
     }
 }
 
@@ -206,16 +207,8 @@ async fn device_stats(State(st): State<AppState>, Path(pubkey): Path<String>) ->
             }))
             .into_response()
         }
-        Ok(Err(e)) => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "store_unavailable",
-            e.to_string(),
-        ),
-        Err(e) => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "store_unavailable",
-            e.to_string(),
-        ),
+        Ok(Err(e)) => store_unavailable(e),
+        Err(e) => store_unavailable(e),
     }
 }
 
@@ -250,16 +243,8 @@ async fn round_status(State(st): State<AppState>, Path(round): Path<u64>) -> Res
             })).collect::<Vec<_>>(),
         }))
         .into_response(),
-        Ok(Err(e)) => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "store_unavailable",
-            e.to_string(),
-        ),
-        Err(e) => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "store_unavailable",
-            e.to_string(),
-        ),
+        Ok(Err(e)) => store_unavailable(e),
+        Err(e) => store_unavailable(e),
     }
 }
 

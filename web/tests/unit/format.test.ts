@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { formatAmount, formatBp, parseAmount } from "../../src/lib/format";
+
+describe("amount formatting", () => {
+  it("base units to display decimals, exactly", () => {
+    expect(formatAmount("1234567", 6)).toBe("1.234567");
+    expect(formatAmount("100000000", 6)).toBe("100");
+    expect(formatAmount("100000000000000000", 6)).toBe("100,000,000,000");
+    expect(formatAmount("1", 6)).toBe("0.000001");
+    expect(formatAmount("0", 6)).toBe("0");
+    expect(formatAmount("1500000", 6, false)).toBe("1.5");
+    expect(formatAmount("340282366920938463463374607431768211455", 6)).toBe(
+      "340,282,366,920,938,463,463,374,607,431,768.211455",
+    );
+    expect(formatAmount(42n, 0)).toBe("42");
+  });
+  it("display to base units and back", () => {
+    expect(parseAmount("1.5", 6)).toBe(1_500_000n);
+    expect(parseAmount("1,000", 6)).toBe(1_000_000_000n);
+    expect(parseAmount("0.000001", 6)).toBe(1n);
+    expect(parseAmount("7", 0)).toBe(7n);
+    for (const v of ["0", "1", "999999", "1000001", "123456789012345678901234567890"]) {
+      expect(parseAmount(formatAmount(v, 6), 6)).toBe(BigInt(v));
+    }
+  });
+  it("rejects what is not an amount", () => {
+    expect(() => parseAmount("1.0000001", 6)).toThrow("more than 6 decimals");
+    expect(() => parseAmount("-1", 6)).toThrow("not an amount");
+    expect(() => parseAmount("abc", 6)).toThrow("not an amount");
+  });
+  it("basis points as multipliers", () => {
+    expect(formatBp(13500)).toBe("1.35");
+    expect(formatBp(10000)).toBe("1");
+    expect(formatBp(5000)).toBe("0.5");
+  });
+});

@@ -21,6 +21,13 @@
 #   LOCALNET_HOME, LOCALNET_*_PORT, LOCALNET_CHAIN_ID   another localnet (see scripts/localnet.sh)
 #   DEMO_SKIP_BUILD=1   use the binaries as they are (DEMO_BIN, default target/debug/demo)
 #   DEMO_KEEP_LOCALNET=1  leave a localnet this script started running at the end
+#   DEMO_WEB_PORT (8088)  port of the web app on 127.0.0.1; DEMO_WEB=0 skips the web app
+#   DEMO_KEEP_WEB=1       leave the web app's server running at the end (its pid file:
+#                         $DEMO_WORK_DIR/web.pid)
+#
+# The web app (web/, built into web/dist when its sources changed) is served on
+# http://127.0.0.1:$DEMO_WEB_PORT/ with the demo's deployment.json and the localnet's public
+# endpoints (endpoints.json); the localnet allows its origin (CORS).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
@@ -33,9 +40,15 @@ LOCALNET_DIR="${LOCALNET_HOME:-$REPO_ROOT/.localnet}"
 export DEMO_ACCOUNTS="${DEMO_ACCOUNTS:-$LOCALNET_DIR/accounts.json}"
 started_localnet=0
 interrupted=0
+web_pid=""
+DEMO_WEB_PORT="${DEMO_WEB_PORT:-8088}"
 
 cleanup() {
   local rc=$?
+  if [ -n "$web_pid" ] && [ -z "${DEMO_KEEP_WEB:-}" ]; then
+    kill "$web_pid" 2>/dev/null || true
+    rm -f "$DEMO_WORK_DIR/web.pid"
+  fi
   if [ "$started_localnet" = 1 ] && [ -z "${DEMO_KEEP_LOCALNET:-}" ]; then
     step "stopping the localnet this demo started"
     scripts/localnet.sh stop || true
@@ -81,6 +94,25 @@ else
   # In a session of its own, so a Ctrl-C in this terminal reaches the demo, not the node.
   setsid -w scripts/localnet.sh start
   started_localnet=1
+fi
+
+if [ "${DEMO_WEB:-1}" != 0 ]; then
+  step "web app (cached build) on 127.0.0.1:$DEMO_WEB_PORT"
+  if scripts/web-build.sh; then
+    mkdir -p "$DEMO_WORK_DIR"
+    # The public part of the localnet's accounts file (no mnemonics): chain id and endpoints.
+    jq '{chain_id, rpc, rest, denom, gas_price}' "$DEMO_ACCOUNTS" > "$DEMO_WORK_DIR/endpoints.json"
+    if [ -f "$DEMO_WORK_DIR/web.pid" ]; then kill "$(cat "$DEMO_WORK_DIR/web.pid")" 2>/dev/null || true; fi
+    setsid node web/serve.mjs --port "$DEMO_WEB_PORT" --dist web/dist \
+      --deployment "$DEMO_WORK_DIR/deployment.json" --endpoints "$DEMO_WORK_DIR/endpoints.json" \
+      > "$DEMO_WORK_DIR/web.log" 2>&1 < /dev/null &
+    web_pid=$!
+    echo "$web_pid" > "$DEMO_WORK_DIR/web.pid"
+    export DEMO_WEB_URL="http://127.0.0.1:$DEMO_WEB_PORT/"
+    info "web app: $DEMO_WEB_URL (log: $DEMO_WORK_DIR/web.log)"
+  else
+    printf '\n\033[31m!!! the web app does not build: the demo runs without it\033[0m\n\n'
+  fi
 fi
 
 step "demo (Ctrl-C stops it cleanly)"

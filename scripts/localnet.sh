@@ -12,6 +12,7 @@
 #
 # Chain: id rewards-local-1, fee/staking denom "stake", minimum gas price 0.025stake,
 # consensus max block gas 30,000,000, blocks every ~300 ms (timeout_commit).
+# CORS is open on RPC (cors_allowed_origins) and REST (enabled-unsafe-cors) for the web app.
 # Every listener is bound to 127.0.0.1; ports are overridable:
 #   LOCALNET_RPC_PORT (26657) LOCALNET_REST_PORT (1317) LOCALNET_GRPC_PORT (9090)
 #   LOCALNET_P2P_PORT (26656) LOCALNET_CHAIN_ID (rewards-local-1)
@@ -150,6 +151,16 @@ init_chain() {
     set_toml "$app" grpc enable "true"
     set_toml "$app" grpc address "\"127.0.0.1:$GRPC_PORT\""
     set_toml "$app" telemetry enabled "false"
+    allow_cors
+}
+
+# Lets the web app (served from another origin on 127.0.0.1) call the RPC and REST endpoints
+# from the browser. Loopback-only test chain: any origin is allowed. Applied on every start, so
+# an existing localnet home gets it too.
+allow_cors() {
+    local cfg="$HOME_DIR/config/config.toml" app="$HOME_DIR/config/app.toml"
+    set_toml "$cfg" rpc cors_allowed_origins '["*"]'
+    set_toml "$app" api enabled-unsafe-cors "true"
 }
 
 cmd_start() {
@@ -160,6 +171,7 @@ cmd_start() {
     fi
     [[ -x "$WASMD" ]] || die "wasmd not found at $WASMD: run scripts/build-wasmd.sh first"
     [[ -f "$HOME_DIR/config/genesis.json" && -f "$ACCOUNTS" ]] || init_chain
+    allow_cors
     if curl -sf --max-time 2 "$(rpc_url)/status" >/dev/null 2>&1; then
         die "port $RPC_PORT already serves an RPC that is not ours (no live pid in $PIDFILE)"
     fi

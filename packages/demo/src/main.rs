@@ -75,6 +75,10 @@ struct Args {
     /// Directory holding the `relayer` and `cube-sim` binaries.
     #[arg(long, env = "DEMO_BIN_DIR", default_value = "target/debug")]
     bin_dir: PathBuf,
+    /// Holders the demo never claims for (comma-separated names, e.g. `user4`): their TOK and
+    /// ECT stay claimable, for a wallet (the web app's browser tests claim them).
+    #[arg(long, env = "DEMO_NO_CLAIM", value_delimiter = ',')]
+    no_claim: Vec<String>,
     /// HTTP port of the first relayer; the second uses the next one.
     #[arg(long, env = "DEMO_RELAYER_PORT", default_value_t = 18181)]
     relayer_port: u16,
@@ -221,6 +225,12 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
             .unwrap_or_default()
     ));
 
+    // Set by scripts/demo.sh when it serves the web app next to the demo.
+    let web_url = std::env::var("DEMO_WEB_URL").ok().filter(|u| !u.is_empty());
+    if let Some(url) = &web_url {
+        say(format!("web app: {url}"));
+    }
+
     let reference_pool = view.pool_config().await?.reference_pool.u128();
     let plan = PoolPlan {
         users: holders
@@ -284,10 +294,15 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
         // 2. one holder claims
         let idx = usize::try_from(tick).unwrap_or(0) % holders.len();
         let (holder, client) = &holders[idx];
-        for result in [
-            claims::claim_tok(holder, client, &setup.contracts).await,
-            claims::claim_ect(holder, client, &setup.contracts).await,
-        ] {
+        let claimers = if args.no_claim.contains(holder) {
+            Vec::new()
+        } else {
+            vec![
+                claims::claim_tok(holder, client, &setup.contracts).await,
+                claims::claim_ect(holder, client, &setup.contracts).await,
+            ]
+        };
+        for result in claimers {
             match result {
                 Ok(Some(c)) => {
                     say(format!(
@@ -354,6 +369,11 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
                     "{}",
                     summary::report(&view, &names, first, current, &claims).await?
                 );
+                if let Some(url) = &web_url {
+                    say(format!(
+                        "web app: {url}  (pool, rounds, my rewards with a Keplr wallet)"
+                    ));
+                }
             }
             let mut done = false;
             if let Some(last) = last_round {

@@ -31,9 +31,9 @@ export function mount(el: HTMLElement, content: Raw): void {
   el.innerHTML = content.html;
 }
 
-export function errorBox(e: unknown, ctx: { rpc?: string; denom?: string } = {}): Raw {
+export function errorBox(e: unknown, ctx: { rpc?: string; denom?: string } = {}, id?: string): Raw {
   const err = e instanceof AppError ? e : classify(e, ctx);
-  return html`<div class="msg error" role="alert" data-kind="${err.kind}">
+  return html`<div class="msg error" role="alert" data-kind="${err.kind}"${raw(id ? ` id="${esc(id)}"` : "")}>
     <strong>${title(err.kind)}</strong> ${err.message}
     ${err.detail ? html`<details><summary>details</summary><pre>${err.detail.slice(0, 2000)}</pre></details>` : ""}
   </div>`;

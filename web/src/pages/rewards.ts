@@ -91,6 +91,9 @@ export async function rewardsPage(chain: Chain, el: HTMLElement): Promise<void> 
     body = html`
     <p class="addr-line">Connected: <code id="address">${w.address}</code>
       <span class="muted">(fee balance ${formatAmount(fee.amount, 6)} ${fee.denom.toUpperCase()})</span></p>
+    ${BigInt(fee.amount) === 0n
+      ? errorBox(new AppError("insufficient_fee", `This account holds no ${fee.denom} to pay transaction fees: claims cannot be sent until it is funded.`), ctx, "fee-warning")
+      : ""}
     <section class="claims">
       <div class="card claim" data-token="TOK">
         <h2>Reward pool (${tok.symbol})</h2>

@@ -10,7 +10,8 @@ import { readFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { createServer } from "node:net";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { CosmWasmClient } from "@cosmjs/cosmwasm-stargate";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { RewardPoolQueryClient } from "../../src/generated/RewardPool.client";
@@ -33,7 +34,7 @@ const mnemonic = (name: string) => accounts.accounts.find((a: { name: string }) 
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
-let browser: Browser;
+let browser: BrowserContext;
 let profile: string;
 let client: CosmWasmClient;
 let pool: RewardPoolQueryClient;
@@ -44,16 +45,36 @@ async function cw20(token: string, address: string): Promise<bigint> {
   return BigInt(r.balance);
 }
 
-async function openWith(wallet: DirectSecp256k1HdWallet | null, mode: Partial<WalletMode> = {}, viewport = DESKTOP): Promise<{ ctx: BrowserContext; page: Page }> {
-  const ctx = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+/** A new page (tab) of the one browser, with a test wallet injected if given. */
+async function openWith(wallet: DirectSecp256k1HdWallet | null, mode: Partial<WalletMode> = {}, viewport = DESKTOP): Promise<{ ctx: { close(): Promise<void> }; page: Page }> {
+  const page = await browser.newPage();
+  await page.setViewportSize(viewport);
   if (wallet) {
-    await installWallet(ctx, () => wallet, { chainId: deployment.chain_id, mode: "ok", ...mode });
+    await installWallet(page, wallet, { chainId: deployment.chain_id, mode: "ok", ...mode });
   }
-  const page = await ctx.newPage();
-  page.on("pageerror", (e) => {
-    throw new Error(`uncaught error in the page: ${e.message}`);
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  return {
+    page,
+    ctx: {
+      async close() {
+        await page.close();
+        expect(errors, "uncaught errors in the page").toEqual([]);
+      },
+    },
+  };
+}
+
+/** A port nothing listens on (bound, then released). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
   });
-  return { ctx, page };
 }
 
 async function loaded(page: Page): Promise<void> {
@@ -84,12 +105,15 @@ async function bothWidths(hash: string, name: string, wallet: DirectSecp256k1HdW
 
 beforeAll(async () => {
   profile = mkdtempSync(path.join(tmpdir(), "web-test-chromium-"));
-  browser = await chromium.launch({
+  // A fresh profile for this run (Playwright takes it as the persistent context's directory).
+  browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
+    headless: true,
+    viewport: DESKTOP,
+    deviceScaleFactor: 1,
     args: [
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      `--user-data-dir=${profile}`,
     ],
   });
   const ep = JSON.parse(readFileSync(path.join(path.dirname(env("WEB_DEPLOYMENT")), "endpoints.json"), "utf8"));
@@ -280,9 +304,10 @@ describe("clear messages", () => {
 
   it("chain unreachable: endpoints pointing at a closed port", async () => {
     const { ctx, page } = await openWith(null);
+    const closed = await closedPort();
     await page.route("**/endpoints.json", async (route) => {
       const real = await (await route.fetch()).json();
-      await route.fulfill({ json: { ...real, rpc: "http://127.0.0.1:9", rest: "http://127.0.0.1:9" } });
+      await route.fulfill({ json: { ...real, rpc: `http://127.0.0.1:${closed}`, rest: `http://127.0.0.1:${closed}` } });
     });
     await page.goto(`${URL}#/pool`);
     await loaded(page);

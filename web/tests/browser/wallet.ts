@@ -2,7 +2,7 @@
 // (DirectSecp256k1HdWallet) living in node: the page's signer forwards getAccounts and
 // signDirect through Playwright's exposed functions.
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import type { BrowserContext } from "playwright-core";
+import type { Page } from "playwright-core";
 
 export interface WalletMode {
   /** Chain id the wallet's signer reports (another one = wrong chain). */
@@ -18,8 +18,9 @@ export async function walletFromMnemonic(mnemonic: string, prefix = "wasm"): Pro
   return DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix });
 }
 
-/** Installs the bridge on a context; `current()` picks the node-side wallet at call time. */
-export async function installWallet(ctx: BrowserContext, current: () => DirectSecp256k1HdWallet, mode: WalletMode): Promise<void> {
+/** Installs the wallet in a page before its scripts run. */
+export async function installWallet(ctx: Page, wallet: DirectSecp256k1HdWallet, mode: WalletMode): Promise<void> {
+  const current = () => wallet;
   await ctx.exposeFunction("__walletAccounts", async () => {
     const accounts = await current().getAccounts();
     return accounts.map((a) => ({ address: a.address, algo: a.algo, pubkey: b64(a.pubkey) }));

@@ -6,7 +6,7 @@
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { Coin, StdFee } from "@cosmjs/amino";
-import { Binary, TouClass, Uint128, InstantiateMsg, ScorePolicy, TouRange, RatedPower, ExecuteMsg, DeviceModel, HexBinary, Cw20ReceiveMsg, UsageEntry, UsageBuckets, QueryMsg, MigrateMsg, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ConfigResponse, CurrentRoundResponse, DeviceResponse, DevicesResponse, OwnerDevicesResponse, FundsResponse, LeaderboardResponse, LeaderboardEntry, OraclesResponse, PolicyResponse, RoundStatus, RoundResponse, AcceptedBatch, RoundSummary, VoteTally, RoundsResponse, ScoreResponse } from "./MiningRound.types";
+import { Binary, TouClass, Uint128, InstantiateMsg, ScorePolicy, TouRange, RatedPower, ExecuteMsg, DeviceModel, HexBinary, Cw20ReceiveMsg, UsageEntry, UsageBuckets, QueryMsg, MigrateMsg, BatchResponse, HashTally, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ConfigResponse, CurrentRoundResponse, DeviceResponse, DevicesResponse, DevicesAsOfResponse, DeviceView, OwnerDevicesResponse, FundsResponse, LeaderboardResponse, LeaderboardEntry, OraclesResponse, OwnerView, OwnersAsOfResponse, PolicyResponse, RegistrationNonceResponse, RoundStatus, RoundResponse, RoundSummary, RoundParamsResponse, RoundsResponse, ScoreResponse, VoteResponse } from "./MiningRound.types";
 export interface MiningRoundReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -21,6 +21,66 @@ export interface MiningRoundReadOnlyInterface {
   }: {
     round: number;
   }) => Promise<RoundResponse>;
+  batch: ({
+    batchIndex,
+    round
+  }: {
+    batchIndex: number;
+    round: number;
+  }) => Promise<BatchResponse>;
+  batches: ({
+    limit,
+    round,
+    startAfter
+  }: {
+    limit?: number;
+    round: number;
+    startAfter?: number;
+  }) => Promise<BatchesResponse>;
+  vote: ({
+    batchIndex,
+    oracle,
+    round
+  }: {
+    batchIndex: number;
+    oracle: string;
+    round: number;
+  }) => Promise<VoteResponse>;
+  roundParams: ({
+    round
+  }: {
+    round: number;
+  }) => Promise<RoundParamsResponse>;
+  devicesAsOf: ({
+    limit,
+    round,
+    startAfter
+  }: {
+    limit?: number;
+    round: number;
+    startAfter?: Binary;
+  }) => Promise<DevicesAsOfResponse>;
+  ownersAsOf: ({
+    limit,
+    round,
+    startAfter
+  }: {
+    limit?: number;
+    round: number;
+    startAfter?: string;
+  }) => Promise<OwnersAsOfResponse>;
+  ownerAsOf: ({
+    owner,
+    round
+  }: {
+    owner: string;
+    round: number;
+  }) => Promise<OwnerView>;
+  registrationNonce: ({
+    pubkey
+  }: {
+    pubkey: Binary;
+  }) => Promise<RegistrationNonceResponse>;
   rounds: ({
     limit,
     startAfter
@@ -37,9 +97,13 @@ export interface MiningRoundReadOnlyInterface {
     round: number;
   }) => Promise<ScoreResponse>;
   claimable: ({
-    owner
+    limit,
+    owner,
+    startAfter
   }: {
+    limit?: number;
     owner: string;
+    startAfter?: number;
   }) => Promise<ClaimableResponse>;
   leaderboard: ({
     limit,
@@ -72,9 +136,11 @@ export interface MiningRoundReadOnlyInterface {
     startAfter?: Binary;
   }) => Promise<OwnerDevicesResponse>;
   batteryWhitelist: ({
+    asOfRound,
     limit,
     startAfter
   }: {
+    asOfRound?: number;
     limit?: number;
     startAfter?: string;
   }) => Promise<BatteryWhitelistResponse>;
@@ -91,6 +157,14 @@ export class MiningRoundQueryClient implements MiningRoundReadOnlyInterface {
     this.policy = this.policy.bind(this);
     this.oracles = this.oracles.bind(this);
     this.round = this.round.bind(this);
+    this.batch = this.batch.bind(this);
+    this.batches = this.batches.bind(this);
+    this.vote = this.vote.bind(this);
+    this.roundParams = this.roundParams.bind(this);
+    this.devicesAsOf = this.devicesAsOf.bind(this);
+    this.ownersAsOf = this.ownersAsOf.bind(this);
+    this.ownerAsOf = this.ownerAsOf.bind(this);
+    this.registrationNonce = this.registrationNonce.bind(this);
     this.rounds = this.rounds.bind(this);
     this.currentRound = this.currentRound.bind(this);
     this.score = this.score.bind(this);
@@ -135,6 +209,124 @@ export class MiningRoundQueryClient implements MiningRoundReadOnlyInterface {
       }
     });
   };
+  batch = async ({
+    batchIndex,
+    round
+  }: {
+    batchIndex: number;
+    round: number;
+  }): Promise<BatchResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      batch: {
+        batch_index: batchIndex,
+        round
+      }
+    });
+  };
+  batches = async ({
+    limit,
+    round,
+    startAfter
+  }: {
+    limit?: number;
+    round: number;
+    startAfter?: number;
+  }): Promise<BatchesResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      batches: {
+        limit,
+        round,
+        start_after: startAfter
+      }
+    });
+  };
+  vote = async ({
+    batchIndex,
+    oracle,
+    round
+  }: {
+    batchIndex: number;
+    oracle: string;
+    round: number;
+  }): Promise<VoteResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      vote: {
+        batch_index: batchIndex,
+        oracle,
+        round
+      }
+    });
+  };
+  roundParams = async ({
+    round
+  }: {
+    round: number;
+  }): Promise<RoundParamsResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      round_params: {
+        round
+      }
+    });
+  };
+  devicesAsOf = async ({
+    limit,
+    round,
+    startAfter
+  }: {
+    limit?: number;
+    round: number;
+    startAfter?: Binary;
+  }): Promise<DevicesAsOfResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      devices_as_of: {
+        limit,
+        round,
+        start_after: startAfter
+      }
+    });
+  };
+  ownersAsOf = async ({
+    limit,
+    round,
+    startAfter
+  }: {
+    limit?: number;
+    round: number;
+    startAfter?: string;
+  }): Promise<OwnersAsOfResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      owners_as_of: {
+        limit,
+        round,
+        start_after: startAfter
+      }
+    });
+  };
+  ownerAsOf = async ({
+    owner,
+    round
+  }: {
+    owner: string;
+    round: number;
+  }): Promise<OwnerView> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      owner_as_of: {
+        owner,
+        round
+      }
+    });
+  };
+  registrationNonce = async ({
+    pubkey
+  }: {
+    pubkey: Binary;
+  }): Promise<RegistrationNonceResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      registration_nonce: {
+        pubkey
+      }
+    });
+  };
   rounds = async ({
     limit,
     startAfter
@@ -169,13 +361,19 @@ export class MiningRoundQueryClient implements MiningRoundReadOnlyInterface {
     });
   };
   claimable = async ({
-    owner
+    limit,
+    owner,
+    startAfter
   }: {
+    limit?: number;
     owner: string;
+    startAfter?: number;
   }): Promise<ClaimableResponse> => {
     return this.client.queryContractSmart(this.contractAddress, {
       claimable: {
-        owner
+        limit,
+        owner,
+        start_after: startAfter
       }
     });
   };
@@ -239,14 +437,17 @@ export class MiningRoundQueryClient implements MiningRoundReadOnlyInterface {
     });
   };
   batteryWhitelist = async ({
+    asOfRound,
     limit,
     startAfter
   }: {
+    asOfRound?: number;
     limit?: number;
     startAfter?: string;
   }): Promise<BatteryWhitelistResponse> => {
     return this.client.queryContractSmart(this.contractAddress, {
       battery_whitelist: {
+        as_of_round: asOfRound,
         limit,
         start_after: startAfter
       }
@@ -316,6 +517,15 @@ export interface MiningRoundInterface extends MiningRoundReadOnlyInterface {
     policyVersion: number;
     round: number;
   }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  acceptBatch: ({
+    batchHash,
+    batchIndex,
+    round
+  }: {
+    batchHash: HexBinary;
+    batchIndex: number;
+    round: number;
+  }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
   closeVoidRound: ({
     round
   }: {
@@ -380,6 +590,21 @@ export interface MiningRoundInterface extends MiningRoundReadOnlyInterface {
     newOwner: string;
   }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
   acceptOwnership: (fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  withdrawUnlocked: ({
+    amount,
+    recipient
+  }: {
+    amount: Uint128;
+    recipient?: string;
+  }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  reconcile: (fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  pause: (fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  unpause: (fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  updateGuardian: ({
+    guardian
+  }: {
+    guardian?: string;
+  }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
 }
 export class MiningRoundClient extends MiningRoundQueryClient implements MiningRoundInterface {
   client: SigningCosmWasmClient;
@@ -396,6 +621,7 @@ export class MiningRoundClient extends MiningRoundQueryClient implements MiningR
     this.deregisterDevice = this.deregisterDevice.bind(this);
     this.submitUsage = this.submitUsage.bind(this);
     this.voteBatch = this.voteBatch.bind(this);
+    this.acceptBatch = this.acceptBatch.bind(this);
     this.closeVoidRound = this.closeVoidRound.bind(this);
     this.claim = this.claim.bind(this);
     this.sweepExpired = this.sweepExpired.bind(this);
@@ -406,6 +632,11 @@ export class MiningRoundClient extends MiningRoundQueryClient implements MiningR
     this.updateManufacturerKeys = this.updateManufacturerKeys.bind(this);
     this.transferOwnership = this.transferOwnership.bind(this);
     this.acceptOwnership = this.acceptOwnership.bind(this);
+    this.withdrawUnlocked = this.withdrawUnlocked.bind(this);
+    this.reconcile = this.reconcile.bind(this);
+    this.pause = this.pause.bind(this);
+    this.unpause = this.unpause.bind(this);
+    this.updateGuardian = this.updateGuardian.bind(this);
   }
 
   receive = async ({
@@ -504,6 +735,23 @@ export class MiningRoundClient extends MiningRoundQueryClient implements MiningR
         batch_hash: batchHash,
         batch_index: batchIndex,
         policy_version: policyVersion,
+        round
+      }
+    }, fee, memo, _funds);
+  };
+  acceptBatch = async ({
+    batchHash,
+    batchIndex,
+    round
+  }: {
+    batchHash: HexBinary;
+    batchIndex: number;
+    round: number;
+  }, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      accept_batch: {
+        batch_hash: batchHash,
+        batch_index: batchIndex,
         round
       }
     }, fee, memo, _funds);
@@ -637,6 +885,46 @@ export class MiningRoundClient extends MiningRoundQueryClient implements MiningR
   acceptOwnership = async (fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
     return await this.client.execute(this.sender, this.contractAddress, {
       accept_ownership: {}
+    }, fee, memo, _funds);
+  };
+  withdrawUnlocked = async ({
+    amount,
+    recipient
+  }: {
+    amount: Uint128;
+    recipient?: string;
+  }, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      withdraw_unlocked: {
+        amount,
+        recipient
+      }
+    }, fee, memo, _funds);
+  };
+  reconcile = async (fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      reconcile: {}
+    }, fee, memo, _funds);
+  };
+  pause = async (fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      pause: {}
+    }, fee, memo, _funds);
+  };
+  unpause = async (fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      unpause: {}
+    }, fee, memo, _funds);
+  };
+  updateGuardian = async ({
+    guardian
+  }: {
+    guardian?: string;
+  }, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      update_guardian: {
+        guardian
+      }
     }, fee, memo, _funds);
   };
 }

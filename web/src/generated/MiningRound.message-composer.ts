@@ -8,7 +8,7 @@ import { Coin } from "@cosmjs/amino";
 import { MsgExecuteContractEncodeObject } from "@cosmjs/cosmwasm-stargate";
 import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import { toUtf8 } from "@cosmjs/encoding";
-import { Binary, TouClass, Uint128, InstantiateMsg, ScorePolicy, TouRange, RatedPower, ExecuteMsg, DeviceModel, HexBinary, Cw20ReceiveMsg, UsageEntry, UsageBuckets, QueryMsg, MigrateMsg, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ConfigResponse, CurrentRoundResponse, DeviceResponse, DevicesResponse, OwnerDevicesResponse, FundsResponse, LeaderboardResponse, LeaderboardEntry, OraclesResponse, PolicyResponse, RoundStatus, RoundResponse, AcceptedBatch, RoundSummary, VoteTally, RoundsResponse, ScoreResponse } from "./MiningRound.types";
+import { Binary, TouClass, Uint128, InstantiateMsg, ScorePolicy, TouRange, RatedPower, ExecuteMsg, DeviceModel, HexBinary, Cw20ReceiveMsg, UsageEntry, UsageBuckets, QueryMsg, MigrateMsg, BatchResponse, HashTally, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ConfigResponse, CurrentRoundResponse, DeviceResponse, DevicesResponse, DevicesAsOfResponse, DeviceView, OwnerDevicesResponse, FundsResponse, LeaderboardResponse, LeaderboardEntry, OraclesResponse, OwnerView, OwnersAsOfResponse, PolicyResponse, RegistrationNonceResponse, RoundStatus, RoundResponse, RoundSummary, RoundParamsResponse, RoundsResponse, ScoreResponse, VoteResponse } from "./MiningRound.types";
 export interface MiningRoundMsg {
   contractAddress: string;
   sender: string;
@@ -65,6 +65,15 @@ export interface MiningRoundMsg {
     batchHash: HexBinary;
     batchIndex: number;
     policyVersion: number;
+    round: number;
+  }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  acceptBatch: ({
+    batchHash,
+    batchIndex,
+    round
+  }: {
+    batchHash: HexBinary;
+    batchIndex: number;
     round: number;
   }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
   closeVoidRound: ({
@@ -131,6 +140,21 @@ export interface MiningRoundMsg {
     newOwner: string;
   }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
   acceptOwnership: (_funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  withdrawUnlocked: ({
+    amount,
+    recipient
+  }: {
+    amount: Uint128;
+    recipient?: string;
+  }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  reconcile: (_funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  pause: (_funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  unpause: (_funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  updateGuardian: ({
+    guardian
+  }: {
+    guardian?: string;
+  }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
 }
 export class MiningRoundMsgComposer implements MiningRoundMsg {
   sender: string;
@@ -144,6 +168,7 @@ export class MiningRoundMsgComposer implements MiningRoundMsg {
     this.deregisterDevice = this.deregisterDevice.bind(this);
     this.submitUsage = this.submitUsage.bind(this);
     this.voteBatch = this.voteBatch.bind(this);
+    this.acceptBatch = this.acceptBatch.bind(this);
     this.closeVoidRound = this.closeVoidRound.bind(this);
     this.claim = this.claim.bind(this);
     this.sweepExpired = this.sweepExpired.bind(this);
@@ -154,6 +179,11 @@ export class MiningRoundMsgComposer implements MiningRoundMsg {
     this.updateManufacturerKeys = this.updateManufacturerKeys.bind(this);
     this.transferOwnership = this.transferOwnership.bind(this);
     this.acceptOwnership = this.acceptOwnership.bind(this);
+    this.withdrawUnlocked = this.withdrawUnlocked.bind(this);
+    this.reconcile = this.reconcile.bind(this);
+    this.pause = this.pause.bind(this);
+    this.unpause = this.unpause.bind(this);
+    this.updateGuardian = this.updateGuardian.bind(this);
   }
 
   receive = ({
@@ -289,6 +319,31 @@ export class MiningRoundMsgComposer implements MiningRoundMsg {
             batch_hash: batchHash,
             batch_index: batchIndex,
             policy_version: policyVersion,
+            round
+          }
+        })),
+        funds: _funds
+      })
+    };
+  };
+  acceptBatch = ({
+    batchHash,
+    batchIndex,
+    round
+  }: {
+    batchHash: HexBinary;
+    batchIndex: number;
+    round: number;
+  }, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          accept_batch: {
+            batch_hash: batchHash,
+            batch_index: batchIndex,
             round
           }
         })),
@@ -502,6 +557,86 @@ export class MiningRoundMsgComposer implements MiningRoundMsg {
         contract: this.contractAddress,
         msg: toUtf8(JSON.stringify({
           accept_ownership: {}
+        })),
+        funds: _funds
+      })
+    };
+  };
+  withdrawUnlocked = ({
+    amount,
+    recipient
+  }: {
+    amount: Uint128;
+    recipient?: string;
+  }, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          withdraw_unlocked: {
+            amount,
+            recipient
+          }
+        })),
+        funds: _funds
+      })
+    };
+  };
+  reconcile = (_funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          reconcile: {}
+        })),
+        funds: _funds
+      })
+    };
+  };
+  pause = (_funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          pause: {}
+        })),
+        funds: _funds
+      })
+    };
+  };
+  unpause = (_funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          unpause: {}
+        })),
+        funds: _funds
+      })
+    };
+  };
+  updateGuardian = ({
+    guardian
+  }: {
+    guardian?: string;
+  }, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          update_guardian: {
+            guardian
+          }
         })),
         funds: _funds
       })

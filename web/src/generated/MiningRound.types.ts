@@ -12,6 +12,7 @@ export interface InstantiateMsg {
   battery_whitelist: string[];
   claim_window?: number | null;
   genesis_time?: number | null;
+  guardian?: string | null;
   manufacturer_keys: Binary[];
   max_claim_rounds?: number | null;
   max_entries_per_batch?: number | null;
@@ -75,6 +76,12 @@ export type ExecuteMsg = {
     round: number;
   };
 } | {
+  accept_batch: {
+    batch_hash: HexBinary;
+    batch_index: number;
+    round: number;
+  };
+} | {
   close_void_round: {
     round: number;
   };
@@ -121,6 +128,21 @@ export type ExecuteMsg = {
   };
 } | {
   accept_ownership: {};
+} | {
+  withdraw_unlocked: {
+    amount: Uint128;
+    recipient?: string | null;
+  };
+} | {
+  reconcile: {};
+} | {
+  pause: {};
+} | {
+  unpause: {};
+} | {
+  update_guardian: {
+    guardian?: string | null;
+  };
 };
 export type DeviceModel = "cube_v1" | "cube_v2";
 export type HexBinary = string;
@@ -149,6 +171,48 @@ export type QueryMsg = {
     round: number;
   };
 } | {
+  batch: {
+    batch_index: number;
+    round: number;
+  };
+} | {
+  batches: {
+    limit?: number | null;
+    round: number;
+    start_after?: number | null;
+  };
+} | {
+  vote: {
+    batch_index: number;
+    oracle: string;
+    round: number;
+  };
+} | {
+  round_params: {
+    round: number;
+  };
+} | {
+  devices_as_of: {
+    limit?: number | null;
+    round: number;
+    start_after?: Binary | null;
+  };
+} | {
+  owners_as_of: {
+    limit?: number | null;
+    round: number;
+    start_after?: string | null;
+  };
+} | {
+  owner_as_of: {
+    owner: string;
+    round: number;
+  };
+} | {
+  registration_nonce: {
+    pubkey: Binary;
+  };
+} | {
   rounds: {
     limit?: number | null;
     start_after?: number | null;
@@ -162,7 +226,9 @@ export type QueryMsg = {
   };
 } | {
   claimable: {
+    limit?: number | null;
     owner: string;
+    start_after?: number | null;
   };
 } | {
   leaderboard: {
@@ -187,6 +253,7 @@ export type QueryMsg = {
   };
 } | {
   battery_whitelist: {
+    as_of_round?: number | null;
     limit?: number | null;
     start_after?: string | null;
   };
@@ -194,10 +261,31 @@ export type QueryMsg = {
   funds: {};
 };
 export interface MigrateMsg {}
+export interface BatchResponse {
+  accepted_hash?: HexBinary | null;
+  batch_index: number;
+  quorum: number;
+  round: number;
+  tallies: HashTally[];
+}
+export interface HashTally {
+  batch_hash: HexBinary;
+  stale_voters: string[];
+  submitted: boolean;
+  voters: string[];
+  votes: number;
+}
+export interface BatchesResponse {
+  batches: BatchResponse[];
+  next?: number | null;
+  round: number;
+}
 export interface BatteryWhitelistResponse {
   batteries: string[];
+  next?: string | null;
 }
 export interface ClaimableResponse {
+  next?: number | null;
   owner: string;
   rounds: ClaimableRound[];
   total: Uint128;
@@ -210,10 +298,12 @@ export interface ConfigResponse {
   attestation_window: number;
   claim_window: number;
   genesis_time: number;
+  guardian?: string | null;
   manufacturer_keys: Binary[];
   max_claim_rounds: number;
   max_entries_per_batch: number;
   owner: string;
+  paused: boolean;
   pending_owner?: string | null;
   policy_version: number;
   quorum: number;
@@ -230,7 +320,9 @@ export interface CurrentRoundResponse {
   start?: number | null;
 }
 export interface DeviceResponse {
+  effective_from_round: number;
   model: DeviceModel;
+  nonce: number;
   owner: string;
   pubkey: Binary;
   registered_at: number;
@@ -239,12 +331,27 @@ export interface DeviceResponse {
 }
 export interface DevicesResponse {
   devices: DeviceResponse[];
+  next?: Binary | null;
+}
+export interface DevicesAsOfResponse {
+  devices: DeviceView[];
+  next?: Binary | null;
+  round: number;
+}
+export interface DeviceView {
+  effective_from_round: number;
+  model: DeviceModel;
+  owner: string;
+  pubkey: Binary;
+  serial: string;
+  timezone: string;
 }
 export interface OwnerDevicesResponse {
   cube_v1: number;
   cube_v2: number;
   devices: DeviceResponse[];
   dual_product: boolean;
+  next?: Binary | null;
   owner: string;
 }
 export interface FundsResponse {
@@ -253,6 +360,7 @@ export interface FundsResponse {
 }
 export interface LeaderboardResponse {
   entries: LeaderboardEntry[];
+  next?: string | null;
   round: number;
 }
 export interface LeaderboardEntry {
@@ -263,20 +371,32 @@ export interface OraclesResponse {
   oracles: string[];
   quorum: number;
 }
+export interface OwnerView {
+  cube_v1: number;
+  cube_v2: number;
+  dual_product: boolean;
+  owner: string;
+  plausibility_cap_wh: number;
+}
+export interface OwnersAsOfResponse {
+  next?: string | null;
+  owners: OwnerView[];
+  round: number;
+}
 export interface PolicyResponse {
   effective_from_round: number;
   policy: ScorePolicy;
   version: number;
 }
+export interface RegistrationNonceResponse {
+  nonce: number;
+  pubkey: Binary;
+}
 export type RoundStatus = "upcoming" | "in_progress" | "attesting" | "attestation_expired" | "finalized" | "void" | "swept";
 export interface RoundResponse {
-  accepted: AcceptedBatch[];
+  batches_with_votes: number;
+  quorum: number;
   summary: RoundSummary;
-  votes: VoteTally[];
-}
-export interface AcceptedBatch {
-  batch_hash: HexBinary;
-  batch_index: number;
 }
 export interface RoundSummary {
   accepted_batches: number;
@@ -297,13 +417,19 @@ export interface RoundSummary {
   swept: Uint128;
   total_score: Uint128;
 }
-export interface VoteTally {
-  accepted: boolean;
-  batch_hash: HexBinary;
-  batch_index: number;
-  votes: number;
+export interface RoundParamsResponse {
+  attestation_deadline: number;
+  end: number;
+  genesis_time: number;
+  max_entries_per_batch: number;
+  policy_version: number;
+  rated_power: RatedPower;
+  round: number;
+  round_duration: number;
+  start: number;
 }
 export interface RoundsResponse {
+  next?: number | null;
   rounds: RoundSummary[];
 }
 export interface ScoreResponse {
@@ -321,4 +447,8 @@ export interface ScoreResponse {
   standard_bp: number;
   valley_bp: number;
   whitelisted_bp: number;
+}
+export interface VoteResponse {
+  batch_hash?: HexBinary | null;
+  counts: boolean;
 }

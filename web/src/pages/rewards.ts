@@ -5,7 +5,7 @@ import { tokenInfo } from "../chain";
 import { AppError, classify } from "../errors";
 import { MiningRoundMsgComposer } from "../generated/MiningRound.message-composer";
 import { RewardPoolMsgComposer } from "../generated/RewardPool.message-composer";
-import type { DeviceResponse } from "../generated/MiningRound.types";
+import type { ClaimableRound, DeviceResponse } from "../generated/MiningRound.types";
 import { formatAmount, formatTime, shortAddr } from "../lib/format";
 import { errorBox, html, mount, raw, type Raw } from "../ui";
 import { connectWallet, sendTx, type TxRecord, type Wallet } from "../wallet";
@@ -28,10 +28,25 @@ async function devicesOf(chain: Chain, owner: string): Promise<{ devices: Device
     const r = await chain.round.devicesByOwner({ owner, startAfter: after, limit: 30 });
     dual = r.dual_product;
     devices.push(...r.devices);
-    if (r.devices.length < 30) break;
-    after = r.devices[r.devices.length - 1].pubkey;
+    if (r.next == null) break;
+    after = r.next;
   }
   return { devices, dual };
+}
+
+/** Every claimable round (the query is paginated with `next`). */
+async function allClaimable(chain: Chain, owner: string): Promise<{ total: string; rounds: ClaimableRound[] }> {
+  const rounds: ClaimableRound[] = [];
+  let total = 0n;
+  let after: number | undefined;
+  for (let page = 0; page < 20; page++) {
+    const r = await chain.round.claimable({ owner, startAfter: after, limit: 30 });
+    rounds.push(...r.rounds);
+    for (const x of r.rounds) total += BigInt(x.amount);
+    if (r.next == null) break;
+    after = r.next;
+  }
+  return { total: total.toString(), rounds };
 }
 
 function txList(): Raw {
@@ -74,7 +89,7 @@ export async function rewardsPage(chain: Chain, el: HTMLElement): Promise<void> 
       tokenInfo(chain, chain.cfg.tok),
       tokenInfo(chain, chain.cfg.ect),
       chain.pool.claimable({ user: w.address }),
-      chain.round.claimable({ owner: w.address }),
+      allClaimable(chain, w.address),
       devicesOf(chain, w.address),
       chain.client.getBalance(w.address, chain.cfg.endpoints.denom),
     ]);
@@ -153,6 +168,5 @@ export async function rewardsPage(chain: Chain, el: HTMLElement): Promise<void> 
 }
 
 function effectiveFrom(d: DeviceResponse): string {
-  const e = (d as DeviceResponse & { effective_from_round?: number }).effective_from_round;
-  return e !== undefined ? `round ${e}` : `registered ${formatTime(d.registered_at)}`;
+  return `round ${d.effective_from_round}`;
 }

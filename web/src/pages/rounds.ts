@@ -6,15 +6,18 @@ import type { RoundSummary, ScoreResponse } from "../generated/MiningRound.types
 import { formatAmount, formatBp, formatScore, formatTime, shortAddr } from "../lib/format";
 import { breakdown, payout } from "../lib/score";
 import { html, raw, type Raw } from "../ui";
-import { roundVotes, type BatchVotes } from "./votes";
+import { roundVotes, type RoundVotes } from "./votes";
 
 export const ROUNDS_PAGE = 20;
 export const LEADERBOARD_PAGE = 25;
 
-function votesCell(b: BatchVotes[], quorum: number): Raw {
-  if (!b.length) return html`<span class="muted">no votes</span>`;
-  return html`${b.map(
-    (v) => html`<div class="vote${v.accepted ? " ok" : ""}" data-batch="${v.batchIndex}">#${v.batchIndex}: ${v.votes}/${quorum}${v.accepted ? " ✓" : ""}</div>`,
+function votesCell(v: RoundVotes, batchesWithVotes?: number): Raw {
+  if (v.batches === null) {
+    return html`<span class="muted" data-votes-unavailable>${batchesWithVotes ?? "?"} batch(es) with votes; tallies unavailable (${v.unavailable})</span>`;
+  }
+  if (!v.batches.length) return html`<span class="muted">no votes</span>`;
+  return html`${v.batches.map(
+    (b) => html`<div class="vote${b.accepted ? " ok" : ""}" data-batch="${b.batchIndex}" data-votes="${b.votes}" data-quorum="${v.quorum}">#${b.batchIndex}: ${b.votes}/${v.quorum}${b.accepted ? " ✓" : ""}</div>`,
   )}`;
 }
 
@@ -26,9 +29,10 @@ export async function roundsPage(chain: Chain, startAfter?: number): Promise<Raw
     tokenInfo(chain, chain.cfg.ect),
   ]);
   const rounds = list.rounds;
-  const votes = await Promise.all(rounds.map((r) => roundVotes(chain, r.round)));
+  const details = await Promise.all(rounds.map((r) => chain.round.round({ round: r.round })));
+  const votes = await Promise.all(rounds.map((r, i) => roundVotes(chain, r.round, details[i].quorum)));
   const amt = (v: string) => formatAmount(v, ect.decimals);
-  const next = rounds.length === ROUNDS_PAGE ? rounds[rounds.length - 1].round : null;
+  const next = list.next ?? null;
   return html`
   <h1>Mining rounds</h1>
   <p>Rounds of ${cfg.round_duration} s from ${formatTime(cfg.genesis_time)}; quorum ${cfg.quorum} oracle votes per batch;
@@ -39,7 +43,7 @@ export async function roundsPage(chain: Chain, startAfter?: number): Promise<Raw
     <tbody>${rounds.map((r: RoundSummary, i: number) => html`<tr data-round="${r.round}">
       <td><a href="#/round/${r.round}">${r.round}</a></td>
       <td><span class="status s-${r.status}">${r.status.replace(/_/g, " ")}</span></td>
-      <td>${votesCell(votes[i].batches, votes[i].quorum)}</td>
+      <td>${votesCell(votes[i], details[i].batches_with_votes)}</td>
       <td>${r.accepted_batches}/${r.batch_count ?? "?"}</td>
       <td>${r.scored_owners}</td>
       <td class="num" data-total-score="${r.total_score}">${formatScore(r.total_score)}</td>
@@ -79,18 +83,18 @@ export async function roundPage(chain: Chain, round: number, startAfter?: string
     tokenInfo(chain, chain.cfg.ect),
   ]);
   const s = r.summary;
-  const [policy, votes] = await Promise.all([chain.round.policy({ version: s.policy_version }), roundVotes(chain, round)]);
+  const [policy, votes] = await Promise.all([chain.round.policy({ version: s.policy_version }), roundVotes(chain, round, r.quorum)]);
   const scores = await Promise.all(lb.entries.map((e) => chain.round.score({ owner: e.owner, round })));
   const d = ect.decimals;
   const p = policy.policy;
-  const next = lb.entries.length === LEADERBOARD_PAGE ? lb.entries[lb.entries.length - 1].owner : null;
+  const next = lb.next ?? null;
   return html`
   <h1>Round ${round}</h1>
   <p><a href="#/rounds">← all rounds</a></p>
   <section class="figs">
     <div class="fig"><div class="label">status</div><div class="value">${s.status.replace(/_/g, " ")}</div></div>
     <div class="fig"><div class="label">window</div><div class="value small">${formatTime(s.start)} – ${formatTime(s.end)}</div></div>
-    <div class="fig"><div class="label">votes / quorum</div><div class="value small">${votesCell(votes.batches, votes.quorum)}</div></div>
+    <div class="fig"><div class="label">votes / quorum</div><div class="value small">${votesCell(votes, r.batches_with_votes)}</div></div>
     <div class="fig"><div class="label">batches accepted</div><div class="value">${s.accepted_batches}/${s.batch_count ?? "?"}</div></div>
     <div class="fig"><div class="label">owners scored</div><div class="value">${s.scored_owners}</div></div>
     <div class="fig"><div class="label">total score (points)</div><div class="value" data-total-score="${s.total_score}">${formatScore(s.total_score)}</div></div>

@@ -156,11 +156,28 @@ describe("pages", () => {
     expect(r0.status).toBe("finalized");
     const row = page.locator('tr[data-round="0"]');
     expect(await row.locator(".status").textContent()).toBe("finalized");
-    const cfg = await round.config();
-    const vote = (await row.locator(".vote.ok").first().textContent()) ?? "";
-    const [votes, quorum] = vote.replace(/^#\d+: /, "").replace(" ✓", "").split("/").map(Number);
-    expect(quorum).toBe(cfg.quorum);
-    expect(votes).toBeGreaterThanOrEqual(2);
+    const detail = await round.round({ round: 0 });
+    expect(detail.quorum).toBe(2);
+    let batches: Awaited<ReturnType<typeof round.batches>> | null = null;
+    try {
+      batches = await round.batches({ round: 0 });
+    } catch (e) {
+      // The contract of this build does not answer Batches yet (issue 9 in progress): the page
+      // must say so instead of inventing tallies.
+      expect(String(e)).toMatch(/not implemented/);
+    }
+    if (batches) {
+      const shown = await row.locator(".vote").evaluateAll((els) =>
+        els.map((e) => ({ batch: Number(e.getAttribute("data-batch")), votes: Number(e.getAttribute("data-votes")), quorum: Number(e.getAttribute("data-quorum")), ok: e.classList.contains("ok") })),
+      );
+      expect(shown).toEqual(
+        batches.batches.map((b) => ({ batch: b.batch_index, votes: Math.max(...b.tallies.map((t) => t.votes)), quorum: detail.quorum, ok: b.accepted_hash != null })),
+      );
+      expect(shown.every((v) => v.ok && v.votes >= v.quorum)).toBe(true);
+    } else {
+      expect(await row.locator("[data-votes-unavailable]").count()).toBe(1);
+      expect(r0.accepted_batches).toBe(r0.batch_count);
+    }
     expect(await row.locator("[data-total-score]").getAttribute("data-total-score")).toBe(r0.total_score);
     await ctx.close();
     await bothWidths("#/rounds", "rounds");

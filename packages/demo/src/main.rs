@@ -91,6 +91,9 @@ const REPORT_ROUNDS: u64 = 5;
 /// Consecutive ticks whose chain queries failed before the demo gives up.
 const MAX_FAILED_TICKS: u32 = 6;
 
+/// Seconds between the start of the setup and the earliest genesis (see `setup`).
+const GENESIS_LEAD_SECS: u64 = 20;
+
 fn say(line: impl AsRef<str>) {
     println!("[demo] {}", line.as_ref());
 }
@@ -463,9 +466,16 @@ async fn setup(
         None
     };
 
-    // Round 0 starts at the last window boundary, so reading windows never straddle rounds.
+    // Round 0 starts at a window boundary, so reading windows never straddle rounds. Devices
+    // registered while a round runs count from the next round (issue 9), those registered
+    // before genesis from round 0: genesis is the first boundary at least GENESIS_LEAD_SECS
+    // ahead, after the setup below (about 10 s) has registered the fleet.
     let block = operator.latest_block().await?;
-    let genesis = block.time_seconds() - block.time_seconds() % args.window_secs;
+    let genesis = block
+        .time_seconds()
+        .saturating_add(GENESIS_LEAD_SECS)
+        .div_ceil(args.window_secs)
+        .saturating_mul(args.window_secs);
     let overrides = Overrides {
         round_secs: args.round_secs,
         genesis_time: genesis,

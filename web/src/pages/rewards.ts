@@ -144,6 +144,8 @@ export async function rewardsPage(chain: Chain, el: HTMLElement): Promise<void> 
       return rewardsPage(chain, el);
     }
     state.busy = true;
+    el.querySelectorAll<HTMLButtonElement>("#claim-tok, #claim-ect").forEach((b) => (b.disabled = true));
+    el.querySelectorAll(".msg").forEach((m) => m.remove());
     const rec: TxRecord = { label: `Claim ${which}`, status: "checking" };
     state.txs.unshift(rec);
     const msg =

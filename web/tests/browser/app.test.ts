@@ -241,13 +241,13 @@ describe("my rewards", () => {
     expect(perRound).toEqual(ectClaim.rounds.map((r) => ({ round: r.round, amount: r.amount })));
     expect(await page.locator(".claim-round table.breakdown").count()).toBe(ectClaim.rounds.length);
 
-    for (const [button, token, shown] of [
-      ["#claim-tok", deployment.contracts.tok.address, shownTok],
-      ["#claim-ect", deployment.contracts.ect.address, shownEct],
+    for (const [button, which, token, shown] of [
+      ["#claim-tok", "TOK", deployment.contracts.tok.address, shownTok],
+      ["#claim-ect", "ECT", deployment.contracts.ect.address, shownEct],
     ] as const) {
       const before = await cw20(token, address);
       await page.click(button);
-      await page.waitForSelector("[data-claimed]", { timeout: 60_000 });
+      await page.waitForSelector(`[data-claimed="${which}"]`, { timeout: 60_000 });
       const status = page.locator(".tx").first();
       expect(await status.getAttribute("data-tx-status")).toBe("included");
       const hash = (await status.locator("[data-hash]").getAttribute("data-hash"))!;

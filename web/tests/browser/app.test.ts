@@ -86,7 +86,12 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
-async function bothWidths(hash: string, name: string, wallet: DirectSecp256k1HdWallet | null = null, connect = false) {
+/** Opens every <details> of the page (breakdowns) so the screenshot shows them. */
+async function openDetails(page: Page, selector: string): Promise<void> {
+  await page.locator(selector).evaluateAll((els) => els.forEach((d) => ((d as HTMLDetailsElement).open = true)));
+}
+
+async function bothWidths(hash: string, name: string, wallet: DirectSecp256k1HdWallet | null = null, connect = false, details?: string) {
   for (const [vp, suffix] of [[DESKTOP, "desktop"], [PHONE, "phone"]] as const) {
     const { ctx, page } = await openWith(wallet, {}, vp);
     await page.goto(`${URL}${hash}`);
@@ -95,6 +100,7 @@ async function bothWidths(hash: string, name: string, wallet: DirectSecp256k1HdW
       await page.click("#connect");
       await page.waitForSelector("#address");
     }
+    if (details) await openDetails(page, details);
     // No horizontal page overflow at phone width (wide tables scroll inside their box).
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow, `${name} overflows at ${vp.width}px`).toBeLessThanOrEqual(0);
@@ -208,9 +214,8 @@ describe("pages", () => {
       expect(await t.locator("[data-payout]").getAttribute("data-payout")).toBe(pay.toString());
       if (onChain.reward != null) expect(pay.toString()).toBe(onChain.reward);
     }
-    await page.locator("details.owner").first().evaluate((d) => ((d as HTMLDetailsElement).open = true));
     await ctx.close();
-    await bothWidths("#/round/0", "round");
+    await bothWidths("#/round/0", "round", null, false, "details.owner:first-child");
   });
 });
 
@@ -223,7 +228,7 @@ describe("my rewards", () => {
     expect(tokClaim, `${HOLDER} should have TOK to claim (DEMO_NO_CLAIM)`).toBeGreaterThan(0n);
     expect(BigInt(ectClaim.total), `${HOLDER} should have ECT to claim (DEMO_NO_CLAIM)`).toBeGreaterThan(0n);
 
-    await bothWidths("#/rewards", "rewards", wallet, true);
+    await bothWidths("#/rewards", "rewards", wallet, true, "details.claim-round");
 
     const { ctx, page } = await openWith(wallet);
     await page.goto(`${URL}#/rewards`);

@@ -9,7 +9,13 @@ import { html, raw, type Raw } from "../ui";
 import { roundVotes, type RoundVotes } from "./votes";
 
 export const ROUNDS_PAGE = 20;
+/** Owners per leaderboard page; `?per=N` (1..100) in the URL overrides it. */
 export const LEADERBOARD_PAGE = 25;
+
+function leaderboardPage(): number {
+  const per = Number(new URLSearchParams(location.search).get("per"));
+  return Number.isInteger(per) && per >= 1 && per <= 100 ? per : LEADERBOARD_PAGE;
+}
 
 function votesCell(v: RoundVotes, batchesWithVotes?: number): Raw {
   if (v.batches === null) {
@@ -79,7 +85,7 @@ export function breakdownTable(s: ScoreResponse, reward: string, totalScore: str
 export async function roundPage(chain: Chain, round: number, startAfter?: string): Promise<Raw> {
   const [r, lb, ect] = await Promise.all([
     chain.round.round({ round }),
-    chain.round.leaderboard({ round, startAfter, limit: LEADERBOARD_PAGE }),
+    chain.round.leaderboard({ round, startAfter, limit: leaderboardPage() }),
     tokenInfo(chain, chain.cfg.ect),
   ]);
   const s = r.summary;
@@ -115,5 +121,5 @@ export async function roundPage(chain: Chain, round: number, startAfter?: string
   )}
   ${scores.length === 0 ? html`<p class="muted">no scored owner${startAfter ? " after this one" : " (yet)"}.</p>` : ""}</div>
   <nav class="pager">${startAfter ? html`<a href="#/round/${round}">first page</a>` : ""}
-    ${next ? html`<a href="#/round/${round}/after/${encodeURIComponent(next)}" data-next>next ${LEADERBOARD_PAGE} owners →</a>` : ""}</nav>`;
+    ${next ? html`<a href="#/round/${round}/after/${encodeURIComponent(next)}" data-next>next ${leaderboardPage()} owners →</a>` : ""}</nav>`;
 }

@@ -217,6 +217,33 @@ describe("pages", () => {
     await ctx.close();
     await bothWidths("#/round/0", "round", null, false, "details.owner:first-child");
   });
+
+  it("round page: the leaderboard loads page by page through the on-chain cursor", async () => {
+    const all = await round.leaderboard({ round: 0, limit: 100 });
+    expect(all.entries.length).toBeGreaterThan(2);
+    const { ctx, page } = await openWith(null);
+    await page.goto(`${URL}?per=2#/round/0`);
+    await loaded(page);
+    const seen: string[] = [];
+    for (let pageNo = 0; pageNo < 10; pageNo++) {
+      const owners = await page.locator("details.owner").evaluateAll((els) => els.map((e) => e.getAttribute("data-owner")!));
+      expect(owners.length).toBeLessThanOrEqual(2);
+      seen.push(...owners);
+      if ((await page.locator("[data-next]").count()) === 0) break;
+      await page.click("[data-next]");
+      // The next page is rendered when its first owner is one not seen yet.
+      await page.waitForFunction(
+        (prev) => {
+          const first = document.querySelector("details.owner")?.getAttribute("data-owner");
+          return document.getElementById("view")?.getAttribute("aria-busy") === "false" && !!first && !prev.includes(first);
+        },
+        seen,
+        { timeout: 30_000 },
+      );
+    }
+    expect(seen).toEqual(all.entries.map((e) => e.owner));
+    await ctx.close();
+  });
 });
 
 describe("my rewards", () => {

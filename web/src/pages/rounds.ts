@@ -119,7 +119,7 @@ export async function roundPage(chain: Chain, round: number, startAfter?: string
       <span class="num">${formatAmount(payout(s.reward, sc.score, s.total_score), d)} ${ect.symbol}</span>${sc.claimed ? html` <span class="muted">claimed</span>` : ""}</summary>
       <div class="scroll">${breakdownTable(sc, s.reward, s.total_score, d, ect.symbol)}</div></details>`,
   )}
-  ${scores.length === 0 ? html`<p class="muted">no scored owner${startAfter ? " after this one" : " (yet)"}.</p>` : ""}</div>
+  ${scores.length === 0 ? html`<p class="muted" data-leaderboard-end>no scored owner${startAfter ? " after this one" : " (yet)"}.</p>` : ""}</div>
   <nav class="pager">${startAfter ? html`<a href="#/round/${round}">first page</a>` : ""}
     ${next ? html`<a href="#/round/${round}/after/${encodeURIComponent(next)}" data-next>next ${leaderboardPage()} owners →</a>` : ""}</nav>`;
 }

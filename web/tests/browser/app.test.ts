@@ -231,11 +231,13 @@ describe("pages", () => {
       seen.push(...owners);
       if ((await page.locator("[data-next]").count()) === 0) break;
       await page.click("[data-next]");
-      // The next page is rendered when its first owner is one not seen yet.
+      // The next page is rendered when its first owner is one not seen yet, or it says that no
+      // owner follows (the cursor of a full last page points past the end).
       await page.waitForFunction(
         (prev) => {
+          if (document.getElementById("view")?.getAttribute("aria-busy") !== "false") return false;
           const first = document.querySelector("details.owner")?.getAttribute("data-owner");
-          return document.getElementById("view")?.getAttribute("aria-busy") === "false" && !!first && !prev.includes(first);
+          return first ? !prev.includes(first) : !!document.querySelector("[data-leaderboard-end]");
         },
         seen,
         { timeout: 30_000 },

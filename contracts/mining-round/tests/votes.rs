@@ -86,7 +86,7 @@ fn oracle_revotes_after_a_corrected_batch() {
     let tally = |h: [u8; 32]| {
         b.tallies
             .iter()
-            .find(|t| t.batch_hash == HexBinary::from(h))
+            .find(|t| t.batch_hash.as_slice() == h)
             .cloned()
             .unwrap()
     };

@@ -443,9 +443,10 @@ pub struct ConfigResponse {
     pub quorum: u32,
     /// Latest policy version.
     pub policy_version: u32,
-    /// Rated power per model.
+    /// Rated power per model, latest (a change applies from the next round; the value pinned
+    /// for a round: `RoundParams`).
     pub rated_power: RatedPower,
-    /// Maximum entries per batch.
+    /// Maximum entries per batch, latest (pinned per round like `rated_power`).
     pub max_entries_per_batch: u32,
     /// Maximum rounds per claim.
     pub max_claim_rounds: u32,
@@ -559,7 +560,7 @@ pub struct BatchResponse {
     pub accepted_hash: Option<HexBinary>,
     /// Votes needed to accept a batch now.
     pub quorum: u32,
-    /// Every hash with at least one vote (current or from a removed oracle), by ascending hash.
+    /// Every hash submitted or voted for (conflicting hashes stay as evidence), by ascending hash.
     pub tallies: Vec<HashTally>,
 }
 

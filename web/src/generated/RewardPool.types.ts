@@ -8,7 +8,7 @@ export type Uint128 = string;
 export interface InstantiateMsg {
   base_reward: Uint128;
   halving_cooldown: number;
-  hysteresis_bps: number;
+  hysteresis_bps?: number;
   max_batch_size: number;
   owner?: string | null;
   reference_pool: Uint128;

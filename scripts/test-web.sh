@@ -47,7 +47,7 @@ cleanup() {
   local rc=$?
   [ -f "$DEMO_WORK_DIR/web.pid" ] && kill "$(cat "$DEMO_WORK_DIR/web.pid")" 2>/dev/null || true
   rm -f "$DEMO_WORK_DIR/web.pid"
-  scripts/localnet.sh stop >/dev/null 2>&1 || true
+  "$REPO_ROOT/scripts/localnet.sh" stop >/dev/null 2>&1 || true
   info "web tests: $(( $(date +%s) - t0 )) s"
   exit "$rc"
 }

@@ -30,8 +30,8 @@ use chain_client::{ChainClient, ChainError};
 use cosmwasm_std::{Binary, HexBinary};
 use cube_scoring::ScorePolicy;
 use cube_types::mining_round::{
-    BatteryWhitelistResponse, ConfigResponse, DevicesResponse, ExecuteMsg, PolicyResponse,
-    QueryMsg, RoundResponse, RoundStatus,
+    BatchResponse, BatteryWhitelistResponse, ConfigResponse, DevicesResponse, ExecuteMsg,
+    PolicyResponse, QueryMsg, RoundResponse, RoundStatus,
 };
 use thiserror::Error;
 
@@ -116,6 +116,7 @@ impl MiningRound {
         for _ in 0..MAX_PAGES {
             let page: BatteryWhitelistResponse = self
                 .query(&QueryMsg::BatteryWhitelist {
+                    as_of_round: None,
                     start_after: start_after.clone(),
                     limit: Some(PAGE),
                 })
@@ -253,12 +254,18 @@ pub async fn submit_round(
             state: "intent".into(),
             tx_hash: None,
         };
-        if let Some(acc) = state.accepted.iter().find(|a| a.batch_index == batch.index) {
-            if acc.batch_hash.as_slice() != batch.hash.as_slice() {
+        let chain_batch: BatchResponse = chain
+            .query(&QueryMsg::Batch {
+                round: plan.round,
+                batch_index: batch.index,
+            })
+            .await?;
+        if let Some(acc) = &chain_batch.accepted_hash {
+            if acc.as_slice() != batch.hash.as_slice() {
                 summary.diverged += 1;
                 tracing::error!(
                     ours = %hex::encode(batch.hash),
-                    accepted = %acc.batch_hash.to_hex(),
+                    accepted = %acc.to_hex(),
                     "accepted batch differs from ours"
                 );
             }
@@ -273,11 +280,10 @@ pub async fn submit_round(
         }) {
             continue;
         }
-        let hash_known = state.votes.iter().any(|v| {
-            v.batch_index == batch.index
-                && v.batch_hash.as_slice() == batch.hash.as_slice()
-                && v.votes > 0
-        });
+        let hash_known = chain_batch
+            .tallies
+            .iter()
+            .any(|t| t.batch_hash.as_slice() == batch.hash.as_slice() && t.submitted);
         let msg = if hash_known {
             record.kind = "vote".into();
             ExecuteMsg::VoteBatch {

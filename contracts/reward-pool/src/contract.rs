@@ -18,6 +18,10 @@ pub fn instantiate(
     info: MessageInfo,
     msg: InstantiateMsg,
 ) -> Result<Response, ContractError> {
+    // Native funds sent with the instantiation would be stranded: refuse them.
+    if !info.funds.is_empty() {
+        return Err(ContractError::NativeFundsRejected);
+    }
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     admin::instantiate(deps, env, info, msg)
 }

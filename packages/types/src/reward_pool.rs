@@ -9,7 +9,16 @@ use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Addr, Timestamp, Uint128};
 use cw20::Cw20ReceiveMsg;
 
-/// Parameters of a new pool.
+/// Default hysteresis margin: 10 % of T(n). Undoing a fresh halving n then costs a deposit of
+/// about T(n) / 10 (with the default S of 100,000,000,000 TOK: 5,000,000,000 TOK for the first
+/// halving), not less than one reward.
+pub const DEFAULT_HYSTERESIS_BPS: u16 = 1_000;
+
+fn default_hysteresis_bps() -> u16 {
+    DEFAULT_HYSTERESIS_BPS
+}
+
+/// Parameters of a new pool. Native funds sent with the instantiation are rejected.
 #[cw_serde]
 pub struct InstantiateMsg {
     /// Address of the CW20 TOK contract; the only token the pool accepts.
@@ -22,7 +31,9 @@ pub struct InstantiateMsg {
     /// Minimum time in seconds between two halvings (default of the product: 1,209,600 = 14 days).
     pub halving_cooldown: u64,
     /// Hysteresis margin in basis points above `T(n)` that the balance must reach before halving
-    /// `n` is reversed (0 to 10,000; default 0).
+    /// `n` is reversed (0 to 10,000). Default when omitted: 1,000 (10 % of T(n)), so a deposit
+    /// smaller than a tenth of T(n) cannot undo a fresh halving.
+    #[serde(default = "default_hysteresis_bps")]
     pub hysteresis_bps: u16,
     /// Maximum number of entries in one `RecordActions` batch (1 to the contract's hard cap).
     pub max_batch_size: u32,

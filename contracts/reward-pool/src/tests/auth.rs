@@ -159,6 +159,37 @@ fn a_second_cw20_sending_to_the_pool_is_rejected() {
 }
 
 #[test]
+fn native_funds_are_refused_at_instantiate() {
+    let builder = SuiteBuilder::new();
+    let mut suite = builder.build_without_pool();
+    let api = *suite.app.api();
+    let msg = builder.instantiate_msg(&api, &suite.token);
+    let rich = suite.rich.clone();
+    let err = suite
+        .app
+        .instantiate_contract(
+            suite.pool_code,
+            rich.clone(),
+            &msg,
+            &coins(10, NATIVE_DENOM),
+            "pool",
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(contract_err(err), ContractError::NativeFundsRejected);
+    // Nothing left the sender.
+    assert_eq!(
+        suite
+            .app
+            .wrap()
+            .query_balance(&rich, NATIVE_DENOM)
+            .unwrap()
+            .amount,
+        Uint128::new(1_000_000)
+    );
+}
+
+#[test]
 fn native_funds_are_refused_on_every_message() {
     let mut suite = busy_suite();
     let alice = suite.addr("alice");

@@ -3,6 +3,8 @@
 use cosmwasm_std::Uint128;
 use cube_types::reward_pool::{ExecuteMsg, RateEventKind};
 
+use cw_multi_test::Executor;
+
 use super::suite::{attr, contract_err, custom_events, SuiteBuilder, GENESIS_BALANCE, S};
 use crate::ContractError;
 
@@ -135,4 +137,56 @@ fn hysteresis_threshold_is_compared_exactly_not_rounded_down() {
     suite.assert_state(525_001, 500_150, 1);
     suite.ad_fee(1, "b").unwrap();
     suite.assert_state(525_002, 500_150, 0);
+}
+
+/// The instantiate message of a deployer that leaves `hysteresis_bps` out.
+#[cosmwasm_schema::cw_serde]
+struct WithoutHysteresis {
+    token: String,
+    reference_pool: Uint128,
+    base_reward: Uint128,
+    halving_cooldown: u64,
+    max_batch_size: u32,
+    reporters: Vec<String>,
+    owner: Option<String>,
+}
+
+#[test]
+fn default_margin_makes_undoing_a_fresh_halving_cost_a_tenth_of_the_threshold() {
+    let builder = SuiteBuilder::new();
+    let mut suite = builder.build_without_pool();
+    let api = *suite.app.api();
+    let full = builder.instantiate_msg(&api, &suite.token);
+    let msg = WithoutHysteresis {
+        token: full.token,
+        reference_pool: full.reference_pool,
+        base_reward: full.base_reward,
+        halving_cooldown: full.halving_cooldown,
+        max_batch_size: full.max_batch_size,
+        reporters: full.reporters,
+        owner: full.owner,
+    };
+    let owner = suite.owner.clone();
+    suite.pool = suite
+        .app
+        .instantiate_contract(suite.pool_code, owner, &msg, &[], "pool", None)
+        .unwrap();
+    assert_eq!(
+        suite.config().hysteresis_bps,
+        cube_types::reward_pool::DEFAULT_HYSTERESIS_BPS
+    );
+    assert_eq!(cube_types::reward_pool::DEFAULT_HYSTERESIS_BPS, 1_000);
+    suite.fund(S).unwrap();
+    let alice = suite.addr("alice");
+    suite.record(&[(&alice, 5_002)]).unwrap();
+    suite.assert_state(499_850, 500_150, 1);
+    // Under a zero margin a deposit of 150 (1.5 rewards of the old level) would undo the
+    // halving; now it takes T(1) / 10 = 50,000 more.
+    suite.ad_fee(150, "small").unwrap();
+    suite.assert_state(500_000, 500_150, 1);
+    suite.ad_fee(49_999, "almost").unwrap();
+    suite.assert_state(549_999, 500_150, 1);
+    let res = suite.ad_fee(1, "enough").unwrap();
+    assert_eq!(custom_events(&res, "reversal").len(), 1);
+    suite.assert_state(550_000, 500_150, 0);
 }

@@ -14,9 +14,9 @@ use chain_client::{ChainError, TxResult};
 use cosmwasm_std::{to_json_binary, Binary, CosmosMsg, HexBinary, Timestamp, Uint128, WasmMsg};
 use cube_scoring::{batch_hash, certificate_message, possession_message};
 use cube_types::mining_round::{
-    BatteryClass, ConfigResponse, CurrentRoundResponse, DeviceModel, ExecuteMsg, PolicyResponse,
-    QueryMsg, ReceiveMsg, RoundResponse, RoundStatus, ScorePolicy, ScoreResponse, TouClass,
-    UsageBuckets, UsageEntry,
+    BatteryClass, ClaimableResponse, ConfigResponse, CurrentRoundResponse, DeviceModel, ExecuteMsg,
+    PayoutProfileResponse, PayoutSplit, PolicyResponse, QueryMsg, ReceiveMsg, RoundResponse,
+    RoundStatus, ScorePolicy, ScoreResponse, TouClass, UsageBuckets, UsageEntry,
 };
 use cw_governance::multisig::ExecuteMsg as MultisigExecute;
 use cw_governance::multisig::QueryMsg as MultisigQuery;
@@ -162,6 +162,15 @@ fn expected_score(b: &UsageBuckets, peak_bp: u128) -> u128 {
     sum * 10_000 / 1_000_000
 }
 
+/// ECT balances of the named accounts.
+async fn balances(env: &Env, names: [&str; 3]) -> [u128; 3] {
+    let mut out = [0u128; 3];
+    for (i, n) in names.iter().enumerate() {
+        out[i] = env.cw20_balance("ect", &env.addr(n)).await;
+    }
+    out
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn holders_govern_the_policy_on_wasmd() {
     let started = std::time::Instant::now();
@@ -265,6 +274,7 @@ async fn holders_govern_the_policy_on_wasmd() {
                     &g.round,
                     &user4,
                     &pubkey,
+                    0, // a new device: registration nonce 0
                 ))
                 .to_bytes()
                 .to_vec(),
@@ -559,6 +569,104 @@ async fn holders_govern_the_policy_on_wasmd() {
     assert_eq!((policy.version, policy.policy.peak_bp), (2, 15_000));
 
     gas.save(&env.info.chain_id);
+
+    // Payout profile: user4 splits its claims 70 % / 30 % between user1 and user2.
+    let mut pay_gas = GasReport::new("payout-profile");
+    let user1 = env.addr("user1");
+    let user2 = env.addr("user2");
+    let profile = vec![
+        PayoutSplit {
+            address: user1.clone(),
+            bps: 7_000,
+        },
+        PayoutSplit {
+            address: user2.clone(),
+            bps: 3_000,
+        },
+    ];
+    let tx = env
+        .client("user4")
+        .execute(
+            &g.round,
+            &ExecuteMsg::SetPayoutProfile {
+                splits: profile.clone(),
+            },
+        )
+        .await
+        .expect("set payout profile");
+    pay_gas.record("SetPayoutProfile (2 splits)", "-", &tx);
+    let stored: PayoutProfileResponse = g
+        .q(
+            &g.round,
+            &QueryMsg::PayoutProfile {
+                owner: user4.clone(),
+            },
+        )
+        .await;
+    assert_eq!(stored.splits, profile);
+    let claimable: ClaimableResponse = g
+        .q(
+            &g.round,
+            &QueryMsg::Claimable {
+                owner: user4.clone(),
+                start_after: None,
+                limit: None,
+            },
+        )
+        .await;
+    let reward_of = |r: &RoundResponse| r.summary.reward.u128();
+    let r_old: RoundResponse = g.q(&g.round, &QueryMsg::Round { round: running }).await;
+    let r_new: RoundResponse = g.q(&g.round, &QueryMsg::Round { round: running + 1 }).await;
+    // user4 is the only scored owner of both rounds: each pays its whole reward.
+    let (a_old, a_new) = (reward_of(&r_old), reward_of(&r_new));
+    assert_eq!(claimable.total.u128(), a_old + a_new);
+    let before = balances(&env, ["user4", "user1", "user2"]).await;
+    let held = env.cw20_balance("ect", &g.round).await;
+    let tx = env
+        .client("user4")
+        .execute(
+            &g.round,
+            &ExecuteMsg::Claim {
+                rounds: Some(vec![running]),
+            },
+        )
+        .await
+        .expect("claim with a split profile");
+    pay_gas.record("Claim (1 round, two-way split)", "-", &tx);
+    let after = balances(&env, ["user4", "user1", "user2"]).await;
+    let to_user1 = a_old * 7_000 / 10_000;
+    let to_user2 = a_old * 3_000 / 10_000;
+    assert_eq!(after[1] - before[1], to_user1, "user1's share");
+    assert_eq!(after[2] - before[2], to_user2, "user2's share");
+    assert_eq!(
+        after[0] - before[0],
+        a_old - to_user1 - to_user2,
+        "user4's remainder"
+    );
+    assert_eq!(held - env.cw20_balance("ect", &g.round).await, a_old);
+    // Cleared: the next claim pays user4 in full (and measures the plain claim).
+    env.client("user4")
+        .execute(&g.round, &ExecuteMsg::ClearPayoutProfile {})
+        .await
+        .expect("clear payout profile");
+    let tx = env
+        .client("user4")
+        .execute(
+            &g.round,
+            &ExecuteMsg::Claim {
+                rounds: Some(vec![running + 1]),
+            },
+        )
+        .await
+        .expect("claim without a profile");
+    pay_gas.record("Claim (1 round, no profile)", "-", &tx);
+    let last = balances(&env, ["user4", "user1", "user2"]).await;
+    assert_eq!(
+        (last[0] - after[0], last[1], last[2]),
+        (a_new, after[1], after[2])
+    );
+    pay_gas.save(&env.info.chain_id);
+
     eprintln!(
         "[e2e] governance scenario passed in {:.1}s",
         started.elapsed().as_secs_f64()

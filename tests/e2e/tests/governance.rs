@@ -33,6 +33,9 @@ use mining_round::ContractError;
 
 /// Seed of the test-only manufacturer key whose public key is in the parameter file.
 const MANUFACTURER_SEED: [u8; 32] = [0x4d; 32];
+/// Seconds waited beyond a boundary: the node serves a new block (`/blocks/latest`) before its
+/// state is committed, so a query or simulation right after sees the previous block's time.
+const SETTLE: u64 = 2;
 /// 1 ECT in base units (6 decimals) = 1 point of weight (tokens_per_weight).
 const ECT: u128 = 1_000_000;
 
@@ -362,7 +365,7 @@ async fn holders_govern_the_policy_on_wasmd() {
     // one after it) both see the Cube.
     env.client("operator")
         .wait_for_block_time(
-            genesis + (registered_round + 1) * d,
+            genesis + (registered_round + 1) * d + SETTLE,
             Duration::from_secs(60),
         )
         .await
@@ -465,7 +468,7 @@ async fn holders_govern_the_policy_on_wasmd() {
         let addr = g.round.clone();
         async move {
             env.client("operator")
-                .wait_for_block_time(genesis + (round + 1) * d, Duration::from_secs(60))
+                .wait_for_block_time(genesis + (round + 1) * d + SETTLE, Duration::from_secs(60))
                 .await
                 .expect("round ends");
             let r: RoundResponse = env
@@ -520,7 +523,10 @@ async fn holders_govern_the_policy_on_wasmd() {
     let old = attest(running, 1).await;
     // ... an oracle cannot score the next round with the old version ...
     env.client("operator")
-        .wait_for_block_time(genesis + (running + 2) * d, Duration::from_secs(60))
+        .wait_for_block_time(
+            genesis + (running + 2) * d + SETTLE,
+            Duration::from_secs(60),
+        )
         .await
         .expect("next round ends");
     let stale = ExecuteMsg::SubmitUsage {
@@ -555,7 +561,7 @@ async fn holders_govern_the_policy_on_wasmd() {
 
     // By now p2 has expired without quorum: rejected, not executable, policy unchanged.
     env.client("operator")
-        .wait_for_block_time(deadline + 1, Duration::from_secs(60))
+        .wait_for_block_time(deadline + SETTLE, Duration::from_secs(60))
         .await
         .expect("p2 expires");
     assert_eq!(g.proposal(p2).await.status, Status::Rejected);

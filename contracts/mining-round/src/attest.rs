@@ -7,13 +7,13 @@ use cosmwasm_std::{
 };
 use cube_scoring::{batch_hash, ScoringError, UsageEntry};
 
-use crate::state::voter_key;
 use crate::state::{
     counts_as_of, ensure_not_paused, policy_version_for_round, rules_for_round, Config, RoundRules,
     RoundState, ScoreRecord, StoredBatch, StoredStatus, ACCEPTED, BATCHES, CONFIG, FUNDS,
     LEADERBOARD, MAX_BATCH_COUNT, MAX_ORACLES, ORACLES, OWNER_ROUNDS, POLICIES, ROUNDS, SCORES,
     SWEEP_QUEUE, VOTED_BATCHES, VOTERS, VOTES,
 };
+use crate::state::{voter_key, BATCH_HASHES};
 use crate::ContractError;
 
 /// The fields identifying a batch, common to `SubmitUsage` and `VoteBatch`.
@@ -190,6 +190,11 @@ pub fn submit_usage(
     }
     let entry_count = entries.len();
     if !BATCHES.has(deps.storage, (h.round, hash.as_slice())) {
+        BATCH_HASHES.save(
+            deps.storage,
+            (h.round, h.batch_index, hash.as_slice()),
+            &Empty {},
+        )?;
         BATCHES.save(
             deps.storage,
             (h.round, hash.as_slice()),

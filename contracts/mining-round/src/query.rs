@@ -16,7 +16,7 @@ use crate::claim::{classify, payout, IndexEntry};
 use crate::governance;
 use crate::state::{
     counts_as_of, device_as_of, page_limit, policy_version_for_round, rules_for_round,
-    whitelisted_as_of, Config, Device, RoundState, StoredStatus, ACCEPTED, BATCHES,
+    whitelisted_as_of, Config, Device, RoundState, StoredStatus, ACCEPTED, BATCHES, BATCH_HASHES,
     BATTERY_WHITELIST, CONFIG, DEVICES, FUNDS, GUARDIAN, KNOWN_BATTERIES, KNOWN_OWNERS,
     LEADERBOARD, MAX_LIMIT, MAX_VOTERS_READ, NONCES, ORACLES, OWNER_DEVICES, OWNER_ROUNDS, PAUSED,
     POLICIES, POLICY_VERSION, ROUNDS, SCORES, VOTED_BATCHES, VOTERS, VOTES,
@@ -171,7 +171,21 @@ fn batch_response(
         .keys(deps.storage, None, None, Order::Ascending)
         .take(MAX_VOTERS_READ)
         .collect::<StdResult<_>>()?;
-    let mut tallies: Vec<HashTally> = vec![];
+    // Every submitted hash, voted for or not (evidence), then the voters.
+    let mut tallies: Vec<HashTally> = BATCH_HASHES
+        .prefix((round, batch_index))
+        .keys(deps.storage, None, None, Order::Ascending)
+        .take(MAX_VOTERS_READ)
+        .map(|k| {
+            k.map(|hash| HashTally {
+                batch_hash: HexBinary::from(hash),
+                votes: 0,
+                voters: vec![],
+                stale_voters: vec![],
+                submitted: true,
+            })
+        })
+        .collect::<StdResult<_>>()?;
     for key in entries {
         let Some((hash, oracle)) = key.split_at_checked(32) else {
             continue;
@@ -179,18 +193,21 @@ fn batch_response(
         let oracle = Addr::unchecked(String::from_utf8_lossy(oracle).into_owned());
         let current = ORACLES.has(deps.storage, &oracle);
         let batch_hash = HexBinary::from(hash);
-        let same = tallies.last().is_some_and(|t| t.batch_hash == batch_hash);
-        if !same {
-            let submitted = BATCHES.has(deps.storage, (round, batch_hash.as_slice()));
-            tallies.push(HashTally {
-                batch_hash,
-                votes: 0,
-                voters: vec![],
-                stale_voters: vec![],
-                submitted,
-            });
-        }
-        let Some(tally) = tallies.last_mut() else {
+        let position = match tallies.iter().position(|t| t.batch_hash == batch_hash) {
+            Some(p) => p,
+            None => {
+                let submitted = BATCHES.has(deps.storage, (round, batch_hash.as_slice()));
+                tallies.push(HashTally {
+                    batch_hash,
+                    votes: 0,
+                    voters: vec![],
+                    stale_voters: vec![],
+                    submitted,
+                });
+                tallies.len().saturating_sub(1)
+            }
+        };
+        let Some(tally) = tallies.get_mut(position) else {
             continue;
         };
         if current {
@@ -200,6 +217,7 @@ fn batch_response(
             tally.stale_voters.push(oracle.into_string());
         }
     }
+    tallies.sort_by(|a, b| a.batch_hash.as_slice().cmp(b.batch_hash.as_slice()));
     Ok(BatchResponse {
         round,
         batch_index,

@@ -343,6 +343,9 @@ pub fn voter_key(hash: &[u8], oracle: &Addr) -> Vec<u8> {
     key.extend_from_slice(oracle.as_str().as_bytes());
     key
 }
+/// (round, batch_index, hash) of every batch data submitted (conflicting hashes stay as
+/// evidence even when nobody votes for them any more).
+pub const BATCH_HASHES: Map<(u64, u32, &[u8]), Empty> = Map::new("batch_hashes");
 /// (round, batch_index) of every batch with at least one vote.
 pub const VOTED_BATCHES: Map<(u64, u32), Empty> = Map::new("voted_batches");
 /// Whether attestations and claims are paused.

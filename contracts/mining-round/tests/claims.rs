@@ -247,3 +247,142 @@ fn only_the_reward_token_can_fund() {
     assert_eq!(s.funds().unlocked, Uint128::new(7));
     assert_eq!(s.balance(&s.contract.clone()), 7);
 }
+
+/// Alice is scored in batch 0 of 2 of rounds 0..count: those rounds can never finalize.
+fn stuck_rounds(s: &mut Suite, alice: &cosmwasm_std::Addr, count: u64) {
+    for round in 0..count {
+        s.set_after_round_end(round, 0);
+        s.submit(
+            0,
+            round,
+            0,
+            2,
+            1,
+            &entries(vec![(alice.clone(), offpeak(10))]),
+        )
+        .unwrap();
+        assert_eq!(s.round(round).summary.accepted_batches, 1);
+    }
+}
+
+#[test]
+fn claim_pays_a_finalized_round_behind_three_times_max_claim_rounds_void_rounds() {
+    let mut s = SuiteBuilder::default()
+        .oracles(1, 1)
+        .max_claim_rounds(2)
+        .build();
+    let alice = s.addr("alice");
+    s.give_devices(&alice, &[DeviceModel::CubeV1]);
+    // 3 × max_claim_rounds = 6 rounds stuck at 1 of 2 batches, then round 6 finalized and
+    // round 7 still attesting.
+    stuck_rounds(&mut s, &alice, 6);
+    s.set_after_round_end(6, 0);
+    s.attest(6, 0, 1, &entries(vec![(alice.clone(), offpeak(10))]));
+    s.set_after_round_end(7, 0);
+    s.submit(0, 7, 0, 2, 1, &entries(vec![(alice.clone(), offpeak(10))]))
+        .unwrap();
+    // Claimable pages through the index and finds round 6 behind the stuck rounds.
+    let page: ClaimableResponse = s.query(&QueryMsg::Claimable {
+        owner: alice.to_string(),
+        start_after: None,
+        limit: Some(4),
+    });
+    assert!(page.rounds.is_empty());
+    assert_eq!(page.next, Some(3));
+    let page: ClaimableResponse = s.query(&QueryMsg::Claimable {
+        owner: alice.to_string(),
+        start_after: page.next,
+        limit: Some(4),
+    });
+    assert_eq!(
+        page.rounds,
+        vec![ClaimableRound {
+            round: 6,
+            amount: Uint128::new(ROUND_REWARD)
+        }]
+    );
+    assert_eq!(page.next, Some(7));
+    // One Claim {} pays it: the expired rounds are closed as void and cleaned, round 7 (still
+    // inside its window) is skipped, not cleaned.
+    let res = s.claim(&alice, None).unwrap();
+    let attr = |k: &str| {
+        res.events
+            .iter()
+            .flat_map(|e| e.attributes.iter())
+            .find(|a| a.key == k)
+            .map(|a| a.value.clone())
+            .unwrap()
+    };
+    assert_eq!(attr("rounds"), "6");
+    assert_eq!(attr("cleaned"), "6");
+    assert_eq!(s.balance(&alice), ROUND_REWARD);
+    for round in 0..6 {
+        assert_eq!(s.round(round).summary.status, RoundStatus::Void);
+    }
+    assert_eq!(s.round(7).summary.status, RoundStatus::Attesting);
+    // Only the pending round is left: nothing to claim, nothing cleaned.
+    assert_eq!(err(s.claim(&alice, None)), ContractError::NothingToClaim {});
+    // Once round 7 expires, a claim cleans it.
+    s.set_after_round_end(8, 0);
+    let res = s.claim(&alice, None).unwrap();
+    assert!(res.events.iter().any(|e| e
+        .attributes
+        .iter()
+        .any(|a| a.key == "cleaned" && a.value == "1")));
+    assert_eq!(s.round(7).summary.status, RoundStatus::Void);
+    assert_eq!(err(s.claim(&alice, None)), ContractError::NothingToClaim {});
+}
+
+#[test]
+fn claim_progresses_over_more_void_rounds_than_one_scan_budget() {
+    let mut s = SuiteBuilder::default()
+        .oracles(1, 1)
+        .max_claim_rounds(1)
+        .build();
+    let alice = s.addr("alice");
+    s.give_devices(&alice, &[DeviceModel::CubeV1]);
+    // Budget 4 × 1 = 4 entries; 6 stuck rounds in front of the finalized one.
+    stuck_rounds(&mut s, &alice, 6);
+    s.set_after_round_end(6, 0);
+    s.attest(6, 0, 1, &entries(vec![(alice.clone(), offpeak(10))]));
+    s.set_after_round_end(7, ATTESTATION_WINDOW);
+    // First call cleans 4, pays nothing but succeeds; the second pays round 6.
+    let res = s.claim(&alice, None).unwrap();
+    assert!(res.events.iter().any(|e| e
+        .attributes
+        .iter()
+        .any(|a| a.key == "cleaned" && a.value == "4")));
+    assert_eq!(s.balance(&alice), 0);
+    s.claim(&alice, None).unwrap();
+    assert_eq!(s.balance(&alice), ROUND_REWARD);
+}
+
+#[test]
+fn claimable_paginates_with_next() {
+    let mut s = SuiteBuilder::default().oracles(1, 1).build();
+    let alice = s.addr("alice");
+    s.give_devices(&alice, &[DeviceModel::CubeV1]);
+    for round in 0..5 {
+        s.set_after_round_end(round, 0);
+        s.attest(round, 0, 1, &entries(vec![(alice.clone(), offpeak(10))]));
+    }
+    let mut seen = vec![];
+    let mut start_after = None;
+    loop {
+        let page: ClaimableResponse = s.query(&QueryMsg::Claimable {
+            owner: alice.to_string(),
+            start_after,
+            limit: Some(2),
+        });
+        assert_eq!(
+            page.total,
+            Uint128::new(ROUND_REWARD) * Uint128::new(page.rounds.len() as u128)
+        );
+        seen.extend(page.rounds.iter().map(|r| r.round));
+        match page.next {
+            Some(n) => start_after = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(seen, vec![0, 1, 2, 3, 4]);
+}

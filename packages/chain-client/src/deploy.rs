@@ -590,6 +590,7 @@ mod tests {
             vec!["wasm1oracle1".to_string(), "wasm1oracle2".to_string()]
         );
         assert_eq!(round.quorum, 2);
+        assert_eq!(round.guardian.as_deref(), Some("wasm1operator"));
     }
 
     #[test]

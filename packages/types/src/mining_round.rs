@@ -590,7 +590,7 @@ pub struct BatchResponse {
     pub accepted_hash: Option<HexBinary>,
     /// Votes needed to accept a batch now.
     pub quorum: u32,
-    /// Every hash with at least one vote (current or from a removed oracle), by ascending hash.
+    /// Every hash submitted or voted for (conflicting hashes stay as evidence), by ascending hash.
     pub tallies: Vec<HashTally>,
 }
 

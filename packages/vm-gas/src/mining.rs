@@ -31,7 +31,9 @@ pub fn run(dir: &Path) -> Result<String, String> {
     let token = c.addr("ect");
     let oracles: Vec<String> = (1..=3).map(|i| c.addr(&format!("oracle{i}"))).collect();
     let manufacturer = key(0xAA, 0);
-    let genesis = c.time;
+    // Genesis ahead: devices registered before genesis count from round 0 (a registration
+    // made during round r counts from round r + 1).
+    let genesis = c.time + 10 * DURATION;
     c.instantiate(
         &owner,
         &InstantiateMsg {

@@ -287,28 +287,31 @@ async fn mining_round_on_wasmd() {
         .to_string(),
     );
 
-    // Wait (on block time) for round 0 to end.
+    // Registrations take effect from the round after the one they were made in: the first
+    // round scored with these devices is r0. Wait (on block time) for it to end.
+    let now: CurrentRoundResponse = mr.q(&QueryMsg::CurrentRound {}).await;
+    let r0 = now.round.map_or(0, |c| c + 1);
     env.client("operator")
-        .wait_for_block_time(genesis + d, Duration::from_secs(60))
+        .wait_for_block_time(genesis + (r0 + 1) * d, Duration::from_secs(60))
         .await
-        .expect("round 0 ends");
-    let before = mr.round(0).await;
+        .expect("round r0 ends");
+    let before = mr.round(r0).await;
     assert_eq!(before.summary.status, RoundStatus::Attesting);
     assert_eq!(before.summary.policy_version, 1);
 
     // Oracle 1 submits the batch: one vote, not accepted.
-    let hash = batch_hash(0, 0, 1, 1, &usage).expect("sorted batch");
+    let hash = batch_hash(r0, 0, 1, 1, &usage).expect("sorted batch");
     let tx = mr
-        .exec("oracle1", &submit(0, 0, 1, usage.clone()))
+        .exec("oracle1", &submit(r0, 0, 1, usage.clone()))
         .await
         .expect("submit");
     gas.record("SubmitUsage (first vote)", usage.len(), &tx);
-    let r = mr.round(0).await;
+    let r = mr.round(r0).await;
     assert_eq!(r.summary.accepted_batches, 0);
     assert_eq!(r.batches_with_votes, 1);
     let b: BatchResponse = mr
         .q(&QueryMsg::Batch {
-            round: 0,
+            round: r0,
             batch_index: 0,
         })
         .await;
@@ -319,7 +322,7 @@ async fn mining_round_on_wasmd() {
 
     // Bad votes: oracle 1 again; a non-oracle. Nothing changes.
     let vote = ExecuteMsg::VoteBatch {
-        round: 0,
+        round: r0,
         batch_index: 0,
         batch_count: 1,
         policy_version: 1,
@@ -330,7 +333,7 @@ async fn mining_round_on_wasmd() {
         &err,
         &ContractError::AlreadyVoted {
             oracle: oracle1.clone(),
-            round: 0,
+            round: r0,
             batch_index: 0,
         }
         .to_string(),
@@ -343,12 +346,24 @@ async fn mining_round_on_wasmd() {
         }
         .to_string(),
     );
-    assert_eq!(mr.round(0).await, r, "a rejected vote changed the round");
+    assert_eq!(mr.round(r0).await, r, "a rejected vote changed the round");
+
+    // The deregistration race: after the first submission, user1 deregisters its CubeV2. The
+    // round is still scored with its own registry view (user1 dual), so oracle 2's vote for
+    // the same hash is accepted.
+    mr.exec(
+        "user1",
+        &ExecuteMsg::DeregisterDevice {
+            pubkey: Binary::from(devices[1].1.pubkey().to_vec()),
+        },
+    )
+    .await
+    .expect("deregister after the first submission");
 
     // Oracle 2 votes the hash: quorum 2, the only batch is accepted, the round finalizes.
     let tx = mr.exec("oracle2", &vote).await.expect("vote");
     gas.record("VoteBatch (hash vote, accepts)", usage.len(), &tx);
-    let r = mr.round(0).await;
+    let r = mr.round(r0).await;
     assert_eq!(r.summary.status, RoundStatus::Finalized);
     assert_eq!(r.summary.accepted_batches, 1);
     assert_eq!(r.summary.total_score.u128(), total);
@@ -363,7 +378,7 @@ async fn mining_round_on_wasmd() {
     for (entry, score) in usage.iter().zip(&scores) {
         let s: ScoreResponse = mr
             .q(&QueryMsg::Score {
-                round: 0,
+                round: r0,
                 owner: entry.owner.clone(),
             })
             .await;
@@ -404,7 +419,7 @@ async fn mining_round_on_wasmd() {
     }
     let paid: u128 = payouts.iter().sum();
     assert!(paid <= rr);
-    let r = mr.round(0).await;
+    let r = mr.round(r0).await;
     assert_eq!(r.summary.paid.u128(), paid);
     assert_eq!(r.summary.claimed_owners, 3);
     assert_eq!(

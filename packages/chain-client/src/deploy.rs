@@ -653,4 +653,14 @@ mod tests {
             "{err}"
         );
     }
+
+    #[test]
+    fn deployment_files_without_governance_still_parse() {
+        let json = r#"{"chain_id":"c-1","deployer":"wasm1d","height":7,"codes":{},"contracts":{}}"#;
+        let d: Deployment = serde_json::from_str(json).unwrap();
+        assert_eq!(d.governance, None);
+        // And a deployment without governance writes no `governance` key.
+        let text = serde_json::to_string(&d).unwrap();
+        assert!(!text.contains("governance"), "{text}");
+    }
 }

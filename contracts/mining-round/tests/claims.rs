@@ -386,3 +386,27 @@ fn claimable_paginates_with_next() {
     }
     assert_eq!(seen, vec![0, 1, 2, 3, 4]);
 }
+
+#[test]
+fn claim_skips_a_round_until_its_attestation_deadline_then_closes_it() {
+    let mut s = SuiteBuilder::default().oracles(1, 1).build();
+    let alice = s.addr("alice");
+    s.give_devices(&alice, &[DeviceModel::CubeV1]);
+    stuck_rounds(&mut s, &alice, 1);
+    // One second before the deadline the round may still finalize: skipped, not cleaned.
+    s.set_after_round_end(0, ATTESTATION_WINDOW - 1);
+    assert_eq!(err(s.claim(&alice, None)), ContractError::NothingToClaim {});
+    assert_eq!(s.round(0).summary.status, RoundStatus::Attesting);
+    // At the deadline attestations stop, so the claim closes it as void.
+    s.set_after_round_end(0, ATTESTATION_WINDOW);
+    let res = s.claim(&alice, None).unwrap();
+    assert!(res.events.iter().any(|e| e
+        .attributes
+        .iter()
+        .any(|a| a.key == "cleaned" && a.value == "1")));
+    assert_eq!(s.round(0).summary.status, RoundStatus::Void);
+    assert_eq!(
+        err(s.claim(&alice, Some(vec![0]))),
+        ContractError::RoundNotFinalized { round: 0 }
+    );
+}

@@ -474,9 +474,10 @@ pub struct ConfigResponse {
     pub quorum: u32,
     /// Latest policy version.
     pub policy_version: u32,
-    /// Rated power per model.
+    /// Rated power per model, latest (a change applies from the next round; the value pinned
+    /// for a round: `RoundParams`).
     pub rated_power: RatedPower,
-    /// Maximum entries per batch.
+    /// Maximum entries per batch, latest (pinned per round like `rated_power`).
     pub max_entries_per_batch: u32,
     /// Maximum rounds per claim.
     pub max_claim_rounds: u32,

@@ -1,10 +1,6 @@
 //! `Claim` (pull payments, bounded per call) and `SweepExpired`.
 
-use cosmwasm_std::{
-    to_json_binary, Addr, DepsMut, Env, MessageInfo, Order, Response, Storage, Uint128, Uint256,
-    WasmMsg,
-};
-use cw20::Cw20ExecuteMsg;
+use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Order, Response, Storage, Uint128, Uint256};
 use cw_storage_plus::Bound;
 
 use crate::state::{
@@ -214,16 +210,8 @@ pub fn claim(
         .add_attribute("rounds", paid_rounds.join(","))
         .add_attribute("amount", total)
         .add_attribute("cleaned", cleaned.to_string());
-    if !total.is_zero() {
-        res = res.add_message(WasmMsg::Execute {
-            contract_addr: config.reward_token.to_string(),
-            msg: to_json_binary(&Cw20ExecuteMsg::Transfer {
-                recipient: owner.to_string(),
-                amount: total,
-            })?,
-            funds: vec![],
-        });
-    }
+    // Paid as the owner's payout profile says (crate::payout); no profile: all to the owner.
+    res = crate::payout::pay(deps.storage, &config.reward_token, &owner, total, res)?;
     Ok(res)
 }
 

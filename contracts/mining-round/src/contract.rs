@@ -9,7 +9,7 @@ use cw_utils::nonpayable;
 use crate::attest::{self, BatchHeader};
 use crate::devices::{self, Registration};
 use crate::governance::{self, ConfigChanges};
-use crate::{claim, emergency, funding, query, ContractError};
+use crate::{claim, emergency, funding, payout, query, ContractError};
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn instantiate(
@@ -145,6 +145,8 @@ pub fn execute(
         ExecuteMsg::Reconcile {} => funding::reconcile(deps, env, info),
         ExecuteMsg::Unpause {} => emergency::unpause(deps, info),
         ExecuteMsg::UpdateGuardian { guardian } => emergency::update_guardian(deps, info, guardian),
+        ExecuteMsg::SetPayoutProfile { splits } => payout::set_profile(deps, info, splits),
+        ExecuteMsg::ClearPayoutProfile {} => payout::clear_profile(deps, info),
         // owner or guardian (checked inside)
         ExecuteMsg::Pause {} => emergency::pause(deps, info),
     }
@@ -222,6 +224,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         QueryMsg::RegistrationNonce { pubkey } => {
             to_json_binary(&query::registration_nonce(deps, pubkey)?)
         }
+        QueryMsg::PayoutProfile { owner } => to_json_binary(&payout::query_profile(deps, owner)?),
     }?)
 }
 

@@ -215,6 +215,28 @@ pub enum ContractError {
     #[error("payout {amount} exceeds locked funds {locked}")]
     InsufficientLocked { amount: Uint128, locked: Uint128 },
 
+    // ----- payout profiles -----
+    #[error("a payout profile needs at least one split")]
+    EmptyPayoutProfile {},
+
+    #[error("{count} payout splits, at most {max}")]
+    TooManyPayoutSplits { count: usize, max: u32 },
+
+    #[error("payout shares sum to {sum} bps, expected {expected}")]
+    PayoutSharesSum { sum: u64, expected: u32 },
+
+    #[error("payout share of {address} is 0 bps")]
+    ZeroPayoutShare { address: String },
+
+    #[error("invalid payout address {address}")]
+    InvalidPayoutAddress { address: String },
+
+    #[error("{address} appears twice in the payout profile")]
+    DuplicatePayoutRecipient { address: String },
+
+    #[error("no payout profile to clear")]
+    NoPayoutProfile {},
+
     // ----- migration -----
     #[error("cannot migrate from contract {name}")]
     MigrateWrongContract { name: String },

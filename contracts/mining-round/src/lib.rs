@@ -11,6 +11,7 @@ pub mod emergency;
 pub mod error;
 pub mod funding;
 pub mod governance;
+pub mod payout;
 pub mod query;
 pub mod state;
 

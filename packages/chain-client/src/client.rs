@@ -287,6 +287,26 @@ impl ChainClient {
         self.send(vec![any], opts).await
     }
 
+    /// Moves the wasm (migration) admin of every contract in `contracts` to `new_admin` in one
+    /// tx; the signer must be their current admin. The gas limit is fixed (100,000 + 50,000 per
+    /// contract): simulation under-estimates this message's store reads on wasmd v0.70.
+    pub async fn update_admins(
+        &self,
+        contracts: &[&str],
+        new_admin: &str,
+    ) -> Result<TxResult, ChainError> {
+        let msgs = contracts
+            .iter()
+            .map(|c| encode::update_admin(self.signer.address(), c, new_admin))
+            .collect::<Result<Vec<_>, _>>()?;
+        let per = u64::try_from(contracts.len()).unwrap_or(u64::MAX);
+        let opts = TxOptions {
+            gas_limit: Some(per.saturating_mul(50_000).saturating_add(100_000)),
+            ..TxOptions::default()
+        };
+        self.send(msgs, &opts).await
+    }
+
     /// Smart query against `contract`.
     pub async fn query<Q: Serialize, R: DeserializeOwned>(
         &self,

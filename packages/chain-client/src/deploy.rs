@@ -8,6 +8,10 @@
 //! and `@<name>` for any account of an optional accounts file (the `accounts.json` written
 //! by `scripts/localnet.sh`). Each table is checked against the contract's typed
 //! `InstantiateMsg` before anything is sent.
+//!
+//! An optional `[governance]` table (see [`crate::governance`] and
+//! `deploy/governance-localnet.toml`) also deploys cw4-stake over ECT and cw3-flex-multisig
+//! over that group, and makes the multisig the owner of the reward pool and the mining round.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::client::{ChainClient, StoredCode};
 use crate::error::ChainError;
+use crate::governance::{self, GovernanceParams, GovernanceRecord};
 
 /// Where and how to send the deployment transactions; every field can be overridden by the
 /// `deploy` command's flags or environment.
@@ -59,6 +64,9 @@ pub struct DeployParams {
     /// mining-round instantiate message; the contract is deployed only when present.
     #[serde(default)]
     pub mining_round: Option<toml::Table>,
+    /// Token-weighted governance ([`GovernanceParams`]); deployed only when present.
+    #[serde(default)]
+    pub governance: Option<toml::Table>,
 }
 
 impl DeployParams {
@@ -116,8 +124,12 @@ pub struct Deployment {
     pub height: u64,
     /// Codes by artifact name (`cw20_base`, `reward_pool`, `mining_round`).
     pub codes: BTreeMap<String, CodeRecord>,
-    /// Contracts by role (`tok`, `ect`, `reward_pool`, `mining_round`).
+    /// Contracts by role (`tok`, `ect`, `reward_pool`, `mining_round`, and with governance
+    /// `stake` and `multisig`).
     pub contracts: BTreeMap<String, ContractRecord>,
+    /// What the governance step did, when the parameters have `[governance]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub governance: Option<GovernanceRecord>,
 }
 
 impl Deployment {
@@ -127,6 +139,14 @@ impl Deployment {
             .get(role)
             .map(|c| c.address.as_str())
             .ok_or_else(|| ChainError::Config(format!("deployment has no contract {role:?}")))
+    }
+
+    /// Code id of the stored artifact `name`.
+    pub fn code_id(&self, name: &str) -> Result<u64, ChainError> {
+        self.codes
+            .get(name)
+            .map(|c| c.code_id)
+            .ok_or_else(|| ChainError::Config(format!("no code stored for {name}")))
     }
 
     /// Writes the deployment as pretty JSON, creating the directory.
@@ -219,8 +239,29 @@ pub struct Cw20InstantiateMsg {
 /// Artifacts the deployment needs, by name.
 pub const REQUIRED_ARTIFACTS: [&str; 2] = ["cw20_base", "reward_pool"];
 
-/// Stores every `*.wasm` in `artifacts`, then instantiates TOK, ECT, the reward pool and (if
-/// the parameters have it) the mining round. `progress` receives one line per step.
+/// Artifacts of the `[governance]` step; stored only when the parameters have that table.
+pub const GOVERNANCE_ARTIFACTS: [&str; 2] = ["cw4_stake", "cw3_flex_multisig"];
+
+/// Reads the `[governance]` table, placeholders resolved, as typed parameters.
+pub fn governance_params(
+    params: &DeployParams,
+    names: &BTreeMap<String, String>,
+) -> Result<Option<GovernanceParams>, ChainError> {
+    match &params.governance {
+        None => Ok(None),
+        Some(table) => {
+            let mut json = serde_json::to_value(table)
+                .map_err(|e| ChainError::Config(format!("[governance]: {e}")))?;
+            resolve_placeholders(&mut json, names)?;
+            governance::parse(json).map(Some)
+        }
+    }
+}
+
+/// Stores every `*.wasm` in `artifacts` (the governance pair only with `[governance]`), then
+/// instantiates TOK, ECT, the reward pool, (if the parameters have it) the mining round, and
+/// (with `[governance]`) cw4-stake and cw3-flex-multisig, which then owns the reward pool and
+/// the mining round. `progress` receives one line per step.
 pub async fn deploy(
     client: &ChainClient,
     params: &DeployParams,
@@ -235,10 +276,23 @@ pub async fn deploy(
         .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
         .collect();
     wasm_files.sort();
-    for name in REQUIRED_ARTIFACTS {
+    let has_governance = params.governance.is_some();
+    if !has_governance {
+        wasm_files.retain(|p| {
+            !GOVERNANCE_ARTIFACTS
+                .iter()
+                .any(|g| p.file_stem().is_some_and(|s| s == *g))
+        });
+    }
+    let required = REQUIRED_ARTIFACTS.iter().chain(if has_governance {
+        GOVERNANCE_ARTIFACTS.iter()
+    } else {
+        [].iter()
+    });
+    for name in required {
         if !wasm_files
             .iter()
-            .any(|p| p.file_stem().is_some_and(|s| s == name))
+            .any(|p| p.file_stem().is_some_and(|s| s == *name))
         {
             return Err(ChainError::Config(format!(
                 "{}/{name}.wasm is missing",
@@ -259,6 +313,9 @@ pub async fn deploy(
 
     let mut names = accounts.clone();
     names.insert("deployer".into(), client.address());
+    // Checked before any transaction (ECT and the contracts are not known yet: the table may
+    // use only account placeholders).
+    let gov_params = governance_params(params, &names)?;
     let admin = match &params.admin {
         Some(a) => {
             let mut v = Value::String(a.clone());
@@ -274,6 +331,7 @@ pub async fn deploy(
         height: 0,
         codes: BTreeMap::new(),
         contracts: BTreeMap::new(),
+        governance: None,
     };
 
     for path in &wasm_files {
@@ -388,6 +446,67 @@ pub async fn deploy(
             .contracts
             .insert("mining_round".to_string(), record);
     }
+
+    if let Some(gov) = gov_params {
+        let targets = governance::Targets {
+            ect: deployment.address("ect")?,
+            stake_code: deployment.code_id("cw4_stake")?,
+            multisig_code: deployment.code_id("cw3_flex_multisig")?,
+            owned: ["reward_pool", "mining_round"]
+                .iter()
+                .filter_map(|role| {
+                    deployment
+                        .contracts
+                        .get(*role)
+                        .map(|c| (role.to_string(), c.address.clone()))
+                })
+                .collect(),
+        };
+        let label = |role: &str| format!("{}-{role}", params.label_prefix);
+        let done = governance::instantiate(
+            client,
+            &gov,
+            &targets,
+            label,
+            admin.as_deref(),
+            &mut progress,
+        )
+        .await?;
+        let mut record = done.record;
+        for (role, code_id, inst) in done.contracts {
+            deployment.contracts.insert(
+                role.clone(),
+                ContractRecord {
+                    address: inst.address,
+                    code_id,
+                    label: label(&role),
+                    tx_hash: inst.tx.hash,
+                    gas_used: inst.tx.gas_used,
+                    gas_wanted: inst.tx.gas_wanted,
+                },
+            );
+        }
+        deployment.height = deployment.height.max(done.height);
+        // The wasm admin may migrate a contract to any code: with governance it must not stay
+        // with the deployer. Every contract instantiated with the deployer as admin moves to
+        // the multisig (unless `wasm_admin_to_multisig = false`).
+        if gov.wasm_admin_to_multisig && admin.as_deref() == Some(client.address().as_str()) {
+            let roles: Vec<String> = deployment.contracts.keys().cloned().collect();
+            progress(&format!(
+                "wasm admin of {} to the multisig",
+                roles.join(", ")
+            ));
+            let addrs: Vec<&str> = deployment
+                .contracts
+                .values()
+                .map(|c| c.address.as_str())
+                .collect();
+            let tx = client.update_admins(&addrs, &record.multisig).await?;
+            deployment.height = deployment.height.max(tx.height);
+            record.wasm_admin_moved = roles;
+        }
+        deployment.governance = Some(record);
+    }
     Ok(deployment)
 }
 
@@ -472,5 +591,76 @@ mod tests {
         );
         assert_eq!(round.quorum, 2);
         assert_eq!(round.guardian.as_deref(), Some("wasm1operator"));
+    }
+
+    #[test]
+    fn the_governance_parameters_are_valid_and_checked() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/governance-localnet.toml");
+        let params = DeployParams::load(&path).unwrap();
+        let names: BTreeMap<String, String> = [("deployer".to_string(), "wasm1d".to_string())]
+            .into_iter()
+            .collect();
+        let gov = governance_params(&params, &names).unwrap().unwrap();
+        assert_eq!(gov.bootstrap_bond.u128(), 1_000_000);
+        assert!(gov.bootstrap_unbond && gov.wasm_admin_to_multisig);
+        assert_eq!(gov.stake.tokens_per_weight.u128(), 1_000_000);
+        assert_eq!(
+            gov.stake.unbonding_period,
+            cw_governance::Duration::Time(10)
+        );
+        assert_eq!(
+            gov.multisig.threshold,
+            cw_governance::Threshold::ThresholdQuorum {
+                threshold: cosmwasm_std::Decimal::percent(50),
+                quorum: cosmwasm_std::Decimal::percent(50),
+            }
+        );
+        assert_eq!(
+            gov.multisig.max_voting_period,
+            cw_governance::Duration::Time(60)
+        );
+        assert_eq!(gov.multisig.executor, None);
+
+        // The plain localnet file has no governance.
+        let plain = DeployParams::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/localnet.toml"),
+        )
+        .unwrap();
+        assert!(governance_params(&plain, &names).unwrap().is_none());
+
+        // A bootstrap bond below one point of weight could never pass the acceptance proposal.
+        let mut small = params.clone();
+        let table = small.governance.as_mut().unwrap();
+        table.insert(
+            "bootstrap_bond".into(),
+            toml::Value::String("999999".into()),
+        );
+        let err = governance_params(&small, &names).unwrap_err();
+        assert!(
+            matches!(&err, ChainError::Config(m) if m.contains("bootstrap_bond 999999 must be at least")),
+            "{err}"
+        );
+        // Unknown fields are refused, not ignored.
+        let mut typo = params.clone();
+        typo.governance
+            .as_mut()
+            .unwrap()
+            .insert("quorum".into(), toml::Value::String("0.5".into()));
+        let err = governance_params(&typo, &names).unwrap_err();
+        assert!(
+            matches!(&err, ChainError::Config(m) if m.contains("unknown field `quorum`")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn deployment_files_without_governance_still_parse() {
+        let json = r#"{"chain_id":"c-1","deployer":"wasm1d","height":7,"codes":{},"contracts":{}}"#;
+        let d: Deployment = serde_json::from_str(json).unwrap();
+        assert_eq!(d.governance, None);
+        // And a deployment without governance writes no `governance` key.
+        let text = serde_json::to_string(&d).unwrap();
+        assert!(!text.contains("governance"), "{text}");
     }
 }

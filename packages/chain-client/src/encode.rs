@@ -1,6 +1,6 @@
 //! Message encoding and SIGN_MODE_DIRECT signing.
 
-use cosmrs::cosmwasm::{MsgExecuteContract, MsgInstantiateContract, MsgStoreCode};
+use cosmrs::cosmwasm::{MsgExecuteContract, MsgInstantiateContract, MsgStoreCode, MsgUpdateAdmin};
 use cosmrs::tx::{self, Fee, Msg, SignDoc, SignerInfo};
 use cosmrs::{AccountId, Any, Coin};
 use serde::Serialize;
@@ -85,6 +85,21 @@ pub fn execute<T: Serialize>(
         contract: parse_addr(contract)?,
         msg: to_json(msg)?,
         funds: coins(funds)?,
+    }
+    .to_any()
+    .map_err(|e| ChainError::Encode(e.to_string()))
+}
+
+/// `MsgUpdateAdmin`: `new_admin` becomes the wasm (migration) admin of `contract`.
+pub fn update_admin(
+    sender: &AccountId,
+    contract: &str,
+    new_admin: &str,
+) -> Result<Any, ChainError> {
+    MsgUpdateAdmin {
+        sender: sender.clone(),
+        new_admin: parse_addr(new_admin)?,
+        contract: parse_addr(contract)?,
     }
     .to_any()
     .map_err(|e| ChainError::Encode(e.to_string()))

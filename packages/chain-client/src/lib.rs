@@ -12,6 +12,7 @@
 //! * [`query`]    accounts, balances, smart queries, latest block
 //! * [`client`]   [`ChainClient`], which ties them together for one signer
 //! * [`deploy`]   stores artifacts and instantiates TOK, ECT and our contracts (the `deploy` binary)
+//! * [`governance`] cw4-stake + cw3-flex-multisig over ECT as owner of our contracts (deploy step)
 //!
 //! Transport is plain HTTP/JSON (`reqwest` + rustls) against the node's REST API, which works
 //! with any CometBFT version the SDK ships with.
@@ -24,6 +25,7 @@ pub mod encode;
 pub mod error;
 pub mod fee;
 pub mod gas;
+pub mod governance;
 pub mod key;
 pub mod localnet;
 pub mod query;

@@ -230,6 +230,31 @@ pub enum ExecuteMsg {
         /// New guardian; `None` removes it.
         guardian: Option<String>,
     },
+    /// Any reward owner: how the sender's later claims are paid. Each split receives
+    /// floor(claim · bps / 10_000); the rounding remainder goes to the sender. 1 to
+    /// [`MAX_PAYOUT_SPLITS`] distinct valid addresses (the sender may be one), each bps > 0,
+    /// summing to exactly [`PAYOUT_BPS_TOTAL`]. Replaces any previous profile; applies to claims
+    /// made afterwards only.
+    SetPayoutProfile {
+        /// Recipients and their shares.
+        splits: Vec<PayoutSplit>,
+    },
+    /// Removes the sender's payout profile: later claims pay the sender in full.
+    ClearPayoutProfile {},
+}
+
+/// Most recipients of a payout profile (each one a CW20 transfer per claim).
+pub const MAX_PAYOUT_SPLITS: u32 = 5;
+/// Basis points of a whole claim: the shares of a payout profile sum to this.
+pub const PAYOUT_BPS_TOTAL: u32 = 10_000;
+
+/// One recipient of a payout profile.
+#[cw_serde]
+pub struct PayoutSplit {
+    /// Recipient address.
+    pub address: String,
+    /// Share of each claim in basis points (1..=10_000).
+    pub bps: u32,
 }
 
 /// Message embedded in the CW20 `Send` of the ECT.
@@ -418,6 +443,12 @@ pub enum QueryMsg {
     /// ECT held: unlocked (available for future rounds) and locked (owed to scored owners).
     #[returns(FundsResponse)]
     Funds {},
+    /// An owner's payout profile (empty `splits`: claims pay the owner in full).
+    #[returns(PayoutProfileResponse)]
+    PayoutProfile {
+        /// Owner address.
+        owner: String,
+    },
 }
 
 /// Parameters.
@@ -847,4 +878,13 @@ pub struct FundsResponse {
     pub unlocked: Uint128,
     /// ECT locked for finalized rounds, not yet paid or swept.
     pub locked: Uint128,
+}
+
+/// Payout profile of an owner.
+#[cw_serde]
+pub struct PayoutProfileResponse {
+    /// Owner address.
+    pub owner: String,
+    /// Recipients and shares, in the order set; empty when the owner has no profile.
+    pub splits: Vec<PayoutSplit>,
 }

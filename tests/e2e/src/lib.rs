@@ -51,13 +51,20 @@ fn run_script(script: &str, args: &[&str]) {
     }
 }
 
-/// Makes sure wasmd is built (cached), the localnet produces blocks, and the artifacts exist.
-pub fn ensure_chain_and_artifacts() -> LocalnetInfo {
+/// Makes sure wasmd is built (cached), the localnet produces blocks, and the artifacts exist
+/// (with `governance`, also cw4-stake and cw3-flex-multisig).
+pub fn ensure_chain_and_artifacts(governance: bool) -> LocalnetInfo {
     run_script("build-wasmd.sh", &[]);
     run_script("localnet.sh", &["start"]);
     let root = repo_root();
+    let governance_artifacts: &[&str] = if governance {
+        &deploy::GOVERNANCE_ARTIFACTS
+    } else {
+        &[]
+    };
     let missing: Vec<&str> = deploy::REQUIRED_ARTIFACTS
         .iter()
+        .chain(governance_artifacts)
         .copied()
         .filter(|name| !root.join("artifacts").join(format!("{name}.wasm")).exists())
         .collect();
@@ -86,7 +93,17 @@ impl Env {
     /// Starts or reuses the chain, deploys `deploy/localnet.toml` as `operator` and writes
     /// `deployments/<chain-id>.json`.
     pub async fn setup() -> Env {
-        let info = tokio::task::spawn_blocking(ensure_chain_and_artifacts)
+        Self::setup_with("deploy/localnet.toml", "deployment").await
+    }
+
+    /// [`Env::setup`] with another parameter file (relative to the repository root); the
+    /// deployment's gas goes to section `gas_section` of `docs/gas.md`.
+    pub async fn setup_with(params_file: &str, gas_section: &str) -> Env {
+        let root = repo_root();
+        let params = DeployParams::load(&root.join(params_file))
+            .unwrap_or_else(|e| panic!("{params_file}: {e}"));
+        let governance = params.governance.is_some();
+        let info = tokio::task::spawn_blocking(move || ensure_chain_and_artifacts(governance))
             .await
             .expect("setup thread");
         let mut clients = BTreeMap::new();
@@ -97,9 +114,6 @@ impl Env {
                 .unwrap_or_else(|e| panic!("client for {}: {e}", account.name));
             clients.insert(account.name.clone(), client);
         }
-        let root = repo_root();
-        let params =
-            DeployParams::load(&root.join("deploy/localnet.toml")).expect("deploy/localnet.toml");
         let names = info.names();
         let operator = clients.get("operator").expect("operator account");
         let started = std::time::Instant::now();
@@ -116,7 +130,7 @@ impl Env {
                     .join(format!("{}.json", info.chain_id)),
             )
             .expect("write deployment");
-        let mut gas = gas::GasReport::new("deployment");
+        let mut gas = gas::GasReport::new(gas_section);
         for (name, code) in &deployment.codes {
             gas.record_raw(
                 "StoreCode",

@@ -13,8 +13,9 @@ use cosmwasm_std::{to_json_binary, Binary, HexBinary, Uint128};
 use cube_scoring::{batch_hash, certificate_message, possession_message};
 use cube_types::mining_round::{
     BatchResponse, BatteryClass, ClaimableResponse, ConfigResponse, CurrentRoundResponse,
-    DeviceModel, DeviceResponse, ExecuteMsg, FundsResponse, OwnerDevicesResponse, QueryMsg,
-    ReceiveMsg, RoundResponse, RoundStatus, ScoreResponse, TouClass, UsageBuckets, UsageEntry,
+    DeviceModel, DeviceResponse, ExecuteMsg, FundsResponse, OwnerDevicesResponse, OwnerView,
+    QueryMsg, ReceiveMsg, RegistrationNonceResponse, RoundResponse, RoundStatus, ScoreResponse,
+    TouClass, UsageBuckets, UsageEntry, VoteResponse,
 };
 use e2e::gas::GasReport;
 use e2e::{assert_contract_error, Env};
@@ -73,6 +74,18 @@ impl Device {
     /// RegisterDevice certified by `manufacturer`, possession proven for `possession_owner`
     /// (the sender in a valid registration).
     fn register(&self, env: &Env, manufacturer: &SigningKey, possession_owner: &str) -> ExecuteMsg {
+        self.register_with_nonce(env, manufacturer, possession_owner, 0)
+    }
+
+    /// As `register`, signing the possession message for registration nonce `nonce` (the
+    /// `RegistrationNonce` of the device: 0 when new, +1 per registration).
+    fn register_with_nonce(
+        &self,
+        env: &Env,
+        manufacturer: &SigningKey,
+        possession_owner: &str,
+        nonce: u64,
+    ) -> ExecuteMsg {
         let pubkey = self.pubkey();
         let cert = manufacturer.sign(&certificate_message(&pubkey, self.model, &self.serial));
         let possession = self.key.sign(&possession_message(
@@ -80,7 +93,7 @@ impl Device {
             &env.contract("mining_round"),
             possession_owner,
             &pubkey,
-            0, // fresh devices: registration nonce 0
+            nonce,
         ));
         ExecuteMsg::RegisterDevice {
             pubkey: Binary::from(pubkey.to_vec()),
@@ -501,9 +514,197 @@ async fn mining_round_on_wasmd() {
     assert_eq!(r.summary.status, RoundStatus::Finalized);
     assert_eq!(r.summary.scored_owners, 1 + 10 + 100 + u64::from(max));
 
+    deregistration_race(&env, &mr, &manufacturer, rr, &mut gas).await;
+
     gas.save(&env.info.chain_id);
     eprintln!(
         "[e2e] mining-round scenario passed in {:.1}s",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// The deregistration race of issue 9 with two real oracles: after oracle 1 has submitted a
+/// round's batch, its owner deregisters one device and sells the other. The registry view of
+/// the finished round does not move, so oracle 2's vote still accepts the batch, the round
+/// finalizes and the owner is scored with the round's own view (both models: M3 = 1.3). The
+/// buyer's re-registration uses the device's next nonce; the seller's old signature is dead.
+async fn deregistration_race(
+    env: &Env,
+    mr: &Round<'_>,
+    manufacturer: &SigningKey,
+    rr: u128,
+    gas: &mut GasReport,
+) {
+    let cfg: ConfigResponse = mr.q(&QueryMsg::Config {}).await;
+    let (genesis, d) = (cfg.genesis_time, cfg.round_duration);
+    let (user3, user4) = (env.addr("user3"), env.addr("user4"));
+    let v1 = Device::new(6, DeviceModel::CubeV1);
+    let v2 = Device::new(7, DeviceModel::CubeV2);
+    let mut effective = 0u64;
+    for device in [&v1, &v2] {
+        mr.exec("user4", &device.register(env, manufacturer, &user4))
+            .await
+            .expect("user4 registers");
+        let dr: DeviceResponse = mr
+            .q(&QueryMsg::Device {
+                pubkey: Binary::from(device.pubkey().to_vec()),
+            })
+            .await;
+        effective = effective.max(dr.effective_from_round);
+    }
+    let e = effective;
+    env.client("operator")
+        .wait_for_block_time(genesis + (e + 1) * d, Duration::from_secs(60))
+        .await
+        .expect("round e ends");
+    let view: OwnerView = mr
+        .q(&QueryMsg::OwnerAsOf {
+            round: e,
+            owner: user4.clone(),
+        })
+        .await;
+    assert_eq!(
+        (view.cube_v1, view.cube_v2, view.dual_product),
+        (1, 1, true),
+        "{view:?}"
+    );
+
+    let entries = vec![UsageEntry {
+        owner: user4.clone(),
+        buckets: buckets(&[(BatteryClass::Whitelisted, TouClass::Peak, 1_000)]),
+    }];
+    let hash = batch_hash(e, 0, 1, 1, &entries).expect("one entry");
+    mr.exec(
+        "oracle1",
+        &ExecuteMsg::SubmitUsage {
+            round: e,
+            batch_index: 0,
+            batch_count: 1,
+            policy_version: 1,
+            entries: entries.clone(),
+        },
+    )
+    .await
+    .expect("oracle1 submits");
+    let vote1: VoteResponse = mr
+        .q(&QueryMsg::Vote {
+            round: e,
+            batch_index: 0,
+            oracle: env.addr("oracle1"),
+        })
+        .await;
+    assert_eq!(
+        vote1,
+        VoteResponse {
+            batch_hash: Some(HexBinary::from(hash.to_vec())),
+            counts: true
+        }
+    );
+
+    // The race: user4 deregisters the CubeV2 and sells the CubeV1 to user3 before oracle 2.
+    mr.exec(
+        "user4",
+        &ExecuteMsg::DeregisterDevice {
+            pubkey: Binary::from(v2.pubkey().to_vec()),
+        },
+    )
+    .await
+    .expect("deregister");
+    let nonce: RegistrationNonceResponse = mr
+        .q(&QueryMsg::RegistrationNonce {
+            pubkey: Binary::from(v1.pubkey().to_vec()),
+        })
+        .await;
+    assert_eq!(nonce.nonce, 1);
+    let tx = mr
+        .exec(
+            "user3",
+            &v1.register_with_nonce(env, manufacturer, &user3, nonce.nonce),
+        )
+        .await
+        .expect("user3 buys the CubeV1");
+    gas.record("RegisterDevice (move to a new owner)", "-", &tx);
+    // The seller's old registration (nonce 0) can never take the device back.
+    let err = mr
+        .exec("user4", &v1.register(env, manufacturer, &user4))
+        .await
+        .unwrap_err();
+    assert_contract_error(
+        &err,
+        &ContractError::InvalidPossessionSignature {}.to_string(),
+    );
+    let moved: DeviceResponse = mr
+        .q(&QueryMsg::Device {
+            pubkey: Binary::from(v1.pubkey().to_vec()),
+        })
+        .await;
+    assert_eq!((moved.owner.as_str(), moved.nonce), (user3.as_str(), 2));
+    assert!(moved.effective_from_round > e, "{moved:?}");
+    // Round e's view is unchanged; the next rounds see user4 without devices.
+    let still: OwnerView = mr
+        .q(&QueryMsg::OwnerAsOf {
+            round: e,
+            owner: user4.clone(),
+        })
+        .await;
+    assert_eq!(still, view);
+    let later: OwnerView = mr
+        .q(&QueryMsg::OwnerAsOf {
+            round: moved.effective_from_round,
+            owner: user4.clone(),
+        })
+        .await;
+    assert_eq!(
+        (
+            later.cube_v1,
+            later.cube_v2,
+            later.dual_product,
+            later.plausibility_cap_wh
+        ),
+        (0, 0, false, 0)
+    );
+
+    // Oracle 2 votes the same hash: accepted, finalized, scored with round e's view.
+    let tx = mr
+        .exec(
+            "oracle2",
+            &ExecuteMsg::VoteBatch {
+                round: e,
+                batch_index: 0,
+                batch_count: 1,
+                policy_version: 1,
+                batch_hash: HexBinary::from(hash.to_vec()),
+            },
+        )
+        .await
+        .expect("oracle2 votes after the race");
+    gas.record("VoteBatch (accepts after a deregistration)", 1, &tx);
+    let r = mr.round(e).await;
+    assert_eq!(r.summary.status, RoundStatus::Finalized);
+    assert_eq!(r.summary.reward.u128(), rr);
+    let b: BatchResponse = mr
+        .q(&QueryMsg::Batch {
+            round: e,
+            batch_index: 0,
+        })
+        .await;
+    assert_eq!(b.accepted_hash, Some(HexBinary::from(hash.to_vec())));
+    let s: ScoreResponse = mr
+        .q(&QueryMsg::Score {
+            round: e,
+            owner: user4.clone(),
+        })
+        .await;
+    assert!(s.dual_product, "{s:?}");
+    assert_eq!(s.score.u128(), expected_score(&entries[0].buckets, true));
+    // The only owner of the round is paid the whole reward.
+    mr.exec(
+        "user4",
+        &ExecuteMsg::Claim {
+            rounds: Some(vec![e]),
+        },
+    )
+    .await
+    .expect("user4 claims");
+    assert_eq!(env.cw20_balance("ect", &user4).await, rr);
 }

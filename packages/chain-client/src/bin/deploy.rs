@@ -1,5 +1,6 @@
 //! `deploy`: stores the contract artifacts on a wasmd chain, instantiates TOK, ECT, the reward
-//! pool and the mining round from a TOML parameter file, and writes
+//! pool and the mining round from a TOML parameter file (with `[governance]` also cw4-stake and
+//! cw3-flex-multisig, which then owns both contracts), and writes
 //! `deployments/<chain-id>.json`.
 //!
 //! Every option also reads an environment variable; the key is a BIP-39 mnemonic from
@@ -21,7 +22,9 @@ use chain_client::{ChainClient, ChainConfig, GasPrice, Signer};
 use clap::Parser;
 
 #[derive(Parser, Debug)]
-#[command(about = "Deploy TOK, ECT, reward-pool and mining-round to a wasmd chain")]
+#[command(
+    about = "Deploy TOK, ECT, reward-pool, mining-round and (with [governance]) the holders' multisig to a wasmd chain"
+)]
 struct Args {
     /// REST (gRPC-gateway) endpoint of a node [params [chain].rest, else http://127.0.0.1:1317].
     #[arg(long, env = "DEPLOY_REST")]

@@ -6,7 +6,7 @@
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { Coin, StdFee } from "@cosmjs/amino";
-import { Binary, TouClass, Uint128, InstantiateMsg, ScorePolicy, TouRange, RatedPower, ExecuteMsg, DeviceModel, HexBinary, Cw20ReceiveMsg, UsageEntry, UsageBuckets, QueryMsg, MigrateMsg, BatchResponse, HashTally, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ConfigResponse, CurrentRoundResponse, DeviceResponse, DevicesResponse, DevicesAsOfResponse, DeviceView, OwnerDevicesResponse, FundsResponse, LeaderboardResponse, LeaderboardEntry, OraclesResponse, OwnerView, OwnersAsOfResponse, PolicyResponse, RegistrationNonceResponse, RoundStatus, RoundResponse, RoundSummary, RoundParamsResponse, RoundsResponse, ScoreResponse, VoteResponse } from "./MiningRound.types";
+import { Binary, TouClass, Uint128, InstantiateMsg, ScorePolicy, TouRange, RatedPower, ExecuteMsg, DeviceModel, HexBinary, Cw20ReceiveMsg, UsageEntry, UsageBuckets, PayoutSplit, QueryMsg, MigrateMsg, BatchResponse, HashTally, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ConfigResponse, CurrentRoundResponse, DeviceResponse, DevicesResponse, DevicesAsOfResponse, DeviceView, OwnerDevicesResponse, FundsResponse, LeaderboardResponse, LeaderboardEntry, OraclesResponse, OwnerView, OwnersAsOfResponse, PayoutProfileResponse, PolicyResponse, RegistrationNonceResponse, RoundStatus, RoundResponse, RoundSummary, RoundParamsResponse, RoundsResponse, ScoreResponse, VoteResponse } from "./MiningRound.types";
 export interface MiningRoundReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -145,6 +145,11 @@ export interface MiningRoundReadOnlyInterface {
     startAfter?: string;
   }) => Promise<BatteryWhitelistResponse>;
   funds: () => Promise<FundsResponse>;
+  payoutProfile: ({
+    owner
+  }: {
+    owner: string;
+  }) => Promise<PayoutProfileResponse>;
 }
 export class MiningRoundQueryClient implements MiningRoundReadOnlyInterface {
   client: CosmWasmClient;
@@ -175,6 +180,7 @@ export class MiningRoundQueryClient implements MiningRoundReadOnlyInterface {
     this.devicesByOwner = this.devicesByOwner.bind(this);
     this.batteryWhitelist = this.batteryWhitelist.bind(this);
     this.funds = this.funds.bind(this);
+    this.payoutProfile = this.payoutProfile.bind(this);
   }
 
   config = async (): Promise<ConfigResponse> => {
@@ -458,6 +464,17 @@ export class MiningRoundQueryClient implements MiningRoundReadOnlyInterface {
       funds: {}
     });
   };
+  payoutProfile = async ({
+    owner
+  }: {
+    owner: string;
+  }): Promise<PayoutProfileResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      payout_profile: {
+        owner
+      }
+    });
+  };
 }
 export interface MiningRoundInterface extends MiningRoundReadOnlyInterface {
   contractAddress: string;
@@ -605,6 +622,12 @@ export interface MiningRoundInterface extends MiningRoundReadOnlyInterface {
   }: {
     guardian?: string;
   }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  setPayoutProfile: ({
+    splits
+  }: {
+    splits: PayoutSplit[];
+  }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  clearPayoutProfile: (fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
 }
 export class MiningRoundClient extends MiningRoundQueryClient implements MiningRoundInterface {
   client: SigningCosmWasmClient;
@@ -637,6 +660,8 @@ export class MiningRoundClient extends MiningRoundQueryClient implements MiningR
     this.pause = this.pause.bind(this);
     this.unpause = this.unpause.bind(this);
     this.updateGuardian = this.updateGuardian.bind(this);
+    this.setPayoutProfile = this.setPayoutProfile.bind(this);
+    this.clearPayoutProfile = this.clearPayoutProfile.bind(this);
   }
 
   receive = async ({
@@ -925,6 +950,22 @@ export class MiningRoundClient extends MiningRoundQueryClient implements MiningR
       update_guardian: {
         guardian
       }
+    }, fee, memo, _funds);
+  };
+  setPayoutProfile = async ({
+    splits
+  }: {
+    splits: PayoutSplit[];
+  }, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      set_payout_profile: {
+        splits
+      }
+    }, fee, memo, _funds);
+  };
+  clearPayoutProfile = async (fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      clear_payout_profile: {}
     }, fee, memo, _funds);
   };
 }

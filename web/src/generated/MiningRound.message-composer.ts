@@ -8,7 +8,7 @@ import { Coin } from "@cosmjs/amino";
 import { MsgExecuteContractEncodeObject } from "@cosmjs/cosmwasm-stargate";
 import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import { toUtf8 } from "@cosmjs/encoding";
-import { Binary, TouClass, Uint128, InstantiateMsg, ScorePolicy, TouRange, RatedPower, ExecuteMsg, DeviceModel, HexBinary, Cw20ReceiveMsg, UsageEntry, UsageBuckets, QueryMsg, MigrateMsg, BatchResponse, HashTally, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ConfigResponse, CurrentRoundResponse, DeviceResponse, DevicesResponse, DevicesAsOfResponse, DeviceView, OwnerDevicesResponse, FundsResponse, LeaderboardResponse, LeaderboardEntry, OraclesResponse, OwnerView, OwnersAsOfResponse, PolicyResponse, RegistrationNonceResponse, RoundStatus, RoundResponse, RoundSummary, RoundParamsResponse, RoundsResponse, ScoreResponse, VoteResponse } from "./MiningRound.types";
+import { Binary, TouClass, Uint128, InstantiateMsg, ScorePolicy, TouRange, RatedPower, ExecuteMsg, DeviceModel, HexBinary, Cw20ReceiveMsg, UsageEntry, UsageBuckets, PayoutSplit, QueryMsg, MigrateMsg, BatchResponse, HashTally, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ConfigResponse, CurrentRoundResponse, DeviceResponse, DevicesResponse, DevicesAsOfResponse, DeviceView, OwnerDevicesResponse, FundsResponse, LeaderboardResponse, LeaderboardEntry, OraclesResponse, OwnerView, OwnersAsOfResponse, PayoutProfileResponse, PolicyResponse, RegistrationNonceResponse, RoundStatus, RoundResponse, RoundSummary, RoundParamsResponse, RoundsResponse, ScoreResponse, VoteResponse } from "./MiningRound.types";
 export interface MiningRoundMsg {
   contractAddress: string;
   sender: string;
@@ -155,6 +155,12 @@ export interface MiningRoundMsg {
   }: {
     guardian?: string;
   }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  setPayoutProfile: ({
+    splits
+  }: {
+    splits: PayoutSplit[];
+  }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  clearPayoutProfile: (_funds?: Coin[]) => MsgExecuteContractEncodeObject;
 }
 export class MiningRoundMsgComposer implements MiningRoundMsg {
   sender: string;
@@ -184,6 +190,8 @@ export class MiningRoundMsgComposer implements MiningRoundMsg {
     this.pause = this.pause.bind(this);
     this.unpause = this.unpause.bind(this);
     this.updateGuardian = this.updateGuardian.bind(this);
+    this.setPayoutProfile = this.setPayoutProfile.bind(this);
+    this.clearPayoutProfile = this.clearPayoutProfile.bind(this);
   }
 
   receive = ({
@@ -637,6 +645,38 @@ export class MiningRoundMsgComposer implements MiningRoundMsg {
           update_guardian: {
             guardian
           }
+        })),
+        funds: _funds
+      })
+    };
+  };
+  setPayoutProfile = ({
+    splits
+  }: {
+    splits: PayoutSplit[];
+  }, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          set_payout_profile: {
+            splits
+          }
+        })),
+        funds: _funds
+      })
+    };
+  };
+  clearPayoutProfile = (_funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          clear_payout_profile: {}
         })),
         funds: _funds
       })

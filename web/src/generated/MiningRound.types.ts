@@ -143,6 +143,12 @@ export type ExecuteMsg = {
   update_guardian: {
     guardian?: string | null;
   };
+} | {
+  set_payout_profile: {
+    splits: PayoutSplit[];
+  };
+} | {
+  clear_payout_profile: {};
 };
 export type DeviceModel = "cube_v1" | "cube_v2";
 export type HexBinary = string;
@@ -157,6 +163,10 @@ export interface UsageEntry {
 }
 export interface UsageBuckets {
   wh: [[number, number, number], [number, number, number]];
+}
+export interface PayoutSplit {
+  address: string;
+  bps: number;
 }
 export type QueryMsg = {
   config: {};
@@ -259,6 +269,10 @@ export type QueryMsg = {
   };
 } | {
   funds: {};
+} | {
+  payout_profile: {
+    owner: string;
+  };
 };
 export interface MigrateMsg {}
 export interface BatchResponse {
@@ -382,6 +396,10 @@ export interface OwnersAsOfResponse {
   next?: string | null;
   owners: OwnerView[];
   round: number;
+}
+export interface PayoutProfileResponse {
+  owner: string;
+  splits: PayoutSplit[];
 }
 export interface PolicyResponse {
   effective_from_round: number;

@@ -542,3 +542,59 @@ fn malformed_votes_and_closed_rounds() {
     );
     assert_eq!(s.round(0).summary.status, RoundStatus::Void);
 }
+
+#[test]
+fn batch_count_bounds() {
+    let (mut s, alice, _bob) = setup();
+    s.set_after_round_end(0, 0);
+    let batch = entries(vec![(
+        alice.clone(),
+        wh(BatteryClass::Standard, TouClass::Peak, 1),
+    )]);
+    for (batch_index, batch_count) in [(0, 0), (0, 1_001), (1, 1)] {
+        assert_eq!(
+            err(s.submit(0, 0, batch_index, batch_count, 1, &batch)),
+            ContractError::InvalidBatchIndex {
+                batch_index,
+                batch_count,
+                max: 1_000
+            }
+        );
+    }
+    // The largest round: 1,000 batches, the last index is 999.
+    s.submit(0, 0, 999, 1_000, 1, &batch).unwrap();
+    let b = s.batch(0, 999);
+    assert_eq!(b.tallies.len(), 1);
+    assert_eq!(b.tallies[0].votes, 1);
+}
+
+#[test]
+fn a_vote_must_name_the_header_of_the_stored_batch() {
+    let (mut s, alice, _bob) = setup();
+    s.set_after_round_end(0, 0);
+    let batch = entries(vec![(
+        alice.clone(),
+        wh(BatteryClass::Standard, TouClass::Peak, 1),
+    )]);
+    s.submit(0, 0, 0, 2, 1, &batch).unwrap();
+    let hash = batch_hash(0, 0, 2, 1, &batch).unwrap();
+    // Same hash, same batch count and policy version, another batch index: unknown.
+    assert_eq!(
+        err(s.vote(1, 0, 1, 2, 1, hash)),
+        ContractError::UnknownBatchHash {
+            round: 0,
+            batch_hash: HexBinary::from(hash)
+        }
+    );
+    // Same index and policy version, another batch count: unknown.
+    assert_eq!(
+        err(s.vote(1, 0, 0, 3, 1, hash)),
+        ContractError::UnknownBatchHash {
+            round: 0,
+            batch_hash: HexBinary::from(hash)
+        }
+    );
+    assert_eq!(s.batch(0, 1).tallies.len(), 0);
+    s.vote(1, 0, 0, 2, 1, hash).unwrap();
+    assert_eq!(s.batch(0, 0).accepted_hash, Some(HexBinary::from(hash)));
+}

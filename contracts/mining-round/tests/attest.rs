@@ -542,3 +542,125 @@ fn malformed_votes_and_closed_rounds() {
     );
     assert_eq!(s.round(0).summary.status, RoundStatus::Void);
 }
+
+#[test]
+fn batch_count_bounds() {
+    let (mut s, alice, _bob) = setup();
+    s.set_after_round_end(0, 0);
+    let batch = entries(vec![(
+        alice.clone(),
+        wh(BatteryClass::Standard, TouClass::Peak, 1),
+    )]);
+    for (batch_index, batch_count) in [(0, 0), (0, 1_001), (1, 1)] {
+        assert_eq!(
+            err(s.submit(0, 0, batch_index, batch_count, 1, &batch)),
+            ContractError::InvalidBatchIndex {
+                batch_index,
+                batch_count,
+                max: 1_000
+            }
+        );
+    }
+    // The largest round: 1,000 batches, the last index is 999.
+    s.submit(0, 0, 999, 1_000, 1, &batch).unwrap();
+    let b = s.batch(0, 999);
+    assert_eq!(b.tallies.len(), 1);
+    assert_eq!(b.tallies[0].votes, 1);
+}
+
+#[test]
+fn a_vote_must_name_the_header_of_the_stored_batch() {
+    let (mut s, alice, _bob) = setup();
+    s.set_after_round_end(0, 0);
+    let batch = entries(vec![(
+        alice.clone(),
+        wh(BatteryClass::Standard, TouClass::Peak, 1),
+    )]);
+    s.submit(0, 0, 0, 2, 1, &batch).unwrap();
+    let hash = batch_hash(0, 0, 2, 1, &batch).unwrap();
+    // Same hash, same batch count and policy version, another batch index: unknown.
+    assert_eq!(
+        err(s.vote(1, 0, 1, 2, 1, hash)),
+        ContractError::UnknownBatchHash {
+            round: 0,
+            batch_hash: HexBinary::from(hash)
+        }
+    );
+    // Same index and policy version, another batch count: unknown.
+    assert_eq!(
+        err(s.vote(1, 0, 0, 3, 1, hash)),
+        ContractError::UnknownBatchHash {
+            round: 0,
+            batch_hash: HexBinary::from(hash)
+        }
+    );
+    assert_eq!(s.batch(0, 1).tallies.len(), 0);
+    s.vote(1, 0, 0, 2, 1, hash).unwrap();
+    assert_eq!(s.batch(0, 0).accepted_hash, Some(HexBinary::from(hash)));
+}
+
+#[test]
+fn zero_scores_are_not_indexed_and_finalization_is_reported_once() {
+    let (mut s, alice, bob) = setup();
+    s.set_after_round_end(0, 0);
+    let first = entries(vec![(alice.clone(), UsageBuckets::default())]);
+    let second = entries(vec![(
+        bob.clone(),
+        wh(BatteryClass::Standard, TouClass::Peak, 10),
+    )]);
+    s.attest(0, 0, 2, &first);
+    let finalized = |res: &cw_multi_test::AppResponse| {
+        res.events
+            .iter()
+            .flat_map(|e| e.attributes.iter())
+            .any(|a| a.key == "finalized")
+    };
+    // The second and last batch finalizes the round.
+    let hash = batch_hash(0, 1, 2, 1, &second).unwrap();
+    s.submit(0, 0, 1, 2, 1, &second).unwrap();
+    let res = s.vote(1, 0, 1, 2, 1, hash).unwrap();
+    assert!(finalized(&res));
+    assert_eq!(s.round(0).summary.status, RoundStatus::Finalized);
+    // Alice scored 0: not on the leaderboard, nothing to claim.
+    assert_eq!(s.score(0, &alice).score, Uint128::zero());
+    let lb: LeaderboardResponse = s.query(&QueryMsg::Leaderboard {
+        round: 0,
+        start_after: None,
+        limit: None,
+    });
+    assert_eq!(lb.entries.len(), 1);
+    assert_eq!(lb.entries[0].owner, bob.to_string());
+    assert!(s.claimable(&alice).rounds.is_empty());
+    assert_eq!(err(s.claim(&alice, None)), ContractError::NothingToClaim {});
+}
+
+#[test]
+fn only_the_last_batch_reports_finalization() {
+    let (mut s, alice, bob) = setup();
+    s.set_after_round_end(0, 0);
+    let first = entries(vec![(
+        alice.clone(),
+        wh(BatteryClass::Standard, TouClass::Peak, 10),
+    )]);
+    let h0 = batch_hash(0, 0, 2, 1, &first).unwrap();
+    s.submit(0, 0, 0, 2, 1, &first).unwrap();
+    let res = s.vote(1, 0, 0, 2, 1, h0).unwrap();
+    let attr = |res: &cw_multi_test::AppResponse, k: &str| {
+        res.events
+            .iter()
+            .flat_map(|e| e.attributes.iter())
+            .find(|a| a.key == k)
+            .map(|a| a.value.clone())
+    };
+    assert_eq!(attr(&res, "accepted"), Some("true".to_string()));
+    assert_eq!(attr(&res, "finalized"), None);
+    let second = entries(vec![(
+        bob.clone(),
+        wh(BatteryClass::Standard, TouClass::Peak, 10),
+    )]);
+    let h1 = batch_hash(0, 1, 2, 1, &second).unwrap();
+    s.submit(0, 0, 1, 2, 1, &second).unwrap();
+    let res = s.vote(1, 0, 1, 2, 1, h1).unwrap();
+    assert_eq!(attr(&res, "finalized"), Some("true".to_string()));
+    assert_eq!(attr(&res, "reward"), Some(ROUND_REWARD.to_string()));
+}

@@ -410,3 +410,26 @@ fn claim_skips_a_round_until_its_attestation_deadline_then_closes_it() {
         ContractError::RoundNotFinalized { round: 0 }
     );
 }
+
+#[test]
+fn claim_after_the_claim_window_pays_nothing_even_before_the_sweep() {
+    let mut s = SuiteBuilder::default().oracles(1, 1).build();
+    let alice = s.addr("alice");
+    s.give_devices(&alice, &[DeviceModel::CubeV1]);
+    s.set_after_round_end(0, 0);
+    s.attest(0, 0, 1, &entries(vec![(alice.clone(), offpeak(10))]));
+    let deadline = s.round(0).summary.claim_deadline.unwrap();
+    let now = s.now();
+    s.advance_time(deadline - now);
+    // Not swept yet: the round is still `finalized` in storage, but its window is over.
+    assert!(s.claimable(&alice).rounds.is_empty());
+    let res = s.claim(&alice, None).unwrap();
+    assert!(res.events.iter().any(|e| e
+        .attributes
+        .iter()
+        .any(|a| a.key == "cleaned" && a.value == "1")));
+    assert_eq!(s.balance(&alice), 0);
+    assert_eq!(s.funds().locked, Uint128::new(ROUND_REWARD));
+    s.sweep(None).unwrap();
+    assert_eq!(s.funds().locked, Uint128::zero());
+}

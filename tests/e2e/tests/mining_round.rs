@@ -22,6 +22,10 @@ use e2e::{assert_contract_error, Env};
 use ed25519_dalek::{Signer as _, SigningKey};
 use mining_round::ContractError;
 
+/// Seconds waited past a round boundary before acting on it: the node lists a block before its
+/// state is committed, so a simulation right at the boundary can still see the previous block.
+const BOUNDARY_MARGIN: u64 = 2;
+
 /// Seed of the test-only manufacturer key whose public key is in deploy/localnet.toml.
 const MANUFACTURER_SEED: [u8; 32] = [0x4d; 32];
 
@@ -305,7 +309,10 @@ async fn mining_round_on_wasmd() {
     let now: CurrentRoundResponse = mr.q(&QueryMsg::CurrentRound {}).await;
     let r0 = now.round.map_or(0, |c| c + 1);
     env.client("operator")
-        .wait_for_block_time(genesis + (r0 + 1) * d, Duration::from_secs(60))
+        .wait_for_block_time(
+            genesis + (r0 + 1) * d + BOUNDARY_MARGIN,
+            Duration::from_secs(60),
+        )
         .await
         .expect("round r0 ends");
     let before = mr.round(r0).await;
@@ -465,7 +472,10 @@ async fn mining_round_on_wasmd() {
     let now: CurrentRoundResponse = mr.q(&QueryMsg::CurrentRound {}).await;
     let g = now.round.expect("after genesis");
     env.client("operator")
-        .wait_for_block_time(genesis + (g + 1) * d, Duration::from_secs(60))
+        .wait_for_block_time(
+            genesis + (g + 1) * d + BOUNDARY_MARGIN,
+            Duration::from_secs(60),
+        )
         .await
         .expect("round ends");
     let max = cfg.max_entries_per_batch;
@@ -554,7 +564,10 @@ async fn deregistration_race(
     }
     let e = effective;
     env.client("operator")
-        .wait_for_block_time(genesis + (e + 1) * d, Duration::from_secs(60))
+        .wait_for_block_time(
+            genesis + (e + 1) * d + BOUNDARY_MARGIN,
+            Duration::from_secs(60),
+        )
         .await
         .expect("round e ends");
     let view: OwnerView = mr

@@ -294,6 +294,63 @@ impl Default for DevicesConfig {
     }
 }
 
+/// `[peers]`: other relayers of the same deployment. Before aggregating a round, and again
+/// whenever the chain holds a batch hash this relayer did not compute, the round's signed
+/// readings are pulled from every peer, verified and added to the local store; aggregation
+/// runs over the union. Unreachable peers are logged and retried, never fatal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeersConfig {
+    /// Base URLs of the peers' HTTP servers, e.g. `["http://10.0.0.2:8080"]`.
+    #[serde(default)]
+    pub urls: Vec<String>,
+    /// Per-request timeout, seconds.
+    #[serde(default = "default_peer_timeout")]
+    pub timeout_secs: u64,
+}
+
+fn default_peer_timeout() -> u64 {
+    10
+}
+
+impl Default for PeersConfig {
+    fn default() -> Self {
+        PeersConfig {
+            urls: Vec::new(),
+            timeout_secs: default_peer_timeout(),
+        }
+    }
+}
+
+/// `[aggregation]`: the round workers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AggregationConfig {
+    /// Seconds between two passes of a round worker over the chain state of its round.
+    #[serde(default = "default_poll")]
+    pub poll_secs: u64,
+    /// At most this many past rounds are resumed after a restart (the rounds whose
+    /// attestation window is still open, newest first).
+    #[serde(default = "default_resume")]
+    pub max_resume_rounds: u64,
+}
+
+fn default_poll() -> u64 {
+    6
+}
+fn default_resume() -> u64 {
+    1_000
+}
+
+impl Default for AggregationConfig {
+    fn default() -> Self {
+        AggregationConfig {
+            poll_secs: default_poll(),
+            max_resume_rounds: default_resume(),
+        }
+    }
+}
+
 /// `[log]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -345,6 +402,12 @@ pub struct Config {
     /// Logging.
     #[serde(default)]
     pub log: LogConfig,
+    /// Peer relayers.
+    #[serde(default)]
+    pub peers: PeersConfig,
+    /// Round workers.
+    #[serde(default)]
+    pub aggregation: AggregationConfig,
 }
 
 fn parse_env_value(raw: &str) -> toml::Value {
@@ -462,6 +525,20 @@ impl Config {
         }
         if self.devices.cube_v1_w == 0 || self.devices.cube_v2_w == 0 {
             return invalid("devices.cube_v*_w", "rated power must be positive");
+        }
+        for u in &self.peers.urls {
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                return invalid(
+                    "peers.urls",
+                    "every peer must start with http:// or https://",
+                );
+            }
+        }
+        if self.peers.timeout_secs == 0 {
+            return invalid("peers.timeout_secs", "must be at least 1");
+        }
+        if self.aggregation.poll_secs == 0 {
+            return invalid("aggregation.poll_secs", "must be at least 1");
         }
         if !matches!(self.log.format.as_str(), "json" | "text") {
             return invalid("log.format", "must be \"json\" or \"text\"");

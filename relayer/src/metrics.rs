@@ -21,6 +21,8 @@ pub struct Metrics {
     latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
+    /// Round-worker counters (divergence, recomputations, transactions, peer pulls).
+    pub rounds: crate::round_worker::RoundMetrics,
 }
 
 /// HTTP outcomes counted by [`Metrics::http`].
@@ -164,6 +166,7 @@ impl Metrics {
              relayer_ingest_latency_seconds_count {count}",
             Duration::from_micros(self.latency_sum_micros.load(Ordering::Relaxed)).as_secs_f64()
         );
+        self.rounds.render(&mut s);
         s
     }
 }

@@ -45,6 +45,21 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
             PRIMARY KEY (round, batch_index)
         );",
     ),
+    // Issue 10 round side (relayer::plans): the persisted plan of each round. Renumber on
+    // merge if the store side added migrations.
+    (
+        3,
+        "CREATE TABLE round_plans (
+            round          INTEGER PRIMARY KEY,
+            generation     INTEGER NOT NULL,
+            inputs_digest  BLOB    NOT NULL,
+            policy_version INTEGER NOT NULL,
+            batch_count    INTEGER NOT NULL,
+            batches        TEXT    NOT NULL,
+            hashes         BLOB    NOT NULL,
+            created_at     INTEGER NOT NULL
+        );",
+    ),
 ];
 
 /// Latest schema version known to this binary.
@@ -87,16 +102,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("m.sqlite");
         let mut c = Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(migrate(&mut c).ok(), Some(2));
-        assert_eq!(migrate(&mut c).ok(), Some(2));
+        assert_eq!(migrate(&mut c).ok(), Some(latest()));
+        assert_eq!(migrate(&mut c).ok(), Some(latest()));
         let v: i64 = c
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap_or(-1);
-        assert_eq!(v, 2);
+        assert_eq!(v, latest());
         c.pragma_update(None, "user_version", 99).unwrap_or(());
         match migrate(&mut c) {
             Err(StoreError::SchemaTooNew { found, supported }) => {
-                assert_eq!((found, supported), (99, 2));
+                assert_eq!((found, supported), (99, latest()));
             }
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }

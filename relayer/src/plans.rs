@@ -169,3 +169,88 @@ impl PlanStore {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::plan_batches;
+    use crate::store::{SqliteConfig, SqliteStore};
+    use cube_scoring::{BatteryClass, TouClass, UsageBuckets};
+
+    fn plan(round: u64, wh: u64) -> RoundPlan {
+        let entries: Vec<UsageEntry> = (0..5u64)
+            .map(|i| UsageEntry {
+                owner: format!("wasm1owner{i}"),
+                buckets: UsageBuckets::single(BatteryClass::Standard, TouClass::Peak, wh + i),
+            })
+            .collect();
+        plan_batches(round, 1, entries, 2).unwrap()
+    }
+
+    #[test]
+    fn cutoff_race_plan_is_persisted_and_survives_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.sqlite");
+        let store = SqliteStore::open(SqliteConfig::new(&path)).unwrap();
+        let plans = PlanStore::open(&path).unwrap();
+        assert_eq!(plans.load(7).unwrap(), None);
+        let first = StoredPlan {
+            round: 7,
+            generation: 0,
+            inputs_digest: [3; 32],
+            plan: plan(7, 100),
+        };
+        plans.save(&first).unwrap();
+        drop(plans);
+        store.close();
+        drop(store);
+        // "Restart": a new process opens the same file and gets the very same batches back,
+        // whatever arrived in the store meanwhile.
+        let _store = SqliteStore::open(SqliteConfig::new(&path)).unwrap();
+        let plans = PlanStore::open(&path).unwrap();
+        assert_eq!(plans.load(7).unwrap(), Some(first.clone()));
+        // A deliberate recomputation replaces it (next generation).
+        let second = StoredPlan {
+            generation: 1,
+            inputs_digest: [4; 32],
+            plan: plan(7, 200),
+            ..first
+        };
+        plans.save(&second).unwrap();
+        assert_eq!(plans.load(7).unwrap(), Some(second));
+        assert_eq!(plans.rounds().unwrap(), vec![7]);
+    }
+
+    #[test]
+    fn tampered_plan_is_reported_not_voted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.sqlite");
+        let _store = SqliteStore::open(SqliteConfig::new(&path)).unwrap();
+        let plans = PlanStore::open(&path).unwrap();
+        plans
+            .save(&StoredPlan {
+                round: 2,
+                generation: 0,
+                inputs_digest: [0; 32],
+                plan: plan(2, 5),
+            })
+            .unwrap();
+        let c = Connection::open(&path).unwrap();
+        c.execute(
+            "UPDATE round_plans SET hashes = zeroblob(length(hashes))",
+            [],
+        )
+        .unwrap();
+        match plans.load(2) {
+            Err(WorkerError::Plan(m)) => assert!(m.contains("does not match"), "{m}"),
+            other => panic!("expected a corrupt-plan error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn plan_table_requires_migrated_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("empty.sqlite");
+        assert!(matches!(PlanStore::open(&path), Err(WorkerError::Plan(_))));
+    }
+}

@@ -768,6 +768,9 @@ impl<C: RoundChain> WorkerCtx<C> {
     pub async fn submit_pass(&self, plan: &RoundPlan) -> Result<Vec<(u32, [u8; 32])>, WorkerError> {
         let batch_count = u32::try_from(plan.batches.len()).unwrap_or(u32::MAX);
         let mut foreign = Vec::new();
+        let store = self.store.clone();
+        let round = plan.round;
+        let local = blocking(move || Ok(store.submissions(round)?)).await?;
         for b in &plan.batches {
             let span = tracing::info_span!("batch", round = plan.round, batch = b.index);
             let f = async {
@@ -779,6 +782,30 @@ impl<C: RoundChain> WorkerCtx<C> {
                 }
                 let mine = self.chain.my_vote(plan.round, b.index).await?;
                 let decision = decide(&view, mine, &b.hash);
+                if mine.as_ref() == Some(&b.hash) {
+                    // Our vote is on chain (possibly from before a crash): resolve a pending
+                    // intent from chain state.
+                    let rec = local.iter().find(|r| r.batch_index == b.index);
+                    let confirmed = rec.is_some_and(|r| {
+                        r.batch_hash == b.hash
+                            && SubmissionState::parse(&r.state) == Some(SubmissionState::Confirmed)
+                    });
+                    if !confirmed {
+                        let kind = rec
+                            .and_then(|r| SubmissionKind::parse(&r.kind))
+                            .filter(|k| matches!(k, SubmissionKind::Data | SubmissionKind::Vote))
+                            .unwrap_or(SubmissionKind::Vote);
+                        self.put_record(SubmissionRecord {
+                            round: plan.round,
+                            batch_index: b.index,
+                            batch_hash: b.hash,
+                            kind: kind.as_str().into(),
+                            state: SubmissionState::Confirmed.as_str().into(),
+                            tx_hash: rec.and_then(|r| r.tx_hash.clone()),
+                        })
+                        .await?;
+                    }
+                }
                 let action = match decision {
                     BatchDecision::Accepted | BatchDecision::Wait => return Ok(()),
                     BatchDecision::AcceptedOther(acc) => {

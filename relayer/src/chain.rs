@@ -73,14 +73,12 @@ impl MiningRound {
                     limit: Some(PAGE),
                 })
                 .await?;
-            let n = page.devices.len();
             for d in page.devices {
                 let pubkey: [u8; 32] = d
                     .pubkey
                     .as_slice()
                     .try_into()
                     .map_err(|_| ChainSideError::BadDevice(d.pubkey.to_base64()))?;
-                start_after = Some(d.pubkey.clone());
                 out.push(DeviceRecord {
                     pubkey,
                     owner: d.owner,
@@ -88,8 +86,9 @@ impl MiningRound {
                     timezone: d.timezone,
                 });
             }
-            if n < usize::try_from(PAGE).unwrap_or(usize::MAX) {
-                return Ok(out);
+            match page.next {
+                Some(n) if Some(&n) != start_after.as_ref() => start_after = Some(n),
+                _ => return Ok(out),
             }
         }
         Err(ChainSideError::TooManyPages("devices"))

@@ -280,6 +280,7 @@ pub fn possession_signature(dev: &SimDevice, chain_id: &str, contract: &str) -> 
             contract,
             &dev.owner,
             &dev.pubkey(),
+            0,
         ))
         .to_bytes()
 }
@@ -341,8 +342,13 @@ mod tests {
         assert_eq!(a.reading.sequence, 7_200);
         assert_eq!(d.verify(&a), Ok(()));
         let sig = possession_signature(&f.devices[1], "c", "x");
-        let msg =
-            cube_scoring::possession_message("c", "x", &f.devices[1].owner, &f.devices[1].pubkey());
+        let msg = cube_scoring::possession_message(
+            "c",
+            "x",
+            &f.devices[1].owner,
+            &f.devices[1].pubkey(),
+            0,
+        );
         assert!(f.devices[1]
             .key
             .verifying_key()

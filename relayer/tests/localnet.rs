@@ -20,7 +20,8 @@ use chrono::{TimeZone, Timelike};
 use cosmwasm_std::{to_json_binary, Binary, Uint128};
 use cube_scoring::{DeviceModel, RatedPower};
 use cube_types::mining_round::{
-    ExecuteMsg, InstantiateMsg, QueryMsg, ReceiveMsg, RoundResponse, RoundStatus, ScoreResponse,
+    BatchResponse, BatchesResponse, ExecuteMsg, InstantiateMsg, QueryMsg, ReceiveMsg,
+    RoundResponse, RoundStatus, ScoreResponse,
 };
 use relayer::sim::{possession_signature, window_reading, Fleet, FleetSpec, SimDevice};
 use relayer::telemetry::{Domain, ReadingJson, SignedReading};
@@ -176,6 +177,7 @@ async fn deploy_with(
                 rated_power: None,
                 max_entries_per_batch: Some(max_entries_per_batch),
                 max_claim_rounds: None,
+                guardian: None,
             },
             None,
         )
@@ -384,6 +386,24 @@ clock_skew_secs = 300
             .unwrap()
     }
 
+    /// Every batch of round 0 that has votes (one page is enough for these tests).
+    async fn batches(&self) -> Vec<BatchResponse> {
+        let page: BatchesResponse = self
+            .operator
+            .query(
+                &self.mining,
+                &QueryMsg::Batches {
+                    round: 0,
+                    start_after: None,
+                    limit: Some(100),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.next, None);
+        page.batches
+    }
+
     async fn wait_finalized(&self) -> RoundResponse {
         let deadline = Instant::now() + Duration::from_secs(300);
         loop {
@@ -520,12 +540,14 @@ async fn two_relayers_finalize_a_round_and_owners_are_paid_exactly() {
     // 4 owners, 2 per batch; both oracles agreed on each batch.
     assert_eq!(round.summary.batch_count, Some(2));
     assert_eq!(round.summary.accepted_batches, 2);
-    assert!(round
-        .votes
-        .iter()
-        .filter(|v| v.accepted)
-        .all(|v| v.votes == 2));
-    assert!(round.votes.iter().all(|v| v.accepted));
+    let batches = e.batches().await;
+    assert_eq!(batches.len(), 2);
+    for b in &batches {
+        // One hash per batch, accepted, with both oracles' votes.
+        assert_eq!(b.tallies.len(), 1, "{b:?}");
+        assert_eq!(Some(&b.tallies[0].batch_hash), b.accepted_hash.as_ref());
+        assert_eq!(b.tallies[0].votes, 2, "{b:?}");
+    }
     // The read API forwards the on-chain leaderboard and scores.
     let lb: Value = reqwest::get(format!("{}/v1/rounds/0/leaderboard?limit=10", urls[0]))
         .await
@@ -601,14 +623,19 @@ async fn relayer_killed_during_submission_resumes_without_lost_or_double_votes()
     let round = e.wait_finalized().await;
     assert_eq!(round.summary.batch_count, Some(4));
     assert_eq!(round.summary.accepted_batches, 4);
-    for v in &round.votes {
-        assert!(v.votes <= 2, "{v:?}");
+    let batches = e.batches().await;
+    for b in &batches {
+        for t in &b.tallies {
+            assert!(t.votes <= 2, "{t:?}");
+        }
     }
     assert_eq!(
-        round
-            .votes
+        batches
             .iter()
-            .filter(|v| v.accepted && v.votes == 2)
+            .filter(|b| b
+                .tallies
+                .iter()
+                .any(|t| Some(&t.batch_hash) == b.accepted_hash.as_ref() && t.votes == 2))
             .count(),
         4
     );

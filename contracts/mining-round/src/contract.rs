@@ -131,6 +131,14 @@ pub fn execute(
         }
         // pending owner only (checked inside)
         ExecuteMsg::AcceptOwnership {} => governance::accept_ownership(deps, info),
+        ExecuteMsg::AcceptBatch { .. }
+        | ExecuteMsg::WithdrawUnlocked { .. }
+        | ExecuteMsg::Reconcile {}
+        | ExecuteMsg::Pause {}
+        | ExecuteMsg::Unpause {}
+        | ExecuteMsg::UpdateGuardian { .. } => Err(ContractError::Std(
+            cosmwasm_std::StdError::generic_err("not implemented yet"),
+        )),
     }
 }
 
@@ -146,7 +154,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         }
         QueryMsg::CurrentRound {} => to_json_binary(&query::current_round(deps, env)?),
         QueryMsg::Score { round, owner } => to_json_binary(&query::score(deps, round, owner)?),
-        QueryMsg::Claimable { owner } => to_json_binary(&query::claimable(deps, env, owner)?),
+        QueryMsg::Claimable { owner, .. } => to_json_binary(&query::claimable(deps, env, owner)?),
         QueryMsg::Leaderboard {
             round,
             start_after,
@@ -161,10 +169,22 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             start_after,
             limit,
         } => to_json_binary(&query::devices_by_owner(deps, owner, start_after, limit)?),
-        QueryMsg::BatteryWhitelist { start_after, limit } => {
-            to_json_binary(&query::battery_whitelist(deps, start_after, limit)?)
-        }
+        QueryMsg::BatteryWhitelist {
+            start_after, limit, ..
+        } => to_json_binary(&query::battery_whitelist(deps, start_after, limit)?),
         QueryMsg::Funds {} => to_json_binary(&query::funds(deps)?),
+        QueryMsg::Batch { .. }
+        | QueryMsg::Batches { .. }
+        | QueryMsg::Vote { .. }
+        | QueryMsg::RoundParams { .. }
+        | QueryMsg::DevicesAsOf { .. }
+        | QueryMsg::OwnersAsOf { .. }
+        | QueryMsg::OwnerAsOf { .. }
+        | QueryMsg::RegistrationNonce { .. } => {
+            return Err(ContractError::Std(cosmwasm_std::StdError::generic_err(
+                "not implemented yet",
+            )))
+        }
     }?)
 }
 

@@ -127,6 +127,7 @@ pub fn register(
         env.contract.address.as_str(),
         info.sender.as_str(),
         &pubkey,
+        0,
     );
     if !deps
         .api

@@ -2,17 +2,17 @@
 
 use cosmwasm_std::{Addr, Binary, Deps, Env, HexBinary, Order, StdResult, Uint128};
 use cube_types::mining_round::{
-    AcceptedBatch, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ConfigResponse,
+    BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ConfigResponse,
     CurrentRoundResponse, DeviceResponse, DevicesResponse, FundsResponse, LeaderboardEntry,
     LeaderboardResponse, OraclesResponse, OwnerDevicesResponse, PolicyResponse, RoundResponse,
-    RoundStatus, RoundSummary, RoundsResponse, ScoreResponse, VoteTally,
+    RoundStatus, RoundSummary, RoundsResponse, ScoreResponse,
 };
 use cw_storage_plus::Bound;
 
 use crate::claim::payout;
 use crate::governance;
 use crate::state::{
-    page_limit, policy_version_for_round, Config, Device, RoundState, StoredStatus, ACCEPTED,
+    page_limit, policy_version_for_round, Config, Device, RoundState, StoredStatus,
     BATTERY_WHITELIST, CONFIG, DEVICES, DEVICE_COUNTS, FUNDS, LEADERBOARD, MAX_LIMIT, ORACLES,
     OWNER_DEVICES, OWNER_ROUNDS, POLICIES, POLICY_VERSION, ROUNDS, SCORES,
 };
@@ -36,6 +36,8 @@ pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
         max_entries_per_batch: c.max_entries_per_batch,
         max_claim_rounds: c.max_claim_rounds,
         manufacturer_keys: c.manufacturer_keys,
+        guardian: None,
+        paused: false,
     })
 }
 
@@ -135,41 +137,10 @@ pub fn round(deps: Deps, env: Env, round: u64) -> Result<RoundResponse, Contract
     let config = CONFIG.load(deps.storage)?;
     let state = ROUNDS.may_load(deps.storage, round)?;
     let summary = summary(deps, &config, env.block.time.seconds(), round, state)?;
-    let max = usize::try_from(MAX_LIMIT).unwrap_or(100);
-    let accepted: Vec<AcceptedBatch> = ACCEPTED
-        .prefix(round)
-        .range(deps.storage, None, None, Order::Ascending)
-        .take(max)
-        .map(|r| {
-            r.map(|(batch_index, batch_hash)| AcceptedBatch {
-                batch_index,
-                batch_hash,
-            })
-        })
-        .collect::<StdResult<_>>()?;
-    let votes = crate::state::TALLIES
-        .sub_prefix(round)
-        .range(deps.storage, None, None, Order::Ascending)
-        .take(max)
-        .map(|r| {
-            r.map(|((batch_index, hash), votes)| {
-                let batch_hash = HexBinary::from(hash);
-                let accepted_here = accepted
-                    .iter()
-                    .any(|a| a.batch_index == batch_index && a.batch_hash == batch_hash);
-                VoteTally {
-                    batch_index,
-                    batch_hash,
-                    votes,
-                    accepted: accepted_here,
-                }
-            })
-        })
-        .collect::<StdResult<_>>()?;
     Ok(RoundResponse {
         summary,
-        accepted,
-        votes,
+        quorum: config.quorum,
+        batches_with_votes: 0,
     })
 }
 
@@ -194,7 +165,7 @@ pub fn rounds(
             summary(deps, &config, now, round, Some(state))
         })
         .collect::<Result<_, ContractError>>()?;
-    Ok(RoundsResponse { rounds })
+    Ok(RoundsResponse { rounds, next: None })
 }
 
 pub fn current_round(deps: Deps, env: Env) -> Result<CurrentRoundResponse, ContractError> {
@@ -282,6 +253,7 @@ pub fn claimable(deps: Deps, env: Env, owner: String) -> Result<ClaimableRespons
         owner: owner_addr.into_string(),
         rounds,
         total,
+        next: None,
     })
 }
 
@@ -315,7 +287,11 @@ pub fn leaderboard(
             })
         })
         .collect::<StdResult<_>>()?;
-    Ok(LeaderboardResponse { round, entries })
+    Ok(LeaderboardResponse {
+        round,
+        entries,
+        next: None,
+    })
 }
 
 fn device_response(pubkey: Vec<u8>, d: Device) -> DeviceResponse {
@@ -326,6 +302,8 @@ fn device_response(pubkey: Vec<u8>, d: Device) -> DeviceResponse {
         serial: d.serial,
         timezone: d.timezone,
         registered_at: d.registered_at,
+        effective_from_round: 0,
+        nonce: 0,
     }
 }
 
@@ -353,7 +331,10 @@ pub fn devices(
         .take(page_limit(limit))
         .map(|r| r.map(|(k, d)| device_response(k, d)))
         .collect::<StdResult<_>>()?;
-    Ok(DevicesResponse { devices })
+    Ok(DevicesResponse {
+        devices,
+        next: None,
+    })
 }
 
 pub fn devices_by_owner(
@@ -387,6 +368,7 @@ pub fn devices_by_owner(
         cube_v2: counts.cube_v2,
         dual_product: counts.dual_product(),
         devices,
+        next: None,
     })
 }
 
@@ -404,7 +386,10 @@ pub fn battery_whitelist(
         )
         .take(page_limit(limit))
         .collect::<StdResult<_>>()?;
-    Ok(BatteryWhitelistResponse { batteries })
+    Ok(BatteryWhitelistResponse {
+        batteries,
+        next: None,
+    })
 }
 
 pub fn funds(deps: Deps) -> Result<FundsResponse, ContractError> {

@@ -72,10 +72,14 @@ fn quorum_two_of_three_and_seed_scores() {
     let r = s.round(0);
     assert_eq!(r.summary.status, RoundStatus::Attesting);
     assert_eq!(r.summary.accepted_batches, 0);
-    assert!(r.accepted.is_empty());
-    assert_eq!(r.votes.len(), 1);
-    assert_eq!(r.votes[0].votes, 1);
-    assert_eq!(r.votes[0].batch_hash, HexBinary::from(hash));
+    assert_eq!(r.batches_with_votes, 1);
+    let b = s.batch(0, 0);
+    assert_eq!(b.accepted_hash, None);
+    assert_eq!(b.tallies.len(), 1);
+    assert_eq!(b.tallies[0].votes, 1);
+    assert_eq!(b.tallies[0].batch_hash, HexBinary::from(hash));
+    assert_eq!(b.tallies[0].voters, vec![s.oracles[0].to_string()]);
+    assert!(b.tallies[0].submitted);
 
     // Same oracle again: rejected, by data or by hash.
     assert_eq!(
@@ -110,9 +114,11 @@ fn quorum_two_of_three_and_seed_scores() {
     s.submit(1, 0, 0, 1, 1, &rogue).unwrap();
     let r = s.round(0);
     assert_eq!(r.summary.accepted_batches, 0);
-    assert_eq!(r.votes.len(), 2);
-    assert!(r.votes.iter().all(|v| v.votes == 1 && !v.accepted));
-    assert!(r.votes.iter().any(|v| v.batch_hash == rogue_hash));
+    let b = s.batch(0, 0);
+    assert_eq!(b.accepted_hash, None);
+    assert_eq!(b.tallies.len(), 2);
+    assert!(b.tallies.iter().all(|t| t.votes == 1));
+    assert!(b.tallies.iter().any(|t| t.batch_hash == rogue_hash));
 
     // Unknown hash.
     assert_eq!(
@@ -130,11 +136,17 @@ fn quorum_two_of_three_and_seed_scores() {
     assert_eq!(r.summary.status, RoundStatus::Finalized);
     assert_eq!(r.summary.accepted_batches, 1);
     assert_eq!(r.summary.batch_count, Some(1));
-    assert_eq!(r.accepted[0].batch_hash, HexBinary::from(hash));
-    assert!(r
-        .votes
+    let b = s.batch(0, 0);
+    assert_eq!(b.accepted_hash, Some(HexBinary::from(hash)));
+    assert!(b
+        .tallies
         .iter()
-        .any(|v| v.batch_hash == hash && v.votes == 2 && v.accepted));
+        .any(|t| t.batch_hash == hash && t.votes == 2));
+    // The rogue hash stays visible as evidence.
+    assert!(b
+        .tallies
+        .iter()
+        .any(|t| t.batch_hash == rogue_hash && t.votes == 1));
 
     // The seed's numbers, exactly: 2106 and 500 points.
     let a = s.score(0, &alice);
@@ -324,7 +336,7 @@ fn plausibility_sorting_and_limits() {
         wh(BatteryClass::Standard, TouClass::Peak, 48_000),
     )]);
     s.submit(0, 0, 0, 1, 1, &at_cap).unwrap();
-    assert_eq!(s.round(0).votes.len(), 1);
+    assert_eq!(s.batch(0, 0).tallies.len(), 1);
 }
 
 #[test]

@@ -247,11 +247,13 @@ fn config_policy_whitelist_keys() {
     )
     .unwrap();
     let wl: BatteryWhitelistResponse = s.query(&QueryMsg::BatteryWhitelist {
+        as_of_round: None,
         start_after: None,
         limit: None,
     });
     assert_eq!(wl.batteries, vec!["BAT-2".to_string(), "BAT-3".to_string()]);
     let wl: BatteryWhitelistResponse = s.query(&QueryMsg::BatteryWhitelist {
+        as_of_round: None,
         start_after: Some("BAT-2".into()),
         limit: Some(1),
     });
@@ -378,6 +380,7 @@ fn instantiate_validates() {
         rated_power: None,
         max_entries_per_batch: None,
         max_claim_rounds: None,
+        guardian: None,
     };
     let mut inst =
         |msg: &InstantiateMsg| app.instantiate_contract(code, creator.clone(), msg, &[], "m", None);

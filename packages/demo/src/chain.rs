@@ -132,6 +132,20 @@ impl View<'_> {
             .await
     }
 
+    /// One batch of `round`: accepted hash and tallies.
+    pub async fn batch(
+        &self,
+        round: u64,
+        batch_index: u32,
+    ) -> Result<mr::BatchResponse, ChainError> {
+        self.client
+            .query(
+                &self.contracts.round,
+                &mr::QueryMsg::Batch { round, batch_index },
+            )
+            .await
+    }
+
     /// Top `limit` owners of `round`.
     pub async fn leaderboard(
         &self,
@@ -170,6 +184,8 @@ impl View<'_> {
                 &self.contracts.round,
                 &mr::QueryMsg::Claimable {
                     owner: owner.to_string(),
+                    start_after: None,
+                    limit: None,
                 },
             )
             .await

@@ -66,9 +66,9 @@ pub fn status(s: RoundStatus) -> &'static str {
     }
 }
 
-/// Total votes cast in a round (all batches and hashes).
+/// Number of batches of a round with at least one oracle vote (0: no oracle attested).
 pub fn votes(r: &RoundResponse) -> u32 {
-    r.votes.iter().map(|v| v.votes).sum()
+    r.batches_with_votes
 }
 
 /// The pool in one line.

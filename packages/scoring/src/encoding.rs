@@ -36,23 +36,30 @@ pub fn certificate_message(pubkey: &[u8; 32], model: DeviceModel, serial: &str) 
 }
 
 /// The message the device key signs to prove that `owner` holds the device, bound to one
-/// chain and one contract:
+/// chain, one contract and one registration nonce:
 ///
-/// `lp(POSSESSION_TAG) ‖ lp(chain_id) ‖ lp(contract_addr) ‖ lp(owner) ‖ lp(pubkey[32])`
+/// `lp(POSSESSION_TAG) ‖ lp(chain_id) ‖ lp(contract_addr) ‖ lp(owner) ‖ lp(pubkey[32])
+///   ‖ u64_be(nonce)`
+///
+/// `nonce` is the device's registration nonce (query `RegistrationNonce`): 0 for a device never
+/// registered, incremented by every successful registration, so a signature is valid for exactly
+/// one registration and can never be replayed to move the device again.
 pub fn possession_message(
     chain_id: &str,
     contract_addr: &str,
     owner: &str,
     pubkey: &[u8; 32],
+    nonce: u64,
 ) -> Vec<u8> {
     let mut buf = Vec::with_capacity(
-        8 * 5 + POSSESSION_TAG.len() + chain_id.len() + contract_addr.len() + owner.len() + 32,
+        8 * 6 + POSSESSION_TAG.len() + chain_id.len() + contract_addr.len() + owner.len() + 32,
     );
     put_bytes(&mut buf, POSSESSION_TAG);
     put_bytes(&mut buf, chain_id.as_bytes());
     put_bytes(&mut buf, contract_addr.as_bytes());
     put_bytes(&mut buf, owner.as_bytes());
     put_bytes(&mut buf, pubkey);
+    buf.extend_from_slice(&nonce.to_be_bytes());
     buf
 }
 

@@ -311,16 +311,22 @@ fn signed_messages_are_domain_separated_and_unambiguous() {
         cert,
         certificate_message(&[8u8; 32], DeviceModel::CubeV1, "SN-1")
     );
-    let pos = possession_message("chain-1", "contract1", "owner1", &pk);
+    let pos = possession_message("chain-1", "contract1", "owner1", &pk, 0x0102);
     assert_eq!(hex::encode(&pos), VECTOR_POSSESSION);
+    // The nonce is the last 8 bytes, big-endian: a new registration needs a new signature.
+    assert_eq!(&pos[pos.len() - 8..], &0x0102u64.to_be_bytes());
+    assert_ne!(
+        pos,
+        possession_message("chain-1", "contract1", "owner1", &pk, 0x0103)
+    );
     // Length prefixes: moving a character between fields changes the message.
     assert_ne!(
         pos,
-        possession_message("chain-", "1contract1", "owner1", &pk)
+        possession_message("chain-", "1contract1", "owner1", &pk, 0x0102)
     );
     assert_ne!(
         pos,
-        possession_message("chain-1", "contract", "1owner1", &pk)
+        possession_message("chain-1", "contract", "1owner1", &pk, 0x0102)
     );
     assert!(cert.starts_with(&(CERTIFICATE_TAG.len() as u64).to_be_bytes()));
     assert_eq!(&cert[8..8 + CERTIFICATE_TAG.len()], CERTIFICATE_TAG);
@@ -331,7 +337,7 @@ fn signed_messages_are_domain_separated_and_unambiguous() {
 const VECTOR_CERT: &str =
     "0000000000000021637562652d6d696e696e672f6465766963652d63657274696669636174652f7631000000000000002007070707070707070707070707070707070707070707070707070707070707070000000000000007637562655f76310000000000000004534e2d31";
 const VECTOR_POSSESSION: &str =
-    "0000000000000020637562652d6d696e696e672f6465766963652d706f7373657373696f6e2f76310000000000000007636861696e2d310000000000000009636f6e74726163743100000000000000066f776e65723100000000000000200707070707070707070707070707070707070707070707070707070707070707";
+    "0000000000000020637562652d6d696e696e672f6465766963652d706f7373657373696f6e2f76310000000000000007636861696e2d310000000000000009636f6e74726163743100000000000000066f776e657231000000000000002007070707070707070707070707070707070707070707070707070707070707070000000000000102";
 
 #[test]
 fn serde_shapes() {

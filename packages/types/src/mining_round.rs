@@ -57,6 +57,8 @@ pub struct InstantiateMsg {
     pub max_entries_per_batch: Option<u32>,
     /// Maximum rounds paid by one `Claim`, 1..=100. Default 10.
     pub max_claim_rounds: Option<u32>,
+    /// Guardian: may `Pause` (never unpause, never touch funds). Default: none.
+    pub guardian: Option<String>,
 }
 
 /// Actions.
@@ -64,9 +66,13 @@ pub struct InstantiateMsg {
 pub enum ExecuteMsg {
     /// CW20 hook: the ECT contract forwards a `Send`; the embedded message is a [`ReceiveMsg`].
     Receive(Cw20ReceiveMsg),
-    /// Registers (or moves to the sender) a Cube. Requires a manufacturer certificate over
-    /// `cube_scoring::certificate_message(pubkey, model, serial)` and a device signature over
-    /// `cube_scoring::possession_message(chain_id, contract, sender, pubkey)`.
+    /// Registers (re-registers, or moves to the sender) a Cube. Requires a manufacturer
+    /// certificate over `cube_scoring::certificate_message(pubkey, model, serial)` and a device
+    /// signature over `cube_scoring::possession_message(chain_id, contract, sender, pubkey,
+    /// nonce)`, where `nonce` is the device's current registration nonce (query
+    /// `RegistrationNonce`; 0 for a new device). Success increments the nonce, so a signature
+    /// works once. The change takes effect from the round after the current one (round 0 before
+    /// genesis): the current round is still scored with the previous registration.
     RegisterDevice {
         /// Device ed25519 public key, 32 bytes.
         pubkey: Binary,
@@ -81,12 +87,16 @@ pub enum ExecuteMsg {
         /// Device ed25519 signature (64 bytes) over the possession message.
         possession_signature: Binary,
     },
-    /// Removes one of the sender's devices.
+    /// Removes one of the sender's devices, from the round after the current one (round 0 before
+    /// genesis); the current round still counts it for the sender.
     DeregisterDevice {
         /// Device public key.
         pubkey: Binary,
     },
-    /// Oracle only: submits a batch of a finished round and votes for its hash.
+    /// Oracle only: submits a batch of a finished round and votes for its hash. The entries are
+    /// checked against the round's own registry view (owner device counts and rated power as of
+    /// that round). An oracle may replace its vote for a batch until the batch is accepted;
+    /// voting again for the same hash fails with `AlreadyVoted`. Fails with `Paused` while paused.
     SubmitUsage {
         /// Round number.
         round: u64,
@@ -99,7 +109,9 @@ pub enum ExecuteMsg {
         /// Usage per owner, sorted by owner strictly ascending.
         entries: Vec<UsageEntry>,
     },
-    /// Oracle only: votes for a batch already submitted by another oracle, by hash.
+    /// Oracle only: votes for a batch already submitted, by hash. Replaces the oracle's previous
+    /// vote for the batch, if any (the tally moves with it); the same hash again fails with
+    /// `AlreadyVoted`. Fails with `Paused` while paused.
     VoteBatch {
         /// Round number.
         round: u64,
@@ -112,6 +124,18 @@ pub enum ExecuteMsg {
         /// `cube_scoring::batch_hash` of the batch.
         batch_hash: HexBinary,
     },
+    /// Anyone: accepts a batch whose tally, counting current oracles only, already meets the
+    /// current quorum (after a quorum decrease or an oracle removal). Fails with
+    /// `QuorumNotReached { round, batch_index, votes, quorum }` otherwise, and with `Paused`
+    /// while paused.
+    AcceptBatch {
+        /// Round number.
+        round: u64,
+        /// Index of the batch.
+        batch_index: u32,
+        /// Hash of the submitted batch data to accept.
+        batch_hash: HexBinary,
+    },
     /// Anyone: marks a round that was not finalized within its attestation window as void.
     /// Its reward is never locked.
     CloseVoidRound {
@@ -119,7 +143,10 @@ pub enum ExecuteMsg {
         round: u64,
     },
     /// Pays the sender's reward for finalized, unclaimed rounds (at most `max_claim_rounds`).
-    /// `None`: the sender's oldest claimable rounds.
+    /// `None`: the sender's oldest claimable rounds, found by scanning at most
+    /// `4 × max_claim_rounds` entries of the sender's unclaimed-round index; rounds past their
+    /// attestation deadline and not finalized are closed as void and removed from the index,
+    /// rounds still attesting are skipped. Fails with `Paused` while paused.
     Claim {
         /// Explicit rounds to claim.
         rounds: Option<Vec<u64>>,
@@ -142,7 +169,9 @@ pub enum ExecuteMsg {
         /// Oracles to remove.
         remove: Vec<String>,
     },
-    /// Owner: changes parameters; `None` keeps the current value.
+    /// Owner: changes parameters; `None` keeps the current value. `rated_power` and
+    /// `max_entries_per_batch` are pinned per round: a change applies from the round after the
+    /// current one.
     UpdateConfig {
         /// New round reward.
         round_reward: Option<Uint128>,
@@ -159,7 +188,8 @@ pub enum ExecuteMsg {
         /// New maximum rounds per claim.
         max_claim_rounds: Option<u32>,
     },
-    /// Owner: adds and removes battery ids of the whitelist (at most 100 changes per call).
+    /// Owner: adds and removes battery ids of the whitelist (at most 100 changes per call), in
+    /// force from the round after the current one.
     UpdateBatteryWhitelist {
         /// Battery ids to add.
         add: Vec<String>,
@@ -180,6 +210,26 @@ pub enum ExecuteMsg {
     },
     /// Pending owner: accepts the ownership.
     AcceptOwnership {},
+    /// Owner: sends up to `unlocked` ECT (never locked rewards) to `recipient` (default: the
+    /// owner). More than unlocked fails with `InsufficientUnlocked { requested, unlocked }`.
+    WithdrawUnlocked {
+        /// ECT to withdraw.
+        amount: Uint128,
+        /// Recipient; default the owner.
+        recipient: Option<String>,
+    },
+    /// Owner: adopts ECT held by the contract beyond locked + unlocked (plain CW20 `Transfer`s
+    /// that bypassed `Fund`) into the unlocked funds.
+    Reconcile {},
+    /// Owner or guardian: pauses `SubmitUsage`, `VoteBatch`, `AcceptBatch` and `Claim`.
+    Pause {},
+    /// Owner: lifts the pause.
+    Unpause {},
+    /// Owner: sets or clears the guardian.
+    UpdateGuardian {
+        /// New guardian; `None` removes it.
+        guardian: Option<String>,
+    },
 }
 
 /// Message embedded in the CW20 `Send` of the ECT.
@@ -209,11 +259,83 @@ pub enum QueryMsg {
     /// Oracles and quorum.
     #[returns(OraclesResponse)]
     Oracles {},
-    /// One round in full: status, votes per hash, accepted batches, scores and money.
+    /// One round: status, scores and money, current quorum and the number of batch indexes with
+    /// votes (the votes themselves: `Batch`, `Batches`, `Vote`).
     #[returns(RoundResponse)]
     Round {
         /// Round number.
         round: u64,
+    },
+    /// One batch of a round: accepted hash and the tallies by hash with their voters.
+    #[returns(BatchResponse)]
+    Batch {
+        /// Round number.
+        round: u64,
+        /// Batch index.
+        batch_index: u32,
+    },
+    /// The batches of a round that have votes, by ascending index.
+    #[returns(BatchesResponse)]
+    Batches {
+        /// Round number.
+        round: u64,
+        /// Exclusive lower bound (batch index).
+        start_after: Option<u32>,
+        /// Page size (default 10, max 100).
+        limit: Option<u32>,
+    },
+    /// One oracle's current vote for one batch.
+    #[returns(VoteResponse)]
+    Vote {
+        /// Round number.
+        round: u64,
+        /// Batch index.
+        batch_index: u32,
+        /// Oracle address.
+        oracle: String,
+    },
+    /// The pinned rules of a round: clock, policy version, rated power, batch size limit.
+    #[returns(RoundParamsResponse)]
+    RoundParams {
+        /// Round number.
+        round: u64,
+    },
+    /// Devices registered in a round's registry view, by public key. A page may hold fewer
+    /// than `limit` devices (devices not registered in that round are skipped); continue while
+    /// `next` is set.
+    #[returns(DevicesAsOfResponse)]
+    DevicesAsOf {
+        /// Round number.
+        round: u64,
+        /// Exclusive lower bound (public key); use the previous page's `next`.
+        start_after: Option<Binary>,
+        /// Number of keys examined (default 10, max 100).
+        limit: Option<u32>,
+    },
+    /// Owners with at least one device in a round's registry view, by address. A page may hold
+    /// fewer than `limit` owners; continue while `next` is set.
+    #[returns(OwnersAsOfResponse)]
+    OwnersAsOf {
+        /// Round number.
+        round: u64,
+        /// Exclusive lower bound (owner); use the previous page's `next`.
+        start_after: Option<String>,
+        /// Number of owners examined (default 10, max 100).
+        limit: Option<u32>,
+    },
+    /// One owner's device counts, M3 flag and plausibility cap in a round's registry view.
+    #[returns(OwnerView)]
+    OwnerAsOf {
+        /// Round number.
+        round: u64,
+        /// Owner address.
+        owner: String,
+    },
+    /// A device's registration nonce, to sign the next possession message with.
+    #[returns(RegistrationNonceResponse)]
+    RegistrationNonce {
+        /// Device public key.
+        pubkey: Binary,
     },
     /// Rounds that have on-chain state (attested, finalized or void), ascending.
     #[returns(RoundsResponse)]
@@ -234,11 +356,17 @@ pub enum QueryMsg {
         /// Owner address.
         owner: String,
     },
-    /// What the owner could claim now (oldest rounds first, at most 100 rounds examined).
+    /// What the owner could claim now, oldest rounds first. Examines `limit` entries of the
+    /// owner's unclaimed-round index (void, expired and pending rounds are skipped, so a page may
+    /// hold fewer rounds); continue while `next` is set.
     #[returns(ClaimableResponse)]
     Claimable {
         /// Owner address.
         owner: String,
+        /// Exclusive lower bound (round); use the previous page's `next`.
+        start_after: Option<u64>,
+        /// Number of index entries examined (default 10, max 100).
+        limit: Option<u32>,
     },
     /// Owners of a round by descending score.
     #[returns(LeaderboardResponse)]
@@ -274,9 +402,14 @@ pub enum QueryMsg {
         /// Page size (default 10, max 100).
         limit: Option<u32>,
     },
-    /// Whitelisted battery ids, ascending.
+    /// Whitelisted battery ids, ascending. A page may hold fewer than `limit` ids when
+    /// `as_of_round` is set (ids not listed in that round are skipped); continue while `next` is
+    /// set.
     #[returns(BatteryWhitelistResponse)]
     BatteryWhitelist {
+        /// The round whose whitelist to read; `None`: the latest (including changes pending for
+        /// the next round).
+        as_of_round: Option<u64>,
         /// Exclusive lower bound.
         start_after: Option<String>,
         /// Page size (default 10, max 100).
@@ -318,6 +451,10 @@ pub struct ConfigResponse {
     pub max_claim_rounds: u32,
     /// Manufacturer public keys.
     pub manufacturer_keys: Vec<Binary>,
+    /// Guardian (may pause).
+    pub guardian: Option<String>,
+    /// Whether attestations and claims are paused.
+    pub paused: bool,
 }
 
 /// A policy version.
@@ -360,19 +497,6 @@ pub enum RoundStatus {
     Swept,
 }
 
-/// Votes for one hash of one batch.
-#[cw_serde]
-pub struct VoteTally {
-    /// Batch index.
-    pub batch_index: u32,
-    /// Voted hash.
-    pub batch_hash: HexBinary,
-    /// Number of distinct oracles that voted for it.
-    pub votes: u32,
-    /// Whether this hash was accepted.
-    pub accepted: bool,
-}
-
 /// Summary of a round.
 #[cw_serde]
 pub struct RoundSummary {
@@ -413,24 +537,151 @@ pub struct RoundSummary {
     pub claim_deadline: Option<u64>,
 }
 
-/// One round in full.
+/// One round.
 #[cw_serde]
 pub struct RoundResponse {
     /// Summary.
     pub summary: RoundSummary,
-    /// Accepted batch hashes by index.
-    pub accepted: Vec<AcceptedBatch>,
-    /// Vote tallies per (batch index, hash), at most 100.
-    pub votes: Vec<VoteTally>,
+    /// Votes needed to accept a batch now.
+    pub quorum: u32,
+    /// Number of batch indexes with at least one vote (list them with `Batches`).
+    pub batches_with_votes: u32,
 }
 
-/// An accepted batch.
+/// One batch of a round.
 #[cw_serde]
-pub struct AcceptedBatch {
+pub struct BatchResponse {
+    /// Round number.
+    pub round: u64,
     /// Batch index.
     pub batch_index: u32,
-    /// Accepted hash.
+    /// The accepted hash, once accepted.
+    pub accepted_hash: Option<HexBinary>,
+    /// Votes needed to accept a batch now.
+    pub quorum: u32,
+    /// Every hash with at least one vote (current or from a removed oracle), by ascending hash.
+    pub tallies: Vec<HashTally>,
+}
+
+/// Votes for one hash of one batch.
+#[cw_serde]
+pub struct HashTally {
+    /// Voted hash.
     pub batch_hash: HexBinary,
+    /// Number of current oracles whose vote for the batch is this hash.
+    pub votes: u32,
+    /// Current oracles voting for this hash, ascending.
+    pub voters: Vec<String>,
+    /// Removed oracles whose last vote was this hash (evidence; they do not count), ascending.
+    pub stale_voters: Vec<String>,
+    /// Whether the batch data of this hash is stored on chain (`SubmitUsage`).
+    pub submitted: bool,
+}
+
+/// Batches page.
+#[cw_serde]
+pub struct BatchesResponse {
+    /// Round number.
+    pub round: u64,
+    /// Batches with votes, by ascending index.
+    pub batches: Vec<BatchResponse>,
+    /// Start of the next page (`start_after`), `None` on the last page.
+    pub next: Option<u32>,
+}
+
+/// One oracle's vote for one batch.
+#[cw_serde]
+pub struct VoteResponse {
+    /// The hash the oracle voted for, `None` if it did not vote.
+    pub batch_hash: Option<HexBinary>,
+    /// Whether the vote counts (the address is a current oracle).
+    pub counts: bool,
+}
+
+/// The pinned rules of a round.
+#[cw_serde]
+pub struct RoundParamsResponse {
+    /// Round number.
+    pub round: u64,
+    /// Start (inclusive).
+    pub start: u64,
+    /// End (exclusive).
+    pub end: u64,
+    /// Last second + 1 for attestations.
+    pub attestation_deadline: u64,
+    /// Start of round 0.
+    pub genesis_time: u64,
+    /// Round length in seconds.
+    pub round_duration: u64,
+    /// Policy version scoring the round.
+    pub policy_version: u32,
+    /// Rated power per model for the round's plausibility cap.
+    pub rated_power: RatedPower,
+    /// Maximum entries per batch of the round.
+    pub max_entries_per_batch: u32,
+}
+
+/// A device in a round's registry view.
+#[cw_serde]
+pub struct DeviceView {
+    /// Device public key.
+    pub pubkey: Binary,
+    /// Owner in that round.
+    pub owner: String,
+    /// Model.
+    pub model: DeviceModel,
+    /// Serial number.
+    pub serial: String,
+    /// IANA time zone in that round.
+    pub timezone: String,
+    /// First round of the registration in force in that round.
+    pub effective_from_round: u64,
+}
+
+/// Devices of a round's registry view.
+#[cw_serde]
+pub struct DevicesAsOfResponse {
+    /// Round number.
+    pub round: u64,
+    /// Devices by public key.
+    pub devices: Vec<DeviceView>,
+    /// Start of the next page (`start_after`), `None` on the last page.
+    pub next: Option<Binary>,
+}
+
+/// One owner in a round's registry view.
+#[cw_serde]
+pub struct OwnerView {
+    /// Owner.
+    pub owner: String,
+    /// CubeV1 registered to the owner in that round.
+    pub cube_v1: u32,
+    /// CubeV2 registered to the owner in that round.
+    pub cube_v2: u32,
+    /// Both models held in that round (M3 = dual).
+    pub dual_product: bool,
+    /// Maximum Wh the owner may report for that round (rated power × devices × duration).
+    pub plausibility_cap_wh: u64,
+}
+
+/// Owners of a round's registry view.
+#[cw_serde]
+pub struct OwnersAsOfResponse {
+    /// Round number.
+    pub round: u64,
+    /// Owners with at least one device, ascending.
+    pub owners: Vec<OwnerView>,
+    /// Start of the next page (`start_after`), `None` on the last page.
+    pub next: Option<String>,
+}
+
+/// A device's registration nonce.
+#[cw_serde]
+pub struct RegistrationNonceResponse {
+    /// Device public key.
+    pub pubkey: Binary,
+    /// Nonce to put in the next possession message (0: never registered).
+    pub nonce: u64,
 }
 
 /// Rounds page.
@@ -438,6 +689,8 @@ pub struct AcceptedBatch {
 pub struct RoundsResponse {
     /// Rounds ascending.
     pub rounds: Vec<RoundSummary>,
+    /// Start of the next page (`start_after`), `None` on the last page.
+    pub next: Option<u64>,
 }
 
 /// Round at the block time.
@@ -478,7 +731,7 @@ pub struct ScoreResponse {
     pub off_peak_bp: u32,
     /// M2 peak (bp).
     pub peak_bp: u32,
-    /// Whether the owner held both models when the batch was accepted.
+    /// Whether the owner held both models in the round's registry view.
     pub dual_product: bool,
     /// M3 applied (bp).
     pub product_mix_bp: u32,
@@ -493,10 +746,12 @@ pub struct ScoreResponse {
 pub struct ClaimableResponse {
     /// Owner.
     pub owner: String,
-    /// Claimable rounds, oldest first.
+    /// Claimable rounds of this page, oldest first.
     pub rounds: Vec<ClaimableRound>,
-    /// Σ amounts.
+    /// Σ amounts of this page.
     pub total: Uint128,
+    /// Start of the next page (`start_after`), `None` when the index is exhausted.
+    pub next: Option<u64>,
 }
 
 /// One claimable round.
@@ -515,6 +770,8 @@ pub struct LeaderboardResponse {
     pub round: u64,
     /// Owners by descending score (ties by descending address).
     pub entries: Vec<LeaderboardEntry>,
+    /// Start of the next page (`start_after`: the last owner), `None` on the last page.
+    pub next: Option<String>,
 }
 
 /// Leaderboard row.
@@ -541,16 +798,22 @@ pub struct DeviceResponse {
     pub timezone: String,
     /// Registration time (unix seconds).
     pub registered_at: u64,
+    /// First round scored with this registration (earlier rounds keep the previous one).
+    pub effective_from_round: u64,
+    /// Registration nonce to sign the next possession message with.
+    pub nonce: u64,
 }
 
 /// Devices page.
 #[cw_serde]
 pub struct DevicesResponse {
-    /// Devices by public key.
+    /// Devices by public key (latest registry, including changes pending for the next round).
     pub devices: Vec<DeviceResponse>,
+    /// Start of the next page (`start_after`), `None` on the last page.
+    pub next: Option<Binary>,
 }
 
-/// One owner's devices.
+/// One owner's devices (latest registry, including changes pending for the next round).
 #[cw_serde]
 pub struct OwnerDevicesResponse {
     /// Owner.
@@ -563,6 +826,8 @@ pub struct OwnerDevicesResponse {
     pub dual_product: bool,
     /// Devices page by public key.
     pub devices: Vec<DeviceResponse>,
+    /// Start of the next page (`start_after`), `None` on the last page.
+    pub next: Option<Binary>,
 }
 
 /// Battery whitelist page.
@@ -570,6 +835,8 @@ pub struct OwnerDevicesResponse {
 pub struct BatteryWhitelistResponse {
     /// Battery ids.
     pub batteries: Vec<String>,
+    /// Start of the next page (`start_after`), `None` on the last page.
+    pub next: Option<String>,
 }
 
 /// Funds.

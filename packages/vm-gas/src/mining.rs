@@ -50,6 +50,7 @@ pub fn run(dir: &Path) -> Result<String, String> {
             rated_power: None,
             max_entries_per_batch: Some(MAX_ENTRIES_LIMIT),
             max_claim_rounds: None,
+            guardian: None,
         },
     )?;
     let config: ConfigResponse = c.query(&cube_types::mining_round::QueryMsg::Config {})?;
@@ -79,7 +80,9 @@ pub fn run(dir: &Path) -> Result<String, String> {
         let serial = format!("CUBE-{i:08}");
         let certificate =
             manufacturer.sign(&certificate_message(&pubkey, DeviceModel::CubeV1, &serial));
-        let possession = device.sign(&possession_message(&chain_id, &contract, &holder, &pubkey));
+        let possession = device.sign(&possession_message(
+            &chain_id, &contract, &holder, &pubkey, 0,
+        ));
         let gas = c.execute(
             &holder,
             &ExecuteMsg::RegisterDevice {

@@ -12,9 +12,9 @@ use chain_client::{ChainError, TxResult};
 use cosmwasm_std::{to_json_binary, Binary, HexBinary, Uint128};
 use cube_scoring::{batch_hash, certificate_message, possession_message};
 use cube_types::mining_round::{
-    BatteryClass, ClaimableResponse, ConfigResponse, CurrentRoundResponse, DeviceModel,
-    DeviceResponse, ExecuteMsg, FundsResponse, OwnerDevicesResponse, QueryMsg, ReceiveMsg,
-    RoundResponse, RoundStatus, ScoreResponse, TouClass, UsageBuckets, UsageEntry,
+    BatchResponse, BatteryClass, ClaimableResponse, ConfigResponse, CurrentRoundResponse,
+    DeviceModel, DeviceResponse, ExecuteMsg, FundsResponse, OwnerDevicesResponse, QueryMsg,
+    ReceiveMsg, RoundResponse, RoundStatus, ScoreResponse, TouClass, UsageBuckets, UsageEntry,
 };
 use e2e::gas::GasReport;
 use e2e::{assert_contract_error, Env};
@@ -80,6 +80,7 @@ impl Device {
             &env.contract("mining_round"),
             possession_owner,
             &pubkey,
+            0, // fresh devices: registration nonce 0
         ));
         ExecuteMsg::RegisterDevice {
             pubkey: Binary::from(pubkey.to_vec()),
@@ -304,9 +305,17 @@ async fn mining_round_on_wasmd() {
     gas.record("SubmitUsage (first vote)", usage.len(), &tx);
     let r = mr.round(0).await;
     assert_eq!(r.summary.accepted_batches, 0);
-    assert_eq!(r.votes.len(), 1);
-    assert_eq!((r.votes[0].votes, r.votes[0].accepted), (1, false));
-    assert_eq!(r.votes[0].batch_hash, HexBinary::from(hash.to_vec()));
+    assert_eq!(r.batches_with_votes, 1);
+    let b: BatchResponse = mr
+        .q(&QueryMsg::Batch {
+            round: 0,
+            batch_index: 0,
+        })
+        .await;
+    assert_eq!(b.accepted_hash, None);
+    assert_eq!(b.tallies.len(), 1);
+    assert_eq!(b.tallies[0].votes, 1);
+    assert_eq!(b.tallies[0].batch_hash, HexBinary::from(hash.to_vec()));
 
     // Bad votes: oracle 1 again; a non-oracle. Nothing changes.
     let vote = ExecuteMsg::VoteBatch {
@@ -375,6 +384,8 @@ async fn mining_round_on_wasmd() {
         let c: ClaimableResponse = mr
             .q(&QueryMsg::Claimable {
                 owner: entry.owner.clone(),
+                start_after: None,
+                limit: None,
             })
             .await;
         assert_eq!(c.total.u128(), *payout);

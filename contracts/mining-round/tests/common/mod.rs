@@ -164,6 +164,7 @@ impl SuiteBuilder {
                     rated_power: None,
                     max_entries_per_batch: self.max_entries_per_batch,
                     max_claim_rounds: self.max_claim_rounds,
+                    guardian: None,
                 },
                 &[],
                 "mining-round",
@@ -257,10 +258,13 @@ impl Suite {
     ) -> ExecuteMsg {
         let pk = device.pubkey();
         let cert = manufacturer.sign(&certificate_message(&pk, device.model, &device.serial));
-        let possession =
-            device
-                .key
-                .sign(&possession_message(chain_id, contract, owner.as_str(), &pk));
+        let possession = device.key.sign(&possession_message(
+            chain_id,
+            contract,
+            owner.as_str(),
+            &pk,
+            0,
+        ));
         ExecuteMsg::RegisterDevice {
             pubkey: Binary::from(pk.to_vec()),
             model: device.model,
@@ -373,6 +377,10 @@ impl Suite {
         self.query(&QueryMsg::Round { round })
     }
 
+    pub fn batch(&self, round: u64, batch_index: u32) -> BatchResponse {
+        self.query(&QueryMsg::Batch { round, batch_index })
+    }
+
     pub fn score(&self, round: u64, owner: &Addr) -> ScoreResponse {
         self.query(&QueryMsg::Score {
             round,
@@ -391,6 +399,8 @@ impl Suite {
     pub fn claimable(&self, owner: &Addr) -> ClaimableResponse {
         self.query(&QueryMsg::Claimable {
             owner: owner.to_string(),
+            start_after: None,
+            limit: None,
         })
     }
 

@@ -306,13 +306,13 @@ async fn run(cfg: Config) -> Result<()> {
     let store = Arc::new(SqliteStore::open(cfg.sqlite()).context("opening store")?);
     let directory = Arc::new(load_directory(&cfg)?);
     tracing::info!(devices = directory.len(), "device directory loaded");
-    let ingest = Arc::new(Ingestor {
-        domain: Domain::new(&cfg.chain.chain_id, &cfg.chain.mining_round_contract),
-        policy: cfg.ingest_policy(),
-        directory: directory.clone(),
-        store: store.clone() as Arc<dyn ReadingStore>,
-        metrics: Arc::new(Metrics::new()),
-    });
+    let ingest = Arc::new(Ingestor::new(
+        Domain::new(&cfg.chain.chain_id, &cfg.chain.mining_round_contract),
+        cfg.ingest_policy(),
+        directory.clone(),
+        store.clone() as Arc<dyn ReadingStore>,
+        Arc::new(Metrics::new()),
+    ));
     let (stop_tx, stop_rx) = watch::channel(false);
     let chain = connect_chain(&cfg, &directory, stop_rx.clone()).await?;
     let listener = tokio::net::TcpListener::bind(&cfg.http.listen)

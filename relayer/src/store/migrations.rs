@@ -45,6 +45,36 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
             PRIMARY KEY (round, batch_index)
         );",
     ),
+    (
+        3,
+        // Issue 10: every validly signed reading is kept, conflicting ones as evidence. A
+        // (device, sequence) may now hold several readings (`variant` 0, 1, … in arrival
+        // order, local only); `status` is what the device was answered when it arrived
+        // (0 accepted, 1 sequence_conflict, 2 overlap, 3 sequence_order).
+        "CREATE TABLE readings_v3 (
+            device        BLOB    NOT NULL,
+            sequence      INTEGER NOT NULL,
+            variant       INTEGER NOT NULL,
+            window_start  INTEGER NOT NULL,
+            window_end    INTEGER NOT NULL,
+            discharged_wh INTEGER NOT NULL,
+            charged_wh    INTEGER NOT NULL,
+            battery_id    TEXT    NOT NULL,
+            firmware      TEXT    NOT NULL,
+            signature     BLOB    NOT NULL,
+            received_at   INTEGER NOT NULL,
+            status        INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (device, sequence, variant)
+        ) WITHOUT ROWID;
+        INSERT INTO readings_v3 (device, sequence, variant, window_start, window_end,
+            discharged_wh, charged_wh, battery_id, firmware, signature, received_at, status)
+            SELECT device, sequence, 0, window_start, window_end, discharged_wh, charged_wh,
+                   battery_id, firmware, signature, received_at, 0 FROM readings;
+        DROP TABLE readings;
+        ALTER TABLE readings_v3 RENAME TO readings;
+        CREATE INDEX readings_by_window_start ON readings (window_start);
+        CREATE INDEX readings_by_window_end ON readings (window_end);",
+    ),
 ];
 
 /// Latest schema version known to this binary.
@@ -87,16 +117,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("m.sqlite");
         let mut c = Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(migrate(&mut c).ok(), Some(2));
-        assert_eq!(migrate(&mut c).ok(), Some(2));
+        assert_eq!(migrate(&mut c).ok(), Some(latest()));
+        assert_eq!(migrate(&mut c).ok(), Some(latest()));
         let v: i64 = c
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap_or(-1);
-        assert_eq!(v, 2);
+        assert_eq!(v, latest());
         c.pragma_update(None, "user_version", 99).unwrap_or(());
         match migrate(&mut c) {
             Err(StoreError::SchemaTooNew { found, supported }) => {
-                assert_eq!((found, supported), (99, 2));
+                assert_eq!((found, supported), (99, latest()));
             }
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }

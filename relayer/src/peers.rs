@@ -4,18 +4,18 @@
 //! relayers can share them without trusting each other: before aggregating round `r`, and
 //! again whenever the chain shows a batch hash this relayer did not compute, the round worker
 //! pulls `GET {peer}/v1/rounds/{r}/readings` from every configured peer (after comparing
-//! `GET {peer}/v1/rounds/{r}/digest` with the local digest to skip equal peers), verifies
-//! every signature and imports what verifies into the store. Aggregation then runs over the
+//! `GET {peer}/v1/rounds/{r}/digest` with the local digest to skip equal peers), and imports
+//! the pages through [`Ingestor::import_peer`] (every signature verified, durable on return). Aggregation then runs over the
 //! union. An unreachable or misbehaving peer is logged and counted, never fatal: the next
 //! pull retries it.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use tracing::Instrument;
 
-use crate::store::{InsertOutcome, ReadingStore};
-use crate::telemetry::{Domain, ReadingJson, SignedReading};
+use crate::ingest::Ingestor;
+use crate::telemetry::{ReadingJson, SignedReading};
 
 /// Upper bound on pages read from one peer for one round.
 pub const MAX_PAGES: usize = 10_000;
@@ -52,21 +52,16 @@ pub struct PullReport {
     pub peers_equal: u64,
     /// Failed peers.
     pub failures: u64,
-    /// Readings newly stored.
+    /// Readings newly stored (evidence included).
     pub imported: u64,
-    /// Readings whose signature did not verify (dropped).
-    pub bad_signatures: u64,
+    /// Readings refused (undecodable, bad signature, unknown device, implausible).
+    pub rejected: u64,
 }
-
-/// Local digest of a round (provided by the store side), to skip peers holding the same set.
-pub type LocalDigest = Arc<dyn Fn(u64) -> Option<String> + Send + Sync>;
 
 /// The configured peers.
 pub struct Peers {
     urls: Vec<String>,
     http: reqwest::Client,
-    domain: Domain,
-    local_digest: Option<LocalDigest>,
 }
 
 /// Peer-side failures (logged, never fatal).
@@ -75,17 +70,17 @@ pub enum PeerError {
     /// Transport or HTTP status.
     #[error("http: {0}")]
     Http(#[from] reqwest::Error),
-    /// The answer names another round or pages without end.
+    /// The answer names another round, pages without end, or holds undecodable readings.
     #[error("bad answer: {0}")]
     BadAnswer(String),
-    /// Storing failed.
-    #[error("store: {0}")]
-    Store(String),
+    /// Reading the local set or importing failed.
+    #[error("local: {0}")]
+    Local(String),
 }
 
 impl Peers {
-    /// Peers at `urls` (base URLs such as `http://10.0.0.2:8080`), signature domain `domain`.
-    pub fn new(urls: Vec<String>, domain: Domain, timeout: Duration) -> Self {
+    /// Peers at `urls` (base URLs such as `http://10.0.0.2:8080`).
+    pub fn new(urls: Vec<String>, timeout: Duration) -> Self {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .build()
@@ -96,15 +91,7 @@ impl Peers {
                 .map(|u| u.trim_end_matches('/').to_string())
                 .collect(),
             http,
-            domain,
-            local_digest: None,
         }
-    }
-
-    /// Sets the local digest function (skips peers whose digest equals ours).
-    pub fn with_local_digest(mut self, f: LocalDigest) -> Self {
-        self.local_digest = Some(f);
-        self
     }
 
     /// No peers configured.
@@ -117,52 +104,68 @@ impl Peers {
         &self.urls
     }
 
-    /// Pulls `round` from every peer into `store`.
-    pub async fn pull_round(&self, round: u64, store: Arc<dyn ReadingStore>) -> PullReport {
+    /// Pulls round `round` (window bounds `[from, to)`) from every peer and imports it through
+    /// `ingest` ([`Ingestor::import_peer`]: signatures verified, durable on return).
+    pub async fn pull_round(
+        &self,
+        round: u64,
+        (from, to): (u64, u64),
+        ingest: &Ingestor,
+    ) -> PullReport {
         let mut report = PullReport::default();
         for url in &self.urls {
-            let span = tracing::info_span!("peer", peer = %url, round);
-            let _ = span; // fields only; the calls below log with explicit fields
-            match self.pull_one(url, round, store.clone(), &mut report).await {
+            let res = self
+                .pull_one(url, round, (from, to), ingest, &mut report)
+                .instrument(tracing::info_span!("peer", peer = %url))
+                .await;
+            match res {
                 Ok(()) => report.peers_ok += 1,
                 Err(e) => {
                     report.failures += 1;
-                    tracing::warn!(peer = %url, round, error = %e, "peer pull failed (will retry)");
+                    tracing::warn!(peer = %url, error = %e, "peer pull failed (will retry)");
                 }
             }
         }
-        if report.imported > 0 || report.failures > 0 {
-            tracing::info!(round, ?report, "pulled readings from peers");
+        if report.imported > 0 || report.failures > 0 || report.rejected > 0 {
+            tracing::info!(?report, "pulled readings from peers");
         }
         report
+    }
+
+    async fn local_digest(ingest: &Ingestor, (from, to): (u64, u64)) -> Result<String, PeerError> {
+        let store = ingest.store.clone();
+        let set = tokio::task::spawn_blocking(move || store.round_readings(from, to))
+            .await
+            .map_err(|e| PeerError::Local(e.to_string()))?
+            .map_err(|e| PeerError::Local(e.to_string()))?;
+        Ok(hex::encode(set.digest))
     }
 
     async fn pull_one(
         &self,
         url: &str,
         round: u64,
-        store: Arc<dyn ReadingStore>,
+        bounds: (u64, u64),
+        ingest: &Ingestor,
         report: &mut PullReport,
     ) -> Result<(), PeerError> {
-        if let Some(local) = &self.local_digest {
-            let theirs: RoundDigest = self
-                .http
-                .get(format!("{url}/v1/rounds/{round}/digest"))
-                .send()
-                .await?
-                .error_for_status()?
-                .json()
-                .await?;
-            if Some(&theirs.digest) == local(round).as_ref() {
-                report.peers_equal += 1;
-                return Ok(());
-            }
+        let theirs: RoundDigest = self
+            .http
+            .get(format!("{url}/v1/rounds/{round}/digest"))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        if theirs.digest == Self::local_digest(ingest, bounds).await? {
+            report.peers_equal += 1;
+            return Ok(());
         }
         let mut cursor: Option<String> = None;
         for _ in 0..MAX_PAGES {
             let mut req = self.http.get(format!("{url}/v1/rounds/{round}/readings"));
             if let Some(c) = &cursor {
-                req = req.query(&[("cursor", c.as_str())]);
+                req = req.query(&[("after", c.as_str())]);
             }
             let page: ReadingsPage = req.send().await?.error_for_status()?.json().await?;
             if page.round != round {
@@ -171,7 +174,21 @@ impl Peers {
                     page.round
                 )));
             }
-            self.import(page.readings, store.clone(), report).await?;
+            let mut decoded = Vec::with_capacity(page.readings.len());
+            for j in &page.readings {
+                match SignedReading::try_from(j) {
+                    Ok(s) => decoded.push(s),
+                    Err(_) => report.rejected += 1,
+                }
+            }
+            if !decoded.is_empty() {
+                let r = ingest
+                    .import_peer(decoded)
+                    .await
+                    .map_err(|e| PeerError::Local(format!("{e:?}")))?;
+                report.imported += u64::try_from(r.new + r.evidence).unwrap_or(u64::MAX);
+                report.rejected += u64::try_from(r.rejected).unwrap_or(u64::MAX);
+            }
             match page.next {
                 Some(n) if Some(&n) != cursor.as_ref() => cursor = Some(n),
                 Some(_) => return Err(PeerError::BadAnswer("cursor does not advance".into())),
@@ -179,58 +196,5 @@ impl Peers {
             }
         }
         Err(PeerError::BadAnswer("too many pages".into()))
-    }
-
-    /// Verifies `items` and stores those that verify.
-    async fn import(
-        &self,
-        items: Vec<ReadingJson>,
-        store: Arc<dyn ReadingStore>,
-        report: &mut PullReport,
-    ) -> Result<(), PeerError> {
-        if items.is_empty() {
-            return Ok(());
-        }
-        let domain = self.domain.clone();
-        let (good, bad) = tokio::task::spawn_blocking(move || {
-            let decoded: Vec<SignedReading> = items
-                .iter()
-                .filter_map(|j| SignedReading::try_from(j).ok())
-                .collect();
-            let malformed = items.len().saturating_sub(decoded.len());
-            let refs: Vec<&SignedReading> = decoded.iter().collect();
-            let verdicts = domain.verify_many(&refs);
-            let mut good = Vec::with_capacity(decoded.len());
-            let mut bad = malformed;
-            for (s, v) in decoded.iter().zip(verdicts) {
-                if v.is_ok() {
-                    good.push(s.clone());
-                } else {
-                    bad += 1;
-                }
-            }
-            (good, bad)
-        })
-        .await
-        .map_err(|e| PeerError::Store(e.to_string()))?;
-        report.bad_signatures += u64::try_from(bad).unwrap_or(u64::MAX);
-        if good.is_empty() {
-            return Ok(());
-        }
-        let ack = store
-            .submit(good)
-            .map_err(|e| PeerError::Store(e.to_string()))?;
-        let outcomes = ack
-            .await
-            .map_err(|_| PeerError::Store("writer dropped the request".into()))?
-            .map_err(|e| PeerError::Store(e.to_string()))?;
-        report.imported += u64::try_from(
-            outcomes
-                .iter()
-                .filter(|o| **o == InsertOutcome::Accepted)
-                .count(),
-        )
-        .unwrap_or(u64::MAX);
-        Ok(())
     }
 }

@@ -4,7 +4,7 @@
 //! aggregations unless it deliberately recomputes (a new `generation`, see
 //! [`crate::round_worker`]).
 //!
-//! The table `round_plans` is created by store migration 3; this module uses its own
+//! The table `round_plans` is created by store migration 4; this module uses its own
 //! connection to the same database file (WAL: readers and the ingest writer do not block
 //! it beyond SQLite's busy timeout). All calls are blocking: use `spawn_blocking`.
 

@@ -2,7 +2,8 @@
 //!
 //! # One round, from end to finalization
 //!
-//! 1. Wait until the round has ended on chain and the local grace has passed.
+//! 1. Wait until the round has ended on chain and ingest no longer accepts readings for it
+//!    (`[aggregation] delay_secs` after its end).
 //! 2. Load the round's persisted plan ([`crate::plans::PlanStore`]). Without one: pull the
 //!    round's signed readings from the peers ([`crate::peers`]), read the round's **pinned
 //!    inputs** from the contract ([`RoundChain::pinned_inputs`]: registry as of the round,
@@ -415,8 +416,6 @@ pub struct RoundMetrics {
     pub readopted: AtomicU64,
     /// Transactions sent.
     pub transactions: AtomicU64,
-    /// Readings imported from peers.
-    pub peer_imported: AtomicU64,
     /// Failed peer pulls.
     pub peer_failures: AtomicU64,
     /// Rounds finalized while this relayer worked on them.
@@ -426,7 +425,7 @@ pub struct RoundMetrics {
 impl RoundMetrics {
     /// Prometheus text of these counters.
     pub fn render(&self, s: &mut String) {
-        let rows: [(&str, &str, &AtomicU64); 6] = [
+        let rows: [(&str, &str, &AtomicU64); 5] = [
             (
                 "relayer_round_divergence_total",
                 "Batches whose chain hash our recomputation does not reproduce.",
@@ -441,11 +440,6 @@ impl RoundMetrics {
                 "relayer_round_transactions_total",
                 "SubmitUsage / VoteBatch / AcceptBatch transactions sent.",
                 &self.transactions,
-            ),
-            (
-                "relayer_peer_readings_imported_total",
-                "Signed readings pulled from peers and stored.",
-                &self.peer_imported,
             ),
             (
                 "relayer_peer_pull_failures_total",
@@ -615,8 +609,13 @@ pub struct WorkerCtx<C: RoundChain> {
     pub plans: Arc<PlanStore>,
     /// Peers to pull readings from (may be empty).
     pub peers: Arc<Peers>,
-    /// Local wait after a round's end before aggregating.
+    /// Imports pulled readings (verification, union rule, durable store).
+    pub ingest: Arc<crate::ingest::Ingestor>,
+    /// Local ingest grace (part of the inputs digest; the round clock's `grace`).
     pub grace: u64,
+    /// Wait after a round's end before aggregating it: at least the time during which ingest
+    /// still accepts readings of the round (`RoundClock::closes_at`).
+    pub delay: u64,
     /// Pause between passes.
     pub poll: Duration,
     /// Metrics (round counters in `metrics.rounds`).
@@ -670,19 +669,20 @@ impl<C: RoundChain> WorkerCtx<C> {
     }
 
     /// Pulls the round's readings from every peer (failures logged, never fatal).
-    pub async fn pull_peers(&self, round: u64) {
+    pub async fn pull_peers(&self, round: u64) -> Result<(), WorkerError> {
         if self.peers.is_empty() {
-            return;
+            return Ok(());
         }
-        let report = self.peers.pull_round(round, self.store.clone()).await;
-        self.metrics
-            .rounds
-            .peer_imported
-            .fetch_add(report.imported, Ordering::Relaxed);
+        let rules = self.chain.round_rules(round).await?;
+        let report = self
+            .peers
+            .pull_round(round, (rules.start, rules.end), &self.ingest)
+            .await;
         self.metrics
             .rounds
             .peer_failures
             .fetch_add(report.failures, Ordering::Relaxed);
+        Ok(())
     }
 
     async fn compute(&self, round: u64) -> Result<ComputedPlan, WorkerError> {
@@ -703,7 +703,7 @@ impl<C: RoundChain> WorkerCtx<C> {
             );
             return Ok(p);
         }
-        self.pull_peers(round).await;
+        self.pull_peers(round).await?;
         let c = self.compute(round).await?;
         let stored = StoredPlan {
             round,
@@ -876,7 +876,7 @@ impl<C: RoundChain> WorkerCtx<C> {
         current: StoredPlan,
         foreign: &[(u32, [u8; 32])],
     ) -> Result<StoredPlan, WorkerError> {
-        self.pull_peers(current.round).await;
+        self.pull_peers(current.round).await?;
         let c = self.compute(current.round).await?;
         let matches = foreign
             .iter()
@@ -981,7 +981,7 @@ impl<C: RoundChain> WorkerCtx<C> {
             Some(p) => p,
             None => {
                 let rules = self.chain.round_rules(round).await?;
-                if now_unix() < rules.end.saturating_add(self.grace) {
+                if now_unix() < rules.end.saturating_add(self.delay) {
                     return Ok(None);
                 }
                 self.ensure_plan(round).await?

@@ -77,16 +77,15 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()> + Send + 'stati
     let directory = Arc::new(load_directory(&cfg)?);
     let metrics = Arc::new(Metrics::new());
     let domain = Domain::new(&cfg.chain.chain_id, &cfg.chain.mining_round_contract);
-    let ingest = Arc::new(Ingestor {
-        domain: domain.clone(),
-        policy: cfg.ingest_policy(),
-        directory: directory.clone(),
-        store: store.clone() as Arc<dyn ReadingStore>,
-        metrics: metrics.clone(),
-    });
+    let ingest = Arc::new(Ingestor::new(
+        domain,
+        cfg.ingest_policy(),
+        directory.clone(),
+        store.clone() as Arc<dyn ReadingStore>,
+        metrics.clone(),
+    ));
     let peers = Arc::new(Peers::new(
         cfg.peers.urls.clone(),
-        domain,
         Duration::from_secs(cfg.peers.timeout_secs),
     ));
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -123,7 +122,9 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()> + Send + 'stati
                 store: store.clone() as Arc<dyn ReadingStore>,
                 plans: plans.clone(),
                 peers: peers.clone(),
+                ingest: ingest.clone(),
                 grace: cfg.rounds.grace_secs,
+                delay: cfg.aggregation_delay(),
                 poll: Duration::from_secs(cfg.aggregation.poll_secs),
                 metrics: metrics.clone(),
             });

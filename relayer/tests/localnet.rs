@@ -292,6 +292,10 @@ duration_secs = {ROUND_SECS}
 grace_secs = 10
 # Readings of the whole (future) round are sent at once, so allow the round's length ahead.
 clock_skew_secs = 300
+[aggregation]
+poll_secs = 2
+# Every reading is sent before the round ends: aggregate right after the grace.
+delay_secs = 10
 "#,
             chain_id = self.chain_id,
             mining = self.mining,
@@ -687,6 +691,8 @@ urls = {peers:?}
 timeout_secs = 5
 [aggregation]
 poll_secs = 2
+# Every reading is delivered before round 0 starts: aggregate right after the grace.
+delay_secs = 10
 "#,
             chain_id = self.chain_id,
             mining = self.mining,

@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use ed25519_dalek::SigningKey;
 use relayer::store::{
-    InsertOutcome, ReadingStore, RoundProgress, SqliteConfig, SqliteStore, StoreRejection,
-    SubmissionRecord,
+    ConflictKind, InsertOutcome, ReadingStore, RoundProgress, SqliteConfig, SqliteStore,
+    StoreRejection, SubmissionRecord,
 };
 use relayer::telemetry::{Reading, SignedReading};
 
@@ -52,6 +52,8 @@ async fn ordering_rules() {
         submit(&store, vec![a.clone()]).await,
         vec![InsertOutcome::Accepted]
     );
+    // Every validly signed reading is stored; conflicting ones as evidence. A lower sequence
+    // with an earlier window and a sequence arriving after its successor are fine.
     assert_eq!(
         submit(
             &store,
@@ -59,22 +61,31 @@ async fn ordering_rules() {
                 a.clone(),
                 mk(&k, 10, 1_000, 6),
                 mk(&k, 9, 900, 5),
-                mk(&k, 11, 1_059, 5),
+                mk(&k, 12, 1_120, 5),
                 mk(&k, 11, 1_060, 5),
-                mk(&k, 12, 1_060, 5),
+                mk(&k, 13, 1_150, 5),
+                mk(&k, 8, 1_300, 5),
             ]
         )
         .await,
         vec![
             InsertOutcome::Duplicate,
-            InsertOutcome::Rejected(StoreRejection::SequenceConflict),
-            InsertOutcome::Rejected(StoreRejection::SequenceReplay),
-            InsertOutcome::Rejected(StoreRejection::Overlap),
+            InsertOutcome::Evidence(ConflictKind::SequenceConflict),
             InsertOutcome::Accepted,
-            InsertOutcome::Rejected(StoreRejection::Overlap),
+            InsertOutcome::Accepted,
+            InsertOutcome::Accepted,
+            InsertOutcome::Evidence(ConflictKind::Overlap),
+            InsertOutcome::Evidence(ConflictKind::SequenceOrder),
         ]
     );
-    assert_eq!(store.count_readings().unwrap(), 2);
+    assert_eq!(store.count_readings().unwrap(), 7);
+    assert_eq!(store.reading_count(), 7);
+    // A resend of evidence is answered as evidence again and stores nothing.
+    assert_eq!(
+        submit(&store, vec![mk(&k, 10, 1_000, 6)]).await,
+        vec![InsertOutcome::Evidence(ConflictKind::SequenceConflict)]
+    );
+    assert_eq!(store.count_readings().unwrap(), 7);
     assert_eq!(
         store.get_reading(&a.reading.device_pubkey, 10).unwrap(),
         Some(a.clone())
@@ -84,17 +95,58 @@ async fn ordering_rules() {
         submit(&store, vec![mk(&k, u64::MAX, 5_000, 1)]).await,
         vec![InsertOutcome::Rejected(StoreRejection::OutOfRange)]
     );
-    // scan_readings: windows intersecting [1_030, 1_061) in device/sequence order.
+    // scan_readings applies the union rule to the set of windows intersecting the range:
+    // [1_030, 1_061) holds both sequence-10 readings (excluded) and 11.
     let mut seen = Vec::new();
     store
         .scan_readings(1_030, 1_061, &mut |r| seen.push(r.sequence))
         .unwrap();
-    assert_eq!(seen, vec![10, 11]);
+    assert_eq!(seen, vec![11]);
+    // [1_100, 1_400): 12 and 13 overlap, 8 is out of order against 11: nothing counts.
     let mut seen = Vec::new();
     store
-        .scan_readings(1_060, 1_061, &mut |r| seen.push(r.sequence))
+        .scan_readings(1_100, 1_400, &mut |r| seen.push(r.sequence))
         .unwrap();
-    assert_eq!(seen, vec![11]);
+    assert_eq!(seen, Vec::<u64>::new());
+    let ev: Vec<(u64, ConflictKind)> = store
+        .evidence(1_100, 1_400)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.reading.reading.sequence, e.kind))
+        .collect();
+    assert_eq!(
+        ev,
+        vec![
+            (8, ConflictKind::SequenceOrder),
+            (11, ConflictKind::SequenceOrder),
+            (12, ConflictKind::Overlap),
+            (13, ConflictKind::Overlap),
+        ]
+    );
+    // The whole set, canonical order, and pages that never split a (device, sequence).
+    let all = store.round_readings(0, 10_000).unwrap();
+    let seqs: Vec<u64> = all.readings.iter().map(|s| s.reading.sequence).collect();
+    assert_eq!(seqs, vec![8, 9, 10, 10, 11, 12, 13]);
+    assert_eq!(all.digest, relayer::store::readings_digest(&all.readings));
+    let mut paged = Vec::new();
+    let mut after = None;
+    let mut pages = 0;
+    loop {
+        let p = store.round_readings_page(0, 10_000, after, 3).unwrap();
+        pages += 1;
+        paged.extend(p.readings);
+        match p.next {
+            Some(c) => after = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(paged, all.readings);
+    // 8 9 10 10 | 11 12 13: the sequence-10 pair stays together.
+    assert_eq!(pages, 2);
+    // Pruning rounds that ended: windows ending at or before 1_060 go.
+    assert_eq!(store.prune_rounds_before(1_060).unwrap(), 3);
+    assert_eq!(store.reading_count(), 4);
+    assert_eq!(store.count_readings().unwrap(), 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -45,10 +45,39 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
             PRIMARY KEY (round, batch_index)
         );",
     ),
-    // Issue 10 round side (relayer::plans): the persisted plan of each round. Renumber on
-    // merge if the store side added migrations.
     (
         3,
+        // Issue 10: every validly signed reading is kept, conflicting ones as evidence. A
+        // (device, sequence) may now hold several readings (`variant` 0, 1, … in arrival
+        // order, local only); `status` is what the device was answered when it arrived
+        // (0 accepted, 1 sequence_conflict, 2 overlap, 3 sequence_order).
+        "CREATE TABLE readings_v3 (
+            device        BLOB    NOT NULL,
+            sequence      INTEGER NOT NULL,
+            variant       INTEGER NOT NULL,
+            window_start  INTEGER NOT NULL,
+            window_end    INTEGER NOT NULL,
+            discharged_wh INTEGER NOT NULL,
+            charged_wh    INTEGER NOT NULL,
+            battery_id    TEXT    NOT NULL,
+            firmware      TEXT    NOT NULL,
+            signature     BLOB    NOT NULL,
+            received_at   INTEGER NOT NULL,
+            status        INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (device, sequence, variant)
+        ) WITHOUT ROWID;
+        INSERT INTO readings_v3 (device, sequence, variant, window_start, window_end,
+            discharged_wh, charged_wh, battery_id, firmware, signature, received_at, status)
+            SELECT device, sequence, 0, window_start, window_end, discharged_wh, charged_wh,
+                   battery_id, firmware, signature, received_at, 0 FROM readings;
+        DROP TABLE readings;
+        ALTER TABLE readings_v3 RENAME TO readings;
+        CREATE INDEX readings_by_window_start ON readings (window_start);
+        CREATE INDEX readings_by_window_end ON readings (window_end);",
+    ),
+    // Issue 10 round side (relayer::plans): the persisted plan of each round.
+    (
+        4,
         "CREATE TABLE round_plans (
             round          INTEGER PRIMARY KEY,
             generation     INTEGER NOT NULL,

@@ -1,15 +1,18 @@
-//! Oracle attestations: `SubmitUsage`, `VoteBatch`, batch acceptance at quorum, on-chain
-//! scoring, finalization and `CloseVoidRound`.
+//! Oracle attestations: `SubmitUsage`, `VoteBatch` (replaceable votes), `AcceptBatch`, batch
+//! acceptance at quorum of current oracles, on-chain scoring with the round's own registry view,
+//! finalization and `CloseVoidRound`.
 
 use cosmwasm_std::{
-    Addr, Api, DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage, Uint128,
+    Addr, Api, DepsMut, Empty, Env, HexBinary, MessageInfo, Order, Response, Storage, Uint128,
 };
 use cube_scoring::{batch_hash, ScoringError, UsageEntry};
 
+use crate::state::voter_key;
 use crate::state::{
-    policy_version_for_round, Config, RoundState, ScoreRecord, StoredBatch, StoredStatus, ACCEPTED,
-    BATCHES, CONFIG, DEVICE_COUNTS, FUNDS, LEADERBOARD, MAX_BATCH_COUNT, ORACLES, OWNER_ROUNDS,
-    POLICIES, ROUNDS, SCORES, SWEEP_QUEUE, TALLIES, VOTES,
+    counts_as_of, ensure_not_paused, policy_version_for_round, rules_for_round, Config, RoundRules,
+    RoundState, ScoreRecord, StoredBatch, StoredStatus, ACCEPTED, BATCHES, CONFIG, FUNDS,
+    LEADERBOARD, MAX_BATCH_COUNT, MAX_ORACLES, ORACLES, OWNER_ROUNDS, POLICIES, ROUNDS, SCORES,
+    SWEEP_QUEUE, VOTED_BATCHES, VOTERS, VOTES,
 };
 use crate::ContractError;
 
@@ -31,12 +34,12 @@ fn ensure_oracle(storage: &dyn Storage, sender: &Addr) -> Result<(), ContractErr
     Ok(())
 }
 
-/// Loads the round (or a fresh state) after checking the batch may be voted on now by `oracle`.
+/// Loads the round (or a fresh state) after checking the batch may be voted on (or accepted)
+/// now.
 fn check_attestable(
     storage: &dyn Storage,
     config: &Config,
     now: u64,
-    oracle: &Addr,
     h: &BatchHeader,
 ) -> Result<RoundState, ContractError> {
     if h.batch_count == 0 || h.batch_count > MAX_BATCH_COUNT || h.batch_index >= h.batch_count {
@@ -89,22 +92,42 @@ fn check_attestable(
             got: h.policy_version,
         });
     }
-    if VOTES.has(storage, (h.round, h.batch_index, oracle)) {
-        return Err(ContractError::AlreadyVoted {
-            oracle: oracle.to_string(),
-            round: h.round,
-            batch_index: h.batch_index,
-        });
-    }
     Ok(state)
 }
 
-/// Validates the owner address (normalized form) and the plausibility cap; returns the
-/// address and whether the owner holds both models.
+/// Number of current oracles whose vote for (round, batch_index) is `hash`: reads the vote of
+/// each current oracle (at most `MAX_ORACLES`), so a removed oracle's vote never counts.
+pub fn tally(
+    storage: &dyn Storage,
+    round: u64,
+    batch_index: u32,
+    hash: &[u8],
+) -> Result<u32, ContractError> {
+    let bound = usize::try_from(MAX_ORACLES).unwrap_or(usize::MAX);
+    let oracles: Vec<Addr> = ORACLES
+        .keys(storage, None, None, Order::Ascending)
+        .take(bound)
+        .collect::<Result<_, _>>()?;
+    let mut votes: u32 = 0;
+    for oracle in oracles {
+        let matches = VOTES
+            .may_load(storage, (round, batch_index, &oracle))?
+            .is_some_and(|v| v.as_slice() == hash);
+        if matches {
+            votes = votes.saturating_add(1);
+        }
+    }
+    Ok(votes)
+}
+
+/// Validates the owner address (normalized form) and the plausibility cap of the round's own
+/// registry view; returns the address and whether the owner held both models in that round.
 fn check_entry(
     api: &dyn Api,
     storage: &dyn Storage,
     config: &Config,
+    rules: &RoundRules,
+    round: u64,
     entry: &UsageEntry,
 ) -> Result<(Addr, bool), ContractError> {
     let owner = api
@@ -114,8 +137,8 @@ fn check_entry(
         .ok_or_else(|| ContractError::InvalidOwner {
             owner: entry.owner.clone(),
         })?;
-    let counts = DEVICE_COUNTS.may_load(storage, &owner)?.unwrap_or_default();
-    let cap = config
+    let counts = counts_as_of(storage, &owner, round)?;
+    let cap = rules
         .rated_power
         .max_wh(counts.cube_v1, counts.cube_v2, config.round_duration);
     let wh = entry.buckets.total_wh();
@@ -136,9 +159,11 @@ pub fn submit_usage(
     h: BatchHeader,
     entries: Vec<UsageEntry>,
 ) -> Result<Response, ContractError> {
+    ensure_not_paused(deps.storage)?;
     ensure_oracle(deps.storage, &info.sender)?;
     let config = CONFIG.load(deps.storage)?;
-    let max = config.max_entries_per_batch;
+    let rules = rules_for_round(deps.storage, h.round)?;
+    let max = rules.max_entries_per_batch;
     if u32::try_from(entries.len()).map_or(true, |n| n > max) {
         return Err(ContractError::TooManyEntries {
             count: entries.len(),
@@ -146,7 +171,7 @@ pub fn submit_usage(
         });
     }
     let now = env.block.time.seconds();
-    let state = check_attestable(deps.storage, &config, now, &info.sender, &h)?;
+    let state = check_attestable(deps.storage, &config, now, &h)?;
     let hash = batch_hash(
         h.round,
         h.batch_index,
@@ -161,7 +186,7 @@ pub fn submit_usage(
         other => ContractError::Scoring(other),
     })?;
     for entry in &entries {
-        check_entry(deps.api, deps.storage, &config, entry)?;
+        check_entry(deps.api, deps.storage, &config, &rules, h.round, entry)?;
     }
     let entry_count = entries.len();
     if !BATCHES.has(deps.storage, (h.round, hash.as_slice())) {
@@ -182,6 +207,76 @@ pub fn submit_usage(
     cast_vote(deps, now, &info.sender, &config, state, h, &hash, res)
 }
 
+/// Loads the stored batch of `hash` for (round, batch_index) or fails with `UnknownBatchHash`.
+fn stored_header(
+    storage: &dyn Storage,
+    round: u64,
+    batch_index: u32,
+    hash: &[u8; 32],
+) -> Result<BatchHeader, ContractError> {
+    BATCHES
+        .may_load(storage, (round, hash.as_slice()))?
+        .filter(|b| b.batch_index == batch_index)
+        .map(|b| BatchHeader {
+            round,
+            batch_index,
+            batch_count: b.batch_count,
+            policy_version: b.policy_version,
+        })
+        .ok_or_else(|| ContractError::UnknownBatchHash {
+            round,
+            batch_hash: HexBinary::from(hash.as_slice()),
+        })
+}
+
+fn to_hash(hash: &HexBinary) -> Result<[u8; 32], ContractError> {
+    hash.as_slice()
+        .try_into()
+        .map_err(|_| ContractError::InvalidHashLength { len: hash.len() })
+}
+
+/// Anyone: accepts a batch whose tally of current oracles meets the current quorum.
+pub fn accept_batch(
+    mut deps: DepsMut,
+    env: Env,
+    round: u64,
+    batch_index: u32,
+    hash: HexBinary,
+) -> Result<Response, ContractError> {
+    ensure_not_paused(deps.storage)?;
+    let config = CONFIG.load(deps.storage)?;
+    let now = env.block.time.seconds();
+    let hash = to_hash(&hash)?;
+    let h = stored_header(deps.storage, round, batch_index, &hash)?;
+    let mut state = check_attestable(deps.storage, &config, now, &h)?;
+    let votes = tally(deps.storage, round, batch_index, &hash)?;
+    if votes < config.quorum {
+        return Err(ContractError::QuorumNotReached {
+            round,
+            batch_index,
+            votes,
+            quorum: config.quorum,
+        });
+    }
+    accept(deps.branch(), now, &config, &mut state, h, &hash)?;
+    ROUNDS.save(deps.storage, round, &state)?;
+    let mut res = Response::new()
+        .add_attribute("action", "accept_batch")
+        .add_attribute("round", round.to_string())
+        .add_attribute("batch_index", batch_index.to_string())
+        .add_attribute("batch_hash", HexBinary::from(hash.as_slice()).to_hex())
+        .add_attribute("votes", votes.to_string())
+        .add_attribute("quorum", config.quorum.to_string())
+        .add_attribute("accepted_batches", state.accepted_batches.to_string())
+        .add_attribute("total_score", state.total_score);
+    if state.status == StoredStatus::Finalized {
+        res = res
+            .add_attribute("finalized", "true")
+            .add_attribute("reward", state.reward);
+    }
+    Ok(res)
+}
+
 pub fn vote_batch(
     deps: DepsMut,
     env: Env,
@@ -189,14 +284,12 @@ pub fn vote_batch(
     h: BatchHeader,
     hash: HexBinary,
 ) -> Result<Response, ContractError> {
+    ensure_not_paused(deps.storage)?;
     ensure_oracle(deps.storage, &info.sender)?;
     let config = CONFIG.load(deps.storage)?;
     let now = env.block.time.seconds();
-    let state = check_attestable(deps.storage, &config, now, &info.sender, &h)?;
-    let hash: [u8; 32] = hash
-        .as_slice()
-        .try_into()
-        .map_err(|_| ContractError::InvalidHashLength { len: hash.len() })?;
+    let state = check_attestable(deps.storage, &config, now, &h)?;
+    let hash = to_hash(&hash)?;
     let stored = BATCHES.may_load(deps.storage, (h.round, hash.as_slice()))?;
     // The hash commits to the header, so a stored batch with another header cannot match.
     let matches = stored.is_some_and(|b| {
@@ -225,20 +318,43 @@ fn cast_vote(
     hash: &[u8; 32],
     res: Response,
 ) -> Result<Response, ContractError> {
-    VOTES.save(
+    let vote_key = (h.round, h.batch_index, oracle);
+    let previous = VOTES.may_load(deps.storage, vote_key)?;
+    if previous.as_ref().is_some_and(|p| p.as_slice() == hash) {
+        return Err(ContractError::AlreadyVoted {
+            oracle: oracle.to_string(),
+            round: h.round,
+            batch_index: h.batch_index,
+        });
+    }
+    let mut res = res;
+    if let Some(previous) = previous {
+        // The vote moves: the old hash keeps its data (evidence) but loses this voter.
+        VOTERS.remove(
+            deps.storage,
+            (
+                h.round,
+                h.batch_index,
+                voter_key(previous.as_slice(), oracle).as_slice(),
+            ),
+        );
+        res = res.add_attribute("replaced_hash", previous.to_hex());
+    }
+    VOTES.save(deps.storage, vote_key, &HexBinary::from(hash.as_slice()))?;
+    VOTERS.save(
         deps.storage,
-        (h.round, h.batch_index, oracle),
-        &HexBinary::from(hash.as_slice()),
+        (
+            h.round,
+            h.batch_index,
+            voter_key(hash.as_slice(), oracle).as_slice(),
+        ),
+        &Empty {},
     )?;
-    let key = (h.round, h.batch_index, hash.as_slice());
-    let votes = TALLIES
-        .may_load(deps.storage, key)?
-        .unwrap_or(0)
-        .checked_add(1)
-        .ok_or(cosmwasm_std::OverflowError::new(
-            cosmwasm_std::OverflowOperation::Add,
-        ))?;
-    TALLIES.save(deps.storage, key, &votes)?;
+    if !VOTED_BATCHES.has(deps.storage, (h.round, h.batch_index)) {
+        VOTED_BATCHES.save(deps.storage, (h.round, h.batch_index), &Empty {})?;
+        state.batches_with_votes = state.batches_with_votes.saturating_add(1);
+    }
+    let votes = tally(deps.storage, h.round, h.batch_index, hash)?;
     let mut res = res
         .add_attribute("round", h.round.to_string())
         .add_attribute("batch_index", h.batch_index.to_string())
@@ -276,8 +392,10 @@ fn accept(
 ) -> Result<(), ContractError> {
     let batch = BATCHES.load(deps.storage, (h.round, hash.as_slice()))?;
     let policy = POLICIES.load(deps.storage, state.policy_version)?.policy;
+    let rules = rules_for_round(deps.storage, h.round)?;
     for entry in &batch.entries {
-        let (owner, dual_product) = check_entry(deps.api, deps.storage, config, entry)?;
+        let (owner, dual_product) =
+            check_entry(deps.api, deps.storage, config, &rules, h.round, entry)?;
         if SCORES.has(deps.storage, (h.round, &owner)) {
             return Err(ContractError::OwnerAlreadyScored {
                 round: h.round,

@@ -8,8 +8,8 @@ use cw20::Cw20ExecuteMsg;
 use cw_storage_plus::Bound;
 
 use crate::state::{
-    Funds, RoundState, StoredStatus, CONFIG, DEFAULT_SWEEP_LIMIT, FUNDS, MAX_SWEEP_LIMIT,
-    OWNER_ROUNDS, ROUNDS, SCORES, SWEEP_QUEUE,
+    ensure_not_paused, Config, Funds, RoundState, StoredStatus, CLAIM_SCAN_FACTOR, CONFIG,
+    DEFAULT_SWEEP_LIMIT, FUNDS, MAX_SWEEP_LIMIT, OWNER_ROUNDS, ROUNDS, SCORES, SWEEP_QUEUE,
 };
 use crate::ContractError;
 
@@ -89,12 +89,46 @@ fn ensure_claimable(round: u64, state: &RoundState, now: u64) -> Result<(), Cont
     }
 }
 
+/// What the owner index entry of a round means at `now`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndexEntry {
+    /// Finalized and inside its claim window.
+    Claimable,
+    /// Still attesting inside its window: may finalize later, keep.
+    Pending,
+    /// Attestation window over without finalization: void (closed on the way).
+    Expired,
+    /// Void, swept, claim window over or no state: remove from the index.
+    Stale,
+}
+
+/// Classifies a round of an owner's index at `now`.
+pub fn classify(
+    config: &Config,
+    round: u64,
+    state: Option<&RoundState>,
+    now: u64,
+) -> Result<IndexEntry, ContractError> {
+    let Some(state) = state else {
+        return Ok(IndexEntry::Stale);
+    };
+    Ok(match state.status {
+        StoredStatus::Finalized if state.claim_deadline.is_some_and(|d| now < d) => {
+            IndexEntry::Claimable
+        }
+        StoredStatus::Attesting if now < config.attestation_deadline(round)? => IndexEntry::Pending,
+        StoredStatus::Attesting => IndexEntry::Expired,
+        StoredStatus::Finalized | StoredStatus::Void | StoredStatus::Swept => IndexEntry::Stale,
+    })
+}
+
 pub fn claim(
     deps: DepsMut,
     env: Env,
     info: MessageInfo,
     rounds: Option<Vec<u64>>,
 ) -> Result<Response, ContractError> {
+    ensure_not_paused(deps.storage)?;
     let config = CONFIG.load(deps.storage)?;
     let max = config.max_claim_rounds;
     let max_usize = usize::try_from(max).unwrap_or(usize::MAX);
@@ -124,32 +158,44 @@ pub fn claim(
             }
         }
         None => {
-            // Oldest first; examine a bounded window so stale entries (void, expired) are
-            // cleaned without ever scanning all rounds.
+            // Oldest first, within a scan budget (bounded gas): claimable rounds are paid,
+            // rounds past their attestation deadline without finalization are closed as void,
+            // void / swept / expired entries are removed (so the next call starts behind
+            // them), rounds still attesting are skipped. Index entries are unique per round,
+            // so each round state is read once per call.
+            let budget =
+                max_usize.saturating_mul(usize::try_from(CLAIM_SCAN_FACTOR).unwrap_or(usize::MAX));
             let window: Vec<u64> = OWNER_ROUNDS
                 .prefix(&owner)
                 .keys(deps.storage, None, None, Order::Ascending)
-                .take(max_usize.saturating_mul(3))
+                .take(budget)
                 .collect::<Result<_, _>>()?;
             for round in window {
                 if paid_rounds.len() >= max_usize {
                     break;
                 }
-                let Some(mut state) = ROUNDS.may_load(deps.storage, round)? else {
-                    OWNER_ROUNDS.remove(deps.storage, (&owner, round));
-                    cleaned = cleaned.saturating_add(1);
-                    continue;
-                };
-                match ensure_claimable(round, &state, now) {
-                    Ok(()) => {
+                let state = ROUNDS.may_load(deps.storage, round)?;
+                match classify(&config, round, state.as_ref(), now)? {
+                    IndexEntry::Claimable => {
+                        let Some(mut state) = state else {
+                            continue;
+                        };
                         let amount =
                             pay_round(deps.storage, &owner, round, &mut state, &mut funds)?;
                         total = total.checked_add(amount)?;
                         paid_rounds.push(round.to_string());
                     }
-                    Err(ContractError::RoundNotFinalized { .. })
-                        if state.status == StoredStatus::Attesting => {}
-                    Err(_) => {
+                    IndexEntry::Pending => {}
+                    IndexEntry::Expired => {
+                        if let Some(mut state) = state {
+                            // What `CloseVoidRound` would do: the round can never finalize.
+                            state.status = StoredStatus::Void;
+                            ROUNDS.save(deps.storage, round, &state)?;
+                        }
+                        OWNER_ROUNDS.remove(deps.storage, (&owner, round));
+                        cleaned = cleaned.saturating_add(1);
+                    }
+                    IndexEntry::Stale => {
                         OWNER_ROUNDS.remove(deps.storage, (&owner, round));
                         cleaned = cleaned.saturating_add(1);
                     }

@@ -9,7 +9,7 @@ use cw_utils::nonpayable;
 use crate::attest::{self, BatchHeader};
 use crate::devices::{self, Registration};
 use crate::governance::{self, ConfigChanges};
-use crate::{claim, funding, query, ContractError};
+use crate::{claim, emergency, funding, query, ContractError};
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn instantiate(
@@ -52,7 +52,7 @@ pub fn execute(
                 possession_signature,
             },
         ),
-        ExecuteMsg::DeregisterDevice { pubkey } => devices::deregister(deps, info, pubkey),
+        ExecuteMsg::DeregisterDevice { pubkey } => devices::deregister(deps, env, info, pubkey),
         // oracle only (checked inside)
         ExecuteMsg::SubmitUsage {
             round,
@@ -91,6 +91,12 @@ pub fn execute(
             },
             batch_hash,
         ),
+        // anyone; fails while paused
+        ExecuteMsg::AcceptBatch {
+            round,
+            batch_index,
+            batch_hash,
+        } => attest::accept_batch(deps, env, round, batch_index, batch_hash),
         ExecuteMsg::CloseVoidRound { round } => attest::close_void_round(deps, env, round),
         ExecuteMsg::Claim { rounds } => claim::claim(deps, env, info, rounds),
         ExecuteMsg::SweepExpired { limit } => claim::sweep_expired(deps, env, limit),
@@ -109,6 +115,7 @@ pub fn execute(
             max_claim_rounds,
         } => governance::update_config(
             deps,
+            env,
             info,
             ConfigChanges {
                 round_reward,
@@ -121,7 +128,7 @@ pub fn execute(
             },
         ),
         ExecuteMsg::UpdateBatteryWhitelist { add, remove } => {
-            governance::update_battery_whitelist(deps, info, add, remove)
+            governance::update_battery_whitelist(deps, env, info, add, remove)
         }
         ExecuteMsg::UpdateManufacturerKeys { add, remove } => {
             governance::update_manufacturer_keys(deps, info, add, remove)
@@ -131,14 +138,15 @@ pub fn execute(
         }
         // pending owner only (checked inside)
         ExecuteMsg::AcceptOwnership {} => governance::accept_ownership(deps, info),
-        ExecuteMsg::AcceptBatch { .. }
-        | ExecuteMsg::WithdrawUnlocked { .. }
-        | ExecuteMsg::Reconcile {}
-        | ExecuteMsg::Pause {}
-        | ExecuteMsg::Unpause {}
-        | ExecuteMsg::UpdateGuardian { .. } => Err(ContractError::Std(
-            cosmwasm_std::StdError::generic_err("not implemented yet"),
-        )),
+        // owner only (checked inside)
+        ExecuteMsg::WithdrawUnlocked { amount, recipient } => {
+            funding::withdraw_unlocked(deps, info, amount, recipient)
+        }
+        ExecuteMsg::Reconcile {} => funding::reconcile(deps, env, info),
+        ExecuteMsg::Unpause {} => emergency::unpause(deps, info),
+        ExecuteMsg::UpdateGuardian { guardian } => emergency::update_guardian(deps, info, guardian),
+        // owner or guardian (checked inside)
+        ExecuteMsg::Pause {} => emergency::pause(deps, info),
     }
 }
 
@@ -154,7 +162,11 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         }
         QueryMsg::CurrentRound {} => to_json_binary(&query::current_round(deps, env)?),
         QueryMsg::Score { round, owner } => to_json_binary(&query::score(deps, round, owner)?),
-        QueryMsg::Claimable { owner, .. } => to_json_binary(&query::claimable(deps, env, owner)?),
+        QueryMsg::Claimable {
+            owner,
+            start_after,
+            limit,
+        } => to_json_binary(&query::claimable(deps, env, owner, start_after, limit)?),
         QueryMsg::Leaderboard {
             round,
             start_after,
@@ -170,20 +182,45 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             limit,
         } => to_json_binary(&query::devices_by_owner(deps, owner, start_after, limit)?),
         QueryMsg::BatteryWhitelist {
-            start_after, limit, ..
-        } => to_json_binary(&query::battery_whitelist(deps, start_after, limit)?),
+            as_of_round,
+            start_after,
+            limit,
+        } => to_json_binary(&query::battery_whitelist(
+            deps,
+            as_of_round,
+            start_after,
+            limit,
+        )?),
         QueryMsg::Funds {} => to_json_binary(&query::funds(deps)?),
-        QueryMsg::Batch { .. }
-        | QueryMsg::Batches { .. }
-        | QueryMsg::Vote { .. }
-        | QueryMsg::RoundParams { .. }
-        | QueryMsg::DevicesAsOf { .. }
-        | QueryMsg::OwnersAsOf { .. }
-        | QueryMsg::OwnerAsOf { .. }
-        | QueryMsg::RegistrationNonce { .. } => {
-            return Err(ContractError::Std(cosmwasm_std::StdError::generic_err(
-                "not implemented yet",
-            )))
+        QueryMsg::Batch { round, batch_index } => {
+            to_json_binary(&query::batch(deps, round, batch_index)?)
+        }
+        QueryMsg::Batches {
+            round,
+            start_after,
+            limit,
+        } => to_json_binary(&query::batches(deps, round, start_after, limit)?),
+        QueryMsg::Vote {
+            round,
+            batch_index,
+            oracle,
+        } => to_json_binary(&query::vote(deps, round, batch_index, oracle)?),
+        QueryMsg::RoundParams { round } => to_json_binary(&query::round_params(deps, round)?),
+        QueryMsg::DevicesAsOf {
+            round,
+            start_after,
+            limit,
+        } => to_json_binary(&query::devices_as_of(deps, round, start_after, limit)?),
+        QueryMsg::OwnersAsOf {
+            round,
+            start_after,
+            limit,
+        } => to_json_binary(&query::owners_as_of(deps, round, start_after, limit)?),
+        QueryMsg::OwnerAsOf { round, owner } => {
+            to_json_binary(&query::owner_as_of(deps, round, owner)?)
+        }
+        QueryMsg::RegistrationNonce { pubkey } => {
+            to_json_binary(&query::registration_nonce(deps, pubkey)?)
         }
     }?)
 }

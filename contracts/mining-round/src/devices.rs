@@ -1,11 +1,12 @@
-//! `RegisterDevice` / `DeregisterDevice`.
+//! `RegisterDevice` / `DeregisterDevice`: the latest registry plus its history by first round
+//! (device, owner counts), so every round keeps the registry view it had when it ended.
 
 use cosmwasm_std::{Addr, Binary, DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage};
 use cube_scoring::{certificate_message, possession_message, DeviceModel};
-use sha2::{Digest, Sha256};
 
 use crate::state::{
-    Device, DeviceCounts, CONFIG, DEVICES, DEVICE_COUNTS, OWNER_DEVICES, USED_POSSESSION,
+    counts_as_of, Device, DeviceCounts, CONFIG, COUNTS_HISTORY, DEVICES, DEVICE_HISTORY,
+    KNOWN_OWNERS, NONCES, OWNER_DEVICES,
 };
 use crate::ContractError;
 
@@ -57,13 +58,15 @@ fn signature_len(name: &str, sig: &Binary) -> Result<(), ContractError> {
     Ok(())
 }
 
+/// Adds or removes one device of `model` to `owner`'s counts from round `from` on.
 fn adjust_counts(
     storage: &mut dyn Storage,
     owner: &Addr,
     model: DeviceModel,
     add: bool,
+    from: u64,
 ) -> Result<DeviceCounts, ContractError> {
-    let mut counts = DEVICE_COUNTS.may_load(storage, owner)?.unwrap_or_default();
+    let mut counts = counts_as_of(storage, owner, u64::MAX)?;
     let slot = match model {
         DeviceModel::CubeV1 => &mut counts.cube_v1,
         DeviceModel::CubeV2 => &mut counts.cube_v2,
@@ -77,20 +80,27 @@ fn adjust_counts(
             cosmwasm_std::OverflowOperation::Sub,
         ))?
     };
-    if counts.is_empty() {
-        DEVICE_COUNTS.remove(storage, owner);
-    } else {
-        DEVICE_COUNTS.save(storage, owner, &counts)?;
+    COUNTS_HISTORY.save(storage, (owner, from), &counts)?;
+    if add && !KNOWN_OWNERS.has(storage, owner) {
+        KNOWN_OWNERS.save(storage, owner, &Empty {})?;
     }
     Ok(counts)
 }
 
-fn unlink(storage: &mut dyn Storage, pubkey: &[u8], device: &Device) -> Result<(), ContractError> {
+/// Removes a device from its latest owner, from round `from` on.
+fn unlink(
+    storage: &mut dyn Storage,
+    pubkey: &[u8],
+    device: &Device,
+    from: u64,
+) -> Result<(), ContractError> {
     OWNER_DEVICES.remove(storage, (&device.owner, pubkey));
-    adjust_counts(storage, &device.owner, device.model, false)?;
+    adjust_counts(storage, &device.owner, device.model, false, from)?;
     Ok(())
 }
 
+/// Registers, re-registers or moves a device. The new registration is in force from the round
+/// after the current one; the nonce moves so the possession signature never works again.
 pub fn register(
     deps: DepsMut,
     env: Env,
@@ -122,12 +132,13 @@ pub fn register(
         return Err(ContractError::InvalidCertificate {});
     }
 
+    let nonce = NONCES.may_load(deps.storage, &pubkey)?.unwrap_or(0);
     let possession = possession_message(
         &env.block.chain_id,
         env.contract.address.as_str(),
         info.sender.as_str(),
         &pubkey,
-        0,
+        nonce,
     );
     if !deps
         .api
@@ -135,34 +146,30 @@ pub fn register(
     {
         return Err(ContractError::InvalidPossessionSignature {});
     }
+    let next_nonce = nonce
+        .checked_add(1)
+        .ok_or(cosmwasm_std::OverflowError::new(
+            cosmwasm_std::OverflowOperation::Add,
+        ))?;
+    NONCES.save(deps.storage, &pubkey, &next_nonce)?;
+    let now = env.block.time.seconds();
+    let from = config.effective_round(now)?;
     let previous = DEVICES.may_load(deps.storage, &pubkey)?;
     if let Some(prev) = &previous {
-        if prev.owner == info.sender {
-            return Err(ContractError::DeviceAlreadyRegistered {
-                owner: prev.owner.to_string(),
-            });
-        }
-    }
-    // A possession signature is single-use: otherwise a previous holder could replay an old
-    // registration to take a moved device back.
-    let sig_hash: [u8; 32] = Sha256::digest(reg.possession_signature.as_slice()).into();
-    if USED_POSSESSION.has(deps.storage, &sig_hash) {
-        return Err(ContractError::PossessionSignatureReused {});
-    }
-    USED_POSSESSION.save(deps.storage, &sig_hash, &Empty {})?;
-    if let Some(prev) = &previous {
-        unlink(deps.storage, &pubkey, prev)?;
+        unlink(deps.storage, &pubkey, prev, from)?;
     }
     let device = Device {
         owner: info.sender.clone(),
         model: reg.model,
         serial: reg.serial,
         timezone: reg.timezone,
-        registered_at: env.block.time.seconds(),
+        registered_at: now,
+        effective_from_round: from,
     };
     DEVICES.save(deps.storage, &pubkey, &device)?;
+    DEVICE_HISTORY.save(deps.storage, (&pubkey, from), &Some(device.clone()))?;
     OWNER_DEVICES.save(deps.storage, (&info.sender, &pubkey), &Empty {})?;
-    let counts = adjust_counts(deps.storage, &info.sender, reg.model, true)?;
+    let counts = adjust_counts(deps.storage, &info.sender, reg.model, true, from)?;
 
     let mut res = Response::new()
         .add_attribute("action", "register_device")
@@ -171,15 +178,19 @@ pub fn register(
         .add_attribute("model", reg.model.as_str())
         .add_attribute("serial", &device.serial)
         .add_attribute("timezone", &device.timezone)
-        .add_attribute("dual_product", counts.dual_product().to_string());
+        .add_attribute("dual_product", counts.dual_product().to_string())
+        .add_attribute("effective_from_round", from.to_string())
+        .add_attribute("nonce", next_nonce.to_string());
     if let Some(prev) = previous {
         res = res.add_attribute("previous_owner", prev.owner.as_str());
     }
     Ok(res)
 }
 
+/// Removes one of the sender's devices from the round after the current one.
 pub fn deregister(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
     pubkey: Binary,
 ) -> Result<Response, ContractError> {
@@ -193,11 +204,16 @@ pub fn deregister(
             pubkey: HexBinary::from(pubkey.as_slice()),
         });
     }
+    let from = CONFIG
+        .load(deps.storage)?
+        .effective_round(env.block.time.seconds())?;
     DEVICES.remove(deps.storage, pubkey.as_slice());
-    unlink(deps.storage, pubkey.as_slice(), &device)?;
+    DEVICE_HISTORY.save(deps.storage, (pubkey.as_slice(), from), &None)?;
+    unlink(deps.storage, pubkey.as_slice(), &device, from)?;
     Ok(Response::new()
         .add_attribute("action", "deregister_device")
         .add_attribute("pubkey", HexBinary::from(pubkey.as_slice()).to_hex())
         .add_attribute("owner", info.sender.as_str())
-        .add_attribute("model", device.model.as_str()))
+        .add_attribute("model", device.model.as_str())
+        .add_attribute("effective_from_round", from.to_string()))
 }

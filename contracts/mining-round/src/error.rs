@@ -103,12 +103,6 @@ pub enum ContractError {
     #[error("possession signature does not verify")]
     InvalidPossessionSignature {},
 
-    #[error("possession signature already used; sign a new registration")]
-    PossessionSignatureReused {},
-
-    #[error("device already registered to {owner}")]
-    DeviceAlreadyRegistered { owner: String },
-
     #[error("device {pubkey} not registered")]
     DeviceNotFound { pubkey: HexBinary },
 
@@ -169,8 +163,32 @@ pub enum ContractError {
     #[error("{owner} already scored in round {round}")]
     OwnerAlreadyScored { round: u64, owner: String },
 
+    #[error("batch {batch_index} of round {round} has {votes} votes of current oracles, quorum is {quorum}")]
+    QuorumNotReached {
+        round: u64,
+        batch_index: u32,
+        votes: u32,
+        quorum: u32,
+    },
+
     #[error("round {round} cannot be closed as void")]
     RoundNotVoidable { round: u64 },
+
+    // ----- emergencies and funds -----
+    #[error("attestations and claims are paused")]
+    Paused {},
+
+    #[error("withdrawal of {requested} exceeds unlocked funds {unlocked}")]
+    InsufficientUnlocked {
+        requested: Uint128,
+        unlocked: Uint128,
+    },
+
+    #[error("balance {balance} holds nothing beyond the accounted {accounted}")]
+    NothingToReconcile {
+        balance: Uint128,
+        accounted: Uint128,
+    },
 
     // ----- claims -----
     #[error("{count} rounds requested, at most {max} per claim")]

@@ -1,9 +1,13 @@
-//! Funding through the ECT CW20 `Send` hook.
+//! Funding through the ECT CW20 `Send` hook, owner withdrawal of unlocked funds and
+//! `Reconcile` of plain transfers.
 
-use cosmwasm_std::{from_json, DepsMut, MessageInfo, Response};
+use cosmwasm_std::{
+    from_json, to_json_binary, DepsMut, Env, MessageInfo, Response, Uint128, WasmMsg,
+};
 use cube_types::mining_round::ReceiveMsg;
-use cw20::Cw20ReceiveMsg;
+use cw20::{BalanceResponse, Cw20ExecuteMsg, Cw20QueryMsg, Cw20ReceiveMsg};
 
+use crate::governance::ensure_owner;
 use crate::state::{CONFIG, FUNDS};
 use crate::ContractError;
 
@@ -36,4 +40,76 @@ pub fn receive(
                 .add_attribute("locked", funds.locked))
         }
     }
+}
+
+/// Owner: sends up to the unlocked funds; locked rewards are never touched.
+pub fn withdraw_unlocked(
+    deps: DepsMut,
+    info: MessageInfo,
+    amount: Uint128,
+    recipient: Option<String>,
+) -> Result<Response, ContractError> {
+    ensure_owner(deps.storage, &info.sender)?;
+    if amount.is_zero() {
+        return Err(ContractError::ZeroParameter {
+            name: "amount".to_string(),
+        });
+    }
+    let recipient = match recipient {
+        Some(r) => deps.api.addr_validate(&r)?,
+        None => info.sender,
+    };
+    let config = CONFIG.load(deps.storage)?;
+    let mut funds = FUNDS.load(deps.storage)?;
+    if amount > funds.unlocked {
+        return Err(ContractError::InsufficientUnlocked {
+            requested: amount,
+            unlocked: funds.unlocked,
+        });
+    }
+    funds.unlocked = funds.unlocked.checked_sub(amount)?;
+    FUNDS.save(deps.storage, &funds)?;
+    Ok(Response::new()
+        .add_message(WasmMsg::Execute {
+            contract_addr: config.reward_token.to_string(),
+            msg: to_json_binary(&Cw20ExecuteMsg::Transfer {
+                recipient: recipient.to_string(),
+                amount,
+            })?,
+            funds: vec![],
+        })
+        .add_attribute("action", "withdraw_unlocked")
+        .add_attribute("recipient", recipient.as_str())
+        .add_attribute("amount", amount)
+        .add_attribute("unlocked", funds.unlocked)
+        .add_attribute("locked", funds.locked))
+}
+
+/// Owner: adopts ECT held beyond locked + unlocked (plain `Transfer`s) into unlocked.
+pub fn reconcile(deps: DepsMut, env: Env, info: MessageInfo) -> Result<Response, ContractError> {
+    ensure_owner(deps.storage, &info.sender)?;
+    let config = CONFIG.load(deps.storage)?;
+    let balance: BalanceResponse = deps.querier.query_wasm_smart(
+        config.reward_token.to_string(),
+        &Cw20QueryMsg::Balance {
+            address: env.contract.address.to_string(),
+        },
+    )?;
+    let mut funds = FUNDS.load(deps.storage)?;
+    let accounted = funds.unlocked.checked_add(funds.locked)?;
+    let excess = balance.balance.saturating_sub(accounted);
+    if excess.is_zero() {
+        return Err(ContractError::NothingToReconcile {
+            balance: balance.balance,
+            accounted,
+        });
+    }
+    funds.unlocked = funds.unlocked.checked_add(excess)?;
+    FUNDS.save(deps.storage, &funds)?;
+    Ok(Response::new()
+        .add_attribute("action", "reconcile")
+        .add_attribute("balance", balance.balance)
+        .add_attribute("adopted", excess)
+        .add_attribute("unlocked", funds.unlocked)
+        .add_attribute("locked", funds.locked))
 }

@@ -10,8 +10,9 @@ use cube_types::mining_round::{
 };
 
 use crate::state::{
-    oracle_count, Config, Funds, PolicyRecord, BATTERY_WHITELIST, CONFIG, FUNDS, MAX_CHANGES,
-    ORACLES, OWNER, PENDING_OWNER, POLICIES, POLICY_SCHEDULE, POLICY_VERSION,
+    oracle_count, rules_for_round, set_whitelisted, Config, Funds, PolicyRecord, RoundRules,
+    CONFIG, FUNDS, GUARDIAN, MAX_CHANGES, ORACLES, OWNER, PAUSED, PENDING_OWNER, POLICIES,
+    POLICY_SCHEDULE, POLICY_VERSION, RULES,
 };
 use crate::ContractError;
 
@@ -90,8 +91,20 @@ pub fn instantiate(
     policy.validate()?;
     for id in &msg.battery_whitelist {
         validate_battery_id(id)?;
-        BATTERY_WHITELIST.save(deps.storage, id, &Empty {})?;
+        set_whitelisted(deps.storage, id, 0, true)?;
     }
+    if let Some(guardian) = &msg.guardian {
+        GUARDIAN.save(deps.storage, &deps.api.addr_validate(guardian)?)?;
+    }
+    PAUSED.save(deps.storage, &false)?;
+    RULES.save(
+        deps.storage,
+        0,
+        &RoundRules {
+            rated_power: config.rated_power,
+            max_entries_per_batch: config.max_entries_per_batch,
+        },
+    )?;
     CONFIG.save(deps.storage, &config)?;
     OWNER.save(deps.storage, &owner)?;
     FUNDS.save(deps.storage, &Funds::default())?;
@@ -187,6 +200,7 @@ pub struct ConfigChanges {
 
 pub fn update_config(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
     changes: ConfigChanges,
 ) -> Result<Response, ContractError> {
@@ -215,8 +229,18 @@ pub fn update_config(
     }
     config.validate(oracle_count(deps.storage)?)?;
     CONFIG.save(deps.storage, &config)?;
+    // Rated power and batch size are pinned per round: a change applies from the next round.
+    let rules = RoundRules {
+        rated_power: config.rated_power,
+        max_entries_per_batch: config.max_entries_per_batch,
+    };
+    let from = config.effective_round(env.block.time.seconds())?;
+    if rules_for_round(deps.storage, from)? != rules {
+        RULES.save(deps.storage, from, &rules)?;
+    }
     Ok(Response::new()
         .add_attribute("action", "update_config")
+        .add_attribute("rules_from_round", from.to_string())
         .add_attribute("round_reward", config.round_reward)
         .add_attribute("attestation_window", config.attestation_window.to_string())
         .add_attribute("claim_window", config.claim_window.to_string())
@@ -228,23 +252,29 @@ pub fn update_config(
         .add_attribute("max_claim_rounds", config.max_claim_rounds.to_string()))
 }
 
+/// Whitelist changes, in force from the round after the current one.
 pub fn update_battery_whitelist(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
     add: Vec<String>,
     remove: Vec<String>,
 ) -> Result<Response, ContractError> {
     ensure_owner(deps.storage, &info.sender)?;
     check_changes(add.len(), remove.len())?;
+    let from = CONFIG
+        .load(deps.storage)?
+        .effective_round(env.block.time.seconds())?;
     for id in &remove {
-        BATTERY_WHITELIST.remove(deps.storage, id);
+        set_whitelisted(deps.storage, id, from, false)?;
     }
     for id in &add {
         validate_battery_id(id)?;
-        BATTERY_WHITELIST.save(deps.storage, id, &Empty {})?;
+        set_whitelisted(deps.storage, id, from, true)?;
     }
     Ok(Response::new()
         .add_attribute("action", "update_battery_whitelist")
+        .add_attribute("effective_from_round", from.to_string())
         .add_attribute("added", add.len().to_string())
         .add_attribute("removed", remove.len().to_string()))
 }

@@ -7,6 +7,7 @@ pub mod attest;
 pub mod claim;
 pub mod contract;
 pub mod devices;
+pub mod emergency;
 pub mod error;
 pub mod funding;
 pub mod governance;

@@ -1,21 +1,35 @@
-//! Read-only queries. Every list is paginated with `start_after` + `limit`.
+//! Read-only queries. Every list is paginated with `start_after` + `limit` and answers a `next`
+//! cursor (`None` on the last page).
 
 use cosmwasm_std::{Addr, Binary, Deps, Env, HexBinary, Order, StdResult, Uint128};
 use cube_types::mining_round::{
-    BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ConfigResponse,
-    CurrentRoundResponse, DeviceResponse, DevicesResponse, FundsResponse, LeaderboardEntry,
-    LeaderboardResponse, OraclesResponse, OwnerDevicesResponse, PolicyResponse, RoundResponse,
-    RoundStatus, RoundSummary, RoundsResponse, ScoreResponse,
+    BatchResponse, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound,
+    ConfigResponse, CurrentRoundResponse, DeviceResponse, DeviceView, DevicesAsOfResponse,
+    DevicesResponse, FundsResponse, HashTally, LeaderboardEntry, LeaderboardResponse,
+    OraclesResponse, OwnerDevicesResponse, OwnerView, OwnersAsOfResponse, PolicyResponse,
+    RegistrationNonceResponse, RoundParamsResponse, RoundResponse, RoundStatus, RoundSummary,
+    RoundsResponse, ScoreResponse, VoteResponse,
 };
 use cw_storage_plus::Bound;
 
-use crate::claim::payout;
+use crate::claim::{classify, payout, IndexEntry};
 use crate::governance;
 use crate::state::{
-    page_limit, policy_version_for_round, Config, Device, RoundState, StoredStatus,
-    BATTERY_WHITELIST, CONFIG, DEVICES, DEVICE_COUNTS, FUNDS, LEADERBOARD, MAX_LIMIT, ORACLES,
-    OWNER_DEVICES, OWNER_ROUNDS, POLICIES, POLICY_VERSION, ROUNDS, SCORES,
+    counts_as_of, device_as_of, page_limit, policy_version_for_round, rules_for_round,
+    whitelisted_as_of, Config, Device, RoundState, StoredStatus, ACCEPTED, BATCHES,
+    BATTERY_WHITELIST, CONFIG, DEVICES, FUNDS, GUARDIAN, KNOWN_BATTERIES, KNOWN_OWNERS,
+    LEADERBOARD, MAX_LIMIT, MAX_VOTERS_READ, NONCES, ORACLES, OWNER_DEVICES, OWNER_ROUNDS, PAUSED,
+    POLICIES, POLICY_VERSION, ROUNDS, SCORES, VOTED_BATCHES, VOTERS, VOTES,
 };
+
+/// `next` cursor: the last key of a full page, `None` when the page is shorter than `limit`.
+fn next_of<T: Clone>(keys: &[T], limit: usize) -> Option<T> {
+    if keys.len() < limit {
+        None
+    } else {
+        keys.last().cloned()
+    }
+}
 use crate::ContractError;
 
 pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
@@ -36,8 +50,8 @@ pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
         max_entries_per_batch: c.max_entries_per_batch,
         max_claim_rounds: c.max_claim_rounds,
         manufacturer_keys: c.manufacturer_keys,
-        guardian: None,
-        paused: false,
+        guardian: GUARDIAN.may_load(deps.storage)?.map(Addr::into_string),
+        paused: PAUSED.may_load(deps.storage)?.unwrap_or(false),
     })
 }
 
@@ -136,12 +150,239 @@ fn summary(
 pub fn round(deps: Deps, env: Env, round: u64) -> Result<RoundResponse, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let state = ROUNDS.may_load(deps.storage, round)?;
+    let batches_with_votes = state.as_ref().map_or(0, |s| s.batches_with_votes);
     let summary = summary(deps, &config, env.block.time.seconds(), round, state)?;
     Ok(RoundResponse {
         summary,
         quorum: config.quorum,
-        batches_with_votes: 0,
+        batches_with_votes,
     })
+}
+
+fn batch_response(
+    deps: Deps,
+    quorum: u32,
+    round: u64,
+    batch_index: u32,
+) -> Result<BatchResponse, ContractError> {
+    // One entry per oracle that ever voted on the batch (its current vote), by hash.
+    let entries: Vec<Vec<u8>> = VOTERS
+        .prefix((round, batch_index))
+        .keys(deps.storage, None, None, Order::Ascending)
+        .take(MAX_VOTERS_READ)
+        .collect::<StdResult<_>>()?;
+    let mut tallies: Vec<HashTally> = vec![];
+    for key in entries {
+        let Some((hash, oracle)) = key.split_at_checked(32) else {
+            continue;
+        };
+        let oracle = Addr::unchecked(String::from_utf8_lossy(oracle).into_owned());
+        let current = ORACLES.has(deps.storage, &oracle);
+        let batch_hash = HexBinary::from(hash);
+        let same = tallies.last().is_some_and(|t| t.batch_hash == batch_hash);
+        if !same {
+            let submitted = BATCHES.has(deps.storage, (round, batch_hash.as_slice()));
+            tallies.push(HashTally {
+                batch_hash,
+                votes: 0,
+                voters: vec![],
+                stale_voters: vec![],
+                submitted,
+            });
+        }
+        let Some(tally) = tallies.last_mut() else {
+            continue;
+        };
+        if current {
+            tally.votes = tally.votes.saturating_add(1);
+            tally.voters.push(oracle.into_string());
+        } else {
+            tally.stale_voters.push(oracle.into_string());
+        }
+    }
+    Ok(BatchResponse {
+        round,
+        batch_index,
+        accepted_hash: ACCEPTED.may_load(deps.storage, (round, batch_index))?,
+        quorum,
+        tallies,
+    })
+}
+
+pub fn batch(deps: Deps, round: u64, batch_index: u32) -> Result<BatchResponse, ContractError> {
+    let quorum = CONFIG.load(deps.storage)?.quorum;
+    batch_response(deps, quorum, round, batch_index)
+}
+
+pub fn batches(
+    deps: Deps,
+    round: u64,
+    start_after: Option<u32>,
+    limit: Option<u32>,
+) -> Result<BatchesResponse, ContractError> {
+    let quorum = CONFIG.load(deps.storage)?.quorum;
+    let limit = page_limit(limit);
+    let indexes: Vec<u32> = VOTED_BATCHES
+        .prefix(round)
+        .keys(
+            deps.storage,
+            start_after.map(Bound::exclusive),
+            None,
+            Order::Ascending,
+        )
+        .take(limit)
+        .collect::<StdResult<_>>()?;
+    let next = next_of(&indexes, limit);
+    let batches = indexes
+        .into_iter()
+        .map(|i| batch_response(deps, quorum, round, i))
+        .collect::<Result<_, _>>()?;
+    Ok(BatchesResponse {
+        round,
+        batches,
+        next,
+    })
+}
+
+pub fn vote(
+    deps: Deps,
+    round: u64,
+    batch_index: u32,
+    oracle: String,
+) -> Result<VoteResponse, ContractError> {
+    let oracle = deps.api.addr_validate(&oracle)?;
+    Ok(VoteResponse {
+        batch_hash: VOTES.may_load(deps.storage, (round, batch_index, &oracle))?,
+        counts: ORACLES.has(deps.storage, &oracle),
+    })
+}
+
+pub fn round_params(deps: Deps, round: u64) -> Result<RoundParamsResponse, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let rules = rules_for_round(deps.storage, round)?;
+    let policy_version = match ROUNDS.may_load(deps.storage, round)? {
+        Some(s) => s.policy_version,
+        None => policy_version_for_round(deps.storage, round)?,
+    };
+    Ok(RoundParamsResponse {
+        round,
+        start: config.round_start(round)?,
+        end: config.round_end(round)?,
+        attestation_deadline: config.attestation_deadline(round)?,
+        genesis_time: config.genesis_time,
+        round_duration: config.round_duration,
+        policy_version,
+        rated_power: rules.rated_power,
+        max_entries_per_batch: rules.max_entries_per_batch,
+    })
+}
+
+pub fn devices_as_of(
+    deps: Deps,
+    round: u64,
+    start_after: Option<Binary>,
+    limit: Option<u32>,
+) -> Result<DevicesAsOfResponse, ContractError> {
+    let limit = page_limit(limit);
+    let keys: Vec<Vec<u8>> = NONCES
+        .keys(
+            deps.storage,
+            start_after.as_ref().map(|b| Bound::exclusive(b.as_slice())),
+            None,
+            Order::Ascending,
+        )
+        .take(limit)
+        .collect::<StdResult<_>>()?;
+    let next = next_of(&keys, limit).map(Binary::from);
+    let mut devices = vec![];
+    for key in keys {
+        if let Some((from, d)) = device_as_of(deps.storage, &key, round)? {
+            devices.push(DeviceView {
+                pubkey: Binary::from(key),
+                owner: d.owner.into_string(),
+                model: d.model,
+                serial: d.serial,
+                timezone: d.timezone,
+                effective_from_round: from,
+            });
+        }
+    }
+    Ok(DevicesAsOfResponse {
+        round,
+        devices,
+        next,
+    })
+}
+
+fn owner_view(
+    deps: Deps,
+    config: &Config,
+    round: u64,
+    owner: Addr,
+) -> Result<OwnerView, ContractError> {
+    let counts = counts_as_of(deps.storage, &owner, round)?;
+    let rules = rules_for_round(deps.storage, round)?;
+    let cap = rules
+        .rated_power
+        .max_wh(counts.cube_v1, counts.cube_v2, config.round_duration);
+    Ok(OwnerView {
+        owner: owner.into_string(),
+        cube_v1: counts.cube_v1,
+        cube_v2: counts.cube_v2,
+        dual_product: counts.dual_product(),
+        plausibility_cap_wh: u64::try_from(cap).unwrap_or(u64::MAX),
+    })
+}
+
+pub fn owners_as_of(
+    deps: Deps,
+    round: u64,
+    start_after: Option<String>,
+    limit: Option<u32>,
+) -> Result<OwnersAsOfResponse, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let limit = page_limit(limit);
+    let after = start_after
+        .map(|a| deps.api.addr_validate(&a))
+        .transpose()?;
+    let keys: Vec<Addr> = KNOWN_OWNERS
+        .keys(
+            deps.storage,
+            after.as_ref().map(Bound::exclusive),
+            None,
+            Order::Ascending,
+        )
+        .take(limit)
+        .collect::<StdResult<_>>()?;
+    let next = next_of(&keys, limit).map(Addr::into_string);
+    let mut owners = vec![];
+    for owner in keys {
+        let view = owner_view(deps, &config, round, owner)?;
+        if view.cube_v1 > 0 || view.cube_v2 > 0 {
+            owners.push(view);
+        }
+    }
+    Ok(OwnersAsOfResponse {
+        round,
+        owners,
+        next,
+    })
+}
+
+pub fn owner_as_of(deps: Deps, round: u64, owner: String) -> Result<OwnerView, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let owner = deps.api.addr_validate(&owner)?;
+    owner_view(deps, &config, round, owner)
+}
+
+pub fn registration_nonce(
+    deps: Deps,
+    pubkey: Binary,
+) -> Result<RegistrationNonceResponse, ContractError> {
+    let nonce = NONCES
+        .may_load(deps.storage, pubkey.as_slice())?
+        .unwrap_or(0);
+    Ok(RegistrationNonceResponse { pubkey, nonce })
 }
 
 pub fn rounds(
@@ -152,20 +393,23 @@ pub fn rounds(
 ) -> Result<RoundsResponse, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let now = env.block.time.seconds();
-    let rounds = ROUNDS
+    let limit = page_limit(limit);
+    let rounds: Vec<RoundSummary> = ROUNDS
         .range(
             deps.storage,
             start_after.map(Bound::exclusive),
             None,
             Order::Ascending,
         )
-        .take(page_limit(limit))
+        .take(limit)
         .map(|r| {
             let (round, state) = r?;
             summary(deps, &config, now, round, Some(state))
         })
         .collect::<Result<_, ContractError>>()?;
-    Ok(RoundsResponse { rounds, next: None })
+    let keys: Vec<u64> = rounds.iter().map(|r| r.round).collect();
+    let next = next_of(&keys, limit);
+    Ok(RoundsResponse { rounds, next })
 }
 
 pub fn current_round(deps: Deps, env: Env) -> Result<CurrentRoundResponse, ContractError> {
@@ -220,25 +464,38 @@ pub fn score(deps: Deps, round: u64, owner: String) -> Result<ScoreResponse, Con
     })
 }
 
-pub fn claimable(deps: Deps, env: Env, owner: String) -> Result<ClaimableResponse, ContractError> {
+pub fn claimable(
+    deps: Deps,
+    env: Env,
+    owner: String,
+    start_after: Option<u64>,
+    limit: Option<u32>,
+) -> Result<ClaimableResponse, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
     let owner_addr = deps.api.addr_validate(&owner)?;
     let now = env.block.time.seconds();
+    let limit = page_limit(limit);
     let mut rounds = vec![];
     let mut total = Uint128::zero();
     let keys: Vec<u64> = OWNER_ROUNDS
         .prefix(&owner_addr)
-        .keys(deps.storage, None, None, Order::Ascending)
-        .take(usize::try_from(MAX_LIMIT).unwrap_or(100))
+        .keys(
+            deps.storage,
+            start_after.map(Bound::exclusive),
+            None,
+            Order::Ascending,
+        )
+        .take(limit)
         .collect::<StdResult<_>>()?;
+    let next = next_of(&keys, limit);
     for round in keys {
-        let Some(state) = ROUNDS.may_load(deps.storage, round)? else {
-            continue;
-        };
-        let open = state.status == StoredStatus::Finalized
-            && state.claim_deadline.is_some_and(|d| now < d);
-        if !open {
+        let state = ROUNDS.may_load(deps.storage, round)?;
+        if classify(&config, round, state.as_ref(), now)? != IndexEntry::Claimable {
             continue;
         }
+        let Some(state) = state else {
+            continue;
+        };
         let Some(record) = SCORES.may_load(deps.storage, (round, &owner_addr))? else {
             continue;
         };
@@ -253,7 +510,7 @@ pub fn claimable(deps: Deps, env: Env, owner: String) -> Result<ClaimableRespons
         owner: owner_addr.into_string(),
         rounds,
         total,
-        next: None,
+        next,
     })
 }
 
@@ -276,10 +533,11 @@ pub fn leaderboard(
     let max = after
         .as_ref()
         .map(|(score, addr)| Bound::exclusive((*score, addr)));
-    let entries = LEADERBOARD
+    let limit = page_limit(limit);
+    let entries: Vec<LeaderboardEntry> = LEADERBOARD
         .sub_prefix(round)
         .keys(deps.storage, None, max, Order::Descending)
-        .take(page_limit(limit))
+        .take(limit)
         .map(|k| {
             k.map(|(score, owner)| LeaderboardEntry {
                 owner: owner.into_string(),
@@ -287,24 +545,27 @@ pub fn leaderboard(
             })
         })
         .collect::<StdResult<_>>()?;
+    let owners: Vec<String> = entries.iter().map(|e| e.owner.clone()).collect();
+    let next = next_of(&owners, limit);
     Ok(LeaderboardResponse {
         round,
         entries,
-        next: None,
+        next,
     })
 }
 
-fn device_response(pubkey: Vec<u8>, d: Device) -> DeviceResponse {
-    DeviceResponse {
+fn device_response(deps: Deps, pubkey: Vec<u8>, d: Device) -> StdResult<DeviceResponse> {
+    let nonce = NONCES.may_load(deps.storage, &pubkey)?.unwrap_or(0);
+    Ok(DeviceResponse {
         pubkey: Binary::from(pubkey),
         owner: d.owner.into_string(),
         model: d.model,
         serial: d.serial,
         timezone: d.timezone,
         registered_at: d.registered_at,
-        effective_from_round: 0,
-        nonce: 0,
-    }
+        effective_from_round: d.effective_from_round,
+        nonce,
+    })
 }
 
 pub fn device(deps: Deps, pubkey: Binary) -> Result<DeviceResponse, ContractError> {
@@ -313,7 +574,7 @@ pub fn device(deps: Deps, pubkey: Binary) -> Result<DeviceResponse, ContractErro
         .ok_or_else(|| ContractError::DeviceNotFound {
             pubkey: HexBinary::from(pubkey.as_slice()),
         })?;
-    Ok(device_response(pubkey.to_vec(), d))
+    Ok(device_response(deps, pubkey.to_vec(), d)?)
 }
 
 pub fn devices(
@@ -321,20 +582,20 @@ pub fn devices(
     start_after: Option<Binary>,
     limit: Option<u32>,
 ) -> Result<DevicesResponse, ContractError> {
-    let devices = DEVICES
+    let limit = page_limit(limit);
+    let devices: Vec<DeviceResponse> = DEVICES
         .range(
             deps.storage,
             start_after.as_ref().map(|b| Bound::exclusive(b.as_slice())),
             None,
             Order::Ascending,
         )
-        .take(page_limit(limit))
-        .map(|r| r.map(|(k, d)| device_response(k, d)))
+        .take(limit)
+        .map(|r| r.and_then(|(k, d)| device_response(deps, k, d)))
         .collect::<StdResult<_>>()?;
-    Ok(DevicesResponse {
-        devices,
-        next: None,
-    })
+    let keys: Vec<Binary> = devices.iter().map(|d| d.pubkey.clone()).collect();
+    let next = next_of(&keys, limit);
+    Ok(DevicesResponse { devices, next })
 }
 
 pub fn devices_by_owner(
@@ -344,6 +605,7 @@ pub fn devices_by_owner(
     limit: Option<u32>,
 ) -> Result<OwnerDevicesResponse, ContractError> {
     let owner_addr = deps.api.addr_validate(&owner)?;
+    let limit = page_limit(limit);
     let keys: Vec<Vec<u8>> = OWNER_DEVICES
         .prefix(&owner_addr)
         .keys(
@@ -352,44 +614,57 @@ pub fn devices_by_owner(
             None,
             Order::Ascending,
         )
-        .take(page_limit(limit))
+        .take(limit)
         .collect::<StdResult<_>>()?;
+    let next = next_of(&keys, limit).map(Binary::from);
     let mut devices = Vec::with_capacity(keys.len());
     for key in keys {
         let d = DEVICES.load(deps.storage, &key)?;
-        devices.push(device_response(key, d));
+        devices.push(device_response(deps, key, d)?);
     }
-    let counts = DEVICE_COUNTS
-        .may_load(deps.storage, &owner_addr)?
-        .unwrap_or_default();
+    let counts = counts_as_of(deps.storage, &owner_addr, u64::MAX)?;
     Ok(OwnerDevicesResponse {
         owner: owner_addr.into_string(),
         cube_v1: counts.cube_v1,
         cube_v2: counts.cube_v2,
         dual_product: counts.dual_product(),
         devices,
-        next: None,
+        next,
     })
 }
 
 pub fn battery_whitelist(
     deps: Deps,
+    as_of_round: Option<u64>,
     start_after: Option<String>,
     limit: Option<u32>,
 ) -> Result<BatteryWhitelistResponse, ContractError> {
-    let batteries = BATTERY_WHITELIST
-        .keys(
-            deps.storage,
-            start_after.as_deref().map(Bound::exclusive),
-            None,
-            Order::Ascending,
-        )
-        .take(page_limit(limit))
-        .collect::<StdResult<_>>()?;
-    Ok(BatteryWhitelistResponse {
-        batteries,
-        next: None,
-    })
+    let limit = page_limit(limit);
+    let start = start_after.as_deref().map(Bound::exclusive);
+    match as_of_round {
+        None => {
+            let batteries: Vec<String> = BATTERY_WHITELIST
+                .keys(deps.storage, start, None, Order::Ascending)
+                .take(limit)
+                .collect::<StdResult<_>>()?;
+            let next = next_of(&batteries, limit);
+            Ok(BatteryWhitelistResponse { batteries, next })
+        }
+        Some(round) => {
+            let keys: Vec<String> = KNOWN_BATTERIES
+                .keys(deps.storage, start, None, Order::Ascending)
+                .take(limit)
+                .collect::<StdResult<_>>()?;
+            let next = next_of(&keys, limit);
+            let mut batteries = vec![];
+            for id in keys {
+                if whitelisted_as_of(deps.storage, &id, round)? {
+                    batteries.push(id);
+                }
+            }
+            Ok(BatteryWhitelistResponse { batteries, next })
+        }
+    }
 }
 
 pub fn funds(deps: Deps) -> Result<FundsResponse, ContractError> {

@@ -23,6 +23,11 @@ pub const MAX_ENTRIES_LIMIT: u32 = 500;
 pub const MAX_CLAIM_ROUNDS_LIMIT: u32 = 100;
 /// Maximum additions + removals in one list-update message.
 pub const MAX_CHANGES: usize = 100;
+/// `Claim {}` examines at most this many × `max_claim_rounds` entries of the owner's index.
+pub const CLAIM_SCAN_FACTOR: u32 = 4;
+/// Upper bound on voter entries read for one batch (each oracle that ever voted on the batch
+/// has exactly one entry, so this bound is never reached in practice).
+pub const MAX_VOTERS_READ: usize = 1_000;
 /// Default and maximum `SweepExpired` limit.
 pub const DEFAULT_SWEEP_LIMIT: u32 = 10;
 pub const MAX_SWEEP_LIMIT: u32 = 50;
@@ -155,6 +160,26 @@ impl Config {
         time.checked_sub(self.genesis_time)
             .and_then(|elapsed| elapsed.checked_div(self.round_duration))
     }
+
+    /// First round affected by a change made at `time`: the round after the current one, round
+    /// 0 before genesis. The current round and every earlier one keep their view.
+    pub fn effective_round(&self, time: u64) -> Result<u64, ContractError> {
+        match self.round_at(time) {
+            Some(current) => Ok(current
+                .checked_add(1)
+                .ok_or(cosmwasm_std::OverflowError::new(
+                    cosmwasm_std::OverflowOperation::Add,
+                ))?),
+            None => Ok(0),
+        }
+    }
+}
+
+/// The rules pinned per round (changed by `UpdateConfig` from the next round on).
+#[cw_serde]
+pub struct RoundRules {
+    pub rated_power: RatedPower,
+    pub max_entries_per_batch: u32,
 }
 
 /// Unlocked (available) and locked (owed) ECT.
@@ -180,6 +205,9 @@ pub struct Device {
     pub serial: String,
     pub timezone: String,
     pub registered_at: u64,
+    /// First round scored with this registration.
+    #[serde(default)]
+    pub effective_from_round: u64,
 }
 
 /// Devices of an owner per model (M3 and the plausibility cap).
@@ -226,6 +254,9 @@ pub struct RoundState {
     pub swept: Uint128,
     pub finalized_at: Option<u64>,
     pub claim_deadline: Option<u64>,
+    /// Number of batch indexes with at least one vote.
+    #[serde(default)]
+    pub batches_with_votes: u32,
 }
 
 impl RoundState {
@@ -244,6 +275,7 @@ impl RoundState {
             swept: Uint128::zero(),
             finalized_at: None,
             claim_deadline: None,
+            batches_with_votes: 0,
         }
     }
 }
@@ -276,18 +308,47 @@ pub const POLICY_VERSION: Item<u32> = Item::new("policy_version");
 pub const POLICIES: Map<u32, PolicyRecord> = Map::new("policies");
 /// First round → policy version in force from it.
 pub const POLICY_SCHEDULE: Map<u64, u32> = Map::new("policy_schedule");
+/// Latest whitelist (including changes pending for the next round).
 pub const BATTERY_WHITELIST: Map<&str, Empty> = Map::new("battery_whitelist");
+/// (battery id, first round) → listed from that round on. Every id ever listed has an entry.
+pub const WHITELIST_HISTORY: Map<(&str, u64), bool> = Map::new("whitelist_history");
+/// Battery ids ever listed (pagination of the whitelist as of a round).
+pub const KNOWN_BATTERIES: Map<&str, Empty> = Map::new("known_batteries");
+/// First round → rated power and batch size limit in force from it.
+pub const RULES: Map<u64, RoundRules> = Map::new("rules");
+/// Latest registry (including changes pending for the next round).
 pub const DEVICES: Map<&[u8], Device> = Map::new("devices");
 pub const OWNER_DEVICES: Map<(&Addr, &[u8]), Empty> = Map::new("owner_devices");
-pub const DEVICE_COUNTS: Map<&Addr, DeviceCounts> = Map::new("device_counts");
-/// sha256 of possession signatures already used (replay protection).
-pub const USED_POSSESSION: Map<&[u8], Empty> = Map::new("used_possession");
+/// (pubkey, first round) → the registration in force from that round on (`None`: none).
+pub const DEVICE_HISTORY: Map<(&[u8], u64), Option<Device>> = Map::new("device_history");
+/// (owner, first round) → the owner's device counts from that round on.
+pub const COUNTS_HISTORY: Map<(&Addr, u64), DeviceCounts> = Map::new("counts_history");
+/// Owners that ever held a device (pagination of owners as of a round).
+pub const KNOWN_OWNERS: Map<&Addr, Empty> = Map::new("known_owners");
+/// pubkey → registration nonce (number of successful registrations; every device ever
+/// registered has an entry, which also paginates devices as of a round).
+pub const NONCES: Map<&[u8], u64> = Map::new("nonces");
 pub const ROUNDS: Map<u64, RoundState> = Map::new("rounds");
 pub const BATCHES: Map<(u64, &[u8]), StoredBatch> = Map::new("batches");
-/// (round, batch_index, oracle) → the hash the oracle voted for.
+/// (round, batch_index, oracle) → the hash the oracle currently votes for.
 pub const VOTES: Map<(u64, u32, &Addr), HexBinary> = Map::new("votes");
-/// (round, batch_index, hash) → number of votes.
-pub const TALLIES: Map<(u64, u32, &[u8]), u32> = Map::new("tallies");
+/// (round, batch_index, hash[32] ‖ oracle address): voters by hash (the current vote of every
+/// oracle that voted on the batch, also of removed oracles). See [`voter_key`].
+pub const VOTERS: Map<(u64, u32, &[u8]), Empty> = Map::new("voters");
+
+/// Last key component of [`VOTERS`]: the 32-byte hash followed by the oracle address.
+pub fn voter_key(hash: &[u8], oracle: &Addr) -> Vec<u8> {
+    let mut key = Vec::with_capacity(hash.len().saturating_add(oracle.as_str().len()));
+    key.extend_from_slice(hash);
+    key.extend_from_slice(oracle.as_str().as_bytes());
+    key
+}
+/// (round, batch_index) of every batch with at least one vote.
+pub const VOTED_BATCHES: Map<(u64, u32), Empty> = Map::new("voted_batches");
+/// Whether attestations and claims are paused.
+pub const PAUSED: Item<bool> = Item::new("paused");
+/// Guardian: may pause.
+pub const GUARDIAN: Item<Addr> = Item::new("guardian");
 /// (round, batch_index) → accepted hash.
 pub const ACCEPTED: Map<(u64, u32), HexBinary> = Map::new("accepted");
 pub const SCORES: Map<(u64, &Addr), ScoreRecord> = Map::new("scores");
@@ -323,6 +384,113 @@ pub fn policy_version_for_round(storage: &dyn Storage, round: u64) -> Result<u32
         Some((_, version)) => Ok(version),
         None => Ok(1),
     }
+}
+
+/// The rules of `round`: the latest schedule entry at or before it (one bounded read).
+pub fn rules_for_round(storage: &dyn Storage, round: u64) -> Result<RoundRules, ContractError> {
+    let found = RULES
+        .range(
+            storage,
+            None,
+            Some(Bound::inclusive(round)),
+            Order::Descending,
+        )
+        .next()
+        .transpose()?;
+    match found {
+        Some((_, rules)) => Ok(rules),
+        None => Err(ContractError::Std(cosmwasm_std::StdError::not_found(
+            "rules of round",
+        ))),
+    }
+}
+
+/// The registration of `pubkey` in force in `round` and its first round, if registered.
+pub fn device_as_of(
+    storage: &dyn Storage,
+    pubkey: &[u8],
+    round: u64,
+) -> Result<Option<(u64, Device)>, ContractError> {
+    let found = DEVICE_HISTORY
+        .prefix(pubkey)
+        .range(
+            storage,
+            None,
+            Some(Bound::inclusive(round)),
+            Order::Descending,
+        )
+        .next()
+        .transpose()?;
+    Ok(found.and_then(|(from, d)| d.map(|d| (from, d))))
+}
+
+/// An owner's device counts in `round` (`u64::MAX`: the latest, including pending changes).
+pub fn counts_as_of(
+    storage: &dyn Storage,
+    owner: &Addr,
+    round: u64,
+) -> Result<DeviceCounts, ContractError> {
+    let found = COUNTS_HISTORY
+        .prefix(owner)
+        .range(
+            storage,
+            None,
+            Some(Bound::inclusive(round)),
+            Order::Descending,
+        )
+        .next()
+        .transpose()?;
+    Ok(found.map(|(_, c)| c).unwrap_or_default())
+}
+
+/// Whether battery `id` is whitelisted in `round`.
+pub fn whitelisted_as_of(
+    storage: &dyn Storage,
+    id: &str,
+    round: u64,
+) -> Result<bool, ContractError> {
+    let found = WHITELIST_HISTORY
+        .prefix(id)
+        .range(
+            storage,
+            None,
+            Some(Bound::inclusive(round)),
+            Order::Descending,
+        )
+        .next()
+        .transpose()?;
+    Ok(found.is_some_and(|(_, listed)| listed))
+}
+
+/// Sets the whitelist state of `id` from round `from` on (latest set and history).
+pub fn set_whitelisted(
+    storage: &mut dyn Storage,
+    id: &str,
+    from: u64,
+    listed: bool,
+) -> Result<(), ContractError> {
+    if listed {
+        BATTERY_WHITELIST.save(storage, id, &Empty {})?;
+    } else {
+        BATTERY_WHITELIST.remove(storage, id);
+    }
+    if !KNOWN_BATTERIES.has(storage, id) {
+        if !listed {
+            // Never listed: nothing to record.
+            return Ok(());
+        }
+        KNOWN_BATTERIES.save(storage, id, &Empty {})?;
+    }
+    WHITELIST_HISTORY.save(storage, (id, from), &listed)?;
+    Ok(())
+}
+
+/// Whether the contract is paused.
+pub fn ensure_not_paused(storage: &dyn Storage) -> Result<(), ContractError> {
+    if PAUSED.may_load(storage)?.unwrap_or(false) {
+        return Err(ContractError::Paused {});
+    }
+    Ok(())
 }
 
 /// Page size from a requested limit.

@@ -203,6 +203,7 @@ fn quorum_two_of_three_and_seed_scores() {
 fn policy_versions_and_stale_votes() {
     let (mut s, alice, _bob) = setup();
     // A new policy during round 0 applies from round 1.
+    s.advance_time(GENESIS_DELAY);
     let policy = ScorePolicy {
         peak_bp: 20_000,
         ..ScorePolicy::default()

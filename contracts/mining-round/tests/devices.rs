@@ -157,14 +157,18 @@ fn duplicate_move_and_deregister() {
     let alice = s.addr("alice");
     let bob = s.addr("bob");
     let d = Device::new(DeviceModel::CubeV1, "SN-1");
-    s.register(&alice, &d).unwrap();
+    let alice_first = s.registration(&alice, &d);
+    s.exec(&alice, &alice_first).unwrap();
+    assert_eq!(s.nonce(&d), 1);
 
-    // Duplicate registration by the same owner.
+    // Re-registration by the same owner with a fresh signature (new nonce) is allowed and
+    // changes nothing in the counts; the first signature cannot be replayed.
+    s.register(&alice, &d).unwrap();
+    assert_eq!(s.nonce(&d), 2);
+    assert_eq!(s.owner_devices(&alice).cube_v1, 1);
     assert_eq!(
-        err(s.register(&alice, &d)),
-        ContractError::DeviceAlreadyRegistered {
-            owner: alice.to_string()
-        }
+        err(s.exec(&alice, &alice_first)),
+        ContractError::InvalidPossessionSignature {}
     );
 
     // Bob holds the device now and signs for himself: the device moves.
@@ -184,8 +188,8 @@ fn duplicate_move_and_deregister() {
 
     // Alice cannot replay her old registration to take it back.
     assert_eq!(
-        err(s.register(&alice, &d)),
-        ContractError::PossessionSignatureReused {}
+        err(s.exec(&alice, &alice_first)),
+        ContractError::InvalidPossessionSignature {}
     );
 
     // Deregistration: only the owner, only existing devices.

@@ -16,6 +16,8 @@ pub const DAY: u64 = 86_400;
 pub const ATTESTATION_WINDOW: u64 = 3_600;
 pub const CLAIM_WINDOW: u64 = 7 * DAY;
 pub const ROUND_REWARD: u128 = 1_000_000;
+/// Genesis is this far after the instantiation block.
+pub const GENESIS_DELAY: u64 = 3_600;
 
 /// The exact contract error of a failed execution.
 pub fn err(res: Res) -> ContractError {
@@ -141,7 +143,9 @@ impl SuiteBuilder {
             .with_migrate(mining_round::contract::migrate),
         ));
         let manufacturer = SigningKey::generate(&mut OsRng);
-        let genesis = app.block_info().time.seconds();
+        // Genesis one hour ahead: registrations made while setting up a test take effect from
+        // round 0 (a registration made during round r takes effect from round r + 1).
+        let genesis = app.block_info().time.seconds() + GENESIS_DELAY;
         let contract = app
             .instantiate_contract(
                 code_id,
@@ -258,12 +262,13 @@ impl Suite {
     ) -> ExecuteMsg {
         let pk = device.pubkey();
         let cert = manufacturer.sign(&certificate_message(&pk, device.model, &device.serial));
+        let nonce = self.nonce(device);
         let possession = device.key.sign(&possession_message(
             chain_id,
             contract,
             owner.as_str(),
             &pk,
-            0,
+            nonce,
         ));
         ExecuteMsg::RegisterDevice {
             pubkey: Binary::from(pk.to_vec()),
@@ -273,6 +278,14 @@ impl Suite {
             certificate: Binary::from(cert.to_bytes().to_vec()),
             possession_signature: Binary::from(possession.to_bytes().to_vec()),
         }
+    }
+
+    /// The device's registration nonce on chain (0 when never registered).
+    pub fn nonce(&self, device: &Device) -> u64 {
+        let r: RegistrationNonceResponse = self.query(&QueryMsg::RegistrationNonce {
+            pubkey: Binary::from(device.pubkey().to_vec()),
+        });
+        r.nonce
     }
 
     pub fn register(&mut self, owner: &Addr, device: &Device) -> Res {

@@ -324,7 +324,11 @@ delay_secs = 10
             .append(true)
             .open(self.log(i))
             .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_relayer"))
+        // RELAYER_BIN: run a copy of the binary (a shared target directory may be rebuilt by
+        // another checkout while a long test runs).
+        let bin = std::env::var("RELAYER_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_relayer").to_string());
+        let child = Command::new(bin)
             .args(["run", "--config"])
             .arg(config)
             .env(
@@ -697,8 +701,10 @@ urls = {peers:?}
 timeout_secs = 5
 [aggregation]
 poll_secs = 2
-# Every reading is delivered before round 0 starts: aggregate right after the grace.
-delay_secs = 10
+# Relayer 0 aggregates 5 s after a round's end, the others 25 s: a reading arriving in
+# between (the test sends one) makes relayer 0's first plan differ, so it must re-sync from
+# its peers, recompute and re-vote.
+delay_secs = {delay}
 "#,
             chain_id = self.chain_id,
             mining = self.mining,
@@ -706,6 +712,7 @@ delay_secs = 10
             rest = self.info.rest,
             gas = self.info.gas_price,
             db = self.db(i).display(),
+            delay = if i == 0 { 5 } else { 25 },
         );
         let path = self.tmp.path().join(format!("chaos{i}.toml"));
         std::fs::write(&path, cfg).unwrap();
@@ -916,10 +923,34 @@ async fn chaos_three_relayers_converge_under_loss_equivocation_sale_and_restart(
         .unwrap();
     eprintln!("device 1 sold to {buyer_name} during round 0");
 
-    // SIGKILL relayer 2 once round 0 is attesting; restart it more than a round later.
-    wait_until(g + ROUND_SECS + 5).await;
+    // SIGKILL relayer 2 once round 0 has ended; restart it more than a round later.
+    wait_until(g + ROUND_SECS + 2).await;
     drop(procs[2].take());
-    eprintln!("relayer 2 killed at g+{}", ROUND_SECS + 5);
+    eprintln!("relayer 2 killed at g+{}", ROUND_SECS + 2);
+    // A late reading of round 0 (device 5, window [g, g+10)) reaches relayer 1 only, after
+    // relayer 0 aggregated round 0 (g+65) and before relayer 1 does (g+85).
+    wait_until(g + ROUND_SECS + 12).await;
+    let d5 = &e.fleet.devices[5];
+    let late = domain.sign(
+        &d5.key,
+        relayer::telemetry::Reading {
+            device_pubkey: d5.pubkey(),
+            sequence: g,
+            window_start: g,
+            window_end: g + 10,
+            discharged_wh: 3,
+            charged_wh: 1,
+            battery_id: d5.battery_id.clone(),
+            firmware: "sim-1.0.0".into(),
+        },
+    );
+    let (a, _, _) = deliver(&urls[1], std::slice::from_ref(&late)).await;
+    assert_eq!(a, 1, "late reading accepted by relayer 1");
+    union.push(late);
+    eprintln!(
+        "late round-0 reading delivered to relayer 1 at g+{}",
+        ROUND_SECS + 12
+    );
     wait_until(g + 2 * ROUND_SECS + 10).await;
     procs[2] = Some(e.start(2, oracles[2], &cfgs[2], &urls[2]).await);
     eprintln!("relayer 2 restarted at g+{}", 2 * ROUND_SECS + 10);
@@ -945,6 +976,44 @@ async fn chaos_three_relayers_converge_under_loss_equivocation_sale_and_restart(
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
+    }
+
+    // Relayer 0 re-synced: its round-0 plan was replaced once (generation 1, adopted only
+    // because it reproduced the chain's hash) and its vote moved to the accepted hash (the
+    // tally of its first hash is gone); no oracle's vote counts twice.
+    let generation: i64 = rusqlite::Connection::open(e.db(0))
+        .unwrap()
+        .query_row(
+            "SELECT generation FROM round_plans WHERE round = 0",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(generation, 1, "relayer 0 adopted its recomputation");
+    let page: cube_types::mining_round::BatchesResponse = e
+        .operator
+        .query(
+            &e.mining,
+            &QueryMsg::Batches {
+                round: 0,
+                start_after: None,
+                limit: Some(100),
+            },
+        )
+        .await
+        .unwrap();
+    for b in &page.batches {
+        let votes: u32 = b.tallies.iter().map(|t| t.votes).sum();
+        assert!(votes <= 3, "{b:?}");
+        let acc = b
+            .tallies
+            .iter()
+            .find(|t| Some(&t.batch_hash) == b.accepted_hash.as_ref())
+            .unwrap();
+        assert!(acc.votes >= 2, "{b:?}");
+        assert!(acc
+            .voters
+            .contains(&e.info.account("oracle1").unwrap().address));
     }
 
     // Recomputation from the union: drop every (device, sequence) with two different readings

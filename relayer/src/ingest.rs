@@ -109,6 +109,7 @@ impl From<StoreRejection> for RejectReason {
     fn from(r: StoreRejection) -> Self {
         match r {
             StoreRejection::OutOfRange => RejectReason::OutOfRange,
+            StoreRejection::RoundClosed => RejectReason::StaleWindow,
         }
     }
 }
@@ -322,7 +323,7 @@ impl IngestPolicy {
 pub const DEFAULT_MAX_INVALID_SIGNATURES: usize = 16;
 
 /// Readings verified per ed25519 batch (a failing batch is re-verified one by one).
-const VERIFY_CHUNK: usize = 64;
+const VERIFY_CHUNK: usize = 256;
 
 /// Whole-request failures.
 #[derive(Debug, PartialEq, Eq)]
@@ -438,7 +439,7 @@ impl Ingestor {
     /// store rules).
     pub fn precheck(&self, s: &SignedReading, now: u64) -> Result<(), RejectReason> {
         let r = &s.reading;
-        if self.directory.get(&r.device_pubkey).is_none() {
+        if !self.directory.contains(&r.device_pubkey) {
             return Err(RejectReason::UnknownDevice);
         }
         if r.window_end <= r.window_start || r.window_end - r.window_start > MAX_WINDOW_SECS {
@@ -480,11 +481,18 @@ impl Ingestor {
         out
     }
 
+    /// Stores `readings`; with `close_at`, each one is refused (`stale_window`) if the writer
+    /// reaches it after its round closed.
     async fn store_all(
         &self,
         readings: Vec<SignedReading>,
+        close_at: Option<Vec<u64>>,
     ) -> Result<Vec<InsertOutcome>, BatchError> {
-        let ack = self.store.submit(readings).map_err(|e| match e {
+        let submitted = match close_at {
+            Some(c) => self.store.submit_until(readings, c),
+            None => self.store.submit(readings),
+        };
+        let ack = submitted.map_err(|e| match e {
             StoreError::Busy => BatchError::Busy,
             other => BatchError::Unavailable(other.to_string()),
         })?;
@@ -607,7 +615,17 @@ impl Ingestor {
         let mut statuses: Vec<ItemStatus> = vec![ItemStatus::Rejected; items.len()];
         let mut evidence: Vec<bool> = vec![false; items.len()];
         if !to_store.is_empty() {
-            let outcomes = self.store_all(to_store).await?;
+            let rounds = self.policy.rounds;
+            let close_at: Vec<u64> = to_store
+                .iter()
+                .map(|s| {
+                    rounds
+                        .round_at(s.reading.window_start)
+                        .and_then(|r| rounds.closes_at(r))
+                        .unwrap_or(0)
+                })
+                .collect();
+            let outcomes = self.store_all(to_store, Some(close_at)).await?;
             for (i, o) in store_idx.into_iter().zip(outcomes) {
                 match o {
                     InsertOutcome::Accepted => statuses[i] = ItemStatus::Accepted,
@@ -722,7 +740,7 @@ impl Ingestor {
             }
             let mut tries = 0u32;
             let outcomes = loop {
-                match self.store_all(good.clone()).await {
+                match self.store_all(good.clone(), None).await {
                     Err(BatchError::Busy) if tries < 3_000 => {
                         tries += 1;
                         tokio::time::sleep(std::time::Duration::from_millis(10)).await;

@@ -149,6 +149,39 @@ async fn ordering_rules() {
     assert_eq!(store.count_readings().unwrap(), 4);
 }
 
+/// The cutoff race (finding 3): a reading queued before its round's close but reached by the
+/// writer after it is refused; after a barrier issued at/after the close nothing of the round
+/// can commit any more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadline_refuses_readings_reached_after_their_round_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(SqliteConfig::new(dir.path().join("s.sqlite"))).unwrap();
+    let k = key(7);
+    let now = relayer::ingest::now_unix();
+    let out = store
+        .submit_until(
+            vec![mk(&k, 1, 1_000, 1), mk(&k, 2, 2_000, 1)],
+            vec![now - 1, now + 3_600],
+        )
+        .unwrap()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        out,
+        vec![
+            InsertOutcome::Rejected(StoreRejection::RoundClosed),
+            InsertOutcome::Accepted
+        ]
+    );
+    assert_eq!(
+        store.get_reading(&k.verifying_key().to_bytes(), 1).unwrap(),
+        None
+    );
+    assert_eq!(store.barrier().unwrap().await.unwrap().unwrap(), vec![]);
+    assert_eq!(store.reading_count(), 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn group_commit_under_concurrency() {
     let dir = tempfile::tempdir().unwrap();

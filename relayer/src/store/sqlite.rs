@@ -71,6 +71,8 @@ impl SqliteConfig {
 
 struct WriteRequest {
     readings: Vec<SignedReading>,
+    /// Per-reading deadlines (unix seconds), see `submit_until`.
+    close_at: Option<Vec<u64>>,
     ack: oneshot::Sender<Result<Vec<InsertOutcome>, StoreError>>,
 }
 
@@ -342,8 +344,17 @@ impl Writer {
             ))?;
             for req in group {
                 let mut outs = Vec::with_capacity(req.readings.len());
-                for s in &req.readings {
+                for (i, s) in req.readings.iter().enumerate() {
                     let r = &s.reading;
+                    let closed = req
+                        .close_at
+                        .as_ref()
+                        .and_then(|c| c.get(i))
+                        .is_some_and(|&c| u64::try_from(received_at).unwrap_or(0) >= c);
+                    if closed {
+                        outs.push(InsertOutcome::Rejected(StoreRejection::RoundClosed));
+                        continue;
+                    }
                     let (Some(seq), Some(ws), Some(we), Some(dis), Some(chg)) = (
                         to_i64(r.sequence),
                         to_i64(r.window_start),
@@ -444,14 +455,19 @@ impl Writer {
     }
 }
 
-impl ReadingStore for SqliteStore {
-    fn submit(&self, batch: Vec<SignedReading>) -> Result<Ack, StoreError> {
+impl SqliteStore {
+    fn enqueue(
+        &self,
+        batch: Vec<SignedReading>,
+        close_at: Option<Vec<u64>>,
+    ) -> Result<Ack, StoreError> {
         let (ack, rx) = oneshot::channel();
         let guard = self.tx.lock().map_err(|_| StoreError::Closed)?;
         let sender = guard.as_ref().ok_or(StoreError::Closed)?;
         sender
             .try_send(WriteRequest {
                 readings: batch,
+                close_at,
                 ack,
             })
             .map_err(|e| match e {
@@ -459,6 +475,20 @@ impl ReadingStore for SqliteStore {
                 mpsc::error::TrySendError::Closed(_) => StoreError::Closed,
             })?;
         Ok(rx)
+    }
+}
+
+impl ReadingStore for SqliteStore {
+    fn submit(&self, batch: Vec<SignedReading>) -> Result<Ack, StoreError> {
+        self.enqueue(batch, None)
+    }
+
+    fn submit_until(
+        &self,
+        batch: Vec<SignedReading>,
+        close_at: Vec<u64>,
+    ) -> Result<Ack, StoreError> {
+        self.enqueue(batch, Some(close_at))
     }
 
     fn scan_readings(

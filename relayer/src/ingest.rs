@@ -383,7 +383,7 @@ pub struct ImportReport {
     pub duplicates: usize,
     /// Stored (now or before) as evidence of a conflict.
     pub evidence: usize,
-    /// Refused (unknown device, bad window, implausible, bad signature, out of range).
+    /// Refused (bad window, implausible, bad signature, out of range).
     pub rejected: usize,
 }
 
@@ -412,10 +412,23 @@ impl Ingestor {
 
     /// Checks that do not depend on the time of arrival: registered device, window shape,
     /// plausibility, integer range.
-    pub fn structural_check(&self, s: &SignedReading) -> Result<(), RejectReason> {
+    ///
+    /// With `require_registered == false` (peer import) a device missing from the current
+    /// directory is admitted and held to the larger rated power: it may be registered in the
+    /// view of the round the reading belongs to (moved or deregistered since), and the round's
+    /// aggregation filters by that pinned view anyway — refusing it here would make the union
+    /// depend on when each relayer refreshed its directory.
+    pub fn structural_check(
+        &self,
+        s: &SignedReading,
+        require_registered: bool,
+    ) -> Result<(), RejectReason> {
         let r = &s.reading;
-        let Some(device) = self.directory.get(&r.device_pubkey) else {
-            return Err(RejectReason::UnknownDevice);
+        let rated = self.policy.rated_power;
+        let watts = match self.directory.get(&r.device_pubkey) {
+            Some(device) => rated.of(device.model),
+            None if require_registered => return Err(RejectReason::UnknownDevice),
+            None => rated.cube_v1_w.max(rated.cube_v2_w),
         };
         let Some(len) = r.window_end.checked_sub(r.window_start) else {
             return Err(RejectReason::BadWindow);
@@ -424,7 +437,7 @@ impl Ingestor {
             return Err(RejectReason::BadWindow);
         }
         // Wh <= W · s / 3600  ⇔  Wh · 3600 <= W · s (exact in u128).
-        let max = u128::from(self.policy.rated_power.of(device.model)) * u128::from(len);
+        let max = u128::from(watts) * u128::from(len);
         if u128::from(r.discharged_wh) * 3600 > max || u128::from(r.charged_wh) * 3600 > max {
             return Err(RejectReason::ImplausibleEnergy);
         }
@@ -451,7 +464,7 @@ impl Ingestor {
         if !self.policy.rounds.window_open(r.window_start, now) {
             return Err(RejectReason::StaleWindow);
         }
-        self.structural_check(s)
+        self.structural_check(s, true)
     }
 
     /// Verifies `candidates` in chunks; after `budget` invalid signatures the rest is answered
@@ -693,7 +706,7 @@ impl Ingestor {
 
     /// Imports readings pulled from a peer relayer through the same verification and durable
     /// store path as ingest, minus the time-based checks (a peer accepted them while their
-    /// rounds were open) and quotas. Durable when it returns. Waits (up to ~30 s per chunk)
+    /// rounds were open), quotas, and the registration check (see [`Self::structural_check`]). Durable when it returns. Waits (up to ~30 s per chunk)
     /// while the writer queue is full.
     pub async fn import_peer(
         &self,
@@ -711,7 +724,7 @@ impl Ingestor {
                     report.duplicates += 1;
                     continue;
                 }
-                match self.structural_check(&s) {
+                match self.structural_check(&s, false) {
                     Ok(()) => unique.push(s),
                     Err(_) => report.rejected += 1,
                 }

@@ -470,6 +470,25 @@ async fn equivocating_device_is_excluded_on_every_relayer_and_kept_as_evidence()
     forged.reading.sequence += 1_000;
     let rep = a.ingest.import_peer(vec![forged]).await.unwrap();
     assert_eq!((rep.new, rep.rejected), (0, 1));
+    // A validly signed reading of a device missing from A's current directory (e.g.
+    // deregistered since its round) is imported: the round's pinned registry decides.
+    let gone = ed25519_dalek::SigningKey::from_bytes(&[42; 32]);
+    let r = relayer::telemetry::Reading {
+        device_pubkey: gone.verifying_key().to_bytes(),
+        sequence: 1,
+        window_start: last_hour - 3600,
+        window_end: last_hour,
+        discharged_wh: 10,
+        charged_wh: 0,
+        battery_id: "B".into(),
+        firmware: "f".into(),
+    };
+    let rep = a
+        .ingest
+        .import_peer(vec![domain().sign(&gone, r)])
+        .await
+        .unwrap();
+    assert_eq!((rep.new, rep.rejected), (1, 0));
     a.stop().await;
     b.stop().await;
 }

@@ -128,6 +128,7 @@ async fn ordering_rules() {
     let seqs: Vec<u64> = all.readings.iter().map(|s| s.reading.sequence).collect();
     assert_eq!(seqs, vec![8, 9, 10, 10, 11, 12, 13]);
     assert_eq!(all.digest, relayer::store::readings_digest(&all.readings));
+    assert_eq!(store.round_digest(0, 10_000).unwrap(), (7, all.digest));
     let mut paged = Vec::new();
     let mut after = None;
     let mut pages = 0;

@@ -177,6 +177,9 @@ pub trait ReadingStore: Send + Sync + 'static {
     /// canonical order, with its digest.
     fn round_readings(&self, from: u64, to: u64) -> Result<RoundReadings, StoreError>;
 
+    /// Count and digest of [`Self::round_readings`], streamed (no set in memory).
+    fn round_digest(&self, from: u64, to: u64) -> Result<(u64, [u8; 32]), StoreError>;
+
     /// One page of [`Self::round_readings`]: readings after the `(device, sequence)` cursor,
     /// at least `limit` (≥ 1) unless the set ends; a `(device, sequence)` group is never split.
     fn round_readings_page(

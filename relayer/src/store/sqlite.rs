@@ -36,7 +36,9 @@ use std::thread::JoinHandle;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
-use super::union::{apply_rule, conflict_between, readings_digest, ConflictKind, EvidenceItem};
+use super::union::{
+    apply_rule, conflict_between, readings_digest, ConflictKind, DigestBuilder, EvidenceItem,
+};
 use super::{
     migrations, Ack, DeviceStats, InsertOutcome, ReadingStore, ReadingsPage, RoundProgress,
     RoundReadings, StoreError, StoreRejection, SubmissionRecord, MAX_WINDOW_SECS,
@@ -523,6 +525,12 @@ impl ReadingStore for SqliteStore {
         Ok(RoundReadings { readings, digest })
     }
 
+    fn round_digest(&self, from: u64, to: u64) -> Result<(u64, [u8; 32]), StoreError> {
+        let mut d = DigestBuilder::default();
+        self.for_each_in_set(from, to, &mut |s| d.push(&s.reading))?;
+        Ok(d.finish())
+    }
+
     fn round_readings_page(
         &self,
         from: u64,
@@ -561,14 +569,28 @@ impl ReadingStore for SqliteStore {
     }
 
     fn evidence(&self, from: u64, to: u64) -> Result<Vec<EvidenceItem>, StoreError> {
-        let set = self.round_readings(from, to)?.readings;
+        // One device group at a time, like scan_readings.
         let mut out = Vec::new();
-        apply_rule(&set, &mut |_| {}, &mut |s, kind| {
-            out.push(EvidenceItem {
-                reading: s.clone(),
-                kind,
-            })
-        });
+        let mut group: Vec<SignedReading> = Vec::new();
+        let flush = |group: &mut Vec<SignedReading>, out: &mut Vec<EvidenceItem>| {
+            apply_rule(group, &mut |_| {}, &mut |s, kind| {
+                out.push(EvidenceItem {
+                    reading: s.clone(),
+                    kind,
+                })
+            });
+            group.clear();
+        };
+        self.for_each_in_set(from, to, &mut |s| {
+            if group
+                .first()
+                .is_some_and(|g| g.reading.device_pubkey != s.reading.device_pubkey)
+            {
+                flush(&mut group, &mut out);
+            }
+            group.push(s);
+        })?;
+        flush(&mut group, &mut out);
         Ok(out)
     }
 

@@ -183,6 +183,42 @@ async fn deadline_refuses_readings_reached_after_their_round_closed() {
     assert_eq!(store.reading_count(), 1);
 }
 
+/// Pages list a (device, sequence) group in canonical (content) order, not arrival order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_are_canonical_whatever_the_arrival_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(SqliteConfig::new(dir.path().join("s.sqlite"))).unwrap();
+    let (k1, k2) = (key(21), key(22));
+    let batch = vec![
+        mk(&k1, 1, 100, 9),
+        mk(&k1, 1, 100, 2),
+        mk(&k2, 3, 300, 1),
+        mk(&k2, 2, 200, 1),
+    ];
+    submit(&store, batch).await;
+    let all = store.round_readings(0, 1_000).unwrap();
+    let wh: Vec<u64> = all
+        .readings
+        .iter()
+        .filter(|s| s.reading.device_pubkey == k1.verifying_key().to_bytes())
+        .map(|s| s.reading.discharged_wh)
+        .collect();
+    assert_eq!(wh, vec![2, 9]);
+    for limit in [1, 2, 3, 10] {
+        let mut paged = Vec::new();
+        let mut after = None;
+        loop {
+            let p = store.round_readings_page(0, 1_000, after, limit).unwrap();
+            paged.extend(p.readings);
+            match p.next {
+                Some(c) => after = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(paged, all.readings, "limit {limit}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn group_commit_under_concurrency() {
     let dir = tempfile::tempdir().unwrap();

@@ -37,7 +37,8 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
 use super::union::{
-    apply_rule, conflict_between, readings_digest, ConflictKind, DigestBuilder, EvidenceItem,
+    apply_rule, canonical_cmp, conflict_between, readings_digest, ConflictKind, DigestBuilder,
+    EvidenceItem,
 };
 use super::{
     migrations, Ack, DeviceStats, InsertOutcome, ReadingStore, ReadingsPage, RoundProgress,
@@ -545,9 +546,13 @@ impl ReadingStore for SqliteStore {
             Some((d, s)) => (d.to_vec(), to_i64(s).unwrap_or(i64::MAX)),
             None => (Vec::new(), -1),
         };
+        // Walks the primary key from the cursor (the `+` keeps SQLite off the window index,
+        // which would sort the whole round set for every page): cost per page is the rows
+        // between two cursors, i.e. `limit` times the rounds retained.
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {SELECT_COLS} FROM readings WHERE {SET_FILTER} \
-             AND (device > ?4 OR (device = ?4 AND sequence > ?5)) ORDER BY {CANONICAL_ORDER}"
+            "SELECT {SELECT_COLS} FROM readings WHERE +window_start >= ?1 AND \
+             +window_start < ?2 AND +window_end > ?3 AND (device, sequence) > (?4, ?5) \
+             ORDER BY device, sequence"
         ))?;
         let mut rows = stmt.query(params![lo, hi, from_i, dev, seq])?;
         let mut readings: Vec<SignedReading> = Vec::new();
@@ -565,6 +570,9 @@ impl ReadingStore for SqliteStore {
             }
             readings.push(s);
         }
+        // Whole (device, sequence) groups in key order: sorting puts each group's readings in
+        // canonical (content) order.
+        readings.sort_by(|a, b| canonical_cmp(&a.reading, &b.reading));
         Ok(ReadingsPage { readings, next })
     }
 

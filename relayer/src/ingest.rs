@@ -293,7 +293,7 @@ pub struct IngestPolicy {
     pub rated_power: RatedPower,
     /// Readings per device (validly signed, after de-duplication); `None` = unlimited.
     pub device_quota: Option<Quota>,
-    /// Readings per client address per request stream; `None` = unlimited.
+    /// Readings per client address (whole request refused when over); `None` = unlimited.
     pub client_quota: Option<Quota>,
     /// Invalid signatures tolerated in one request before the rest is left unverified.
     pub max_invalid_signatures: usize,

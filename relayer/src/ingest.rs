@@ -323,7 +323,7 @@ impl IngestPolicy {
 pub const DEFAULT_MAX_INVALID_SIGNATURES: usize = 16;
 
 /// Readings verified per ed25519 batch (a failing batch is re-verified one by one).
-const VERIFY_CHUNK: usize = 256;
+const VERIFY_CHUNK: usize = 512;
 
 /// Whole-request failures.
 #[derive(Debug, PartialEq, Eq)]

@@ -99,6 +99,7 @@ async fn flooding_device_and_garbage_signatures_do_not_starve_others() {
         burst: 10.0,
     });
     policy.max_invalid_signatures = 4;
+    policy.max_batch_items = 700;
     let h = Harness::start_with_policy(4, policy).await;
     let (a, b, c) = (
         h.fleet.devices[0].clone(),
@@ -128,24 +129,24 @@ async fn flooding_device_and_garbage_signatures_do_not_starve_others() {
     );
     assert!(r[20..].iter().all(Option::is_none), "{body}");
     assert_eq!(h.store.reading_count(), 1 + 9 + 3);
-    // 300 forged readings under `c`'s public key, then one valid reading of `b`: after the
+    // 600 forged readings under `c`'s public key, then one valid reading of `b`: after the
     // first chunk holds more than 4 invalid signatures the rest is not verified.
-    let mut garbage = hourly(&c, 1, 300);
+    let mut garbage = hourly(&c, 1, 600);
     for g in &mut garbage {
         g.signature[5] ^= 0x40;
     }
     garbage.push(hourly(&b, 4, 1)[0].clone());
     let (_, body) = h.post(&garbage).await;
     let r = reasons(&body);
-    assert!(r[..256]
+    assert!(r[..512]
         .iter()
         .all(|x| x.as_deref() == Some("bad_signature")));
     assert!(
-        r[256..]
+        r[512..]
             .iter()
             .all(|x| x.as_deref() == Some("signature_budget")),
         "{:?}",
-        &r[290..]
+        &r[590..]
     );
     // `c`'s quota is intact: its 10 real readings are accepted.
     let (_, body) = h.post(&hourly(&c, 1, 10)).await;
@@ -155,7 +156,7 @@ async fn flooding_device_and_garbage_signatures_do_not_starve_others() {
         m.contains("relayer_quota_refused_total{quota=\"device\"} 11\n"),
         "{m}"
     );
-    assert!(m.contains("relayer_readings_rejected_total{reason=\"signature_budget\"} 45\n"));
+    assert!(m.contains("relayer_readings_rejected_total{reason=\"signature_budget\"} 89\n"));
     // Health reads counters: devices and readings without scanning.
     let health: Value = h
         .client

@@ -72,8 +72,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
                    battery_id, firmware, signature, received_at, 0 FROM readings;
         DROP TABLE readings;
         ALTER TABLE readings_v3 RENAME TO readings;
-        CREATE INDEX readings_by_window_start ON readings (window_start);
-        CREATE INDEX readings_by_window_end ON readings (window_end);",
+        CREATE INDEX readings_by_window_start ON readings (window_start);",
     ),
 ];
 

@@ -605,7 +605,13 @@ impl ReadingStore for SqliteStore {
     fn prune_rounds_before(&self, round_end_ts: u64) -> Result<u64, StoreError> {
         let ts = to_i64(round_end_ts).unwrap_or(i64::MAX);
         let conn = self.read_conn()?;
-        let n = conn.execute("DELETE FROM readings WHERE window_end <= ?1", params![ts])?;
+        // Through the window_start index: a window ending by `ts` starts before it, and one
+        // starting a full window length before it has ended.
+        let n = conn.execute(
+            "DELETE FROM readings WHERE window_start < ?1 AND \
+             (window_start <= ?2 OR window_end <= ?1)",
+            params![ts, ts.saturating_sub(to_i64(MAX_WINDOW_SECS).unwrap_or(0))],
+        )?;
         let n = u64::try_from(n).unwrap_or(u64::MAX);
         // Saturating: never wraps below zero.
         let _ = self

@@ -455,6 +455,10 @@ pub async fn run_all(
         "  ratio to raw single-core one-by-one verify rate: {:.2}",
         if single > 0.0 { rps / single } else { 0.0 }
     );
+    println!(
+        "  ratio to raw single-core batched verify rate:    {:.2}",
+        if batched > 0.0 { rps / batched } else { 0.0 }
+    );
     let a = tokio::task::spawn_blocking({
         let p = dir.path().to_path_buf();
         move || aggregation(agg_devices, agg_readings, &p)

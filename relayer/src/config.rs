@@ -733,6 +733,52 @@ mod tests {
     }
 
     #[test]
+    fn ingest_quotas_and_retention() {
+        let c = Config::from_toml_with_env(MIN, vec![]).unwrap();
+        let p = c.ingest_policy();
+        assert_eq!(
+            p.device_quota,
+            Some(crate::ingest::Quota {
+                rate: 1.0,
+                burst: 2_000.0
+            })
+        );
+        assert_eq!(p.max_invalid_signatures, 16);
+        assert_eq!(c.prune_before(10), None, "no retention: keep everything");
+        let c = Config::from_toml_with_env(
+            MIN,
+            env(&[
+                ("RELAYER__INGEST__CLIENT_RATE", "0"),
+                ("RELAYER__STORE__RETENTION_ROUNDS", "3"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.ingest_policy().client_quota, None, "rate 0 disables");
+        // Round 10 finalized, keep 3: prune up to the end of round 7.
+        assert_eq!(c.prune_before(10), Some(1_700_000_000 + 8 * 86_400));
+        assert_eq!(c.prune_before(2), None);
+        for (k, v, field) in [
+            ("RELAYER__INGEST__DEVICE_RATE", "-1.0", "ingest.device_rate"),
+            (
+                "RELAYER__INGEST__DEVICE_BURST",
+                "0.5",
+                "ingest.device_burst",
+            ),
+            (
+                "RELAYER__INGEST__MAX_INVALID_SIGNATURES",
+                "0",
+                "ingest.max_invalid_signatures",
+            ),
+        ] {
+            let e = Config::from_toml_with_env(MIN, env(&[(k, v)])).unwrap_err();
+            assert!(
+                matches!(e, ConfigError::Invalid { field: f, .. } if f == field),
+                "{k}: {e}"
+            );
+        }
+    }
+
+    #[test]
     fn env_overrides_typed_values() {
         let c = Config::from_toml_with_env(
             MIN,

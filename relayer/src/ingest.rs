@@ -109,6 +109,7 @@ impl From<StoreRejection> for RejectReason {
     fn from(r: StoreRejection) -> Self {
         match r {
             StoreRejection::OutOfRange => RejectReason::OutOfRange,
+            StoreRejection::RoundClosed => RejectReason::StaleWindow,
         }
     }
 }
@@ -292,7 +293,7 @@ pub struct IngestPolicy {
     pub rated_power: RatedPower,
     /// Readings per device (validly signed, after de-duplication); `None` = unlimited.
     pub device_quota: Option<Quota>,
-    /// Readings per client address per request stream; `None` = unlimited.
+    /// Readings per client address (whole request refused when over); `None` = unlimited.
     pub client_quota: Option<Quota>,
     /// Invalid signatures tolerated in one request before the rest is left unverified.
     pub max_invalid_signatures: usize,
@@ -322,7 +323,7 @@ impl IngestPolicy {
 pub const DEFAULT_MAX_INVALID_SIGNATURES: usize = 16;
 
 /// Readings verified per ed25519 batch (a failing batch is re-verified one by one).
-const VERIFY_CHUNK: usize = 64;
+const VERIFY_CHUNK: usize = 512;
 
 /// Whole-request failures.
 #[derive(Debug, PartialEq, Eq)]
@@ -382,7 +383,7 @@ pub struct ImportReport {
     pub duplicates: usize,
     /// Stored (now or before) as evidence of a conflict.
     pub evidence: usize,
-    /// Refused (unknown device, bad window, implausible, bad signature, out of range).
+    /// Refused (bad window, implausible, bad signature, out of range).
     pub rejected: usize,
 }
 
@@ -411,10 +412,23 @@ impl Ingestor {
 
     /// Checks that do not depend on the time of arrival: registered device, window shape,
     /// plausibility, integer range.
-    pub fn structural_check(&self, s: &SignedReading) -> Result<(), RejectReason> {
+    ///
+    /// With `require_registered == false` (peer import) a device missing from the current
+    /// directory is admitted and held to the larger rated power: it may be registered in the
+    /// view of the round the reading belongs to (moved or deregistered since), and the round's
+    /// aggregation filters by that pinned view anyway — refusing it here would make the union
+    /// depend on when each relayer refreshed its directory.
+    pub fn structural_check(
+        &self,
+        s: &SignedReading,
+        require_registered: bool,
+    ) -> Result<(), RejectReason> {
         let r = &s.reading;
-        let Some(device) = self.directory.get(&r.device_pubkey) else {
-            return Err(RejectReason::UnknownDevice);
+        let rated = self.policy.rated_power;
+        let watts = match self.directory.get(&r.device_pubkey) {
+            Some(device) => rated.of(device.model),
+            None if require_registered => return Err(RejectReason::UnknownDevice),
+            None => rated.cube_v1_w.max(rated.cube_v2_w),
         };
         let Some(len) = r.window_end.checked_sub(r.window_start) else {
             return Err(RejectReason::BadWindow);
@@ -423,7 +437,7 @@ impl Ingestor {
             return Err(RejectReason::BadWindow);
         }
         // Wh <= W · s / 3600  ⇔  Wh · 3600 <= W · s (exact in u128).
-        let max = u128::from(self.policy.rated_power.of(device.model)) * u128::from(len);
+        let max = u128::from(watts) * u128::from(len);
         if u128::from(r.discharged_wh) * 3600 > max || u128::from(r.charged_wh) * 3600 > max {
             return Err(RejectReason::ImplausibleEnergy);
         }
@@ -438,7 +452,7 @@ impl Ingestor {
     /// store rules).
     pub fn precheck(&self, s: &SignedReading, now: u64) -> Result<(), RejectReason> {
         let r = &s.reading;
-        if self.directory.get(&r.device_pubkey).is_none() {
+        if !self.directory.contains(&r.device_pubkey) {
             return Err(RejectReason::UnknownDevice);
         }
         if r.window_end <= r.window_start || r.window_end - r.window_start > MAX_WINDOW_SECS {
@@ -450,7 +464,7 @@ impl Ingestor {
         if !self.policy.rounds.window_open(r.window_start, now) {
             return Err(RejectReason::StaleWindow);
         }
-        self.structural_check(s)
+        self.structural_check(s, true)
     }
 
     /// Verifies `candidates` in chunks; after `budget` invalid signatures the rest is answered
@@ -480,11 +494,18 @@ impl Ingestor {
         out
     }
 
+    /// Stores `readings`; with `close_at`, each one is refused (`stale_window`) if the writer
+    /// reaches it after its round closed.
     async fn store_all(
         &self,
         readings: Vec<SignedReading>,
+        close_at: Option<Vec<u64>>,
     ) -> Result<Vec<InsertOutcome>, BatchError> {
-        let ack = self.store.submit(readings).map_err(|e| match e {
+        let submitted = match close_at {
+            Some(c) => self.store.submit_until(readings, c),
+            None => self.store.submit(readings),
+        };
+        let ack = submitted.map_err(|e| match e {
             StoreError::Busy => BatchError::Busy,
             other => BatchError::Unavailable(other.to_string()),
         })?;
@@ -607,7 +628,17 @@ impl Ingestor {
         let mut statuses: Vec<ItemStatus> = vec![ItemStatus::Rejected; items.len()];
         let mut evidence: Vec<bool> = vec![false; items.len()];
         if !to_store.is_empty() {
-            let outcomes = self.store_all(to_store).await?;
+            let rounds = self.policy.rounds;
+            let close_at: Vec<u64> = to_store
+                .iter()
+                .map(|s| {
+                    rounds
+                        .round_at(s.reading.window_start)
+                        .and_then(|r| rounds.closes_at(r))
+                        .unwrap_or(0)
+                })
+                .collect();
+            let outcomes = self.store_all(to_store, Some(close_at)).await?;
             for (i, o) in store_idx.into_iter().zip(outcomes) {
                 match o {
                     InsertOutcome::Accepted => statuses[i] = ItemStatus::Accepted,
@@ -675,7 +706,7 @@ impl Ingestor {
 
     /// Imports readings pulled from a peer relayer through the same verification and durable
     /// store path as ingest, minus the time-based checks (a peer accepted them while their
-    /// rounds were open) and quotas. Durable when it returns. Waits (up to ~30 s per chunk)
+    /// rounds were open), quotas, and the registration check (see [`Self::structural_check`]). Durable when it returns. Waits (up to ~30 s per chunk)
     /// while the writer queue is full.
     pub async fn import_peer(
         &self,
@@ -693,7 +724,7 @@ impl Ingestor {
                     report.duplicates += 1;
                     continue;
                 }
-                match self.structural_check(&s) {
+                match self.structural_check(&s, false) {
                     Ok(()) => unique.push(s),
                     Err(_) => report.rejected += 1,
                 }
@@ -722,7 +753,7 @@ impl Ingestor {
             }
             let mut tries = 0u32;
             let outcomes = loop {
-                match self.store_all(good.clone()).await {
+                match self.store_all(good.clone(), None).await {
                     Err(BatchError::Busy) if tries < 3_000 => {
                         tries += 1;
                         tokio::time::sleep(std::time::Duration::from_millis(10)).await;

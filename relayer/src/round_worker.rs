@@ -271,7 +271,9 @@ impl BatchView {
     pub fn foreign(&self, ours: &[u8; 32]) -> Option<[u8; 32]> {
         self.tallies
             .iter()
-            .filter(|t| &t.hash != ours && (t.votes > 0 || t.submitted))
+            // Only hashes other oracles currently vote for: a submitted hash with no votes left
+            // (e.g. a vote replaced after a re-sync) is evidence, not a competing result.
+            .filter(|t| &t.hash != ours && t.votes > 0)
             .max_by(|a, b| a.votes.cmp(&b.votes).then(b.hash.cmp(&a.hash)))
             .map(|t| t.hash)
     }
@@ -685,8 +687,28 @@ impl<C: RoundChain> WorkerCtx<C> {
         Ok(())
     }
 
+    /// Waits until every reading queued for the store before now is committed (or failed), so
+    /// no acknowledged ingest write of a closed round can commit after the scan.
+    async fn barrier(&self) -> Result<(), WorkerError> {
+        for _ in 0..600 {
+            match self.store.barrier() {
+                Ok(ack) => {
+                    return match ack.await {
+                        Ok(Ok(_)) => Ok(()),
+                        Ok(Err(e)) => Err(e.into()),
+                        Err(_) => Err(WorkerError::Store(StoreError::Closed)),
+                    }
+                }
+                Err(StoreError::Busy) => tokio::time::sleep(Duration::from_millis(50)).await,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(WorkerError::Store(StoreError::Busy))
+    }
+
     async fn compute(&self, round: u64) -> Result<ComputedPlan, WorkerError> {
         let inputs = self.chain.pinned_inputs(round).await?;
+        self.barrier().await?;
         let store = self.store.clone();
         let grace = self.grace;
         blocking(move || compute_plan(store.as_ref(), &inputs, grace)).await
@@ -1114,6 +1136,9 @@ mod tests {
         let v = view(None, 2, &[(1, 1, true), (3, 1, true), (2, 1, true)]);
         assert_eq!(v.foreign(&h(1)), Some(h(2)));
         let v = view(None, 2, &[(1, 1, true)]);
+        assert_eq!(v.foreign(&h(1)), None);
+        // A submitted hash whose votes moved away is not a competitor.
+        let v = view(None, 2, &[(1, 2, true), (2, 0, true)]);
         assert_eq!(v.foreign(&h(1)), None);
     }
 

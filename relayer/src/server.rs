@@ -399,11 +399,11 @@ async fn round_digest(State(st): State<AppState>, Path(round): Path<u64>) -> Res
         Err(r) => return *r,
     };
     let store = st.ingest.store.clone();
-    match blocking(move || store.round_readings(from, to)).await {
-        Ok(set) => Json(json!({
+    match blocking(move || store.round_digest(from, to)).await {
+        Ok((count, digest)) => Json(json!({
             "round": round,
-            "count": set.readings.len(),
-            "digest": hex::encode(set.digest),
+            "count": count,
+            "digest": hex::encode(digest),
         }))
         .into_response(),
         Err(r) => *r,

@@ -131,6 +131,7 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()> + Send + 'stati
             set.spawn(manage_rounds(
                 ctx,
                 cfg.aggregation.max_resume_rounds,
+                cfg.store.retention_rounds,
                 stop_rx.clone(),
             ));
             Some(Arc::new(c.clone()) as Arc<dyn crate::server::ChainReader>)
@@ -312,6 +313,7 @@ where
 pub async fn manage_rounds<C: RoundChain>(
     ctx: Arc<WorkerCtx<C>>,
     max_resume: u64,
+    retention_rounds: Option<u64>,
     mut stop: watch::Receiver<bool>,
 ) -> Component {
     let name = "round manager";
@@ -365,20 +367,32 @@ pub async fn manage_rounds<C: RoundChain>(
         }
         let end_of_next = genesis.saturating_add(next.saturating_add(1).saturating_mul(duration));
         let wait = Duration::from_secs(end_of_next.saturating_sub(now).clamp(1, 60));
-        tokio::select! {
+        let finished = tokio::select! {
             _ = stop.wait_for(|s| *s) => break,
-            Some(done) = tasks.join_next() => match done {
-                Ok((r, Ok(outcome))) => {
-                    running.remove(&r);
-                    tracing::info!(round = r, ?outcome, "round worker finished");
+            Some(done) = tasks.join_next() => Some(done),
+            _ = tokio::time::sleep(wait) => None,
+        };
+        match finished {
+            None => {}
+            Some(Ok((r, Ok(outcome)))) => {
+                running.remove(&r);
+                tracing::info!(round = r, ?outcome, "round worker finished");
+                if outcome == RoundOutcome::Closed {
+                    let pruned =
+                        prune(&ctx, r, retention_rounds, &running, genesis, duration).await;
+                    if let Err(e) = pruned {
+                        return (name, Err(e));
+                    }
                 }
-                Ok((r, Err(e))) => {
-                    tracing::error!(round = r, error = %e, "round worker failed");
-                    return (name, Err(anyhow::Error::from(e).context(format!("round {r}"))));
-                }
-                Err(e) => return (name, Err(anyhow::anyhow!("round worker panicked: {e}"))),
-            },
-            _ = tokio::time::sleep(wait) => {}
+            }
+            Some(Ok((r, Err(e)))) => {
+                tracing::error!(round = r, error = %e, "round worker failed");
+                return (
+                    name,
+                    Err(anyhow::Error::from(e).context(format!("round {r}"))),
+                );
+            }
+            Some(Err(e)) => return (name, Err(anyhow::anyhow!("round worker panicked: {e}"))),
         }
     }
     while let Some(done) = tasks.join_next().await {
@@ -387,6 +401,41 @@ pub async fn manage_rounds<C: RoundChain>(
         }
     }
     (name, Ok(()))
+}
+
+/// `[store] retention_rounds = k`: after round `r` closed on chain, deletes the readings of
+/// rounds up to `r - k`, never of a round a worker still works on.
+async fn prune<C: RoundChain>(
+    ctx: &Arc<WorkerCtx<C>>,
+    closed: u64,
+    retention_rounds: Option<u64>,
+    running: &HashSet<u64>,
+    genesis: u64,
+    duration: u64,
+) -> Result<()> {
+    let Some(k) = retention_rounds else {
+        return Ok(());
+    };
+    let Some(mut upto) = closed.checked_sub(k) else {
+        return Ok(());
+    };
+    if let Some(oldest_open) = running.iter().min() {
+        match oldest_open.checked_sub(1) {
+            Some(r) => upto = upto.min(r),
+            None => return Ok(()),
+        }
+    }
+    let ts = genesis.saturating_add(upto.saturating_add(1).saturating_mul(duration));
+    let store = ctx.store.clone();
+    let n = tokio::task::spawn_blocking(move || store.prune_rounds_before(ts)).await??;
+    if n > 0 {
+        tracing::info!(
+            upto_round = upto,
+            deleted = n,
+            "readings of finalized rounds pruned"
+        );
+    }
+    Ok(())
 }
 
 /// Offline mode: plans each ended round with the local settings (static devices, config

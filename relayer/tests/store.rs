@@ -128,6 +128,7 @@ async fn ordering_rules() {
     let seqs: Vec<u64> = all.readings.iter().map(|s| s.reading.sequence).collect();
     assert_eq!(seqs, vec![8, 9, 10, 10, 11, 12, 13]);
     assert_eq!(all.digest, relayer::store::readings_digest(&all.readings));
+    assert_eq!(store.round_digest(0, 10_000).unwrap(), (7, all.digest));
     let mut paged = Vec::new();
     let mut after = None;
     let mut pages = 0;
@@ -147,6 +148,75 @@ async fn ordering_rules() {
     assert_eq!(store.prune_rounds_before(1_060).unwrap(), 3);
     assert_eq!(store.reading_count(), 4);
     assert_eq!(store.count_readings().unwrap(), 4);
+}
+
+/// The cutoff race (finding 3): a reading queued before its round's close but reached by the
+/// writer after it is refused; after a barrier issued at/after the close nothing of the round
+/// can commit any more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadline_refuses_readings_reached_after_their_round_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(SqliteConfig::new(dir.path().join("s.sqlite"))).unwrap();
+    let k = key(7);
+    let now = relayer::ingest::now_unix();
+    let out = store
+        .submit_until(
+            vec![mk(&k, 1, 1_000, 1), mk(&k, 2, 2_000, 1)],
+            vec![now - 1, now + 3_600],
+        )
+        .unwrap()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        out,
+        vec![
+            InsertOutcome::Rejected(StoreRejection::RoundClosed),
+            InsertOutcome::Accepted
+        ]
+    );
+    assert_eq!(
+        store.get_reading(&k.verifying_key().to_bytes(), 1).unwrap(),
+        None
+    );
+    assert_eq!(store.barrier().unwrap().await.unwrap().unwrap(), vec![]);
+    assert_eq!(store.reading_count(), 1);
+}
+
+/// Pages list a (device, sequence) group in canonical (content) order, not arrival order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_are_canonical_whatever_the_arrival_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(SqliteConfig::new(dir.path().join("s.sqlite"))).unwrap();
+    let (k1, k2) = (key(21), key(22));
+    let batch = vec![
+        mk(&k1, 1, 100, 9),
+        mk(&k1, 1, 100, 2),
+        mk(&k2, 3, 300, 1),
+        mk(&k2, 2, 200, 1),
+    ];
+    submit(&store, batch).await;
+    let all = store.round_readings(0, 1_000).unwrap();
+    let wh: Vec<u64> = all
+        .readings
+        .iter()
+        .filter(|s| s.reading.device_pubkey == k1.verifying_key().to_bytes())
+        .map(|s| s.reading.discharged_wh)
+        .collect();
+    assert_eq!(wh, vec![2, 9]);
+    for limit in [1, 2, 3, 10] {
+        let mut paged = Vec::new();
+        let mut after = None;
+        loop {
+            let p = store.round_readings_page(0, 1_000, after, limit).unwrap();
+            paged.extend(p.readings);
+            match p.next {
+                Some(c) => after = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(paged, all.readings, "limit {limit}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

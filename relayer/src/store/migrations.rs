@@ -72,8 +72,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
                    battery_id, firmware, signature, received_at, 0 FROM readings;
         DROP TABLE readings;
         ALTER TABLE readings_v3 RENAME TO readings;
-        CREATE INDEX readings_by_window_start ON readings (window_start);
-        CREATE INDEX readings_by_window_end ON readings (window_end);",
+        CREATE INDEX readings_by_window_start ON readings (window_start);",
     ),
     // Issue 10 round side (relayer::plans): the persisted plan of each round.
     (
@@ -124,6 +123,31 @@ mod tests {
         for (i, (v, _)) in MIGRATIONS.iter().enumerate() {
             assert_eq!(*v, i64::try_from(i).unwrap_or(-1) + 1);
         }
+    }
+
+    #[test]
+    fn version_3_keeps_version_2_readings() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut c = Connection::open(dir.path().join("m.sqlite")).unwrap_or_else(|e| panic!("{e}"));
+        for (v, sql) in MIGRATIONS.iter().filter(|(v, _)| *v <= 2) {
+            c.execute_batch(sql).unwrap_or_else(|e| panic!("{e}"));
+            c.pragma_update(None, "user_version", v)
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        c.execute(
+            "INSERT INTO readings VALUES (x'01', 7, 100, 160, 5, 0, 'b', 'f', x'02', 1)",
+            [],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(migrate(&mut c).ok(), Some(latest()));
+        let row: (i64, i64, i64, i64) = c
+            .query_row(
+                "SELECT sequence, variant, status, window_end FROM readings",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(row, (7, 0, 0, 160));
     }
 
     #[test]

@@ -22,6 +22,9 @@ pub use union::{readings_digest, ConflictKind, EvidenceItem};
 pub enum StoreRejection {
     /// A field does not fit the store's integer range (above `i64::MAX`).
     OutOfRange,
+    /// The writer reached the reading at or after its deadline (the close of the first round
+    /// it touches, see [`ReadingStore::submit_until`]).
+    RoundClosed,
 }
 
 /// Result of storing one reading.
@@ -144,6 +147,22 @@ pub trait ReadingStore: Send + Sync + 'static {
     /// full (never blocks); the returned [`Ack`] resolves after the batch is durably committed.
     fn submit(&self, batch: Vec<SignedReading>) -> Result<Ack, StoreError>;
 
+    /// Like [`Self::submit`], but reading `i` is refused with [`StoreRejection::RoundClosed`]
+    /// when the writer handles it at or after `close_at[i]` (unix seconds). Together with
+    /// [`Self::barrier`] this makes a round's cutoff exact: nothing for the round commits
+    /// after a barrier issued at or after its close.
+    fn submit_until(
+        &self,
+        batch: Vec<SignedReading>,
+        close_at: Vec<u64>,
+    ) -> Result<Ack, StoreError>;
+
+    /// Resolves once every request queued before it is committed (or failed). Call it at or
+    /// after a round's close and before scanning the round.
+    fn barrier(&self) -> Result<Ack, StoreError> {
+        self.submit(Vec::new())
+    }
+
     /// Calls `f` for every reading that COUNTS among the stored readings whose window
     /// intersects `[from, to)` (the union rule of [`union`] applied to that set), in canonical
     /// order. Windows are at most [`MAX_WINDOW_SECS`] long.
@@ -157,6 +176,9 @@ pub trait ReadingStore: Send + Sync + 'static {
     /// Every stored reading (evidence included) whose window intersects `[from, to)`, in
     /// canonical order, with its digest.
     fn round_readings(&self, from: u64, to: u64) -> Result<RoundReadings, StoreError>;
+
+    /// Count and digest of [`Self::round_readings`], streamed (no set in memory).
+    fn round_digest(&self, from: u64, to: u64) -> Result<(u64, [u8; 32]), StoreError>;
 
     /// One page of [`Self::round_readings`]: readings after the `(device, sequence)` cursor,
     /// at least `limit` (≥ 1) unless the set ends; a `(device, sequence)` group is never split.

@@ -36,7 +36,10 @@ use std::thread::JoinHandle;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
-use super::union::{apply_rule, conflict_between, readings_digest, ConflictKind, EvidenceItem};
+use super::union::{
+    apply_rule, canonical_cmp, conflict_between, readings_digest, ConflictKind, DigestBuilder,
+    EvidenceItem,
+};
 use super::{
     migrations, Ack, DeviceStats, InsertOutcome, ReadingStore, ReadingsPage, RoundProgress,
     RoundReadings, StoreError, StoreRejection, SubmissionRecord, MAX_WINDOW_SECS,
@@ -71,6 +74,8 @@ impl SqliteConfig {
 
 struct WriteRequest {
     readings: Vec<SignedReading>,
+    /// Per-reading deadlines (unix seconds), see `submit_until`.
+    close_at: Option<Vec<u64>>,
     ack: oneshot::Sender<Result<Vec<InsertOutcome>, StoreError>>,
 }
 
@@ -342,8 +347,17 @@ impl Writer {
             ))?;
             for req in group {
                 let mut outs = Vec::with_capacity(req.readings.len());
-                for s in &req.readings {
+                for (i, s) in req.readings.iter().enumerate() {
                     let r = &s.reading;
+                    let closed = req
+                        .close_at
+                        .as_ref()
+                        .and_then(|c| c.get(i))
+                        .is_some_and(|&c| u64::try_from(received_at).unwrap_or(0) >= c);
+                    if closed {
+                        outs.push(InsertOutcome::Rejected(StoreRejection::RoundClosed));
+                        continue;
+                    }
                     let (Some(seq), Some(ws), Some(we), Some(dis), Some(chg)) = (
                         to_i64(r.sequence),
                         to_i64(r.window_start),
@@ -444,14 +458,19 @@ impl Writer {
     }
 }
 
-impl ReadingStore for SqliteStore {
-    fn submit(&self, batch: Vec<SignedReading>) -> Result<Ack, StoreError> {
+impl SqliteStore {
+    fn enqueue(
+        &self,
+        batch: Vec<SignedReading>,
+        close_at: Option<Vec<u64>>,
+    ) -> Result<Ack, StoreError> {
         let (ack, rx) = oneshot::channel();
         let guard = self.tx.lock().map_err(|_| StoreError::Closed)?;
         let sender = guard.as_ref().ok_or(StoreError::Closed)?;
         sender
             .try_send(WriteRequest {
                 readings: batch,
+                close_at,
                 ack,
             })
             .map_err(|e| match e {
@@ -459,6 +478,20 @@ impl ReadingStore for SqliteStore {
                 mpsc::error::TrySendError::Closed(_) => StoreError::Closed,
             })?;
         Ok(rx)
+    }
+}
+
+impl ReadingStore for SqliteStore {
+    fn submit(&self, batch: Vec<SignedReading>) -> Result<Ack, StoreError> {
+        self.enqueue(batch, None)
+    }
+
+    fn submit_until(
+        &self,
+        batch: Vec<SignedReading>,
+        close_at: Vec<u64>,
+    ) -> Result<Ack, StoreError> {
+        self.enqueue(batch, Some(close_at))
     }
 
     fn scan_readings(
@@ -493,6 +526,12 @@ impl ReadingStore for SqliteStore {
         Ok(RoundReadings { readings, digest })
     }
 
+    fn round_digest(&self, from: u64, to: u64) -> Result<(u64, [u8; 32]), StoreError> {
+        let mut d = DigestBuilder::default();
+        self.for_each_in_set(from, to, &mut |s| d.push(&s.reading))?;
+        Ok(d.finish())
+    }
+
     fn round_readings_page(
         &self,
         from: u64,
@@ -507,9 +546,13 @@ impl ReadingStore for SqliteStore {
             Some((d, s)) => (d.to_vec(), to_i64(s).unwrap_or(i64::MAX)),
             None => (Vec::new(), -1),
         };
+        // Walks the primary key from the cursor (the `+` keeps SQLite off the window index,
+        // which would sort the whole round set for every page): cost per page is the rows
+        // between two cursors, i.e. `limit` times the rounds retained.
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {SELECT_COLS} FROM readings WHERE {SET_FILTER} \
-             AND (device > ?4 OR (device = ?4 AND sequence > ?5)) ORDER BY {CANONICAL_ORDER}"
+            "SELECT {SELECT_COLS} FROM readings WHERE +window_start >= ?1 AND \
+             +window_start < ?2 AND +window_end > ?3 AND (device, sequence) > (?4, ?5) \
+             ORDER BY device, sequence"
         ))?;
         let mut rows = stmt.query(params![lo, hi, from_i, dev, seq])?;
         let mut readings: Vec<SignedReading> = Vec::new();
@@ -527,25 +570,48 @@ impl ReadingStore for SqliteStore {
             }
             readings.push(s);
         }
+        // Whole (device, sequence) groups in key order: sorting puts each group's readings in
+        // canonical (content) order.
+        readings.sort_by(|a, b| canonical_cmp(&a.reading, &b.reading));
         Ok(ReadingsPage { readings, next })
     }
 
     fn evidence(&self, from: u64, to: u64) -> Result<Vec<EvidenceItem>, StoreError> {
-        let set = self.round_readings(from, to)?.readings;
+        // One device group at a time, like scan_readings.
         let mut out = Vec::new();
-        apply_rule(&set, &mut |_| {}, &mut |s, kind| {
-            out.push(EvidenceItem {
-                reading: s.clone(),
-                kind,
-            })
-        });
+        let mut group: Vec<SignedReading> = Vec::new();
+        let flush = |group: &mut Vec<SignedReading>, out: &mut Vec<EvidenceItem>| {
+            apply_rule(group, &mut |_| {}, &mut |s, kind| {
+                out.push(EvidenceItem {
+                    reading: s.clone(),
+                    kind,
+                })
+            });
+            group.clear();
+        };
+        self.for_each_in_set(from, to, &mut |s| {
+            if group
+                .first()
+                .is_some_and(|g| g.reading.device_pubkey != s.reading.device_pubkey)
+            {
+                flush(&mut group, &mut out);
+            }
+            group.push(s);
+        })?;
+        flush(&mut group, &mut out);
         Ok(out)
     }
 
     fn prune_rounds_before(&self, round_end_ts: u64) -> Result<u64, StoreError> {
         let ts = to_i64(round_end_ts).unwrap_or(i64::MAX);
         let conn = self.read_conn()?;
-        let n = conn.execute("DELETE FROM readings WHERE window_end <= ?1", params![ts])?;
+        // Through the window_start index: a window ending by `ts` starts before it, and one
+        // starting a full window length before it has ended.
+        let n = conn.execute(
+            "DELETE FROM readings WHERE window_start < ?1 AND \
+             (window_start <= ?2 OR window_end <= ?1)",
+            params![ts, ts.saturating_sub(to_i64(MAX_WINDOW_SECS).unwrap_or(0))],
+        )?;
         let n = u64::try_from(n).unwrap_or(u64::MAX);
         // Saturating: never wraps below zero.
         let _ = self

@@ -171,23 +171,42 @@ pub fn canonical_cmp(a: &Reading, b: &Reading) -> std::cmp::Ordering {
 /// Domain tag of [`readings_digest`].
 pub const DIGEST_TAG: &[u8] = b"cube-round-readings/v1";
 
-/// SHA-256 over `DIGEST_TAG`, the count (u64 BE) and every reading's canonical body in the
-/// given order (pass the canonical order). Signatures are not part of it.
+/// The digest of a set in the given order (pass the canonical order):
+/// `sha256(DIGEST_TAG || count u64 BE || sha256(body_1 || … || body_n))`, `body` =
+/// [`encode_body`]. Signatures are not part of it.
 pub fn readings_digest(readings: &[SignedReading]) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(DIGEST_TAG);
-    h.update(
-        u64::try_from(readings.len())
-            .unwrap_or(u64::MAX)
-            .to_be_bytes(),
-    );
-    let mut buf = Vec::with_capacity(256);
+    let mut d = DigestBuilder::default();
     for s in readings {
-        buf.clear();
-        encode_body(&s.reading, &mut buf);
-        h.update(&buf);
+        d.push(&s.reading);
     }
-    h.finalize().into()
+    d.finish().1
+}
+
+/// Streaming form of [`readings_digest`].
+#[derive(Default)]
+pub struct DigestBuilder {
+    bodies: Sha256,
+    count: u64,
+    buf: Vec<u8>,
+}
+
+impl DigestBuilder {
+    /// Adds the next reading (canonical order).
+    pub fn push(&mut self, r: &Reading) {
+        self.buf.clear();
+        encode_body(r, &mut self.buf);
+        self.bodies.update(&self.buf);
+        self.count = self.count.saturating_add(1);
+    }
+
+    /// Count and digest.
+    pub fn finish(self) -> (u64, [u8; 32]) {
+        let mut h = Sha256::new();
+        h.update(DIGEST_TAG);
+        h.update(self.count.to_be_bytes());
+        h.update(self.bodies.finalize());
+        (self.count, h.finalize().into())
+    }
 }
 
 /// One excluded reading of a round set and why.

@@ -780,6 +780,33 @@ impl<C: RoundChain> WorkerCtx<C> {
         self.set_phase(plan, RoundPhase::Aggregated).await
     }
 
+    /// After the round closed: every local record whose transaction may or may not have
+    /// landed (`intent`) is resolved from the chain's `Vote` (the last transaction of a round
+    /// can finalize it, so no later pass looks at the batch again).
+    async fn resolve_intents(&self, round: u64) -> Result<(), WorkerError> {
+        let store = self.store.clone();
+        let local = blocking(move || Ok(store.submissions(round)?)).await?;
+        for rec in local {
+            if SubmissionState::parse(&rec.state) == Some(SubmissionState::Confirmed) {
+                continue;
+            }
+            let mine = self.chain.my_vote(round, rec.batch_index).await?;
+            if mine == Some(rec.batch_hash) {
+                let kind = match SubmissionKind::parse(&rec.kind) {
+                    Some(k @ (SubmissionKind::Data | SubmissionKind::Vote)) => k,
+                    _ => SubmissionKind::Vote,
+                };
+                self.put_record(SubmissionRecord {
+                    kind: kind.as_str().into(),
+                    state: SubmissionState::Confirmed.as_str().into(),
+                    ..rec
+                })
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
     async fn put_record(&self, rec: SubmissionRecord) -> Result<(), WorkerError> {
         let store = self.store.clone();
         blocking(move || Ok(store.put_submission(&rec)?)).await
@@ -983,6 +1010,7 @@ impl<C: RoundChain> WorkerCtx<C> {
     ) -> Result<Option<RoundOutcome>, WorkerError> {
         match self.chain.round_status(round).await? {
             ChainRoundStatus::Closed => {
+                self.resolve_intents(round).await?;
                 self.mark_round(round, RoundPhase::Done).await?;
                 self.metrics
                     .rounds

@@ -101,6 +101,35 @@ fn local_hour_of(tz: &Tz, t: u64) -> (u8, u64) {
     }
 }
 
+/// UTC offset of `tz` at `t`, seconds (0 when `t` is out of range).
+fn offset_at(tz: &Tz, t: u64) -> i32 {
+    i64::try_from(t)
+        .ok()
+        .and_then(|secs| tz.timestamp_opt(secs, 0).single())
+        .map(|d| d.offset().fix().local_minus_utc())
+        .unwrap_or(0)
+}
+
+/// First instant in `(t, limit]` whose UTC offset differs from the offset at `t`, if the
+/// offset at `limit` differs (binary search; an offset changes at most once in an hour).
+fn offset_change(tz: &Tz, t: u64, limit: u64) -> Option<u64> {
+    let base = offset_at(tz, t);
+    if limit <= t || offset_at(tz, limit) == base {
+        return None;
+    }
+    // Invariant: offset(lo) == base, offset(hi) != base.
+    let (mut lo, mut hi) = (t, limit);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if offset_at(tz, mid) == base {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(hi)
+}
+
 /// Cuts `[start, end)` at local-hour and round boundaries and shares `wh` by the largest
 /// remainder rule (see the module documentation).
 pub fn split_window(tz: &Tz, clock: &RoundClock, start: u64, end: u64, wh: u64) -> Vec<Piece> {
@@ -113,6 +142,12 @@ pub fn split_window(tz: &Tz, clock: &RoundClock, start: u64, end: u64, wh: u64) 
         guard += 1;
         let (hour, into) = local_hour_of(tz, t);
         let mut next = t.saturating_add(3600 - into.min(3599));
+        // The local clock is continuous only while the offset stays; zones whose offset
+        // changes off the local hour (Pacific/Chatham at :45, Lord Howe by 30 min) start a
+        // new piece at the change.
+        if let Some(change) = offset_change(tz, t, next.min(end).saturating_sub(1)) {
+            next = change;
+        }
         if let Some((_, round_end)) = clock.round_at(t).and_then(|r| clock.bounds(r)) {
             next = next.min(round_end);
         } else if t < clock.genesis {
@@ -590,6 +625,143 @@ mod tests {
         let (b, hours) = day_buckets(Asia::Tokyo, from, from + 86_400);
         assert_eq!(hours, 24);
         assert_eq!(b.get(BatteryClass::Whitelisted, TouClass::Peak), 60);
+    }
+
+    fn shape(p: &[Piece]) -> Vec<(u64, u64, u8, u64)> {
+        p.iter()
+            .map(|x| (x.start, x.end, x.local_hour, x.wh))
+            .collect()
+    }
+
+    #[test]
+    fn chatham_spring_forward_at_quarter_to_three() {
+        // 2026-09-27 02:45 CHAST (+12:45) = 2026-09-26 14:00 UTC: clocks jump to 03:45 CHADT.
+        // Window 13:30–14:30 UTC = local 02:15–02:45 (hour 2), then 03:45–04:00 (hour 3), then
+        // 04:00–04:15 (hour 4). 60 Wh shared 30 / 15 / 15.
+        let chatham: Tz = "Pacific/Chatham".parse().unwrap();
+        let s = 1_790_429_400; // 2026-09-26T13:30Z
+        assert_eq!(s, ts(2026, 9, 26, 13, 30));
+        assert_eq!(utc_offset_secs(&chatham, 1_790_431_199), Some(45_900));
+        assert_eq!(utc_offset_secs(&chatham, 1_790_431_200), Some(49_500));
+        assert_eq!(
+            shape(&split_window(&chatham, &clock(), s, s + 3600, 60)),
+            vec![
+                (s, s + 1800, 2, 30),
+                (s + 1800, s + 2700, 3, 15),
+                (s + 2700, s + 3600, 4, 15),
+            ]
+        );
+        // The hour before: 12:30–13:30 UTC = local 01:15–02:15, cut at 02:00 (13:15 UTC).
+        let p = split_window(&chatham, &clock(), s - 3600, s, 60);
+        assert_eq!(
+            shape(&p),
+            vec![(s - 3600, s - 900, 1, 45), (s - 900, s, 2, 15)]
+        );
+    }
+
+    #[test]
+    fn chatham_fall_back_at_quarter_to_four() {
+        // 2026-04-05 03:45 CHADT (+13:45) = 2026-04-04 14:00 UTC: clocks go back to 02:45
+        // CHAST. Window 13:30–14:30 UTC = local 03:15–03:45 (hour 3), 02:45–03:00 (hour 2),
+        // 03:00–03:15 (hour 3 again).
+        let chatham: Tz = "Pacific/Chatham".parse().unwrap();
+        let s = 1_775_309_400; // 2026-04-04T13:30Z
+        assert_eq!(s, ts(2026, 4, 4, 13, 30));
+        assert_eq!(
+            shape(&split_window(&chatham, &clock(), s, s + 3600, 60)),
+            vec![
+                (s, s + 1800, 3, 30),
+                (s + 1800, s + 2700, 2, 15),
+                (s + 2700, s + 3600, 3, 15),
+            ]
+        );
+        // A window ending exactly at the change stays one piece per local hour.
+        assert_eq!(
+            shape(&split_window(&chatham, &clock(), s - 1800, s + 1800, 10)),
+            vec![(s - 1800, s - 900, 2, 3), (s - 900, s + 1800, 3, 7)]
+        );
+    }
+
+    /// Every piece must lie in one local hour (checked minute by minute against chrono-tz's
+    /// own conversion) and adjacent pieces of one round must differ in local hour or be cut at
+    /// an offset change — i.e. the split is exact and maximal.
+    fn check_exact(tz: &Tz, start: u64, end: u64) {
+        let c = clock();
+        let p = split_window(tz, &c, start, end, 1_000_003);
+        assert_eq!(p.first().map(|x| x.start), Some(start));
+        assert_eq!(p.last().map(|x| x.end), Some(end));
+        assert_eq!(p.iter().map(|x| u128::from(x.wh)).sum::<u128>(), 1_000_003);
+        for w in p.windows(2) {
+            assert_eq!(w[0].end, w[1].start);
+        }
+        for x in &p {
+            let mut t = x.start;
+            while t < x.end {
+                let local = tz.timestamp_opt(i64::try_from(t).unwrap(), 0).unwrap();
+                assert_eq!(
+                    u8::try_from(local.hour()).unwrap(),
+                    x.local_hour,
+                    "{tz} at {t}: piece {x:?}"
+                );
+                t += 60;
+            }
+            let last = tz
+                .timestamp_opt(i64::try_from(x.end - 1).unwrap(), 0)
+                .unwrap();
+            assert_eq!(
+                u8::try_from(last.hour()).unwrap(),
+                x.local_hour,
+                "{tz} {x:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_zone_splits_exactly_around_its_offset_changes() {
+        let zones = [
+            "Pacific/Chatham",
+            "Australia/Lord_Howe",
+            "Asia/Kathmandu",
+            "Australia/Eucla",
+            "Australia/Adelaide",
+            "America/St_Johns",
+            "Asia/Tehran",
+            "Asia/Kolkata",
+            "Europe/Berlin",
+            "America/New_York",
+            "America/Santiago",
+            "Pacific/Auckland",
+        ];
+        let year_start = ts(2026, 1, 1, 0, 0);
+        let mut changes_seen = 0;
+        for name in zones {
+            let tz: Tz = name.parse().unwrap();
+            // Offset changes of 2026, to the minute.
+            let mut t = year_start;
+            let mut changes = Vec::new();
+            while t < year_start + 365 * 86_400 {
+                if let Some(c) = offset_change(&tz, t, t + 3_600) {
+                    changes.push(c);
+                }
+                t += 3_600;
+            }
+            changes_seen += changes.len();
+            // Around each change, and on an ordinary day: windows of several lengths at
+            // several phases (whole, half and quarter hours and odd seconds).
+            changes.push(year_start + 100 * 86_400);
+            for c in changes {
+                let mut s = c - 5_400;
+                while s < c + 3_600 {
+                    for len in [3_600, 2_700, 1_800, 61] {
+                        check_exact(&tz, s, s + len);
+                    }
+                    s += 450 + 7;
+                }
+            }
+        }
+        // Chatham, Lord Howe, Adelaide, St Johns, Berlin, New York, Santiago, Auckland change
+        // twice in 2026 (Tehran abolished DST in 2022).
+        assert_eq!(changes_seen, 16);
     }
 
     #[test]

@@ -1,44 +1,30 @@
 //! The relayer's view of the mining-round contract, through `packages/chain-client`:
 //!
-//! * [`ChainDevices`]: the device registry (paginated `Devices` query) as a
-//!   [`DeviceSource`],
-//! * [`round_inputs`]: what aggregation of a round needs from chain (round timing, policy
-//!   version in force at the round's start and that policy, battery whitelist, batch size),
-//! * [`submit_round`]: crash-safe submission of a planned round.
-//!
-//! # Submission protocol (per batch, re-run from the top after any crash)
-//!
-//! 1. Read `Round { round }`. Finalized / void / swept → nothing to do.
-//! 2. Batch already accepted → record `skip` (`confirmed`); if the accepted hash differs from
-//!    ours, log it loudly (our data diverges from the quorum).
-//! 3. A local record in state `confirmed` → done.
-//! 4. Some oracle already submitted our hash (a tally with votes ≥ 1) → `VoteBatch` (hash
-//!    only); otherwise `SubmitUsage` (the data).
-//! 5. The intent is written to the `submissions` table **before** the transaction; the record
-//!    becomes `confirmed` with the tx hash after inclusion.
-//!
-//! A crash between broadcast and the `confirmed` record leaves an `intent`; on restart the
-//! batch is re-examined. If our vote was included, resending fails with the contract's
-//! `AlreadyVoted` (or `BatchAlreadyAccepted`) error, which is recorded as `confirmed`: the
-//! contract refuses a second vote by the same oracle, so no vote is ever doubled, and an
-//! `intent` is never dropped, so no vote is lost.
+//! * [`ChainDevices`]: the latest device registry (paginated `Devices` query) as a
+//!   [`DeviceSource`] for ingest (which devices may send readings at all),
+//! * [`RoundChain`] for [`MiningRound`]: everything the round worker reads **as of a round**
+//!   (`RoundParams`, `DevicesAsOf`, `BatteryWhitelist { as_of_round }`, `Policy`), the
+//!   per-batch state (`Batch`, `Vote`) it decides from, and the three transactions it sends
+//!   (`SubmitUsage`, `VoteBatch`, `AcceptBatch`). See [`crate::round_worker`].
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chain_client::{ChainClient, ChainError};
 use cosmwasm_std::{Binary, HexBinary};
-use cube_scoring::ScorePolicy;
 use cube_types::mining_round::{
-    BatchResponse, BatteryWhitelistResponse, ConfigResponse, DevicesResponse, ExecuteMsg,
-    PolicyResponse, QueryMsg, RoundResponse, RoundStatus,
+    BatchResponse, BatteryWhitelistResponse, ConfigResponse, DevicesAsOfResponse, DevicesResponse,
+    ExecuteMsg, PolicyResponse, QueryMsg, RoundParamsResponse, RoundResponse, RoundStatus,
+    VoteResponse,
 };
 use thiserror::Error;
 
-use crate::aggregate::RoundPlan;
 use crate::directory::{DeviceRecord, DeviceSource, DirectoryError, FetchFuture};
-use crate::ingest::RoundClock;
-use crate::store::{ReadingStore, RoundProgress, StoreError, SubmissionRecord};
+use crate::round_worker::{
+    BatchView, ChainAction, ChainRoundStatus, PinnedInputs, RoundChain, RoundRules, TallyView,
+    WorkerError,
+};
+use crate::store::StoreError;
 
 /// Page size of paginated queries (the contract's maximum).
 pub const PAGE: u32 = 100;
@@ -87,14 +73,12 @@ impl MiningRound {
                     limit: Some(PAGE),
                 })
                 .await?;
-            let n = page.devices.len();
             for d in page.devices {
                 let pubkey: [u8; 32] = d
                     .pubkey
                     .as_slice()
                     .try_into()
                     .map_err(|_| ChainSideError::BadDevice(d.pubkey.to_base64()))?;
-                start_after = Some(d.pubkey.clone());
                 out.push(DeviceRecord {
                     pubkey,
                     owner: d.owner,
@@ -102,33 +86,12 @@ impl MiningRound {
                     timezone: d.timezone,
                 });
             }
-            if n < usize::try_from(PAGE).unwrap_or(usize::MAX) {
-                return Ok(out);
+            match page.next {
+                Some(n) if Some(&n) != start_after.as_ref() => start_after = Some(n),
+                _ => return Ok(out),
             }
         }
         Err(ChainSideError::TooManyPages("devices"))
-    }
-
-    /// The battery whitelist.
-    pub async fn whitelist(&self) -> Result<HashSet<String>, ChainSideError> {
-        let mut out = HashSet::new();
-        let mut start_after: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let page: BatteryWhitelistResponse = self
-                .query(&QueryMsg::BatteryWhitelist {
-                    as_of_round: None,
-                    start_after: start_after.clone(),
-                    limit: Some(PAGE),
-                })
-                .await?;
-            let n = page.batteries.len();
-            start_after = page.batteries.last().cloned();
-            out.extend(page.batteries);
-            if n < usize::try_from(PAGE).unwrap_or(usize::MAX) {
-                return Ok(out);
-            }
-        }
-        Err(ChainSideError::TooManyPages("battery_whitelist"))
     }
 
     /// Contract parameters.
@@ -156,185 +119,216 @@ impl DeviceSource for ChainDevices {
     }
 }
 
-/// What aggregating one round needs from chain.
-#[derive(Debug, Clone)]
-pub struct RoundInputs {
-    /// Round timing from the contract config (grace from the relayer config).
-    pub clock: RoundClock,
-    /// Policy version scoring the round.
-    pub policy_version: u32,
-    /// That policy.
-    pub policy: ScorePolicy,
-    /// Battery whitelist.
-    pub whitelist: HashSet<String>,
-    /// Entries per batch.
-    pub max_entries_per_batch: usize,
-    /// Status of the round on chain.
-    pub status: RoundStatus,
+fn hash32(h: &HexBinary) -> Result<[u8; 32], WorkerError> {
+    h.as_slice()
+        .try_into()
+        .map_err(|_| WorkerError::Chain(format!("batch hash {} is not 32 bytes", h.to_hex())))
 }
 
-/// Reads the inputs of `round` from chain.
-pub async fn round_inputs(
-    chain: &MiningRound,
-    round: u64,
-    grace: u64,
-) -> Result<RoundInputs, ChainSideError> {
-    let cfg = chain.config().await?;
-    let r = chain.round(round).await?;
-    let policy: PolicyResponse = chain
-        .query(&QueryMsg::Policy {
-            version: Some(r.summary.policy_version),
+fn chain_err(e: impl std::fmt::Display) -> WorkerError {
+    WorkerError::Chain(e.to_string())
+}
+
+impl MiningRound {
+    /// `RoundParams { round }`: the pinned rules of the round.
+    pub async fn round_params(&self, round: u64) -> Result<RoundParamsResponse, ChainSideError> {
+        Ok(self.query(&QueryMsg::RoundParams { round }).await?)
+    }
+
+    /// `DevicesAsOf { round }`, every page: the round's registry view.
+    pub async fn devices_as_of(&self, round: u64) -> Result<Vec<DeviceRecord>, ChainSideError> {
+        let mut out = Vec::new();
+        let mut start_after: Option<Binary> = None;
+        for _ in 0..MAX_PAGES {
+            let page: DevicesAsOfResponse = self
+                .query(&QueryMsg::DevicesAsOf {
+                    round,
+                    start_after: start_after.clone(),
+                    limit: Some(PAGE),
+                })
+                .await?;
+            for d in page.devices {
+                let pubkey: [u8; 32] = d
+                    .pubkey
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| ChainSideError::BadDevice(d.pubkey.to_base64()))?;
+                out.push(DeviceRecord {
+                    pubkey,
+                    owner: d.owner,
+                    model: d.model,
+                    timezone: d.timezone,
+                });
+            }
+            match page.next {
+                Some(n) if Some(&n) != start_after.as_ref() => start_after = Some(n),
+                _ => return Ok(out),
+            }
+        }
+        Err(ChainSideError::TooManyPages("devices_as_of"))
+    }
+
+    /// `BatteryWhitelist { as_of_round: Some(round) }`, every page.
+    pub async fn whitelist_as_of(&self, round: u64) -> Result<HashSet<String>, ChainSideError> {
+        let mut out = HashSet::new();
+        let mut start_after: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page: BatteryWhitelistResponse = self
+                .query(&QueryMsg::BatteryWhitelist {
+                    as_of_round: Some(round),
+                    start_after: start_after.clone(),
+                    limit: Some(PAGE),
+                })
+                .await?;
+            out.extend(page.batteries);
+            match page.next {
+                Some(n) if Some(&n) != start_after.as_ref() => start_after = Some(n),
+                _ => return Ok(out),
+            }
+        }
+        Err(ChainSideError::TooManyPages("battery_whitelist"))
+    }
+}
+
+impl RoundChain for MiningRound {
+    fn oracle(&self) -> String {
+        self.client.address()
+    }
+
+    async fn round_status(&self, round: u64) -> Result<ChainRoundStatus, WorkerError> {
+        let r = self.round(round).await.map_err(chain_err)?;
+        Ok(match r.summary.status {
+            RoundStatus::Upcoming | RoundStatus::InProgress => ChainRoundStatus::Open,
+            RoundStatus::Attesting => ChainRoundStatus::Attesting,
+            RoundStatus::AttestationExpired => ChainRoundStatus::Expired,
+            RoundStatus::Finalized | RoundStatus::Void | RoundStatus::Swept => {
+                ChainRoundStatus::Closed
+            }
         })
-        .await?;
-    Ok(RoundInputs {
-        clock: RoundClock {
-            genesis: cfg.genesis_time,
-            duration: cfg.round_duration,
-            grace,
-        },
-        policy_version: r.summary.policy_version,
-        policy: policy.policy,
-        whitelist: chain.whitelist().await?,
-        max_entries_per_batch: usize::try_from(cfg.max_entries_per_batch).unwrap_or(1),
-        status: r.summary.status,
-    })
-}
+    }
 
-/// Result of one pass over a round's batches.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SubmitSummary {
-    /// Batches sent with data.
-    pub submitted: u32,
-    /// Batches voted by hash.
-    pub voted: u32,
-    /// Batches already accepted (nothing sent).
-    pub skipped: u32,
-    /// Batches whose accepted hash differs from ours.
-    pub diverged: u32,
-    /// Whether the round is finalized on chain after this pass.
-    pub finalized: bool,
-}
+    async fn round_rules(&self, round: u64) -> Result<RoundRules, WorkerError> {
+        let p = self.round_params(round).await.map_err(chain_err)?;
+        Ok(RoundRules {
+            round: p.round,
+            start: p.start,
+            end: p.end,
+            attestation_deadline: p.attestation_deadline,
+            genesis_time: p.genesis_time,
+            round_duration: p.round_duration,
+            policy_version: p.policy_version,
+            rated_power: p.rated_power,
+            max_entries_per_batch: p.max_entries_per_batch,
+        })
+    }
 
-fn is_done_error(e: &ChainError) -> bool {
-    e.chain_message()
-        .map(|m| m.contains("already voted") || m.contains("already accepted"))
-        .unwrap_or(false)
-}
-
-/// Submits (or votes, or skips) every batch of `plan`; see the module documentation.
-pub async fn submit_round(
-    chain: &MiningRound,
-    store: &dyn ReadingStore,
-    plan: &RoundPlan,
-) -> Result<SubmitSummary, ChainSideError> {
-    let mut summary = SubmitSummary::default();
-    let batch_count = u32::try_from(plan.batches.len()).unwrap_or(u32::MAX);
-    store.put_round_progress(&RoundProgress {
-        round: plan.round,
-        policy_version: u64::from(plan.policy_version),
-        batch_count,
-        status: "submitting".into(),
-    })?;
-    let local = store.submissions(plan.round)?;
-    for batch in &plan.batches {
-        let span = tracing::info_span!("submit", round = plan.round, batch = batch.index);
-        let _g = span.enter();
-        let state = chain.round(plan.round).await?;
-        if matches!(
-            state.summary.status,
-            RoundStatus::Finalized | RoundStatus::Void | RoundStatus::Swept
-        ) {
-            break;
-        }
-        let mut record = SubmissionRecord {
-            round: plan.round,
-            batch_index: batch.index,
-            batch_hash: batch.hash,
-            kind: String::new(),
-            state: "intent".into(),
-            tx_hash: None,
-        };
-        let chain_batch: BatchResponse = chain
-            .query(&QueryMsg::Batch {
-                round: plan.round,
-                batch_index: batch.index,
+    async fn pinned_inputs(&self, round: u64) -> Result<PinnedInputs, WorkerError> {
+        let rules = self.round_rules(round).await?;
+        let policy: PolicyResponse = self
+            .query(&QueryMsg::Policy {
+                version: Some(rules.policy_version),
             })
-            .await?;
-        if let Some(acc) = &chain_batch.accepted_hash {
-            if acc.as_slice() != batch.hash.as_slice() {
-                summary.diverged += 1;
-                tracing::error!(
-                    ours = %hex::encode(batch.hash),
-                    accepted = %acc.to_hex(),
-                    "accepted batch differs from ours"
-                );
-            }
-            summary.skipped += 1;
-            record.kind = "skip".into();
-            record.state = "confirmed".into();
-            store.put_submission(&record)?;
-            continue;
-        }
-        if local.iter().any(|r| {
-            r.batch_index == batch.index && r.batch_hash == batch.hash && r.state == "confirmed"
-        }) {
-            continue;
-        }
-        let hash_known = chain_batch
-            .tallies
-            .iter()
-            .any(|t| t.batch_hash.as_slice() == batch.hash.as_slice() && t.submitted);
-        let msg = if hash_known {
-            record.kind = "vote".into();
-            ExecuteMsg::VoteBatch {
-                round: plan.round,
-                batch_index: batch.index,
-                batch_count,
-                policy_version: plan.policy_version,
-                batch_hash: HexBinary::from(batch.hash.to_vec()),
-            }
-        } else {
-            record.kind = "data".into();
-            ExecuteMsg::SubmitUsage {
-                round: plan.round,
-                batch_index: batch.index,
-                batch_count,
-                policy_version: plan.policy_version,
-                entries: batch.entries.clone(),
-            }
-        };
-        store.put_submission(&record)?;
-        match chain.client.execute(&chain.contract, &msg).await {
-            Ok(tx) => {
-                tracing::info!(kind = %record.kind, tx = %tx.hash, gas_used = tx.gas_used, "batch sent");
-                record.state = "confirmed".into();
-                record.tx_hash = Some(tx.hash);
-                store.put_submission(&record)?;
-                if hash_known {
-                    summary.voted += 1;
-                } else {
-                    summary.submitted += 1;
+            .await
+            .map_err(chain_err)?;
+        let whitelist = self.whitelist_as_of(round).await.map_err(chain_err)?;
+        let mut devices = HashMap::new();
+        for d in self.devices_as_of(round).await.map_err(chain_err)? {
+            match d.into_info() {
+                Ok((k, info)) => {
+                    devices.insert(k, info);
                 }
+                // Every relayer skips the same device (same chain data, same zone database).
+                Err(e) => tracing::warn!(round, error = %e, "device skipped for aggregation"),
             }
-            Err(e) if is_done_error(&e) => {
-                tracing::info!(error = %e, "vote already on chain (earlier attempt)");
-                record.state = "confirmed".into();
-                store.put_submission(&record)?;
-            }
-            Err(e) => return Err(e.into()),
         }
+        Ok(PinnedInputs {
+            rules,
+            policy: policy.policy,
+            whitelist,
+            devices,
+        })
     }
-    let after = chain.round(plan.round).await?;
-    summary.finalized = after.summary.status == RoundStatus::Finalized;
-    if summary.finalized {
-        store.put_round_progress(&RoundProgress {
-            round: plan.round,
-            policy_version: u64::from(plan.policy_version),
-            batch_count,
-            status: "done".into(),
-        })?;
+
+    async fn batch(&self, round: u64, batch_index: u32) -> Result<BatchView, WorkerError> {
+        let b: BatchResponse = self
+            .query(&QueryMsg::Batch { round, batch_index })
+            .await
+            .map_err(chain_err)?;
+        let mut tallies = Vec::with_capacity(b.tallies.len());
+        for t in &b.tallies {
+            tallies.push(TallyView {
+                hash: hash32(&t.batch_hash)?,
+                votes: t.votes,
+                submitted: t.submitted,
+            });
+        }
+        Ok(BatchView {
+            accepted: b.accepted_hash.as_ref().map(hash32).transpose()?,
+            quorum: b.quorum,
+            tallies,
+        })
     }
-    Ok(summary)
+
+    async fn my_vote(&self, round: u64, batch_index: u32) -> Result<Option<[u8; 32]>, WorkerError> {
+        let v: VoteResponse = self
+            .query(&QueryMsg::Vote {
+                round,
+                batch_index,
+                oracle: self.client.address().to_string(),
+            })
+            .await
+            .map_err(chain_err)?;
+        if !v.counts {
+            return Ok(None);
+        }
+        v.batch_hash.as_ref().map(hash32).transpose()
+    }
+
+    async fn send(&self, action: ChainAction) -> Result<String, WorkerError> {
+        let msg = match action {
+            ChainAction::SubmitUsage {
+                round,
+                batch_index,
+                batch_count,
+                policy_version,
+                entries,
+            } => ExecuteMsg::SubmitUsage {
+                round,
+                batch_index,
+                batch_count,
+                policy_version,
+                entries,
+            },
+            ChainAction::VoteBatch {
+                round,
+                batch_index,
+                batch_count,
+                policy_version,
+                batch_hash,
+            } => ExecuteMsg::VoteBatch {
+                round,
+                batch_index,
+                batch_count,
+                policy_version,
+                batch_hash: HexBinary::from(batch_hash.to_vec()),
+            },
+            ChainAction::AcceptBatch {
+                round,
+                batch_index,
+                batch_hash,
+            } => ExecuteMsg::AcceptBatch {
+                round,
+                batch_index,
+                batch_hash: HexBinary::from(batch_hash.to_vec()),
+            },
+        };
+        let tx = self
+            .client
+            .execute(&self.contract, &msg)
+            .await
+            .map_err(chain_err)?;
+        Ok(tx.hash)
+    }
 }
 
 impl crate::server::ChainReader for MiningRound {

@@ -13,7 +13,7 @@ use cube_scoring::RatedPower;
 use serde::{Deserialize, Deserializer, Serialize};
 use thiserror::Error;
 
-use crate::ingest::{IngestPolicy, RoundClock};
+use crate::ingest::{IngestPolicy, Quota, RoundClock};
 use crate::store::SqliteConfig;
 
 /// Environment prefix of overrides.
@@ -163,6 +163,10 @@ pub struct StoreConfig {
     /// `full` (fsync per commit) or `normal`.
     #[serde(default = "default_synchronous")]
     pub synchronous: String,
+    /// Rounds finalized on chain whose readings are kept; older ones are pruned. Absent: keep
+    /// every reading forever.
+    #[serde(default)]
+    pub retention_rounds: Option<u64>,
 }
 
 fn default_db_path() -> PathBuf {
@@ -185,6 +189,7 @@ impl Default for StoreConfig {
             queue_capacity: default_queue_capacity(),
             max_group_readings: default_max_group(),
             synchronous: default_synchronous(),
+            retention_rounds: None,
         }
     }
 }
@@ -222,6 +227,62 @@ impl Default for HttpConfig {
             max_batch_items: default_max_items(),
         }
     }
+}
+
+/// `[ingest]`: fairness limits. Rates are per second; a quota with `rate = 0` is disabled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestConfig {
+    /// Validly signed readings per device and second (token bucket refill).
+    #[serde(default = "default_device_rate")]
+    pub device_rate: f64,
+    /// Device bucket capacity (a device catching up after being offline).
+    #[serde(default = "default_device_burst")]
+    pub device_burst: f64,
+    /// Readings per client address and second (counted on arrival, whole request refused
+    /// with 429 `client_quota`).
+    #[serde(default = "default_client_rate")]
+    pub client_rate: f64,
+    /// Client bucket capacity.
+    #[serde(default = "default_client_burst")]
+    pub client_burst: f64,
+    /// Invalid signatures tolerated per request before the rest is answered `signature_budget`.
+    #[serde(default = "default_max_invalid")]
+    pub max_invalid_signatures: usize,
+}
+
+impl Eq for IngestConfig {}
+
+fn default_device_rate() -> f64 {
+    1.0
+}
+fn default_device_burst() -> f64 {
+    2_000.0
+}
+fn default_client_rate() -> f64 {
+    5_000.0
+}
+fn default_client_burst() -> f64 {
+    20_000.0
+}
+fn default_max_invalid() -> usize {
+    crate::ingest::DEFAULT_MAX_INVALID_SIGNATURES
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            device_rate: default_device_rate(),
+            device_burst: default_device_burst(),
+            client_rate: default_client_rate(),
+            client_burst: default_client_burst(),
+            max_invalid_signatures: default_max_invalid(),
+        }
+    }
+}
+
+fn quota(rate: f64, burst: f64) -> Option<Quota> {
+    (rate > 0.0).then_some(Quota { rate, burst })
 }
 
 /// `[rounds]`: must match the mining-round contract (read from chain once the client exists).
@@ -294,6 +355,70 @@ impl Default for DevicesConfig {
     }
 }
 
+/// `[peers]`: other relayers of the same deployment. Before aggregating a round, and again
+/// whenever the chain holds a batch hash this relayer did not compute, the round's signed
+/// readings are pulled from every peer, verified and added to the local store; aggregation
+/// runs over the union. Unreachable peers are logged and retried, never fatal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeersConfig {
+    /// Base URLs of the peers' HTTP servers, e.g. `["http://10.0.0.2:8080"]`.
+    #[serde(default)]
+    pub urls: Vec<String>,
+    /// Per-request timeout, seconds.
+    #[serde(default = "default_peer_timeout")]
+    pub timeout_secs: u64,
+}
+
+fn default_peer_timeout() -> u64 {
+    10
+}
+
+impl Default for PeersConfig {
+    fn default() -> Self {
+        PeersConfig {
+            urls: Vec::new(),
+            timeout_secs: default_peer_timeout(),
+        }
+    }
+}
+
+/// `[aggregation]`: the round workers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AggregationConfig {
+    /// Seconds between two passes of a round worker over the chain state of its round.
+    #[serde(default = "default_poll")]
+    pub poll_secs: u64,
+    /// At most this many past rounds are resumed after a restart (the rounds whose
+    /// attestation window is still open, newest first).
+    #[serde(default = "default_resume")]
+    pub max_resume_rounds: u64,
+    /// Seconds after a round's end before it is aggregated. Default: the time ingest still
+    /// accepts readings of the round (one maximal window + `rounds.grace_secs`), so a reading
+    /// counts by its window and not by when it arrived. Shorter only in tests where every
+    /// reading is delivered before the round ends.
+    #[serde(default)]
+    pub delay_secs: Option<u64>,
+}
+
+fn default_poll() -> u64 {
+    6
+}
+fn default_resume() -> u64 {
+    1_000
+}
+
+impl Default for AggregationConfig {
+    fn default() -> Self {
+        AggregationConfig {
+            poll_secs: default_poll(),
+            max_resume_rounds: default_resume(),
+            delay_secs: None,
+        }
+    }
+}
+
 /// `[log]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -337,6 +462,9 @@ pub struct Config {
     /// HTTP server.
     #[serde(default)]
     pub http: HttpConfig,
+    /// Ingest fairness.
+    #[serde(default)]
+    pub ingest: IngestConfig,
     /// Rounds.
     pub rounds: RoundsConfig,
     /// Devices.
@@ -345,6 +473,12 @@ pub struct Config {
     /// Logging.
     #[serde(default)]
     pub log: LogConfig,
+    /// Peer relayers.
+    #[serde(default)]
+    pub peers: PeersConfig,
+    /// Round workers.
+    #[serde(default)]
+    pub aggregation: AggregationConfig,
 }
 
 fn parse_env_value(raw: &str) -> toml::Value {
@@ -451,6 +585,25 @@ impl Config {
         if !matches!(self.store.synchronous.as_str(), "full" | "normal") {
             return invalid("store.synchronous", "must be \"full\" or \"normal\"");
         }
+        for (field, v) in [
+            ("ingest.device_rate", self.ingest.device_rate),
+            ("ingest.device_burst", self.ingest.device_burst),
+            ("ingest.client_rate", self.ingest.client_rate),
+            ("ingest.client_burst", self.ingest.client_burst),
+        ] {
+            if !v.is_finite() || v < 0.0 {
+                return invalid(field, "must be a finite number >= 0");
+            }
+        }
+        if self.ingest.device_rate > 0.0 && self.ingest.device_burst < 1.0 {
+            return invalid("ingest.device_burst", "must be at least 1");
+        }
+        if self.ingest.client_rate > 0.0 && self.ingest.client_burst < 1.0 {
+            return invalid("ingest.client_burst", "must be at least 1");
+        }
+        if self.ingest.max_invalid_signatures == 0 {
+            return invalid("ingest.max_invalid_signatures", "must be at least 1");
+        }
         if self.rounds.duration_secs < 60 {
             return invalid("rounds.duration_secs", "must be at least 60");
         }
@@ -462,6 +615,20 @@ impl Config {
         }
         if self.devices.cube_v1_w == 0 || self.devices.cube_v2_w == 0 {
             return invalid("devices.cube_v*_w", "rated power must be positive");
+        }
+        for u in &self.peers.urls {
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                return invalid(
+                    "peers.urls",
+                    "every peer must start with http:// or https://",
+                );
+            }
+        }
+        if self.peers.timeout_secs == 0 {
+            return invalid("peers.timeout_secs", "must be at least 1");
+        }
+        if self.aggregation.poll_secs == 0 {
+            return invalid("aggregation.poll_secs", "must be at least 1");
         }
         if !matches!(self.log.format.as_str(), "json" | "text") {
             return invalid("log.format", "must be \"json\" or \"text\"");
@@ -497,7 +664,26 @@ impl Config {
                 cube_v1_w: self.devices.cube_v1_w,
                 cube_v2_w: self.devices.cube_v2_w,
             },
+            device_quota: quota(self.ingest.device_rate, self.ingest.device_burst),
+            client_quota: quota(self.ingest.client_rate, self.ingest.client_burst),
+            max_invalid_signatures: self.ingest.max_invalid_signatures,
         }
+    }
+
+    /// With `[store] retention_rounds = k` and round `finalized` the newest round finalized on
+    /// chain: the time to pass to `ReadingStore::prune_rounds_before` (the end of round
+    /// `finalized - k`), or `None` when nothing is to be pruned.
+    pub fn prune_before(&self, finalized: u64) -> Option<u64> {
+        let k = self.store.retention_rounds?;
+        let r = finalized.checked_sub(k)?;
+        self.round_clock().bounds(r).map(|(_, end)| end)
+    }
+
+    /// Seconds after a round's end before the round worker aggregates it.
+    pub fn aggregation_delay(&self) -> u64 {
+        self.aggregation
+            .delay_secs
+            .unwrap_or_else(|| crate::store::MAX_WINDOW_SECS.saturating_add(self.rounds.grace_secs))
     }
 
     /// Store settings.
@@ -544,6 +730,52 @@ mod tests {
         assert_eq!(c.store.synchronous, "full");
         assert!(c.sqlite().synchronous_full);
         assert_eq!(c.ingest_policy().rated_power, RatedPower::default());
+    }
+
+    #[test]
+    fn ingest_quotas_and_retention() {
+        let c = Config::from_toml_with_env(MIN, vec![]).unwrap();
+        let p = c.ingest_policy();
+        assert_eq!(
+            p.device_quota,
+            Some(crate::ingest::Quota {
+                rate: 1.0,
+                burst: 2_000.0
+            })
+        );
+        assert_eq!(p.max_invalid_signatures, 16);
+        assert_eq!(c.prune_before(10), None, "no retention: keep everything");
+        let c = Config::from_toml_with_env(
+            MIN,
+            env(&[
+                ("RELAYER__INGEST__CLIENT_RATE", "0"),
+                ("RELAYER__STORE__RETENTION_ROUNDS", "3"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.ingest_policy().client_quota, None, "rate 0 disables");
+        // Round 10 finalized, keep 3: prune up to the end of round 7.
+        assert_eq!(c.prune_before(10), Some(1_700_000_000 + 8 * 86_400));
+        assert_eq!(c.prune_before(2), None);
+        for (k, v, field) in [
+            ("RELAYER__INGEST__DEVICE_RATE", "-1.0", "ingest.device_rate"),
+            (
+                "RELAYER__INGEST__DEVICE_BURST",
+                "0.5",
+                "ingest.device_burst",
+            ),
+            (
+                "RELAYER__INGEST__MAX_INVALID_SIGNATURES",
+                "0",
+                "ingest.max_invalid_signatures",
+            ),
+        ] {
+            let e = Config::from_toml_with_env(MIN, env(&[(k, v)])).unwrap_err();
+            assert!(
+                matches!(e, ConfigError::Invalid { field: f, .. } if f == field),
+                "{k}: {e}"
+            );
+        }
     }
 
     #[test]

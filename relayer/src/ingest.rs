@@ -1,23 +1,36 @@
-//! Ingest checks (§3) and the batch pipeline shared by the HTTP endpoint and the benchmark.
+//! Ingest checks (§3) and the batch pipeline shared by the HTTP endpoint, peer import and the
+//! benchmark.
 //!
 //! Order of checks for each reading, cheapest first; the first failing check names the
 //! reason: `malformed` → `unknown_device` → `bad_window` → `future_window` → `stale_window` →
-//! `implausible_energy` → `out_of_range` → `bad_signature` (batch-verified) → store rules
-//! (`sequence_replay`, `sequence_conflict`, `overlap`). Only readings passing every check reach
-//! the store; a rejected reading is never stored.
+//! `implausible_energy` → `out_of_range` → `bad_signature` (batch-verified; after
+//! [`IngestPolicy::max_invalid_signatures`] invalid signatures in one request the remaining
+//! items are not verified and answered `signature_budget`) → per-device quota (`device_quota`,
+//! charged for validly signed readings only, so nobody else can spend a device's quota) →
+//! store. Identical items of one request are verified and stored once.
+//!
+//! The store keeps every validly signed reading. One that conflicts with a stored reading of
+//! its device (`sequence_conflict`, `overlap`, `sequence_order`) is answered as rejected with
+//! that reason and `"evidence": true`: it is kept as evidence, and the union rule
+//! ([`crate::store::union`]) decides over the round's whole set what counts.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use cube_scoring::RatedPower;
 use serde::{Deserialize, Serialize};
 
 use crate::directory::DeviceDirectory;
 use crate::metrics::Metrics;
-use crate::store::{InsertOutcome, ReadingStore, StoreError, StoreRejection, MAX_WINDOW_SECS};
+use crate::store::{
+    ConflictKind, InsertOutcome, ReadingStore, StoreError, StoreRejection, MAX_WINDOW_SECS,
+};
 use crate::telemetry::{Domain, ReadingJson, SignedReading};
 
 /// Why a reading was rejected. JSON: snake_case strings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RejectReason {
     /// Hex fields of the wrong length, over-long text fields.
@@ -30,34 +43,41 @@ pub enum RejectReason {
     BadWindow,
     /// The window ends after now + allowed clock skew.
     FutureWindow,
-    /// The window starts before the earliest round still open for data.
+    /// The window touches a round that is closed for data ([`RoundClock::closes_at`]).
     StaleWindow,
-    /// The sequence is not above the device's last one (and no such reading is stored).
-    SequenceReplay,
-    /// A different reading with this sequence is stored.
+    /// Sequence order is the reverse of window order against a stored reading (kept as
+    /// evidence).
+    SequenceOrder,
+    /// A different reading with this sequence is stored (kept as evidence).
     SequenceConflict,
-    /// The window starts before the previous window of the device ends.
+    /// The window overlaps a stored window of the device (kept as evidence).
     Overlap,
     /// More Wh than the model's rated power allows in the window.
     ImplausibleEnergy,
     /// An integer above `i64::MAX` (not storable).
     OutOfRange,
+    /// Not verified: the request already held too many invalid signatures.
+    SignatureBudget,
+    /// The device sent more readings than its quota allows; retry later.
+    DeviceQuota,
 }
 
 impl RejectReason {
     /// Every reason, in metric order.
-    pub const ALL: [RejectReason; 11] = [
+    pub const ALL: [RejectReason; 13] = [
         RejectReason::Malformed,
         RejectReason::BadSignature,
         RejectReason::UnknownDevice,
         RejectReason::BadWindow,
         RejectReason::FutureWindow,
         RejectReason::StaleWindow,
-        RejectReason::SequenceReplay,
+        RejectReason::SequenceOrder,
         RejectReason::SequenceConflict,
         RejectReason::Overlap,
         RejectReason::ImplausibleEnergy,
         RejectReason::OutOfRange,
+        RejectReason::SignatureBudget,
+        RejectReason::DeviceQuota,
     ];
 
     /// Position in [`Self::ALL`].
@@ -74,11 +94,13 @@ impl RejectReason {
             RejectReason::BadWindow => "bad_window",
             RejectReason::FutureWindow => "future_window",
             RejectReason::StaleWindow => "stale_window",
-            RejectReason::SequenceReplay => "sequence_replay",
+            RejectReason::SequenceOrder => "sequence_order",
             RejectReason::SequenceConflict => "sequence_conflict",
             RejectReason::Overlap => "overlap",
             RejectReason::ImplausibleEnergy => "implausible_energy",
             RejectReason::OutOfRange => "out_of_range",
+            RejectReason::SignatureBudget => "signature_budget",
+            RejectReason::DeviceQuota => "device_quota",
         }
     }
 }
@@ -86,10 +108,18 @@ impl RejectReason {
 impl From<StoreRejection> for RejectReason {
     fn from(r: StoreRejection) -> Self {
         match r {
-            StoreRejection::SequenceReplay => RejectReason::SequenceReplay,
-            StoreRejection::SequenceConflict => RejectReason::SequenceConflict,
-            StoreRejection::Overlap => RejectReason::Overlap,
             StoreRejection::OutOfRange => RejectReason::OutOfRange,
+            StoreRejection::RoundClosed => RejectReason::StaleWindow,
+        }
+    }
+}
+
+impl From<ConflictKind> for RejectReason {
+    fn from(k: ConflictKind) -> Self {
+        match k {
+            ConflictKind::SequenceConflict => RejectReason::SequenceConflict,
+            ConflictKind::Overlap => RejectReason::Overlap,
+            ConflictKind::SequenceOrder => RejectReason::SequenceOrder,
         }
     }
 }
@@ -116,6 +146,9 @@ pub struct ItemResult {
     /// Present when rejected.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub reason: Option<RejectReason>,
+    /// Rejected, but stored as evidence of a conflict (see the module documentation).
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub evidence: bool,
 }
 
 /// `POST /v1/readings` body.
@@ -133,8 +166,11 @@ pub struct BatchResponse {
     pub accepted: usize,
     /// Idempotent resends.
     pub duplicates: usize,
-    /// Rejected.
+    /// Rejected (evidence included).
     pub rejected: usize,
+    /// Rejected but stored as evidence of a conflict.
+    #[serde(default)]
+    pub evidence: usize,
     /// One per request item, in order.
     pub results: Vec<ItemResult>,
 }
@@ -162,14 +198,85 @@ impl RoundClock {
         Some((start, start.checked_add(self.duration)?))
     }
 
-    /// Earliest time a window may start at `now`: the start of the earliest round whose end
-    /// plus grace has not passed (genesis if none has).
-    pub fn earliest_open_start(&self, now: u64) -> u64 {
-        now.checked_sub(self.grace)
-            .and_then(|t| self.round_at(t))
-            .and_then(|r| self.bounds(r))
-            .map(|(s, _)| s)
-            .unwrap_or(self.genesis)
+    /// When round `r` stops accepting readings: its end + [`MAX_WINDOW_SECS`] + grace. A
+    /// window straddling the end of `r` ends at most one window length later and must still
+    /// be deliverable within grace; the round worker aggregates `r` only from this time on.
+    pub fn closes_at(&self, r: u64) -> Option<u64> {
+        self.bounds(r)?
+            .1
+            .checked_add(MAX_WINDOW_SECS)?
+            .checked_add(self.grace)
+    }
+
+    /// Whether a window starting at `window_start` may still be accepted at `now`: every round
+    /// it touches is open, i.e. the first one (the others close later).
+    pub fn window_open(&self, window_start: u64, now: u64) -> bool {
+        self.round_at(window_start)
+            .and_then(|r| self.closes_at(r))
+            .is_some_and(|close| now < close)
+    }
+}
+
+/// A token bucket: `rate` tokens per second, at most `burst` stored.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quota {
+    /// Refill per second.
+    pub rate: f64,
+    /// Capacity.
+    pub burst: f64,
+}
+
+impl Eq for Quota {}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+/// Token buckets keyed by `K` (bounded: idle full buckets are forgotten).
+#[derive(Debug)]
+pub struct Buckets<K> {
+    quota: Quota,
+    map: Mutex<HashMap<K, Bucket>>,
+}
+
+/// Buckets kept before idle ones are dropped.
+const MAX_BUCKETS: usize = 100_000;
+
+impl<K: std::hash::Hash + Eq + Copy> Buckets<K> {
+    /// Empty buckets with `quota`.
+    pub fn new(quota: Quota) -> Self {
+        Buckets {
+            quota,
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes up to `want` tokens for `key` at `now`; returns how many were granted.
+    pub fn take(&self, key: K, want: u64, now: Instant) -> u64 {
+        let Ok(mut map) = self.map.lock() else {
+            return 0;
+        };
+        if map.len() >= MAX_BUCKETS {
+            let q = self.quota;
+            map.retain(|_, b| {
+                b.tokens + now.saturating_duration_since(b.last).as_secs_f64() * q.rate < q.burst
+            });
+        }
+        let q = self.quota;
+        let b = map.entry(key).or_insert(Bucket {
+            tokens: q.burst,
+            last: now,
+        });
+        let dt = now.saturating_duration_since(b.last).as_secs_f64();
+        b.tokens = (b.tokens + dt * q.rate).min(q.burst);
+        b.last = now;
+        // f64 -> u64 of a non-negative bounded value; `as` saturates.
+        let have = b.tokens.max(0.0).floor() as u64;
+        let granted = have.min(want);
+        b.tokens -= granted as f64;
+        granted
     }
 }
 
@@ -184,7 +291,39 @@ pub struct IngestPolicy {
     pub rounds: RoundClock,
     /// Rated power per model.
     pub rated_power: RatedPower,
+    /// Readings per device (validly signed, after de-duplication); `None` = unlimited.
+    pub device_quota: Option<Quota>,
+    /// Readings per client address (whole request refused when over); `None` = unlimited.
+    pub client_quota: Option<Quota>,
+    /// Invalid signatures tolerated in one request before the rest is left unverified.
+    pub max_invalid_signatures: usize,
 }
+
+impl IngestPolicy {
+    /// Policy without quotas and with the default signature budget (tests, benchmarks).
+    pub fn unlimited(
+        max_batch_items: usize,
+        clock_skew_secs: u64,
+        rounds: RoundClock,
+        rated_power: RatedPower,
+    ) -> Self {
+        IngestPolicy {
+            max_batch_items,
+            clock_skew_secs,
+            rounds,
+            rated_power,
+            device_quota: None,
+            client_quota: None,
+            max_invalid_signatures: DEFAULT_MAX_INVALID_SIGNATURES,
+        }
+    }
+}
+
+/// Default of [`IngestPolicy::max_invalid_signatures`].
+pub const DEFAULT_MAX_INVALID_SIGNATURES: usize = 16;
+
+/// Readings verified per ed25519 batch (a failing batch is re-verified one by one).
+const VERIFY_CHUNK: usize = 512;
 
 /// Whole-request failures.
 #[derive(Debug, PartialEq, Eq)]
@@ -198,6 +337,11 @@ pub enum BatchError {
     },
     /// Writer queue full (429).
     Busy,
+    /// The client's quota is spent (429 `client_quota`); retry after the given seconds.
+    ClientQuota {
+        /// Seconds until the request would fit.
+        retry_after_secs: u64,
+    },
     /// Store failed (503).
     Unavailable(String),
 }
@@ -214,6 +358,10 @@ pub struct Ingestor {
     pub store: Arc<dyn ReadingStore>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
+    /// Per-device buckets (from `policy.device_quota`).
+    pub device_buckets: Option<Buckets<[u8; 32]>>,
+    /// Per-client buckets (from `policy.client_quota`).
+    pub client_buckets: Option<Buckets<IpAddr>>,
 }
 
 /// Current unix time, seconds.
@@ -224,13 +372,63 @@ pub fn now_unix() -> u64 {
         .unwrap_or(0)
 }
 
+/// Result of [`Ingestor::import_peer`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    /// Readings handed in.
+    pub received: usize,
+    /// Newly stored, not in conflict.
+    pub new: usize,
+    /// Already stored.
+    pub duplicates: usize,
+    /// Stored (now or before) as evidence of a conflict.
+    pub evidence: usize,
+    /// Refused (bad window, implausible, bad signature, out of range).
+    pub rejected: usize,
+}
+
+/// Readings per store submission of a peer import.
+const IMPORT_CHUNK: usize = 5_000;
+
 impl Ingestor {
-    /// Stateless checks of one decoded reading at time `now` (everything but signature and
-    /// store rules).
-    pub fn precheck(&self, s: &SignedReading, now: u64) -> Result<(), RejectReason> {
+    /// An ingestor with the buckets `policy` asks for.
+    pub fn new(
+        domain: Domain,
+        policy: IngestPolicy,
+        directory: Arc<DeviceDirectory>,
+        store: Arc<dyn ReadingStore>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Ingestor {
+            device_buckets: policy.device_quota.map(Buckets::new),
+            client_buckets: policy.client_quota.map(Buckets::new),
+            domain,
+            policy,
+            directory,
+            store,
+            metrics,
+        }
+    }
+
+    /// Checks that do not depend on the time of arrival: registered device, window shape,
+    /// plausibility, integer range.
+    ///
+    /// With `require_registered == false` (peer import) a device missing from the current
+    /// directory is admitted and held to the larger rated power: it may be registered in the
+    /// view of the round the reading belongs to (moved or deregistered since), and the round's
+    /// aggregation filters by that pinned view anyway — refusing it here would make the union
+    /// depend on when each relayer refreshed its directory.
+    pub fn structural_check(
+        &self,
+        s: &SignedReading,
+        require_registered: bool,
+    ) -> Result<(), RejectReason> {
         let r = &s.reading;
-        let Some(device) = self.directory.get(&r.device_pubkey) else {
-            return Err(RejectReason::UnknownDevice);
+        let rated = self.policy.rated_power;
+        let watts = match self.directory.get(&r.device_pubkey) {
+            Some(device) => rated.of(device.model),
+            None if require_registered => return Err(RejectReason::UnknownDevice),
+            None => rated.cube_v1_w.max(rated.cube_v2_w),
         };
         let Some(len) = r.window_end.checked_sub(r.window_start) else {
             return Err(RejectReason::BadWindow);
@@ -238,78 +436,217 @@ impl Ingestor {
         if len == 0 || len > MAX_WINDOW_SECS {
             return Err(RejectReason::BadWindow);
         }
-        if r.window_end > now.saturating_add(self.policy.clock_skew_secs) {
-            return Err(RejectReason::FutureWindow);
-        }
-        if r.window_start < self.policy.rounds.earliest_open_start(now) {
-            return Err(RejectReason::StaleWindow);
-        }
         // Wh <= W · s / 3600  ⇔  Wh · 3600 <= W · s (exact in u128).
-        let max = u128::from(self.policy.rated_power.of(device.model)) * u128::from(len);
+        let max = u128::from(watts) * u128::from(len);
         if u128::from(r.discharged_wh) * 3600 > max || u128::from(r.charged_wh) * 3600 > max {
             return Err(RejectReason::ImplausibleEnergy);
         }
         let limit = u64::try_from(i64::MAX).unwrap_or(u64::MAX);
-        if r.sequence > limit {
+        if r.sequence > limit || r.window_end > limit {
             return Err(RejectReason::OutOfRange);
         }
         Ok(())
     }
 
-    /// Runs a whole batch: decode, check, verify signatures, store, and wait for COMMIT.
+    /// Stateless checks of one decoded reading at time `now` (everything but signature and
+    /// store rules).
+    pub fn precheck(&self, s: &SignedReading, now: u64) -> Result<(), RejectReason> {
+        let r = &s.reading;
+        if !self.directory.contains(&r.device_pubkey) {
+            return Err(RejectReason::UnknownDevice);
+        }
+        if r.window_end <= r.window_start || r.window_end - r.window_start > MAX_WINDOW_SECS {
+            return Err(RejectReason::BadWindow);
+        }
+        if r.window_end > now.saturating_add(self.policy.clock_skew_secs) {
+            return Err(RejectReason::FutureWindow);
+        }
+        if !self.policy.rounds.window_open(r.window_start, now) {
+            return Err(RejectReason::StaleWindow);
+        }
+        self.structural_check(s, true)
+    }
+
+    /// Verifies `candidates` in chunks; after `budget` invalid signatures the rest is answered
+    /// [`RejectReason::SignatureBudget`] without verification. One verdict per candidate.
+    fn verify_bounded(
+        domain: &Domain,
+        candidates: &[SignedReading],
+        budget: usize,
+    ) -> Vec<Result<(), RejectReason>> {
+        let mut out = Vec::with_capacity(candidates.len());
+        let mut invalid = 0usize;
+        for chunk in candidates.chunks(VERIFY_CHUNK) {
+            if invalid >= budget {
+                out.extend(chunk.iter().map(|_| Err(RejectReason::SignatureBudget)));
+                continue;
+            }
+            let refs: Vec<&SignedReading> = chunk.iter().collect();
+            for v in domain.verify_many(&refs) {
+                if v.is_err() {
+                    invalid += 1;
+                    out.push(Err(RejectReason::BadSignature));
+                } else {
+                    out.push(Ok(()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Stores `readings`; with `close_at`, each one is refused (`stale_window`) if the writer
+    /// reaches it after its round closed.
+    async fn store_all(
+        &self,
+        readings: Vec<SignedReading>,
+        close_at: Option<Vec<u64>>,
+    ) -> Result<Vec<InsertOutcome>, BatchError> {
+        let submitted = match close_at {
+            Some(c) => self.store.submit_until(readings, c),
+            None => self.store.submit(readings),
+        };
+        let ack = submitted.map_err(|e| match e {
+            StoreError::Busy => BatchError::Busy,
+            other => BatchError::Unavailable(other.to_string()),
+        })?;
+        ack.await
+            .map_err(|_| BatchError::Unavailable("writer dropped the request".into()))?
+            .map_err(|e| BatchError::Unavailable(e.to_string()))
+    }
+
+    /// Runs a whole batch from a client without a known address (benchmarks, tests).
     pub async fn process(&self, items: Vec<ReadingJson>) -> Result<BatchResponse, BatchError> {
+        self.process_from(None, items).await
+    }
+
+    /// Runs a whole batch: quota, decode, check, verify signatures, store, and wait for COMMIT.
+    pub async fn process_from(
+        &self,
+        client: Option<IpAddr>,
+        items: Vec<ReadingJson>,
+    ) -> Result<BatchResponse, BatchError> {
         if items.len() > self.policy.max_batch_items {
             return Err(BatchError::TooManyItems {
                 count: items.len(),
                 max: self.policy.max_batch_items,
             });
         }
+        let now_i = Instant::now();
+        if let (Some(b), Some(ip), Some(q)) =
+            (&self.client_buckets, client, self.policy.client_quota)
+        {
+            let want = u64::try_from(items.len()).unwrap_or(u64::MAX);
+            let granted = b.take(ip, want, now_i);
+            if granted < want {
+                // Give the partial grant back is not needed: the request is refused whole and
+                // the tokens stay spent, which is what throttles a flooding client.
+                let missing = (want - granted) as f64;
+                let secs = if q.rate > 0.0 {
+                    (missing / q.rate).ceil()
+                } else {
+                    60.0
+                };
+                self.metrics
+                    .quota_refused(crate::metrics::QuotaKind::Client);
+                return Err(BatchError::ClientQuota {
+                    retry_after_secs: (secs as u64).clamp(1, 3_600),
+                });
+            }
+        }
         let now = now_unix();
         let mut results: Vec<Option<RejectReason>> = vec![None; items.len()];
-        let mut candidates: Vec<(usize, SignedReading)> = Vec::with_capacity(items.len());
+        // Identical items are handled once: `first[i]` is the index whose outcome i copies.
+        let mut first: Vec<usize> = (0..items.len()).collect();
+        let mut seen: HashMap<&ReadingJson, usize> = HashMap::with_capacity(items.len());
+        let mut candidates: Vec<SignedReading> = Vec::with_capacity(items.len());
+        let mut cand_idx: Vec<usize> = Vec::with_capacity(items.len());
         for (i, j) in items.iter().enumerate() {
+            if let Some(&f) = seen.get(j) {
+                first[i] = f;
+                continue;
+            }
+            seen.insert(j, i);
             let checked = SignedReading::try_from(j)
                 .map_err(|_| RejectReason::Malformed)
                 .and_then(|s| self.precheck(&s, now).map(|()| s));
             match checked {
-                Ok(s) => candidates.push((i, s)),
+                Ok(s) => {
+                    cand_idx.push(i);
+                    candidates.push(s);
+                }
                 Err(reason) => results[i] = Some(reason),
             }
         }
-        // Signatures: batch verification on a blocking thread (CPU bound).
+        drop(seen);
+        // Signatures: bounded batch verification on a blocking thread (CPU bound).
         let domain = self.domain.clone();
+        let budget = self.policy.max_invalid_signatures;
         let (candidates, verdicts) = tokio::task::spawn_blocking(move || {
-            let refs: Vec<&SignedReading> = candidates.iter().map(|(_, s)| s).collect();
-            let v = domain.verify_many(&refs);
+            let v = Self::verify_bounded(&domain, &candidates, budget);
             (candidates, v)
         })
         .await
         .map_err(|e| BatchError::Unavailable(e.to_string()))?;
         let mut to_store = Vec::with_capacity(candidates.len());
         let mut store_idx = Vec::with_capacity(candidates.len());
-        for ((i, s), v) in candidates.into_iter().zip(verdicts) {
+        let mut per_device: HashMap<[u8; 32], u64> = HashMap::new();
+        let mut verified: Vec<(usize, SignedReading)> = Vec::with_capacity(candidates.len());
+        for ((i, s), v) in cand_idx.into_iter().zip(candidates).zip(verdicts) {
             match v {
                 Ok(()) => {
+                    *per_device.entry(s.reading.device_pubkey).or_insert(0) += 1;
+                    verified.push((i, s));
+                }
+                Err(r) => results[i] = Some(r),
+            }
+        }
+        // Device quota: charged for validly signed readings only; the earliest items of a
+        // device in the request are the ones granted.
+        if let Some(b) = &self.device_buckets {
+            let mut granted: HashMap<[u8; 32], u64> = per_device
+                .iter()
+                .map(|(d, n)| (*d, b.take(*d, *n, now_i)))
+                .collect();
+            for (i, s) in verified {
+                let g = granted.entry(s.reading.device_pubkey).or_insert(0);
+                if *g == 0 {
+                    self.metrics
+                        .quota_refused(crate::metrics::QuotaKind::Device);
+                    results[i] = Some(RejectReason::DeviceQuota);
+                } else {
+                    *g -= 1;
                     store_idx.push(i);
                     to_store.push(s);
                 }
-                Err(_) => results[i] = Some(RejectReason::BadSignature),
+            }
+        } else {
+            for (i, s) in verified {
+                store_idx.push(i);
+                to_store.push(s);
             }
         }
         let mut statuses: Vec<ItemStatus> = vec![ItemStatus::Rejected; items.len()];
+        let mut evidence: Vec<bool> = vec![false; items.len()];
         if !to_store.is_empty() {
-            let ack = self.store.submit(to_store).map_err(|e| match e {
-                StoreError::Busy => BatchError::Busy,
-                other => BatchError::Unavailable(other.to_string()),
-            })?;
-            let outcomes = ack
-                .await
-                .map_err(|_| BatchError::Unavailable("writer dropped the request".into()))?
-                .map_err(|e| BatchError::Unavailable(e.to_string()))?;
+            let rounds = self.policy.rounds;
+            let close_at: Vec<u64> = to_store
+                .iter()
+                .map(|s| {
+                    rounds
+                        .round_at(s.reading.window_start)
+                        .and_then(|r| rounds.closes_at(r))
+                        .unwrap_or(0)
+                })
+                .collect();
+            let outcomes = self.store_all(to_store, Some(close_at)).await?;
             for (i, o) in store_idx.into_iter().zip(outcomes) {
                 match o {
                     InsertOutcome::Accepted => statuses[i] = ItemStatus::Accepted,
                     InsertOutcome::Duplicate => statuses[i] = ItemStatus::Duplicate,
+                    InsertOutcome::Evidence(k) => {
+                        results[i] = Some(k.into());
+                        evidence[i] = true;
+                    }
                     InsertOutcome::Rejected(r) => results[i] = Some(r.into()),
                 }
             }
@@ -318,29 +655,42 @@ impl Ingestor {
             accepted: 0,
             duplicates: 0,
             rejected: 0,
+            evidence: 0,
             results: Vec::with_capacity(items.len()),
         };
-        for (index, (status, reason)) in statuses.into_iter().zip(results).enumerate() {
-            match (status, reason) {
-                (_, Some(r)) => {
+        for (index, &f) in first.iter().enumerate() {
+            // A repeated item: the first copy's outcome, and "accepted" becomes "duplicate".
+            let (status, reason, ev) = (statuses[f], results[f], evidence[f]);
+            let status = if f != index && status == ItemStatus::Accepted {
+                ItemStatus::Duplicate
+            } else {
+                status
+            };
+            match reason {
+                Some(r) => {
                     resp.rejected += 1;
+                    if ev {
+                        resp.evidence += 1;
+                    }
                     self.metrics.rejected(r);
                     resp.results.push(ItemResult {
                         index,
                         status: ItemStatus::Rejected,
                         reason: Some(r),
+                        evidence: ev,
                     });
                 }
-                (st, None) => {
-                    match st {
+                None => {
+                    match status {
                         ItemStatus::Accepted => resp.accepted += 1,
                         ItemStatus::Duplicate => resp.duplicates += 1,
                         ItemStatus::Rejected => resp.rejected += 1,
                     }
                     resp.results.push(ItemResult {
                         index,
-                        status: st,
+                        status,
                         reason: None,
+                        evidence: false,
                     });
                 }
             }
@@ -349,7 +699,80 @@ impl Ingestor {
             .accepted(u64::try_from(resp.accepted).unwrap_or(u64::MAX));
         self.metrics
             .duplicate(u64::try_from(resp.duplicates).unwrap_or(u64::MAX));
+        self.metrics
+            .evidence(u64::try_from(resp.evidence).unwrap_or(u64::MAX));
         Ok(resp)
+    }
+
+    /// Imports readings pulled from a peer relayer through the same verification and durable
+    /// store path as ingest, minus the time-based checks (a peer accepted them while their
+    /// rounds were open), quotas, and the registration check (see [`Self::structural_check`]). Durable when it returns. Waits (up to ~30 s per chunk)
+    /// while the writer queue is full.
+    pub async fn import_peer(
+        &self,
+        readings: Vec<SignedReading>,
+    ) -> Result<ImportReport, BatchError> {
+        let mut report = ImportReport {
+            received: readings.len(),
+            ..ImportReport::default()
+        };
+        let mut unique: Vec<SignedReading> = Vec::with_capacity(readings.len());
+        {
+            let mut seen = std::collections::HashSet::with_capacity(readings.len());
+            for s in readings {
+                if !seen.insert(s.reading.clone()) {
+                    report.duplicates += 1;
+                    continue;
+                }
+                match self.structural_check(&s, false) {
+                    Ok(()) => unique.push(s),
+                    Err(_) => report.rejected += 1,
+                }
+            }
+        }
+        for chunk in unique.chunks(IMPORT_CHUNK) {
+            let domain = self.domain.clone();
+            let chunk = chunk.to_vec();
+            let (chunk, verdicts) = tokio::task::spawn_blocking(move || {
+                let refs: Vec<&SignedReading> = chunk.iter().collect();
+                let v = domain.verify_many(&refs);
+                (chunk, v)
+            })
+            .await
+            .map_err(|e| BatchError::Unavailable(e.to_string()))?;
+            let mut good = Vec::with_capacity(chunk.len());
+            for (s, v) in chunk.into_iter().zip(verdicts) {
+                if v.is_ok() {
+                    good.push(s);
+                } else {
+                    report.rejected += 1;
+                }
+            }
+            if good.is_empty() {
+                continue;
+            }
+            let mut tries = 0u32;
+            let outcomes = loop {
+                match self.store_all(good.clone(), None).await {
+                    Err(BatchError::Busy) if tries < 3_000 => {
+                        tries += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    }
+                    other => break other?,
+                }
+            };
+            for o in outcomes {
+                match o {
+                    InsertOutcome::Accepted => report.new += 1,
+                    InsertOutcome::Duplicate => report.duplicates += 1,
+                    InsertOutcome::Evidence(_) => report.evidence += 1,
+                    InsertOutcome::Rejected(_) => report.rejected += 1,
+                }
+            }
+        }
+        self.metrics
+            .peer_imported(u64::try_from(report.new + report.evidence).unwrap_or(u64::MAX));
+        Ok(report)
     }
 }
 
@@ -368,10 +791,28 @@ mod tests {
         assert_eq!(c.round_at(1_000), Some(0));
         assert_eq!(c.round_at(1_199), Some(1));
         assert_eq!(c.bounds(2), Some((1_200, 1_300)));
-        // At 1_229 round 1 (ends 1_200) is still in grace: its start is the bound.
-        assert_eq!(c.earliest_open_start(1_229), 1_100);
-        assert_eq!(c.earliest_open_start(1_230), 1_200);
-        assert_eq!(c.earliest_open_start(500), 1_000);
+        // Round 1 ends at 1_200 and closes a window length plus grace later.
+        assert_eq!(c.closes_at(1), Some(1_200 + 3_600 + 30));
+        assert!(c.window_open(1_150, 4_829));
+        assert!(!c.window_open(1_150, 4_830));
+        assert!(!c.window_open(999, 1_000));
+    }
+
+    #[test]
+    fn token_bucket_refills_and_caps() {
+        let b = Buckets::new(Quota {
+            rate: 10.0,
+            burst: 5.0,
+        });
+        let t0 = Instant::now();
+        assert_eq!(b.take(1u8, 3, t0), 3);
+        assert_eq!(b.take(1u8, 3, t0), 2);
+        assert_eq!(b.take(1u8, 1, t0), 0);
+        assert_eq!(b.take(2u8, 5, t0), 5, "keys are independent");
+        let t1 = t0 + std::time::Duration::from_millis(200);
+        assert_eq!(b.take(1u8, 10, t1), 2);
+        let t2 = t1 + std::time::Duration::from_secs(60);
+        assert_eq!(b.take(1u8, 10, t2), 5, "capped at burst");
     }
 
     #[test]

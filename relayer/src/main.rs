@@ -1,7 +1,7 @@
 //! `relayer`: the Cube oracle daemon.
 //!
 //! ```text
-//! relayer run       --config relayer.toml     serve ingest + aggregate finished rounds
+//! relayer run       --config relayer.toml     the supervised service (relayer::service)
 //! relayer status    --config relayer.toml     database, device and round progress summary
 //! relayer aggregate --config relayer.toml --round N   print the round's batches (offline)
 //! relayer keys device-new --out dev.key       new ed25519 device key (hex, mode 0600)
@@ -9,24 +9,16 @@
 //! relayer bench [...]                         print throughput / aggregation figures
 //! ```
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use cube_scoring::ScorePolicy;
-use relayer::aggregate::{aggregate_round, RoundInput, RoundPlan};
+use relayer::aggregate::{aggregate_round, RoundInput};
 use relayer::config::Config;
-use relayer::directory::{load_device_file, DeviceDirectory};
-use relayer::ingest::{now_unix, Ingestor};
-use relayer::metrics::Metrics;
-use relayer::server::{router, serve, AppState};
-use relayer::store::{ReadingStore, RoundProgress, SqliteStore, SubmissionRecord};
-use relayer::telemetry::Domain;
-use tokio::sync::watch;
-use tracing::Instrument;
+use relayer::ingest::now_unix;
+use relayer::service::load_directory;
+use relayer::store::{ReadingStore, SqliteStore};
 
 #[derive(Parser)]
 #[command(name = "relayer", version, about = "Cube oracle daemon")]
@@ -131,7 +123,7 @@ fn main() -> Result<()> {
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?
-                .block_on(run(cfg))
+                .block_on(relayer::service::run(cfg, shutdown_signal()))
         }
         Cmd::Status { config, round } => status(&Config::load(&config)?, round),
         Cmd::Aggregate {
@@ -170,20 +162,6 @@ fn main() -> Result<()> {
     }
 }
 
-fn load_directory(cfg: &Config) -> Result<DeviceDirectory> {
-    let directory = DeviceDirectory::new();
-    if let Some(path) = &cfg.devices.static_file {
-        let records = load_device_file(path)?;
-        for e in directory.replace_all(records) {
-            tracing::warn!(error = %e, "device skipped");
-        }
-    }
-    // Seam: once `packages/chain-client` exposes the mining-round `Devices` query, a
-    // `DeviceSource` implementation refreshes this directory every
-    // `chain.device_refresh_secs` (see `relayer::directory::DeviceSource`).
-    Ok(directory)
-}
-
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
@@ -205,341 +183,6 @@ async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-/// With the chain enabled: builds the client, checks the contract's round timing against the
-/// config, loads the device registry and keeps refreshing it.
-#[cfg(feature = "chain")]
-async fn connect_chain(
-    cfg: &Config,
-    directory: &Arc<DeviceDirectory>,
-    mut stop: watch::Receiver<bool>,
-) -> Result<Option<ChainHandle>> {
-    use relayer::chain::{ChainDevices, MiningRound};
-    if !cfg.chain.enabled {
-        tracing::warn!("chain disabled: offline mode, nothing is submitted");
-        return Ok(None);
-    }
-    let mnemonic = match &cfg.operator.mnemonic_file {
-        Some(p) => {
-            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?
-        }
-        None => cfg.operator.mnemonic.expose().to_string(),
-    };
-    let signer = chain_client::Signer::from_mnemonic(&mnemonic, &cfg.chain.account_prefix)?;
-    drop(mnemonic);
-    let client_cfg = chain_client::ChainConfig::new(
-        cfg.chain.rest_url.clone(),
-        cfg.chain.chain_id.clone(),
-        cfg.chain.gas_price.parse()?,
-    );
-    let client = chain_client::ChainClient::new(client_cfg, signer)?;
-    client.check_chain_id().await?;
-    tracing::info!(oracle = %client.address(), "chain client ready");
-    let chain = MiningRound {
-        client: Arc::new(client),
-        contract: cfg.chain.mining_round_contract.clone(),
-    };
-    let c = chain.config().await?;
-    if c.genesis_time != cfg.rounds.genesis || c.round_duration != cfg.rounds.duration_secs {
-        bail!(
-            "round timing mismatch: contract genesis {} duration {}, config genesis {} duration {}",
-            c.genesis_time,
-            c.round_duration,
-            cfg.rounds.genesis,
-            cfg.rounds.duration_secs
-        );
-    }
-    let source = Arc::new(ChainDevices(chain.clone()));
-    let n = directory.refresh(source.as_ref()).await?;
-    tracing::info!(devices = n, "device registry loaded from chain");
-    let every = Duration::from_secs(cfg.chain.device_refresh_secs);
-    let dir = directory.clone();
-    tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                _ = stop.wait_for(|s| *s) => break,
-                _ = tokio::time::sleep(every) => {}
-            }
-            match dir.refresh(source.as_ref()).await {
-                Ok(n) => tracing::debug!(devices = n, "device registry refreshed"),
-                Err(e) => tracing::warn!(error = %e, "device registry refresh failed"),
-            }
-        }
-    });
-    Ok(Some(chain))
-}
-
-#[cfg(not(feature = "chain"))]
-async fn connect_chain(
-    cfg: &Config,
-    _directory: &Arc<DeviceDirectory>,
-    _stop: watch::Receiver<bool>,
-) -> Result<Option<ChainHandle>> {
-    if cfg.chain.enabled {
-        bail!("built without the `chain` feature; set chain.enabled = false");
-    }
-    Ok(None)
-}
-
-#[cfg(feature = "chain")]
-fn chain_reader(chain: &Option<ChainHandle>) -> Option<Arc<dyn relayer::server::ChainReader>> {
-    chain
-        .as_ref()
-        .map(|c| Arc::new(c.clone()) as Arc<dyn relayer::server::ChainReader>)
-}
-
-#[cfg(not(feature = "chain"))]
-fn chain_reader(_chain: &Option<ChainHandle>) -> Option<Arc<dyn relayer::server::ChainReader>> {
-    None
-}
-
-async fn run(cfg: Config) -> Result<()> {
-    tracing::info!(
-        chain_id = %cfg.chain.chain_id,
-        contract = %cfg.chain.mining_round_contract,
-        listen = %cfg.http.listen,
-        db = %cfg.store.path.display(),
-        operator_key_configured = !cfg.operator.mnemonic.is_empty() || cfg.operator.mnemonic_file.is_some(),
-        "starting relayer"
-    );
-    let store = Arc::new(SqliteStore::open(cfg.sqlite()).context("opening store")?);
-    let directory = Arc::new(load_directory(&cfg)?);
-    tracing::info!(devices = directory.len(), "device directory loaded");
-    let ingest = Arc::new(Ingestor {
-        domain: Domain::new(&cfg.chain.chain_id, &cfg.chain.mining_round_contract),
-        policy: cfg.ingest_policy(),
-        directory: directory.clone(),
-        store: store.clone() as Arc<dyn ReadingStore>,
-        metrics: Arc::new(Metrics::new()),
-    });
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let chain = connect_chain(&cfg, &directory, stop_rx.clone()).await?;
-    let listener = tokio::net::TcpListener::bind(&cfg.http.listen)
-        .await
-        .with_context(|| format!("binding {}", cfg.http.listen))?;
-    tracing::info!(addr = %listener.local_addr()?, "listening");
-    let app = router(
-        AppState {
-            ingest: ingest.clone(),
-            chain: chain_reader(&chain),
-        },
-        cfg.http.max_body_bytes,
-    );
-    let mut rx = stop_rx.clone();
-    let server = tokio::spawn(serve(listener, app, async move {
-        let _ = rx.wait_for(|s| *s).await;
-    }));
-    let agg = tokio::spawn(aggregation_loop(
-        cfg.clone(),
-        store.clone(),
-        directory.clone(),
-        chain,
-        stop_rx.clone(),
-    ));
-    shutdown_signal().await;
-    tracing::info!("shutting down: draining HTTP, then the writer");
-    let _ = stop_tx.send(true);
-    server.await??;
-    let _ = agg.await;
-    store.close();
-    tracing::info!("stopped");
-    Ok(())
-}
-
-/// Aggregates each round once its end plus grace has passed and records the plan; with the
-/// chain enabled, inputs come from the contract and the plan is submitted
-/// (`relayer::chain::submit_round`), retried every tick until the round is finalized.
-async fn aggregation_loop(
-    cfg: Config,
-    store: Arc<SqliteStore>,
-    directory: Arc<DeviceDirectory>,
-    chain: Option<ChainHandle>,
-    mut stop: watch::Receiver<bool>,
-) {
-    let clock = cfg.round_clock();
-    let mut next_round = clock
-        .round_at(now_unix().saturating_sub(clock.grace))
-        .and_then(|r| r.checked_sub(1))
-        .unwrap_or(0);
-    // A round is aggregated once per process: re-aggregating while submitting could pick up a
-    // registry change and produce different hashes than the votes already cast.
-    let mut plans: HashMap<u64, RoundPlan> = HashMap::new();
-    loop {
-        let now = now_unix();
-        while let Some((_, end)) = clock.bounds(next_round) {
-            if end.saturating_add(clock.grace) > now {
-                break;
-            }
-            let span = tracing::info_span!("round", round = next_round);
-            let done = async {
-                match &chain {
-                    Some(c) => {
-                        chain_round(&cfg, store.as_ref(), &directory, c, &mut plans, next_round)
-                            .await
-                    }
-                    None => offline_round(&cfg, store.as_ref(), &directory, next_round),
-                }
-            }
-            .instrument(span)
-            .await;
-            match done {
-                Ok(true) => next_round = next_round.saturating_add(1),
-                Ok(false) => break,
-                Err(e) => {
-                    tracing::error!(round = next_round, error = %e, "round processing failed, will retry");
-                    break;
-                }
-            }
-        }
-        tokio::select! {
-            _ = stop.wait_for(|s| *s) => break,
-            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
-        }
-    }
-}
-
-/// Offline mode: aggregate once with the configured whitelist and the default policy v1.
-fn offline_round(
-    cfg: &Config,
-    store: &SqliteStore,
-    directory: &DeviceDirectory,
-    round: u64,
-) -> Result<bool> {
-    if store.round_progress(round)?.is_some() {
-        return Ok(true);
-    }
-    let devices = directory.snapshot();
-    let whitelist = cfg.whitelist();
-    let policy = ScorePolicy::default();
-    let input = RoundInput {
-        round,
-        clock: cfg.round_clock(),
-        policy: &policy,
-        policy_version: 1,
-        whitelist: &whitelist,
-        devices: &devices,
-        max_entries_per_batch: cfg.rounds.max_entries_per_batch,
-    };
-    let (plan, stats) = aggregate_round(store, &input)?;
-    record_plan(store, &plan, "aggregated")?;
-    tracing::info!(
-        batches = plan.batches.len(),
-        readings = stats.readings,
-        skipped = stats.skipped_unknown_device,
-        "round aggregated (offline mode, not submitted)"
-    );
-    Ok(true)
-}
-
-#[cfg(feature = "chain")]
-type ChainHandle = relayer::chain::MiningRound;
-#[cfg(not(feature = "chain"))]
-type ChainHandle = std::convert::Infallible;
-
-/// Chain mode: returns Ok(true) when the round needs no more work.
-#[cfg(feature = "chain")]
-async fn chain_round(
-    cfg: &Config,
-    store: &SqliteStore,
-    directory: &DeviceDirectory,
-    chain: &ChainHandle,
-    plans: &mut HashMap<u64, RoundPlan>,
-    round: u64,
-) -> Result<bool> {
-    use cube_types::mining_round::RoundStatus;
-    if matches!(store.round_progress(round)?, Some(p) if p.status == "done") {
-        return Ok(true);
-    }
-    let inputs = relayer::chain::round_inputs(chain, round, cfg.rounds.grace_secs).await?;
-    match inputs.status {
-        RoundStatus::Finalized | RoundStatus::Void | RoundStatus::Swept => {
-            let p = store.round_progress(round)?;
-            store.put_round_progress(&RoundProgress {
-                round,
-                policy_version: u64::from(inputs.policy_version),
-                batch_count: p.map(|p| p.batch_count).unwrap_or(0),
-                status: "done".into(),
-            })?;
-            return Ok(true);
-        }
-        RoundStatus::AttestationExpired => {
-            tracing::warn!("attestation window over without finalization");
-            return Ok(true);
-        }
-        RoundStatus::Upcoming | RoundStatus::InProgress => return Ok(false),
-        RoundStatus::Attesting => {}
-    }
-    if let std::collections::hash_map::Entry::Vacant(slot) = plans.entry(round) {
-        let devices = directory.snapshot();
-        let input = RoundInput {
-            round,
-            clock: inputs.clock,
-            policy: &inputs.policy,
-            policy_version: inputs.policy_version,
-            whitelist: &inputs.whitelist,
-            devices: &devices,
-            max_entries_per_batch: inputs.max_entries_per_batch,
-        };
-        let (plan, stats) = aggregate_round(store, &input)?;
-        if store.round_progress(round)?.is_none() {
-            record_plan(store, &plan, "aggregated")?;
-        }
-        tracing::info!(
-            batches = plan.batches.len(),
-            readings = stats.readings,
-            skipped = stats.skipped_unknown_device,
-            "round aggregated"
-        );
-        slot.insert(plan);
-    }
-    let Some(plan) = plans.get(&round) else {
-        return Ok(false);
-    };
-    let summary = relayer::chain::submit_round(chain, store, plan).await?;
-    tracing::info!(?summary, "submission pass");
-    if summary.finalized {
-        plans.remove(&round);
-    }
-    Ok(summary.finalized)
-}
-
-#[cfg(not(feature = "chain"))]
-async fn chain_round(
-    _cfg: &Config,
-    _store: &SqliteStore,
-    _directory: &DeviceDirectory,
-    chain: &ChainHandle,
-    _plans: &mut HashMap<u64, RoundPlan>,
-    _round: u64,
-) -> Result<bool> {
-    match *chain {}
-}
-
-fn record_plan(store: &SqliteStore, plan: &RoundPlan, status: &str) -> Result<()> {
-    for b in &plan.batches {
-        tracing::info!(
-            batch = b.index,
-            entries = b.entries.len(),
-            hash = %hex::encode(b.hash),
-            "batch planned"
-        );
-        store.put_submission(&SubmissionRecord {
-            round: plan.round,
-            batch_index: b.index,
-            batch_hash: b.hash,
-            kind: "pending".into(),
-            state: "planned".into(),
-            tx_hash: None,
-        })?;
-    }
-    store.put_round_progress(&RoundProgress {
-        round: plan.round,
-        policy_version: u64::from(plan.policy_version),
-        batch_count: u32::try_from(plan.batches.len())?,
-        status: status.into(),
-    })?;
-    Ok(())
 }
 
 fn status(cfg: &Config, round: Option<u64>) -> Result<()> {

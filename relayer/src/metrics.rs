@@ -21,7 +21,25 @@ pub struct Metrics {
     latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
+    // --- issue 10, ingest/storage side: evidence, quotas, peer import ---
+    evidence: AtomicU64,
+    quota_refused: [AtomicU64; 2],
+    peer_imported: AtomicU64,
+    // --- end ingest/storage block ---
+    /// Round-worker counters (divergence, recomputations, transactions, peer pulls).
+    pub rounds: crate::round_worker::RoundMetrics,
 }
+
+/// Which quota refused a request ([`Metrics::quota_refused`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaKind {
+    /// Per-client request quota (whole request, 429).
+    Client = 0,
+    /// Per-device reading quota (items answered `device_quota`).
+    Device = 1,
+}
+
+const QUOTA_LABELS: [&str; 2] = ["client", "device"];
 
 /// HTTP outcomes counted by [`Metrics::http`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +103,23 @@ impl Metrics {
         self.latency_count.fetch_add(1, Ordering::Relaxed);
         let micros = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
         self.latency_sum_micros.fetch_add(micros, Ordering::Relaxed);
+    }
+
+    /// Counts readings stored as evidence of a conflict (answered as rejected).
+    pub fn evidence(&self, n: u64) {
+        self.evidence.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts one quota refusal.
+    pub fn quota_refused(&self, kind: QuotaKind) {
+        if let Some(c) = self.quota_refused.get(kind as usize) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts readings newly stored from peers.
+    pub fn peer_imported(&self, n: u64) {
+        self.peer_imported.fetch_add(n, Ordering::Relaxed);
     }
 
     /// Current value of the rejection counter of `reason`.
@@ -164,6 +199,36 @@ impl Metrics {
              relayer_ingest_latency_seconds_count {count}",
             Duration::from_micros(self.latency_sum_micros.load(Ordering::Relaxed)).as_secs_f64()
         );
+        // --- issue 10, ingest/storage side ---
+        let _ = writeln!(
+            s,
+            "# HELP relayer_readings_evidence_total Conflicting readings kept as evidence.\n\
+             # TYPE relayer_readings_evidence_total counter\n\
+             relayer_readings_evidence_total {}",
+            self.evidence.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            s,
+            "# HELP relayer_quota_refused_total Requests (client) or readings (device) refused by a quota.\n\
+             # TYPE relayer_quota_refused_total counter"
+        );
+        for (i, l) in QUOTA_LABELS.iter().enumerate() {
+            let v = self
+                .quota_refused
+                .get(i)
+                .map(|c| c.load(Ordering::Relaxed))
+                .unwrap_or(0);
+            let _ = writeln!(s, "relayer_quota_refused_total{{quota=\"{l}\"}} {v}");
+        }
+        let _ = writeln!(
+            s,
+            "# HELP relayer_peer_readings_imported_total Readings newly stored from peers.\n\
+             # TYPE relayer_peer_readings_imported_total counter\n\
+             relayer_peer_readings_imported_total {}",
+            self.peer_imported.load(Ordering::Relaxed)
+        );
+        // --- end ingest/storage block ---
+        self.rounds.render(&mut s);
         s
     }
 }

@@ -2,8 +2,11 @@
 //!
 //! | route | |
 //! |---|---|
-//! | `POST /v1/readings` | batch ingest, body [`BatchRequest`], response [`BatchResponse`]; 400 malformed JSON, 413 body/batch too large, 429 writer queue full (`Retry-After: 1`), 503 store failure |
-//! | `GET /health` | `{"status":"ok","devices":N,"readings":N}` |
+//! | `POST /v1/readings` | batch ingest, body [`BatchRequest`], response [`BatchResponse`]; 400 malformed JSON, 413 body/batch too large, 429 `busy` (writer queue full, `Retry-After: 1`) or `client_quota` (`Retry-After: n`), 503 store failure |
+//! | `GET /health` | `{"status":"ok","devices":N,"readings":N}` (counters only, no table scan) |
+//! | `GET /v1/rounds/{round}/readings?after=&limit=` | peer exchange: every stored signed reading (evidence included) whose window touches the round, canonical order, paged by a `<device_hex>:<sequence>` cursor |
+//! | `GET /v1/rounds/{round}/digest` | `{"round","count","digest"}` of that set ([`crate::store::readings_digest`]) |
+//! | `GET /v1/evidence?round=` | readings of the round's set excluded by the union rule, with their conflict |
 //! | `GET /metrics` | Prometheus text |
 //! | `GET /v1/devices/{pubkey_hex}` | stored-reading statistics of a device |
 //! | `GET /v1/rounds/{round}` | local aggregation / submission progress, plus the on-chain round when the chain is enabled |
@@ -11,13 +14,14 @@
 //! | `GET /v1/rounds/{round}/scores/{owner}` | on-chain score with its multipliers (forwarded) |
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -27,6 +31,8 @@ use tokio::net::TcpListener;
 
 use crate::ingest::{BatchError, BatchRequest, Ingestor};
 use crate::metrics::HttpOutcome;
+use crate::store::StoreError;
+use crate::telemetry::ReadingJson;
 
 /// Boxed future of a [`ChainReader`] call: the contract's JSON answer or an error text.
 pub type ReadFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, String>> + Send + 'a>>;
@@ -67,6 +73,9 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/v1/rounds/{round}", get(round_status))
         .route("/v1/rounds/{round}/leaderboard", get(leaderboard))
         .route("/v1/rounds/{round}/scores/{owner}", get(score))
+        .route("/v1/rounds/{round}/readings", get(round_readings))
+        .route("/v1/rounds/{round}/digest", get(round_digest))
+        .route("/v1/evidence", get(evidence))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
 }
@@ -77,9 +86,12 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 fn error(status: StatusCode, code: &str, detail: String) -> Response {
@@ -97,8 +109,13 @@ fn store_unavailable(detail: impl std::fmt::Display) -> Response {
 
 async fn post_readings(
     State(st): State<AppState>,
+    ext: axum::http::Extensions,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    // Present when served through [`serve`]; keys the per-client quota.
+    let client = ext
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| a.ip());
     let started = Instant::now();
     let m = st.ingest.metrics.clone();
     let body = match body {
@@ -123,7 +140,7 @@ async fn post_readings(
     let n = req.readings.len();
     let span = tracing::debug_span!("ingest", readings = n);
     let _enter = span.enter();
-    let result = st.ingest.process(req.readings).await;
+    let result = st.ingest.process_from(client, req.readings).await;
     m.observe_latency(started.elapsed());
     match result {
         Ok(resp) => {
@@ -149,6 +166,18 @@ async fn post_readings(
                 .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
             r
         }
+        Err(BatchError::ClientQuota { retry_after_secs }) => {
+            m.http(HttpOutcome::Busy);
+            let mut r = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "client_quota",
+                format!("readings quota of this client spent, retry in {retry_after_secs} s"),
+            );
+            if let Ok(v) = header::HeaderValue::from_str(&retry_after_secs.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            r
+        }
         Err(BatchError::Unavailable(detail)) => {
             m.http(HttpOutcome::Unavailable);
             tracing::error!(%detail, "store unavailable");
@@ -158,18 +187,12 @@ async fn post_readings(
 }
 
 async fn health(State(st): State<AppState>) -> Response {
-    let store = st.ingest.store.clone();
-    let count = tokio::task::spawn_blocking(move || store.count_readings()).await;
-    match count {
-        Ok(Ok(n)) => Json(json!({
-            "status": "ok",
-            "devices": st.ingest.directory.len(),
-            "readings": n,
-        }))
-        .into_response(),
-        Ok(Err(e)) => store_unavailable(e),
-        Err(e) => store_unavailable(e),
-    }
+    Json(json!({
+        "status": "ok",
+        "devices": st.ingest.directory.len(),
+        "readings": st.ingest.store.reading_count(),
+    }))
+    .into_response()
 }
 
 async fn metrics(State(st): State<AppState>) -> Response {
@@ -287,5 +310,129 @@ async fn score(State(st): State<AppState>, Path((round, owner)): Path<(u64, Stri
     match &st.chain {
         Some(c) => forward(c.score(round, owner).await),
         None => no_chain(),
+    }
+}
+
+/// Query string of `GET /v1/rounds/{round}/readings`.
+#[derive(Debug, serde::Deserialize)]
+pub struct ReadingsQuery {
+    /// Cursor `<device_hex>:<sequence>` from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (default [`DEFAULT_PAGE`], at most [`MAX_PAGE`]).
+    pub limit: Option<usize>,
+}
+
+/// Default page size of the peer readings route.
+pub const DEFAULT_PAGE: usize = 5_000;
+/// Largest page size of the peer readings route.
+pub const MAX_PAGE: usize = 20_000;
+
+/// Parses a `<device_hex>:<sequence>` cursor.
+pub fn parse_cursor(s: &str) -> Option<([u8; 32], u64)> {
+    let (d, q) = s.split_once(':')?;
+    let mut dev = [0u8; 32];
+    hex::decode_to_slice(d, &mut dev).ok()?;
+    Some((dev, q.parse().ok()?))
+}
+
+/// Formats a cursor for [`parse_cursor`].
+pub fn format_cursor((dev, seq): ([u8; 32], u64)) -> String {
+    format!("{}:{seq}", hex::encode(dev))
+}
+
+fn round_bounds(st: &AppState, round: u64) -> Result<(u64, u64), Box<Response>> {
+    st.ingest.policy.rounds.bounds(round).ok_or_else(|| {
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            "bad_round",
+            format!("round {round} is out of range"),
+        ))
+    })
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, Box<Response>> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(Box::new(store_unavailable(e))),
+        Err(e) => Err(Box::new(store_unavailable(e))),
+    }
+}
+
+async fn round_readings(
+    State(st): State<AppState>,
+    Path(round): Path<u64>,
+    Query(q): Query<ReadingsQuery>,
+) -> Response {
+    let (from, to) = match round_bounds(&st, round) {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
+    let after = match q.after.as_deref().map(parse_cursor) {
+        None => None,
+        Some(Some(c)) => Some(c),
+        Some(None) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "bad_cursor",
+                "expected <64 hex>:<sequence>".into(),
+            )
+        }
+    };
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    let store = st.ingest.store.clone();
+    match blocking(move || store.round_readings_page(from, to, after, limit)).await {
+        Ok(page) => Json(json!({
+            "round": round,
+            "readings": page.readings.iter().map(ReadingJson::from).collect::<Vec<_>>(),
+            "next": page.next.map(format_cursor),
+        }))
+        .into_response(),
+        Err(r) => *r,
+    }
+}
+
+async fn round_digest(State(st): State<AppState>, Path(round): Path<u64>) -> Response {
+    let (from, to) = match round_bounds(&st, round) {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
+    let store = st.ingest.store.clone();
+    match blocking(move || store.round_digest(from, to)).await {
+        Ok((count, digest)) => Json(json!({
+            "round": round,
+            "count": count,
+            "digest": hex::encode(digest),
+        }))
+        .into_response(),
+        Err(r) => *r,
+    }
+}
+
+/// Query string of `GET /v1/evidence`.
+#[derive(Debug, serde::Deserialize)]
+pub struct EvidenceQuery {
+    /// Round whose set is examined.
+    pub round: u64,
+}
+
+async fn evidence(State(st): State<AppState>, Query(q): Query<EvidenceQuery>) -> Response {
+    let (from, to) = match round_bounds(&st, q.round) {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
+    let store = st.ingest.store.clone();
+    match blocking(move || store.evidence(from, to)).await {
+        Ok(items) => Json(json!({
+            "round": q.round,
+            "count": items.len(),
+            "evidence": items.iter().map(|e| json!({
+                "conflict": e.kind.as_str(),
+                "reading": ReadingJson::from(&e.reading),
+            })).collect::<Vec<_>>(),
+        }))
+        .into_response(),
+        Err(r) => *r,
     }
 }

@@ -98,6 +98,23 @@ pub struct SignedReading {
     pub signature: [u8; 64],
 }
 
+/// Appends the canonical `body` of `reading` (the signed message without the domain prefix,
+/// see the module documentation) to `out`. Also the unit of the round digest.
+pub fn encode_body(reading: &Reading, out: &mut Vec<u8>) {
+    out.extend_from_slice(&reading.device_pubkey);
+    for v in [
+        reading.sequence,
+        reading.window_start,
+        reading.window_end,
+        reading.discharged_wh,
+        reading.charged_wh,
+    ] {
+        out.extend_from_slice(&v.to_be_bytes());
+    }
+    put_lp(out, reading.battery_id.as_bytes());
+    put_lp(out, reading.firmware.as_bytes());
+}
+
 /// The deployment a reading is signed for: chain id and mining-round contract address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Domain {
@@ -127,18 +144,7 @@ impl Domain {
             self.prefix.len() + 32 + 40 + 8 + reading.battery_id.len() + reading.firmware.len(),
         );
         out.extend_from_slice(&self.prefix);
-        out.extend_from_slice(&reading.device_pubkey);
-        for v in [
-            reading.sequence,
-            reading.window_start,
-            reading.window_end,
-            reading.discharged_wh,
-            reading.charged_wh,
-        ] {
-            out.extend_from_slice(&v.to_be_bytes());
-        }
-        put_lp(&mut out, reading.battery_id.as_bytes());
-        put_lp(&mut out, reading.firmware.as_bytes());
+        encode_body(reading, &mut out);
         out
     }
 
@@ -202,7 +208,7 @@ impl Domain {
 }
 
 /// JSON form of a signed reading (see the module documentation).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReadingJson {
     /// 32-byte ed25519 public key, hex.

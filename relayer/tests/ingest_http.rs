@@ -77,14 +77,38 @@ async fn assert_rejected(h: &Harness, r: SignedReading, reason: RejectReason) {
         .store
         .get_reading(&r.reading.device_pubkey, r.reading.sequence)
         .unwrap();
-    if reason != RejectReason::SequenceConflict {
-        assert_eq!(stored, None, "{reason:?}");
-    } else {
-        assert_ne!(stored, Some(r.clone()));
-    }
+    assert_eq!(stored, None, "{reason:?}");
     assert_eq!(
         metric_line(&h.metrics().await, reason),
         before_metric + 1,
+        "{reason:?}"
+    );
+}
+
+/// Posts one reading in conflict with a stored one: answered rejected with `reason` and
+/// `"evidence": true`, and stored (the count goes up by one, once: a resend stores nothing).
+async fn assert_evidence(h: &Harness, r: SignedReading, reason: RejectReason) {
+    let before_count = h.store.count_readings().unwrap();
+    let before_metric = metric_line(&h.metrics().await, reason);
+    for _ in 0..2 {
+        let (status, body) = h.post(std::slice::from_ref(&r)).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            statuses(&body),
+            vec![("rejected".to_string(), Some(reason.as_str().to_string()))],
+            "{reason:?}"
+        );
+        assert_eq!(body["results"][0]["evidence"], true, "{body}");
+        assert_eq!(
+            (body["rejected"].as_u64(), body["evidence"].as_u64()),
+            (Some(1), Some(1))
+        );
+        assert_eq!(h.store.count_readings().unwrap(), before_count + 1);
+        assert_eq!(h.store.reading_count(), before_count + 1);
+    }
+    assert_eq!(
+        metric_line(&h.metrics().await, reason),
+        before_metric + 2,
         "{reason:?}"
     );
 }
@@ -271,15 +295,8 @@ async fn every_rejection_reason_nothing_stored() {
     assert_eq!(status, 200);
     assert_eq!(statuses(&body), vec![("accepted".into(), None)]);
 
-    // sequence_replay: an unused lower sequence, even with a later window.
-    assert_rejected(
-        &h,
-        signed(&d, reading(&d, 4, window(1), 1)),
-        RejectReason::SequenceReplay,
-    )
-    .await;
-    // sequence_conflict: sequence 5 again with different content.
-    assert_rejected(
+    // sequence_conflict: sequence 5 again with different content — kept as evidence.
+    assert_evidence(
         &h,
         signed(&d, reading(&d, 5, window(3), rated_v - 1)),
         RejectReason::SequenceConflict,
@@ -291,17 +308,68 @@ async fn every_rejection_reason_nothing_stored() {
     );
     // overlap: next sequence, window starting half an hour into the previous one.
     let (ts, _) = window(3);
-    assert_rejected(
+    assert_evidence(
         &h,
         signed(&d, reading(&d, 6, (ts + 1800, ts + 3600), 1)),
         RejectReason::Overlap,
     )
     .await;
-    // The adjacent window is fine.
-    let ok = signed(&d, reading(&d, 6, window(2), 1));
-    let (_, body) = h.post(std::slice::from_ref(&ok)).await;
-    assert_eq!(statuses(&body), vec![("accepted".into(), None)]);
-    assert_eq!(h.store.count_readings().unwrap(), 2);
+    // sequence_order: an unused lower sequence with a later window.
+    assert_evidence(
+        &h,
+        signed(&d, reading(&d, 4, window(1), 1)),
+        RejectReason::SequenceOrder,
+    )
+    .await;
+    assert_eq!(h.store.count_readings().unwrap(), 4);
+    // The union rule excludes every reading of `d` involved in a conflict: all four.
+    let clock = h.ingest.policy.rounds;
+    let (from, to) = clock.bounds(0).unwrap();
+    let mut counted = Vec::new();
+    h.store
+        .scan_readings(from, to, &mut |r| counted.push(r.sequence))
+        .unwrap();
+    assert_eq!(counted, Vec::<u64>::new());
+    // Evidence over HTTP: all four with their strongest conflict, canonical order.
+    let ev: Value = h
+        .client
+        .get(format!("{}/v1/evidence?round=0", h.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<(u64, String)> = ev["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["reading"]["sequence"].as_u64().unwrap(),
+                e["conflict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (4, "sequence_order".to_string()),
+            (5, "sequence_conflict".to_string()),
+            (5, "sequence_conflict".to_string()),
+            (6, "overlap".to_string()),
+        ]
+    );
+    assert_eq!(ev["count"], 4);
+
+    // Another device: arrival order does not matter (finding 1) and adjacent windows are fine.
+    let e = h.fleet.devices[1].clone();
+    for (seq, w) in [(2, 2), (1, 3)] {
+        let ok = signed(&e, reading(&e, seq, window(w), 1));
+        let (_, body) = h.post(std::slice::from_ref(&ok)).await;
+        assert_eq!(statuses(&body), vec![("accepted".into(), None)]);
+    }
+    assert_eq!(h.store.count_readings().unwrap(), 6);
     h.stop().await;
 }
 
@@ -332,17 +400,23 @@ async fn mixed_batch_reports_per_item_in_order() {
             ("duplicate".into(), None),
         ]
     );
+    assert_eq!(body["results"][3]["evidence"], true);
+    assert_eq!(body["results"][1].get("evidence"), None);
     assert_eq!(
         (
             body["accepted"].as_u64(),
             body["duplicates"].as_u64(),
-            body["rejected"].as_u64()
+            body["rejected"].as_u64(),
+            body["evidence"].as_u64()
         ),
-        (Some(2), Some(1), Some(2))
+        (Some(2), Some(1), Some(2), Some(1))
     );
-    assert_eq!(h.store.count_readings().unwrap(), 2);
+    assert_eq!(h.store.count_readings().unwrap(), 3);
     assert_eq!(h.store.get_reading(&d.pubkey(), 2).unwrap(), None);
-    assert_eq!(h.store.get_reading(&d.pubkey(), 4).unwrap(), None);
+    assert_eq!(
+        h.store.get_reading(&d.pubkey(), 4).unwrap(),
+        Some(batch[3].clone())
+    );
     h.stop().await;
 }
 

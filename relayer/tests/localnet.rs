@@ -91,6 +91,23 @@ struct E2e {
 const USERS: [&str; 4] = ["user1", "user2", "user3", "user4"];
 
 async fn deploy(max_entries_per_batch: u32, register_with_cli: bool) -> E2e {
+    deploy_with(
+        max_entries_per_batch,
+        register_with_cli,
+        &["oracle1", "oracle2"],
+        60,
+    )
+    .await
+}
+
+/// Deploys with the given oracles (quorum 2); round 0 starts at the first minute boundary at
+/// least `genesis_lead` seconds after the latest block.
+async fn deploy_with(
+    max_entries_per_batch: u32,
+    register_with_cli: bool,
+    oracles: &[&str],
+    genesis_lead: u64,
+) -> E2e {
     let dir = localnet_dir();
     let info = LocalnetInfo::load(&dir.join("accounts.json")).unwrap();
     let chain_id = info.chain_id.clone();
@@ -130,7 +147,8 @@ async fn deploy(max_entries_per_batch: u32, register_with_cli: bool) -> E2e {
         &owners,
     );
     let block = operator.latest_block().await.unwrap();
-    let genesis = block.time_seconds() + 60 - (block.time_seconds() % 60) + 60;
+    let earliest = block.time_seconds() + genesis_lead;
+    let genesis = earliest + (60 - earliest % 60) % 60;
     let mining = operator
         .instantiate(
             mr_code.code_id,
@@ -143,10 +161,10 @@ async fn deploy(max_entries_per_batch: u32, register_with_cli: bool) -> E2e {
                 round_duration: Some(ROUND_SECS),
                 attestation_window: Some(600),
                 claim_window: Some(3_600),
-                oracles: vec![
-                    info.account("oracle1").unwrap().address.clone(),
-                    info.account("oracle2").unwrap().address.clone(),
-                ],
+                oracles: oracles
+                    .iter()
+                    .map(|o| info.account(o).unwrap().address.clone())
+                    .collect(),
                 quorum: 2,
                 manufacturer_keys: vec![Binary::from(
                     fleet.manufacturer.verifying_key().to_bytes().to_vec(),
@@ -274,6 +292,10 @@ duration_secs = {ROUND_SECS}
 grace_secs = 10
 # Readings of the whole (future) round are sent at once, so allow the round's length ahead.
 clock_skew_secs = 300
+[aggregation]
+poll_secs = 2
+# Every reading is sent before the round ends: aggregate right after the grace.
+delay_secs = 10
 "#,
             chain_id = self.chain_id,
             mining = self.mining,
@@ -302,7 +324,11 @@ clock_skew_secs = 300
             .append(true)
             .open(self.log(i))
             .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_relayer"))
+        // RELAYER_BIN: run a copy of the binary (a shared target directory may be rebuilt by
+        // another checkout while a long test runs).
+        let bin = std::env::var("RELAYER_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_relayer").to_string());
+        let child = Command::new(bin)
             .args(["run", "--config"])
             .arg(config)
             .env(
@@ -323,7 +349,13 @@ clock_skew_secs = 300
                     break;
                 }
             }
-            assert!(Instant::now() < deadline, "relayer {url} not ready");
+            if Instant::now() >= deadline {
+                eprintln!(
+                    "--- relayer {i} log ---\n{}",
+                    std::fs::read_to_string(self.log(i)).unwrap_or_default()
+                );
+                panic!("relayer {url} not ready");
+            }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         Proc(child)
@@ -635,4 +667,455 @@ async fn relayer_killed_during_submission_resumes_without_lost_or_double_votes()
     }
     e.check_scores_and_claims(&round, &readings).await;
     sigterm_and_wait(vec![p0, p1]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 10: three independently fed relayers converge.
+
+const CHAOS_ROUNDS: u64 = 2;
+const CHAOS_WINDOW: u64 = 20;
+
+impl E2e {
+    /// Config of chaos relayer `i` listening on `port`, pulling from `peers`.
+    fn chaos_config(&self, i: usize, port: u16, peers: &[String]) -> PathBuf {
+        let cfg = format!(
+            r#"
+[chain]
+chain_id = "{chain_id}"
+mining_round_contract = "{mining}"
+rest_url = "{rest}"
+gas_price = "{gas}"
+device_refresh_secs = 1
+[store]
+path = "{db}"
+[http]
+listen = "127.0.0.1:{port}"
+[rounds]
+genesis = {genesis}
+duration_secs = {ROUND_SECS}
+grace_secs = 10
+# Every reading of the test is delivered before round 0 starts.
+clock_skew_secs = 400
+[peers]
+urls = {peers:?}
+timeout_secs = 5
+[aggregation]
+poll_secs = 2
+# Relayer 0 aggregates 5 s after a round's end, the others 25 s: a reading arriving in
+# between (the test sends one) makes relayer 0's first plan differ, so it must re-sync from
+# its peers, recompute and re-vote.
+delay_secs = {delay}
+"#,
+            chain_id = self.chain_id,
+            mining = self.mining,
+            genesis = self.genesis,
+            rest = self.info.rest,
+            gas = self.info.gas_price,
+            db = self.db(i).display(),
+            delay = if i == 0 { 5 } else { 25 },
+        );
+        let path = self.tmp.path().join(format!("chaos{i}.toml"));
+        std::fs::write(&path, cfg).unwrap();
+        path
+    }
+
+    async fn round_n(&self, round: u64) -> RoundResponse {
+        self.operator
+            .query(&self.mining, &QueryMsg::Round { round })
+            .await
+            .unwrap()
+    }
+}
+
+/// Sends `items` to `url` in chunks; returns (accepted, duplicates, rejected).
+async fn deliver(url: &str, items: &[SignedReading]) -> (u64, u64, u64) {
+    let http = reqwest::Client::new();
+    let mut sums = (0, 0, 0);
+    for chunk in items.chunks(40) {
+        let body = json!({"readings": chunk.iter().map(ReadingJson::from).collect::<Vec<_>>()});
+        let v: Value = http
+            .post(format!("{url}/v1/readings"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        sums.0 += v["accepted"].as_u64().unwrap_or(0);
+        sums.1 += v["duplicates"].as_u64().unwrap_or(0);
+        sums.2 += v["rejected"].as_u64().unwrap_or(0);
+    }
+    sums
+}
+
+/// Largest-remainder share of `wh` for the two pieces of a window cut at `cut` (ties to the
+/// earlier piece), written independently of the relayer's aggregation code.
+fn split_two(ws: u64, we: u64, cut: u64, wh: u64) -> (u64, u64) {
+    let (l1, l2, len) = (cut - ws, we - cut, we - ws);
+    let (a, b) = (wh * l1 / len, wh * l2 / len);
+    let (ra, rb) = ((wh * l1) % len, (wh * l2) % len);
+    match wh - a - b {
+        0 => (a, b),
+        1 if ra >= rb => (a + 1, b),
+        1 => (a, b + 1),
+        _ => (a + 1, b + 1),
+    }
+}
+
+async fn wait_until(unix: u64) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    if unix > now {
+        tokio::time::sleep(Duration::from_secs(unix - now)).await;
+    }
+}
+
+/// The chaos proof of issue 10: 3 relayers (quorum 2), each reading delivered to each relayer
+/// in random order with ≥ 10 % loss and duplication per relayer, one equivocating device, one
+/// device sold to another owner during round 0, windows straddling the round boundary, and one
+/// relayer SIGKILLed during round 0's attestation and restarted more than a round later. Every
+/// round finalizes and every owner's on-chain score equals the test's own recomputation from
+/// the union of all delivered readings with the round's as-of registry view.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the running localnet (scripts/localnet.sh)"]
+async fn chaos_three_relayers_converge_under_loss_equivocation_sale_and_restart() {
+    let started = Instant::now();
+    let e = deploy_with(2, false, &["oracle1", "oracle2", "oracle3"], 45).await;
+    let g = e.genesis;
+    eprintln!("deployed in {:?}; genesis {g}", started.elapsed());
+    let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let urls: Vec<String> = ports
+        .iter()
+        .map(|p| format!("http://127.0.0.1:{p}"))
+        .collect();
+    let oracles = ["oracle1", "oracle2", "oracle3"];
+    let mut cfgs = Vec::new();
+    let mut procs: Vec<Option<Proc>> = Vec::new();
+    for i in 0..3 {
+        let peers: Vec<String> = (0..3)
+            .filter(|j| *j != i)
+            .map(|j| urls[j].clone())
+            .collect();
+        let cfg = e.chaos_config(i, ports[i], &peers);
+        procs.push(Some(e.start(i, oracles[i], &cfg, &urls[i]).await));
+        cfgs.push(cfg);
+    }
+
+    // Readings: 20 s windows from g+10 to g+110; [g+50, g+70) straddles the round boundary.
+    let domain = Domain::new(&e.chain_id, &e.mining);
+    let rated = RatedPower::default();
+    let mut all: Vec<(usize, SignedReading)> = Vec::new();
+    for (i, d) in e.fleet.devices.iter().enumerate() {
+        let mut t = g + 10;
+        while t + CHAOS_WINDOW <= g + 10 + 100 {
+            all.push((
+                i,
+                window_reading(d, i, 2026, &domain, &rated, t, t + CHAOS_WINDOW),
+            ));
+            t += CHAOS_WINDOW;
+        }
+    }
+    // Device 0 equivocates: a second reading with the sequence of its g+30 window, other Wh.
+    let honest = all
+        .iter()
+        .position(|(i, r)| *i == 0 && r.reading.window_start == g + 30)
+        .unwrap();
+    let mut twin = all[honest].1.reading.clone();
+    twin.firmware = "sim-1.0.1-equivocating".into();
+    let twin = domain.sign(&e.fleet.devices[0].key, twin);
+
+    // Per-relayer delivery: 15 % loss, 10 % duplicates, random order; every reading reaches
+    // relayer 0 or 1 (the ones that stay up). The equivocating pair: relayers 0 and 2 get one,
+    // relayer 1 the other.
+    let mut rng = relayer::sim::SplitMix(0x00C4_A05E);
+    let mut lists: Vec<Vec<SignedReading>> = vec![Vec::new(); 3];
+    let mut union: Vec<SignedReading> = Vec::new();
+    for (k, (_, r)) in all.iter().enumerate() {
+        if k == honest {
+            continue;
+        }
+        let mut got = [false; 3];
+        for (k, list) in lists.iter_mut().enumerate() {
+            if rng.below(100) >= 15 {
+                list.push(r.clone());
+                got[k] = true;
+                if rng.below(100) < 10 {
+                    list.push(r.clone());
+                }
+            }
+        }
+        // A reading held only by relayer 2 could not count for a round aggregated while
+        // relayer 2 is down (no one else has it); every reading reaches relayer 0 or 1.
+        if !got[0] && !got[1] {
+            lists[usize::try_from(rng.below(2)).unwrap()].push(r.clone());
+        }
+        union.push(r.clone());
+    }
+    lists[0].push(all[honest].1.clone());
+    lists[2].push(all[honest].1.clone());
+    lists[1].push(twin.clone());
+    union.push(all[honest].1.clone());
+    union.push(twin.clone());
+    for list in lists.iter_mut() {
+        // Fisher–Yates with the test's PRNG.
+        for i in (1..list.len()).rev() {
+            let j = usize::try_from(rng.below(u64::try_from(i + 1).unwrap())).unwrap();
+            list.swap(i, j);
+        }
+    }
+    let mut sends = Vec::new();
+    for (i, list) in lists.iter().enumerate() {
+        let (url, list) = (urls[i].clone(), list.clone());
+        sends.push(tokio::spawn(async move { deliver(&url, &list).await }));
+    }
+    for (i, s) in sends.into_iter().enumerate() {
+        let (a, d, r) = s.await.unwrap();
+        eprintln!(
+            "relayer {i}: {} delivered, {a} accepted, {d} duplicates, {r} rejected",
+            lists[i].len()
+        );
+    }
+
+    // Device 1 is sold during round 0: its new holder re-registers it (effective round 1).
+    let sold = &e.fleet.devices[1];
+    let buyer_name = USERS
+        .iter()
+        .find(|n| e.info.account(n).unwrap().address != sold.owner)
+        .unwrap();
+    let buyer = e.info.account(buyer_name).unwrap().address.clone();
+    wait_until(g + 5).await;
+    let nonce: cube_types::mining_round::RegistrationNonceResponse = e
+        .operator
+        .query(
+            &e.mining,
+            &QueryMsg::RegistrationNonce {
+                pubkey: Binary::from(sold.pubkey().to_vec()),
+            },
+        )
+        .await
+        .unwrap();
+    use ed25519_dalek::Signer as _;
+    let sig = sold.key.sign(&cube_scoring::possession_message(
+        &e.chain_id,
+        &e.mining,
+        &buyer,
+        &sold.pubkey(),
+        nonce.nonce,
+    ));
+    e.info
+        .client(buyer_name)
+        .unwrap()
+        .execute(
+            &e.mining,
+            &ExecuteMsg::RegisterDevice {
+                pubkey: Binary::from(sold.pubkey().to_vec()),
+                model: sold.model,
+                serial: sold.serial.clone(),
+                timezone: sold.timezone.clone(),
+                certificate: Binary::from(sold.certificate.to_vec()),
+                possession_signature: Binary::from(sig.to_bytes().to_vec()),
+            },
+        )
+        .await
+        .unwrap();
+    eprintln!("device 1 sold to {buyer_name} during round 0");
+
+    // SIGKILL relayer 2 once round 0 has ended; restart it more than a round later.
+    wait_until(g + ROUND_SECS + 2).await;
+    drop(procs[2].take());
+    eprintln!("relayer 2 killed at g+{}", ROUND_SECS + 2);
+    // A late reading of round 0 (device 5, window [g, g+10)) reaches relayer 1 only, after
+    // relayer 0 aggregated round 0 (g+65) and before relayer 1 does (g+85).
+    wait_until(g + ROUND_SECS + 12).await;
+    let d5 = &e.fleet.devices[5];
+    let late = domain.sign(
+        &d5.key,
+        relayer::telemetry::Reading {
+            device_pubkey: d5.pubkey(),
+            sequence: g,
+            window_start: g,
+            window_end: g + 10,
+            discharged_wh: 3,
+            charged_wh: 1,
+            battery_id: d5.battery_id.clone(),
+            firmware: "sim-1.0.0".into(),
+        },
+    );
+    let (a, _, _) = deliver(&urls[1], std::slice::from_ref(&late)).await;
+    assert_eq!(a, 1, "late reading accepted by relayer 1");
+    union.push(late);
+    eprintln!(
+        "late round-0 reading delivered to relayer 1 at g+{}",
+        ROUND_SECS + 12
+    );
+    wait_until(g + 2 * ROUND_SECS + 10).await;
+    procs[2] = Some(e.start(2, oracles[2], &cfgs[2], &urls[2]).await);
+    eprintln!("relayer 2 restarted at g+{}", 2 * ROUND_SECS + 10);
+
+    // Every round finalizes.
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let mut rounds = Vec::new();
+    for r in 0..CHAOS_ROUNDS {
+        loop {
+            let resp = e.round_n(r).await;
+            if resp.summary.status == RoundStatus::Finalized {
+                rounds.push(resp);
+                break;
+            }
+            if Instant::now() > deadline {
+                for i in 0..3 {
+                    eprintln!(
+                        "--- relayer {i} log ---\n{}",
+                        std::fs::read_to_string(e.log(i)).unwrap_or_default()
+                    );
+                }
+                panic!("round {r} not finalized: {resp:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    // Relayer 0 re-synced: its round-0 plan was replaced once (generation 1, adopted only
+    // because it reproduced the chain's hash) and its vote moved to the accepted hash (the
+    // tally of its first hash is gone); no oracle's vote counts twice.
+    let generation: i64 = rusqlite::Connection::open(e.db(0))
+        .unwrap()
+        .query_row(
+            "SELECT generation FROM round_plans WHERE round = 0",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(generation, 1, "relayer 0 adopted its recomputation");
+    let page: cube_types::mining_round::BatchesResponse = e
+        .operator
+        .query(
+            &e.mining,
+            &QueryMsg::Batches {
+                round: 0,
+                start_after: None,
+                limit: Some(100),
+            },
+        )
+        .await
+        .unwrap();
+    for b in &page.batches {
+        let votes: u32 = b.tallies.iter().map(|t| t.votes).sum();
+        assert!(votes <= 3, "{b:?}");
+        let acc = b
+            .tallies
+            .iter()
+            .find(|t| Some(&t.batch_hash) == b.accepted_hash.as_ref())
+            .unwrap();
+        assert!(acc.votes >= 2, "{b:?}");
+        assert!(acc
+            .voters
+            .contains(&e.info.account("oracle1").unwrap().address));
+    }
+
+    // Recomputation from the union: drop every (device, sequence) with two different readings
+    // (the equivocation), cut straddling windows at the round boundary, attribute each piece to
+    // the device's owner in that round's registry view.
+    let mut by_seq: HashMap<([u8; 32], u64), Vec<&SignedReading>> = HashMap::new();
+    for r in &union {
+        let v = by_seq
+            .entry((r.reading.device_pubkey, r.reading.sequence))
+            .or_default();
+        if !v.iter().any(|x| x.reading == r.reading) {
+            v.push(r);
+        }
+    }
+    let index_of: HashMap<[u8; 32], usize> = e
+        .fleet
+        .devices
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.pubkey(), i))
+        .collect();
+    for (r, resp) in rounds.iter().enumerate() {
+        let r = r as u64;
+        let (start, end) = (g + r * ROUND_SECS, g + (r + 1) * ROUND_SECS);
+        let owner_of = |i: usize| -> String {
+            if i == 1 && r >= 1 {
+                buyer.clone()
+            } else {
+                e.fleet.devices[i].owner.clone()
+            }
+        };
+        let mut models: HashMap<String, (bool, bool)> = HashMap::new();
+        for i in 0..e.fleet.devices.len() {
+            let m = models.entry(owner_of(i)).or_default();
+            match e.fleet.devices[i].model {
+                DeviceModel::CubeV1 => m.0 = true,
+                DeviceModel::CubeV2 => m.1 = true,
+            }
+        }
+        let mut weighted: BTreeMap<String, u128> = BTreeMap::new();
+        for group in by_seq.values() {
+            if group.len() != 1 {
+                continue; // equivocation: evidence, counted nowhere
+            }
+            let rd = &group[0].reading;
+            let (ws, we, wh) = (rd.window_start, rd.window_end, rd.discharged_wh);
+            let piece = if ws >= start && we <= end {
+                Some((ws, wh))
+            } else if ws < start && we > start {
+                Some((start, split_two(ws, we, start, wh).1))
+            } else if ws < end && we > end {
+                Some((ws, split_two(ws, we, end, wh).0))
+            } else {
+                None
+            };
+            let Some((piece_start, piece_wh)) = piece else {
+                continue;
+            };
+            let i = index_of[&rd.device_pubkey];
+            let d = &e.fleet.devices[i];
+            let tz: chrono_tz::Tz = d.timezone.parse().unwrap();
+            let hour = tz
+                .timestamp_opt(piece_start as i64, 0)
+                .single()
+                .unwrap()
+                .hour();
+            let m1: u128 = if relayer::sim::WHITELISTED_BATTERIES.contains(&d.battery_id.as_str()) {
+                12_000
+            } else {
+                10_000
+            };
+            *weighted.entry(owner_of(i)).or_default() += u128::from(piece_wh) * m1 * tou_bp(hour);
+        }
+        let mut total = 0u128;
+        for name in USERS {
+            let owner = e.info.account(name).unwrap().address.clone();
+            let expected = weighted
+                .get(&owner)
+                .map(|w| {
+                    let (v1, v2) = models.get(&owner).copied().unwrap_or_default();
+                    let m3: u128 = if v1 && v2 { 13_000 } else { 10_000 };
+                    m3 * w / 1_000_000
+                })
+                .unwrap_or(0);
+            total += expected;
+            let s: ScoreResponse = e
+                .operator
+                .query(
+                    &e.mining,
+                    &QueryMsg::Score {
+                        round: r,
+                        owner: owner.clone(),
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(s.score.u128(), expected, "round {r} score of {name}");
+            eprintln!("round {r} {name}: score {expected}");
+        }
+        assert_eq!(resp.summary.total_score.u128(), total, "round {r} total");
+    }
+    let procs: Vec<Proc> = procs.into_iter().flatten().collect();
+    sigterm_and_wait(procs);
+    eprintln!("chaos test took {:?}", started.elapsed());
 }

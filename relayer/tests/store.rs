@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use ed25519_dalek::SigningKey;
 use relayer::store::{
-    InsertOutcome, ReadingStore, RoundProgress, SqliteConfig, SqliteStore, StoreRejection,
-    SubmissionRecord,
+    ConflictKind, InsertOutcome, ReadingStore, RoundProgress, SqliteConfig, SqliteStore,
+    StoreRejection, SubmissionRecord,
 };
 use relayer::telemetry::{Reading, SignedReading};
 
@@ -52,6 +52,8 @@ async fn ordering_rules() {
         submit(&store, vec![a.clone()]).await,
         vec![InsertOutcome::Accepted]
     );
+    // Every validly signed reading is stored; conflicting ones as evidence. A lower sequence
+    // with an earlier window and a sequence arriving after its successor are fine.
     assert_eq!(
         submit(
             &store,
@@ -59,22 +61,31 @@ async fn ordering_rules() {
                 a.clone(),
                 mk(&k, 10, 1_000, 6),
                 mk(&k, 9, 900, 5),
-                mk(&k, 11, 1_059, 5),
+                mk(&k, 12, 1_120, 5),
                 mk(&k, 11, 1_060, 5),
-                mk(&k, 12, 1_060, 5),
+                mk(&k, 13, 1_150, 5),
+                mk(&k, 8, 1_300, 5),
             ]
         )
         .await,
         vec![
             InsertOutcome::Duplicate,
-            InsertOutcome::Rejected(StoreRejection::SequenceConflict),
-            InsertOutcome::Rejected(StoreRejection::SequenceReplay),
-            InsertOutcome::Rejected(StoreRejection::Overlap),
+            InsertOutcome::Evidence(ConflictKind::SequenceConflict),
             InsertOutcome::Accepted,
-            InsertOutcome::Rejected(StoreRejection::Overlap),
+            InsertOutcome::Accepted,
+            InsertOutcome::Accepted,
+            InsertOutcome::Evidence(ConflictKind::Overlap),
+            InsertOutcome::Evidence(ConflictKind::SequenceOrder),
         ]
     );
-    assert_eq!(store.count_readings().unwrap(), 2);
+    assert_eq!(store.count_readings().unwrap(), 7);
+    assert_eq!(store.reading_count(), 7);
+    // A resend of evidence is answered as evidence again and stores nothing.
+    assert_eq!(
+        submit(&store, vec![mk(&k, 10, 1_000, 6)]).await,
+        vec![InsertOutcome::Evidence(ConflictKind::SequenceConflict)]
+    );
+    assert_eq!(store.count_readings().unwrap(), 7);
     assert_eq!(
         store.get_reading(&a.reading.device_pubkey, 10).unwrap(),
         Some(a.clone())
@@ -84,17 +95,128 @@ async fn ordering_rules() {
         submit(&store, vec![mk(&k, u64::MAX, 5_000, 1)]).await,
         vec![InsertOutcome::Rejected(StoreRejection::OutOfRange)]
     );
-    // scan_readings: windows intersecting [1_030, 1_061) in device/sequence order.
+    // scan_readings applies the union rule to the set of windows intersecting the range:
+    // [1_030, 1_061) holds both sequence-10 readings (excluded) and 11.
     let mut seen = Vec::new();
     store
         .scan_readings(1_030, 1_061, &mut |r| seen.push(r.sequence))
         .unwrap();
-    assert_eq!(seen, vec![10, 11]);
+    assert_eq!(seen, vec![11]);
+    // [1_100, 1_400): 12 and 13 overlap, 8 is out of order against 11: nothing counts.
     let mut seen = Vec::new();
     store
-        .scan_readings(1_060, 1_061, &mut |r| seen.push(r.sequence))
+        .scan_readings(1_100, 1_400, &mut |r| seen.push(r.sequence))
         .unwrap();
-    assert_eq!(seen, vec![11]);
+    assert_eq!(seen, Vec::<u64>::new());
+    let ev: Vec<(u64, ConflictKind)> = store
+        .evidence(1_100, 1_400)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.reading.reading.sequence, e.kind))
+        .collect();
+    assert_eq!(
+        ev,
+        vec![
+            (8, ConflictKind::SequenceOrder),
+            (11, ConflictKind::SequenceOrder),
+            (12, ConflictKind::Overlap),
+            (13, ConflictKind::Overlap),
+        ]
+    );
+    // The whole set, canonical order, and pages that never split a (device, sequence).
+    let all = store.round_readings(0, 10_000).unwrap();
+    let seqs: Vec<u64> = all.readings.iter().map(|s| s.reading.sequence).collect();
+    assert_eq!(seqs, vec![8, 9, 10, 10, 11, 12, 13]);
+    assert_eq!(all.digest, relayer::store::readings_digest(&all.readings));
+    assert_eq!(store.round_digest(0, 10_000).unwrap(), (7, all.digest));
+    let mut paged = Vec::new();
+    let mut after = None;
+    let mut pages = 0;
+    loop {
+        let p = store.round_readings_page(0, 10_000, after, 3).unwrap();
+        pages += 1;
+        paged.extend(p.readings);
+        match p.next {
+            Some(c) => after = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(paged, all.readings);
+    // 8 9 10 10 | 11 12 13: the sequence-10 pair stays together.
+    assert_eq!(pages, 2);
+    // Pruning rounds that ended: windows ending at or before 1_060 go.
+    assert_eq!(store.prune_rounds_before(1_060).unwrap(), 3);
+    assert_eq!(store.reading_count(), 4);
+    assert_eq!(store.count_readings().unwrap(), 4);
+}
+
+/// The cutoff race (finding 3): a reading queued before its round's close but reached by the
+/// writer after it is refused; after a barrier issued at/after the close nothing of the round
+/// can commit any more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadline_refuses_readings_reached_after_their_round_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(SqliteConfig::new(dir.path().join("s.sqlite"))).unwrap();
+    let k = key(7);
+    let now = relayer::ingest::now_unix();
+    let out = store
+        .submit_until(
+            vec![mk(&k, 1, 1_000, 1), mk(&k, 2, 2_000, 1)],
+            vec![now - 1, now + 3_600],
+        )
+        .unwrap()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        out,
+        vec![
+            InsertOutcome::Rejected(StoreRejection::RoundClosed),
+            InsertOutcome::Accepted
+        ]
+    );
+    assert_eq!(
+        store.get_reading(&k.verifying_key().to_bytes(), 1).unwrap(),
+        None
+    );
+    assert_eq!(store.barrier().unwrap().await.unwrap().unwrap(), vec![]);
+    assert_eq!(store.reading_count(), 1);
+}
+
+/// Pages list a (device, sequence) group in canonical (content) order, not arrival order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_are_canonical_whatever_the_arrival_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(SqliteConfig::new(dir.path().join("s.sqlite"))).unwrap();
+    let (k1, k2) = (key(21), key(22));
+    let batch = vec![
+        mk(&k1, 1, 100, 9),
+        mk(&k1, 1, 100, 2),
+        mk(&k2, 3, 300, 1),
+        mk(&k2, 2, 200, 1),
+    ];
+    submit(&store, batch).await;
+    let all = store.round_readings(0, 1_000).unwrap();
+    let wh: Vec<u64> = all
+        .readings
+        .iter()
+        .filter(|s| s.reading.device_pubkey == k1.verifying_key().to_bytes())
+        .map(|s| s.reading.discharged_wh)
+        .collect();
+    assert_eq!(wh, vec![2, 9]);
+    for limit in [1, 2, 3, 10] {
+        let mut paged = Vec::new();
+        let mut after = None;
+        loop {
+            let p = store.round_readings_page(0, 1_000, after, limit).unwrap();
+            paged.extend(p.readings);
+            match p.next {
+                Some(c) => after = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(paged, all.readings, "limit {limit}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

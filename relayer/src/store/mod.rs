@@ -7,6 +7,7 @@
 
 pub mod migrations;
 pub mod sqlite;
+pub mod union;
 
 use thiserror::Error;
 use tokio::sync::oneshot;
@@ -14,28 +15,29 @@ use tokio::sync::oneshot;
 use crate::telemetry::{Reading, SignedReading};
 
 pub use sqlite::{SqliteConfig, SqliteStore};
+pub use union::{readings_digest, ConflictKind, EvidenceItem};
 
-/// Why the store refused one reading (the per-device ordering rules of §3).
+/// Why the store refused one reading (nothing stored).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StoreRejection {
-    /// The sequence is not above the device's last stored sequence and no reading with this
-    /// sequence is stored.
-    SequenceReplay,
-    /// A different reading with this sequence is already stored.
-    SequenceConflict,
-    /// The window starts before the end of the device's previous window.
-    Overlap,
     /// A field does not fit the store's integer range (above `i64::MAX`).
     OutOfRange,
+    /// The writer reached the reading at or after its deadline (the close of the first round
+    /// it touches, see [`ReadingStore::submit_until`]).
+    RoundClosed,
 }
 
 /// Result of storing one reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum InsertOutcome {
-    /// Newly stored and committed.
+    /// Newly stored and committed; no conflict with any stored reading of the device.
     Accepted,
-    /// An identical reading was already stored (idempotent success).
+    /// An identical reading was already stored and did not conflict when it arrived
+    /// (idempotent success).
     Duplicate,
+    /// Stored (or already stored) as evidence: it conflicts with another stored reading of the
+    /// device. Answered to the device as a rejection; the union rule decides what counts.
+    Evidence(ConflictKind),
     /// Refused; nothing stored.
     Rejected(StoreRejection),
 }
@@ -121,14 +123,49 @@ pub struct DeviceStats {
     pub discharged_wh: u64,
 }
 
+/// Every stored reading of a round set (windows intersecting the round) and its digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundReadings {
+    /// Canonical order ([`union::canonical_cmp`]).
+    pub readings: Vec<SignedReading>,
+    /// [`readings_digest`] of `readings`.
+    pub digest: [u8; 32],
+}
+
+/// One page of a round set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadingsPage {
+    /// Canonical order.
+    pub readings: Vec<SignedReading>,
+    /// Cursor `(device, sequence)` of the next page; `None` when the set is exhausted.
+    pub next: Option<([u8; 32], u64)>,
+}
+
 /// Storage interface of the relayer.
 pub trait ReadingStore: Send + Sync + 'static {
     /// Queues `batch` for the writer. Returns [`StoreError::Busy`] at once when the queue is
     /// full (never blocks); the returned [`Ack`] resolves after the batch is durably committed.
     fn submit(&self, batch: Vec<SignedReading>) -> Result<Ack, StoreError>;
 
-    /// Calls `f` for every stored reading whose window intersects `[from, to)`, ordered by
-    /// device then sequence. Windows are at most [`MAX_WINDOW_SECS`] long.
+    /// Like [`Self::submit`], but reading `i` is refused with [`StoreRejection::RoundClosed`]
+    /// when the writer handles it at or after `close_at[i]` (unix seconds). Together with
+    /// [`Self::barrier`] this makes a round's cutoff exact: nothing for the round commits
+    /// after a barrier issued at or after its close.
+    fn submit_until(
+        &self,
+        batch: Vec<SignedReading>,
+        close_at: Vec<u64>,
+    ) -> Result<Ack, StoreError>;
+
+    /// Resolves once every request queued before it is committed (or failed). Call it at or
+    /// after a round's close and before scanning the round.
+    fn barrier(&self) -> Result<Ack, StoreError> {
+        self.submit(Vec::new())
+    }
+
+    /// Calls `f` for every reading that COUNTS among the stored readings whose window
+    /// intersects `[from, to)` (the union rule of [`union`] applied to that set), in canonical
+    /// order. Windows are at most [`MAX_WINDOW_SECS`] long.
     fn scan_readings(
         &self,
         from: u64,
@@ -136,7 +173,34 @@ pub trait ReadingStore: Send + Sync + 'static {
         f: &mut dyn FnMut(&Reading),
     ) -> Result<(), StoreError>;
 
-    /// The stored reading of `device` with `sequence`.
+    /// Every stored reading (evidence included) whose window intersects `[from, to)`, in
+    /// canonical order, with its digest.
+    fn round_readings(&self, from: u64, to: u64) -> Result<RoundReadings, StoreError>;
+
+    /// Count and digest of [`Self::round_readings`], streamed (no set in memory).
+    fn round_digest(&self, from: u64, to: u64) -> Result<(u64, [u8; 32]), StoreError>;
+
+    /// One page of [`Self::round_readings`]: readings after the `(device, sequence)` cursor,
+    /// at least `limit` (≥ 1) unless the set ends; a `(device, sequence)` group is never split.
+    fn round_readings_page(
+        &self,
+        from: u64,
+        to: u64,
+        after: Option<([u8; 32], u64)>,
+        limit: usize,
+    ) -> Result<ReadingsPage, StoreError>;
+
+    /// Readings of the set `[from, to)` excluded by the union rule, with their conflict.
+    fn evidence(&self, from: u64, to: u64) -> Result<Vec<EvidenceItem>, StoreError>;
+
+    /// Deletes every reading whose window ends at or before `round_end_ts` (readings of rounds
+    /// finalized on chain); returns the number deleted.
+    fn prune_rounds_before(&self, round_end_ts: u64) -> Result<u64, StoreError>;
+
+    /// Number of stored readings from a counter (no table scan; for health checks).
+    fn reading_count(&self) -> u64;
+
+    /// The first stored reading of `device` with `sequence`.
     fn get_reading(
         &self,
         device: &[u8; 32],

@@ -10,26 +10,39 @@
 //! request its outcomes. A reading is therefore acknowledged only once it is in the database
 //! file (and, with `synchronous = FULL`, fsynced).
 //!
-//! # Ordering rules (applied inside the transaction, so concurrent requests are serialised)
+//! # Acceptance rules (applied inside the transaction, so concurrent requests are serialised)
 //!
-//! For a reading of device `d` with sequence `s` and the device's latest stored reading
-//! `(s_last, end_last)`:
-//! * `s <= s_last`: identical stored reading with `s` → [`InsertOutcome::Duplicate`]; different
-//!   stored reading → `SequenceConflict`; none stored → `SequenceReplay`.
-//! * `s > s_last` and `window_start < end_last` → `Overlap`.
-//! * otherwise inserted → `Accepted`.
+//! Every reading handed to the store (already signature-verified) is stored unless an
+//! identical one is; the answer does not depend on arrival order beyond "who came first":
+//! * identical content already stored → [`InsertOutcome::Duplicate`] (or
+//!   [`InsertOutcome::Evidence`] again when the stored one was evidence);
+//! * in conflict with a stored reading of the device (see [`super::union`]) → stored with its
+//!   conflict as status and answered [`InsertOutcome::Evidence`];
+//! * otherwise → [`InsertOutcome::Accepted`].
+//!
+//! Fast path: a reading whose sequence is above every stored sequence of the device and whose
+//! window starts at or after every stored window end cannot conflict (one cached tip per
+//! device); anything else looks up the device's possibly conflicting readings.
+//!
+//! What counts for aggregation is not the arrival status but the union rule applied to the
+//! round's whole set ([`ReadingStore::scan_readings`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
+use super::union::{
+    apply_rule, canonical_cmp, conflict_between, readings_digest, ConflictKind, DigestBuilder,
+    EvidenceItem,
+};
 use super::{
-    migrations, Ack, DeviceStats, InsertOutcome, ReadingStore, RoundProgress, StoreError,
-    StoreRejection, SubmissionRecord, MAX_WINDOW_SECS,
+    migrations, Ack, DeviceStats, InsertOutcome, ReadingStore, ReadingsPage, RoundProgress,
+    RoundReadings, StoreError, StoreRejection, SubmissionRecord, MAX_WINDOW_SECS,
 };
 use crate::telemetry::{Reading, SignedReading};
 
@@ -61,6 +74,8 @@ impl SqliteConfig {
 
 struct WriteRequest {
     readings: Vec<SignedReading>,
+    /// Per-reading deadlines (unix seconds), see `submit_until`.
+    close_at: Option<Vec<u64>>,
     ack: oneshot::Sender<Result<Vec<InsertOutcome>, StoreError>>,
 }
 
@@ -70,6 +85,7 @@ pub struct SqliteStore {
     tx: Mutex<Option<mpsc::Sender<WriteRequest>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     read: Mutex<Connection>,
+    count: Arc<AtomicU64>,
 }
 
 fn open_conn(path: &Path, synchronous_full: bool) -> Result<Connection, StoreError> {
@@ -137,21 +153,43 @@ fn row_to_reading(row: &rusqlite::Row<'_>) -> rusqlite::Result<SignedReading> {
 const SELECT_COLS: &str = "device, sequence, window_start, window_end, discharged_wh, \
                            charged_wh, battery_id, firmware, signature";
 
+/// Canonical order of [`super::union::canonical_cmp`] in SQL (BLOB and BINARY-collated TEXT
+/// compare bytewise; integers are non-negative).
+const CANONICAL_ORDER: &str = "device, sequence, window_start, window_end, discharged_wh, \
+                               charged_wh, battery_id, firmware";
+
+/// Window filter of a round set `[?1 - MAX_WINDOW, ?2)` / `window_end > ?3`.
+const SET_FILTER: &str = "window_start >= ?1 AND window_start < ?2 AND window_end > ?3";
+
+/// SQL bounds of the set of windows intersecting `[from, to)`.
+fn set_bounds(from: u64, to: u64) -> (i64, i64, i64) {
+    (
+        to_i64(from.saturating_sub(MAX_WINDOW_SECS)).unwrap_or(i64::MAX),
+        to_i64(to).unwrap_or(i64::MAX),
+        to_i64(from).unwrap_or(i64::MAX),
+    )
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) and migrates the database, and starts the writer thread.
     pub fn open(cfg: SqliteConfig) -> Result<Self, StoreError> {
         let mut wconn = open_conn(&cfg.path, cfg.synchronous_full)?;
         migrations::migrate(&mut wconn)?;
         let read = open_conn(&cfg.path, cfg.synchronous_full)?;
+        // One count at start-up; afterwards the writer and pruning keep the counter.
+        let n: i64 = read.query_row("SELECT COUNT(*) FROM readings", [], |r| r.get(0))?;
+        let count = Arc::new(AtomicU64::new(u64::try_from(n).unwrap_or(0)));
         let (tx, rx) = mpsc::channel(cfg.queue_capacity.max(1));
         let max_group = cfg.max_group_readings.max(1);
+        let wcount = count.clone();
         let writer = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || Writer::new(wconn, max_group).run(rx))?;
+            .spawn(move || Writer::new(wconn, max_group, wcount).run(rx))?;
         Ok(SqliteStore {
             tx: Mutex::new(Some(tx)),
             writer: Mutex::new(Some(writer)),
             read: Mutex::new(read),
+            count,
         })
     }
 
@@ -171,6 +209,25 @@ impl SqliteStore {
     fn read_conn(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
         self.read.lock().map_err(|_| StoreError::Closed)
     }
+
+    /// Every stored reading of the set `[from, to)` in canonical order, fed to `f`.
+    fn for_each_in_set(
+        &self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(SignedReading),
+    ) -> Result<(), StoreError> {
+        let conn = self.read_conn()?;
+        let (lo, hi, from_i) = set_bounds(from, to);
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {SELECT_COLS} FROM readings WHERE {SET_FILTER} ORDER BY {CANONICAL_ORDER}"
+        ))?;
+        let mut rows = stmt.query(params![lo, hi, from_i])?;
+        while let Some(row) = rows.next()? {
+            f(row_to_reading(row)?);
+        }
+        Ok(())
+    }
 }
 
 impl Drop for SqliteStore {
@@ -179,22 +236,33 @@ impl Drop for SqliteStore {
     }
 }
 
-/// Last stored (sequence, window_end) of a device.
+/// Highest stored sequence and highest stored window end of a device (over every stored
+/// reading, evidence included).
 type Tip = (u64, u64);
 
 struct Writer {
     conn: Connection,
     max_group: usize,
-    /// Committed tips; filled lazily from the database.
+    /// Committed tips; filled lazily from the database. Pruning may leave a tip above the
+    /// remaining rows, which only sends more readings to the exact (slow) path.
     tips: HashMap<[u8; 32], Tip>,
+    count: Arc<AtomicU64>,
+}
+
+/// A stored reading related to an incoming one, with its local variant and arrival status.
+struct Related {
+    reading: Reading,
+    variant: i64,
+    status: i64,
 }
 
 impl Writer {
-    fn new(conn: Connection, max_group: usize) -> Self {
+    fn new(conn: Connection, max_group: usize, count: Arc<AtomicU64>) -> Self {
         Writer {
             conn,
             max_group,
             tips: HashMap::new(),
+            count,
         }
     }
 
@@ -239,16 +307,20 @@ impl Writer {
     }
 
     fn load_tip(conn: &Connection, device: &[u8; 32]) -> Result<Option<Tip>, StoreError> {
-        let row = conn
+        let (seq, end): (Option<i64>, Option<i64>) = conn
             .prepare_cached(
-                "SELECT sequence, window_end FROM readings WHERE device = ?1 \
-                 ORDER BY sequence DESC LIMIT 1",
+                "SELECT MAX(sequence), MAX(window_end) FROM readings WHERE device = ?1",
             )?
-            .query_row(params![&device[..]], |r| {
-                Ok((col_u64(r, 0, "sequence")?, col_u64(r, 1, "window_end")?))
-            })
-            .optional()?;
-        Ok(row)
+            .query_row(params![&device[..]], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        match (seq, end) {
+            (Some(s), Some(e)) => Ok(Some((
+                u64::try_from(s).map_err(|_| StoreError::CorruptValue { column: "sequence" })?,
+                u64::try_from(e).map_err(|_| StoreError::CorruptValue {
+                    column: "window_end",
+                })?,
+            ))),
+            _ => Ok(None),
+        }
     }
 
     /// Applies the whole group in one transaction; returns outcomes per request.
@@ -258,20 +330,34 @@ impl Writer {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut pending: HashMap<[u8; 32], Tip> = HashMap::new();
         let received_at = now_unix();
+        let mut inserted = 0u64;
         let mut all = Vec::with_capacity(group.len());
         {
             let mut insert = tx.prepare_cached(
-                "INSERT INTO readings (device, sequence, window_start, window_end, \
-                 discharged_wh, charged_wh, battery_id, firmware, signature, received_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO readings (device, sequence, variant, window_start, window_end, \
+                 discharged_wh, charged_wh, battery_id, firmware, signature, received_at, status) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
-            let mut select = tx.prepare_cached(&format!(
-                "SELECT {SELECT_COLS} FROM readings WHERE device = ?1 AND sequence = ?2"
+            // Same sequence, overlapping window, or sequence order against window order.
+            let mut related = tx.prepare_cached(&format!(
+                "SELECT {SELECT_COLS}, variant, status FROM readings WHERE device = ?1 AND \
+                 (sequence = ?2 OR (window_start < ?4 AND window_end > ?3) \
+                  OR (sequence < ?2 AND window_start > ?3) \
+                  OR (sequence > ?2 AND window_start < ?3))"
             ))?;
             for req in group {
                 let mut outs = Vec::with_capacity(req.readings.len());
-                for s in &req.readings {
+                for (i, s) in req.readings.iter().enumerate() {
                     let r = &s.reading;
+                    let closed = req
+                        .close_at
+                        .as_ref()
+                        .and_then(|c| c.get(i))
+                        .is_some_and(|&c| u64::try_from(received_at).unwrap_or(0) >= c);
+                    if closed {
+                        outs.push(InsertOutcome::Rejected(StoreRejection::RoundClosed));
+                        continue;
+                    }
                     let (Some(seq), Some(ws), Some(we), Some(dis), Some(chg)) = (
                         to_i64(r.sequence),
                         to_i64(r.window_start),
@@ -295,39 +381,71 @@ impl Writer {
                             }
                         },
                     };
-                    let outcome = match tip {
-                        Some((last_seq, _)) if r.sequence <= last_seq => {
-                            let existing = select
-                                .query_row(params![&r.device_pubkey[..], seq], row_to_reading)
-                                .optional()?;
-                            match existing {
-                                Some(e) if e.reading == *r => InsertOutcome::Duplicate,
-                                Some(_) => {
-                                    InsertOutcome::Rejected(StoreRejection::SequenceConflict)
-                                }
-                                None => InsertOutcome::Rejected(StoreRejection::SequenceReplay),
-                            }
-                        }
-                        Some((_, last_end)) if r.window_start < last_end => {
-                            InsertOutcome::Rejected(StoreRejection::Overlap)
-                        }
-                        _ => {
-                            insert.execute(params![
-                                &r.device_pubkey[..],
-                                seq,
-                                ws,
-                                we,
-                                dis,
-                                chg,
-                                r.battery_id,
-                                r.firmware,
-                                &s.signature[..],
-                                received_at
-                            ])?;
-                            pending.insert(r.device_pubkey, (r.sequence, r.window_end));
-                            InsertOutcome::Accepted
+                    let fast = match tip {
+                        None => true,
+                        Some((max_seq, max_end)) => {
+                            r.sequence > max_seq && r.window_start >= max_end
                         }
                     };
+                    let (variant, outcome) = if fast {
+                        (0, InsertOutcome::Accepted)
+                    } else {
+                        let rows = related
+                            .query_map(params![&r.device_pubkey[..], seq, ws, we], |row| {
+                                Ok(Related {
+                                    reading: row_to_reading(row)?.reading,
+                                    variant: row.get(9)?,
+                                    status: row.get(10)?,
+                                })
+                            })?
+                            .collect::<Result<Vec<_>, _>>()?;
+                        if let Some(same) = rows.iter().find(|x| x.reading == *r) {
+                            let out = match ConflictKind::from_code(same.status) {
+                                Some(k) => InsertOutcome::Evidence(k),
+                                None => InsertOutcome::Duplicate,
+                            };
+                            outs.push(out);
+                            continue;
+                        }
+                        let kind = rows
+                            .iter()
+                            .filter_map(|x| conflict_between(r, &x.reading))
+                            .max();
+                        let variant = rows
+                            .iter()
+                            .filter(|x| x.reading.sequence == r.sequence)
+                            .map(|x| x.variant.saturating_add(1))
+                            .max()
+                            .unwrap_or(0);
+                        (
+                            variant,
+                            kind.map_or(InsertOutcome::Accepted, InsertOutcome::Evidence),
+                        )
+                    };
+                    let status = match outcome {
+                        InsertOutcome::Evidence(k) => k.code(),
+                        _ => 0,
+                    };
+                    insert.execute(params![
+                        &r.device_pubkey[..],
+                        seq,
+                        variant,
+                        ws,
+                        we,
+                        dis,
+                        chg,
+                        r.battery_id,
+                        r.firmware,
+                        &s.signature[..],
+                        received_at,
+                        status
+                    ])?;
+                    inserted += 1;
+                    let new_tip = match tip {
+                        Some((ms, me)) => (ms.max(r.sequence), me.max(r.window_end)),
+                        None => (r.sequence, r.window_end),
+                    };
+                    pending.insert(r.device_pubkey, new_tip);
                     outs.push(outcome);
                 }
                 all.push(outs);
@@ -335,18 +453,24 @@ impl Writer {
         }
         tx.commit()?;
         self.tips.extend(pending);
+        self.count.fetch_add(inserted, Ordering::Relaxed);
         Ok(all)
     }
 }
 
-impl ReadingStore for SqliteStore {
-    fn submit(&self, batch: Vec<SignedReading>) -> Result<Ack, StoreError> {
+impl SqliteStore {
+    fn enqueue(
+        &self,
+        batch: Vec<SignedReading>,
+        close_at: Option<Vec<u64>>,
+    ) -> Result<Ack, StoreError> {
         let (ack, rx) = oneshot::channel();
         let guard = self.tx.lock().map_err(|_| StoreError::Closed)?;
         let sender = guard.as_ref().ok_or(StoreError::Closed)?;
         sender
             .try_send(WriteRequest {
                 readings: batch,
+                close_at,
                 ack,
             })
             .map_err(|e| match e {
@@ -355,6 +479,20 @@ impl ReadingStore for SqliteStore {
             })?;
         Ok(rx)
     }
+}
+
+impl ReadingStore for SqliteStore {
+    fn submit(&self, batch: Vec<SignedReading>) -> Result<Ack, StoreError> {
+        self.enqueue(batch, None)
+    }
+
+    fn submit_until(
+        &self,
+        batch: Vec<SignedReading>,
+        close_at: Vec<u64>,
+    ) -> Result<Ack, StoreError> {
+        self.enqueue(batch, Some(close_at))
+    }
 
     fn scan_readings(
         &self,
@@ -362,21 +500,130 @@ impl ReadingStore for SqliteStore {
         to: u64,
         f: &mut dyn FnMut(&Reading),
     ) -> Result<(), StoreError> {
+        // Streams one device group at a time through the union rule.
+        let mut group: Vec<SignedReading> = Vec::new();
+        let flush = |group: &mut Vec<SignedReading>, f: &mut dyn FnMut(&Reading)| {
+            apply_rule(group, &mut |s| f(&s.reading), &mut |_, _| {});
+            group.clear();
+        };
+        self.for_each_in_set(from, to, &mut |s| {
+            if group
+                .first()
+                .is_some_and(|g| g.reading.device_pubkey != s.reading.device_pubkey)
+            {
+                flush(&mut group, f);
+            }
+            group.push(s);
+        })?;
+        flush(&mut group, f);
+        Ok(())
+    }
+
+    fn round_readings(&self, from: u64, to: u64) -> Result<RoundReadings, StoreError> {
+        let mut readings = Vec::new();
+        self.for_each_in_set(from, to, &mut |s| readings.push(s))?;
+        let digest = readings_digest(&readings);
+        Ok(RoundReadings { readings, digest })
+    }
+
+    fn round_digest(&self, from: u64, to: u64) -> Result<(u64, [u8; 32]), StoreError> {
+        let mut d = DigestBuilder::default();
+        self.for_each_in_set(from, to, &mut |s| d.push(&s.reading))?;
+        Ok(d.finish())
+    }
+
+    fn round_readings_page(
+        &self,
+        from: u64,
+        to: u64,
+        after: Option<([u8; 32], u64)>,
+        limit: usize,
+    ) -> Result<ReadingsPage, StoreError> {
+        let limit = limit.max(1);
         let conn = self.read_conn()?;
-        let lo = to_i64(from.saturating_sub(MAX_WINDOW_SECS)).unwrap_or(i64::MAX);
-        let hi = to_i64(to).unwrap_or(i64::MAX);
-        let from_i = to_i64(from).unwrap_or(i64::MAX);
+        let (lo, hi, from_i) = set_bounds(from, to);
+        let (dev, seq) = match after {
+            Some((d, s)) => (d.to_vec(), to_i64(s).unwrap_or(i64::MAX)),
+            None => (Vec::new(), -1),
+        };
+        // Walks the primary key from the cursor (the `+` keeps SQLite off the window index,
+        // which would sort the whole round set for every page): cost per page is the rows
+        // between two cursors, i.e. `limit` times the rounds retained.
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {SELECT_COLS} FROM readings \
-             WHERE window_start >= ?1 AND window_start < ?2 AND window_end > ?3 \
+            "SELECT {SELECT_COLS} FROM readings WHERE +window_start >= ?1 AND \
+             +window_start < ?2 AND +window_end > ?3 AND (device, sequence) > (?4, ?5) \
              ORDER BY device, sequence"
         ))?;
-        let mut rows = stmt.query(params![lo, hi, from_i])?;
+        let mut rows = stmt.query(params![lo, hi, from_i, dev, seq])?;
+        let mut readings: Vec<SignedReading> = Vec::new();
+        let mut next = None;
         while let Some(row) = rows.next()? {
             let s = row_to_reading(row)?;
-            f(&s.reading);
+            if readings.len() >= limit {
+                let last = &readings[readings.len() - 1].reading;
+                if (last.device_pubkey, last.sequence)
+                    != (s.reading.device_pubkey, s.reading.sequence)
+                {
+                    next = Some((last.device_pubkey, last.sequence));
+                    break;
+                }
+            }
+            readings.push(s);
         }
-        Ok(())
+        // Whole (device, sequence) groups in key order: sorting puts each group's readings in
+        // canonical (content) order.
+        readings.sort_by(|a, b| canonical_cmp(&a.reading, &b.reading));
+        Ok(ReadingsPage { readings, next })
+    }
+
+    fn evidence(&self, from: u64, to: u64) -> Result<Vec<EvidenceItem>, StoreError> {
+        // One device group at a time, like scan_readings.
+        let mut out = Vec::new();
+        let mut group: Vec<SignedReading> = Vec::new();
+        let flush = |group: &mut Vec<SignedReading>, out: &mut Vec<EvidenceItem>| {
+            apply_rule(group, &mut |_| {}, &mut |s, kind| {
+                out.push(EvidenceItem {
+                    reading: s.clone(),
+                    kind,
+                })
+            });
+            group.clear();
+        };
+        self.for_each_in_set(from, to, &mut |s| {
+            if group
+                .first()
+                .is_some_and(|g| g.reading.device_pubkey != s.reading.device_pubkey)
+            {
+                flush(&mut group, &mut out);
+            }
+            group.push(s);
+        })?;
+        flush(&mut group, &mut out);
+        Ok(out)
+    }
+
+    fn prune_rounds_before(&self, round_end_ts: u64) -> Result<u64, StoreError> {
+        let ts = to_i64(round_end_ts).unwrap_or(i64::MAX);
+        let conn = self.read_conn()?;
+        // Through the window_start index: a window ending by `ts` starts before it, and one
+        // starting a full window length before it has ended.
+        let n = conn.execute(
+            "DELETE FROM readings WHERE window_start < ?1 AND \
+             (window_start <= ?2 OR window_end <= ?1)",
+            params![ts, ts.saturating_sub(to_i64(MAX_WINDOW_SECS).unwrap_or(0))],
+        )?;
+        let n = u64::try_from(n).unwrap_or(u64::MAX);
+        // Saturating: never wraps below zero.
+        let _ = self
+            .count
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| {
+                Some(c.saturating_sub(n))
+            });
+        Ok(n)
+    }
+
+    fn reading_count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
     }
 
     fn get_reading(
@@ -389,7 +636,8 @@ impl ReadingStore for SqliteStore {
         };
         let conn = self.read_conn()?;
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {SELECT_COLS} FROM readings WHERE device = ?1 AND sequence = ?2"
+            "SELECT {SELECT_COLS} FROM readings WHERE device = ?1 AND sequence = ?2 \
+             ORDER BY variant LIMIT 1"
         ))?;
         Ok(stmt
             .query_row(params![&device[..], seq], row_to_reading)

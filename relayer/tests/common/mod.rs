@@ -25,18 +25,18 @@ pub fn domain() -> Domain {
 
 pub fn policy() -> IngestPolicy {
     let now = now_unix();
-    IngestPolicy {
-        max_batch_items: MAX_ITEMS,
-        clock_skew_secs: 60,
-        rounds: RoundClock {
+    IngestPolicy::unlimited(
+        MAX_ITEMS,
+        60,
+        RoundClock {
             // Round 0 started two days ago (hour-aligned) and lasts a week: windows up to two
             // days old are open, older ones are stale, whatever the time of day.
             genesis: now - now % 3_600 - 48 * 3_600,
             duration: 7 * 86_400,
             grace: 3_600,
         },
-        rated_power: RatedPower::default(),
-    }
+        RatedPower::default(),
+    )
 }
 
 pub struct Harness {
@@ -56,6 +56,18 @@ impl Harness {
     }
 
     pub async fn start_with(devices: usize, tune: impl FnOnce(&mut SqliteConfig)) -> Harness {
+        Self::start_full(devices, policy(), tune).await
+    }
+
+    pub async fn start_with_policy(devices: usize, policy: IngestPolicy) -> Harness {
+        Self::start_full(devices, policy, |_| {}).await
+    }
+
+    pub async fn start_full(
+        devices: usize,
+        policy: IngestPolicy,
+        tune: impl FnOnce(&mut SqliteConfig),
+    ) -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let mut cfg = SqliteConfig::new(dir.path().join("relayer.sqlite"));
         tune(&mut cfg);
@@ -67,13 +79,13 @@ impl Harness {
         });
         let directory = Arc::new(DeviceDirectory::new());
         assert!(directory.replace_all(fleet.records()).is_empty());
-        let ingest = Arc::new(Ingestor {
-            domain: domain(),
-            policy: policy(),
+        let ingest = Arc::new(Ingestor::new(
+            domain(),
+            policy,
             directory,
-            store: store.clone() as Arc<dyn ReadingStore>,
-            metrics: Arc::new(Metrics::new()),
-        });
+            store.clone() as Arc<dyn ReadingStore>,
+            Arc::new(Metrics::new()),
+        ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();

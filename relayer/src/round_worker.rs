@@ -1,0 +1,1203 @@
+//! The per-round worker: pinned inputs → persisted plan → votes that converge.
+//!
+//! # One round, from end to finalization
+//!
+//! 1. Wait until the round has ended on chain and ingest no longer accepts readings for it
+//!    (`[aggregation] delay_secs` after its end).
+//! 2. Load the round's persisted plan ([`crate::plans::PlanStore`]). Without one: pull the
+//!    round's signed readings from the peers ([`crate::peers`]), read the round's **pinned
+//!    inputs** from the contract ([`RoundChain::pinned_inputs`]: registry as of the round,
+//!    whitelist as of the round, the round's policy, rated power, batch size and clock) and
+//!    aggregate over the union ([`compute_plan`]), then persist the plan (batches, hashes and
+//!    the digest of every input) **before** the first vote. After a restart the persisted plan
+//!    is used as is: a relayer never votes on batches of two different aggregations unless it
+//!    deliberately recomputes (step 4).
+//! 3. Every pass reads each batch from chain (`Batch`, `Vote`) and decides with [`decide`]:
+//!    accepted → nothing; our hash already has quorum but is not accepted → `AcceptBatch`; our
+//!    vote is in → wait; nobody submitted our hash's data → `SubmitUsage`; otherwise
+//!    `VoteBatch` (which replaces an earlier vote of ours for another hash).
+//! 4. When the chain holds a hash for a batch that we did not compute, the worker pulls from
+//!    the peers again, recomputes, and adopts the recomputation (new plan generation, re-vote)
+//!    when it matches the chain's hash for that batch. Otherwise the divergence is counted
+//!    (`relayer_round_divergence_total`) and the first owner that differs is logged.
+//!
+//! Decisions are taken from chain state (queries), never from the text of an error; a failed
+//! transaction is simply retried on the next pass after re-reading the chain.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use cube_scoring::{RatedPower, ScorePolicy, UsageEntry};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+use tokio::sync::watch;
+use tracing::Instrument;
+
+use crate::aggregate::{plan_batches, AggregateError, AggregateStats, Aggregator, RoundPlan};
+use crate::directory::DeviceInfo;
+use crate::ingest::{now_unix, RoundClock};
+use crate::peers::Peers;
+use crate::plans::{PlanStore, StoredPlan};
+use crate::store::{ReadingStore, RoundProgress, StoreError, SubmissionRecord};
+use crate::telemetry::Reading;
+
+/// Round-worker failures.
+#[derive(Error, Debug)]
+pub enum WorkerError {
+    /// A chain query or transaction failed (retried on the next pass).
+    #[error("chain: {0}")]
+    Chain(String),
+    /// The reading store failed.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// Aggregation failed (e.g. the round's policy is invalid).
+    #[error("aggregate: {0}")]
+    Aggregate(#[from] AggregateError),
+    /// The plan table failed or holds a corrupt plan.
+    #[error("plan store: {0}")]
+    Plan(String),
+    /// A blocking task panicked or was cancelled.
+    #[error("blocking task: {0}")]
+    Join(String),
+}
+
+impl WorkerError {
+    /// Whether the whole service must stop (storage gone); anything else is retried.
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            WorkerError::Store(
+                StoreError::Closed | StoreError::Io(_) | StoreError::SchemaTooNew { .. }
+            ) | WorkerError::Join(_)
+        )
+    }
+}
+
+/// What a submission record stands for (persisted as the `kind` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SubmissionKind {
+    /// The batch's data was sent (`SubmitUsage`).
+    Data,
+    /// Our hash was voted (`VoteBatch`).
+    Vote,
+    /// `AcceptBatch` was called for our hash.
+    Accept,
+    /// The batch was already accepted; nothing sent.
+    Skip,
+    /// Planned, nothing sent yet.
+    Pending,
+}
+
+impl SubmissionKind {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubmissionKind::Data => "data",
+            SubmissionKind::Vote => "vote",
+            SubmissionKind::Accept => "accept",
+            SubmissionKind::Skip => "skip",
+            SubmissionKind::Pending => "pending",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "data" => SubmissionKind::Data,
+            "vote" => SubmissionKind::Vote,
+            "accept" => SubmissionKind::Accept,
+            "skip" => SubmissionKind::Skip,
+            "pending" => SubmissionKind::Pending,
+            _ => return None,
+        })
+    }
+}
+
+/// State of a submission record (persisted as the `state` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SubmissionState {
+    /// In the plan, nothing sent.
+    Planned,
+    /// Written before broadcasting; resolved from chain state after a crash.
+    Intent,
+    /// Included in a block (tx hash recorded).
+    Confirmed,
+}
+
+impl SubmissionState {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubmissionState::Planned => "planned",
+            SubmissionState::Intent => "intent",
+            SubmissionState::Confirmed => "confirmed",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "planned" => SubmissionState::Planned,
+            "intent" => SubmissionState::Intent,
+            "confirmed" => SubmissionState::Confirmed,
+            _ => return None,
+        })
+    }
+}
+
+/// Local phase of a round (persisted as `round_progress.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RoundPhase {
+    /// Plan persisted, no vote yet.
+    Aggregated,
+    /// Votes being cast / waiting for quorum.
+    Submitting,
+    /// Finalized, void or swept on chain: nothing left to do.
+    Done,
+    /// Attestation window over without finalization.
+    Expired,
+}
+
+impl RoundPhase {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundPhase::Aggregated => "aggregated",
+            RoundPhase::Submitting => "submitting",
+            RoundPhase::Done => "done",
+            RoundPhase::Expired => "expired",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "aggregated" => RoundPhase::Aggregated,
+            "submitting" => RoundPhase::Submitting,
+            "done" => RoundPhase::Done,
+            "expired" => RoundPhase::Expired,
+            _ => return None,
+        })
+    }
+
+    /// Whether the worker has nothing left to do.
+    pub fn is_final(self) -> bool {
+        matches!(self, RoundPhase::Done | RoundPhase::Expired)
+    }
+}
+
+/// Status of a round on chain, as the worker needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChainRoundStatus {
+    /// Not ended yet.
+    Open,
+    /// Ended, attestations accepted.
+    Attesting,
+    /// Finalized, void or swept.
+    Closed,
+    /// Attestation window over without finalization.
+    Expired,
+}
+
+/// The pinned rules of one round (`RoundParams { round }`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundRules {
+    /// Round index.
+    pub round: u64,
+    /// Start (inclusive), unix seconds.
+    pub start: u64,
+    /// End (exclusive).
+    pub end: u64,
+    /// Last second + 1 for attestations.
+    pub attestation_deadline: u64,
+    /// Start of round 0.
+    pub genesis_time: u64,
+    /// Round length.
+    pub round_duration: u64,
+    /// Policy version scoring the round.
+    pub policy_version: u32,
+    /// Rated power per model.
+    pub rated_power: RatedPower,
+    /// Entries per batch.
+    pub max_entries_per_batch: u32,
+}
+
+/// Everything aggregation of one round reads, as of that round.
+#[derive(Debug, Clone)]
+pub struct PinnedInputs {
+    /// Round rules.
+    pub rules: RoundRules,
+    /// The round's policy.
+    pub policy: ScorePolicy,
+    /// Battery whitelist as of the round.
+    pub whitelist: HashSet<String>,
+    /// Registry as of the round.
+    pub devices: HashMap<[u8; 32], DeviceInfo>,
+}
+
+/// One hash's tally for a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TallyView {
+    /// Batch hash.
+    pub hash: [u8; 32],
+    /// Votes of current oracles.
+    pub votes: u32,
+    /// Whether the batch data for this hash is on chain.
+    pub submitted: bool,
+}
+
+/// One batch as the chain holds it (`Batch { round, batch_index }`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BatchView {
+    /// Accepted hash, once accepted.
+    pub accepted: Option<[u8; 32]>,
+    /// Current quorum.
+    pub quorum: u32,
+    /// Tallies.
+    pub tallies: Vec<TallyView>,
+}
+
+impl BatchView {
+    /// Tally of `hash`.
+    pub fn tally(&self, hash: &[u8; 32]) -> Option<&TallyView> {
+        self.tallies.iter().find(|t| &t.hash == hash)
+    }
+
+    /// The most-voted hash other than `ours` (ties: smallest hash), if any has votes.
+    pub fn foreign(&self, ours: &[u8; 32]) -> Option<[u8; 32]> {
+        self.tallies
+            .iter()
+            // Only hashes other oracles currently vote for: a submitted hash with no votes left
+            // (e.g. a vote replaced after a re-sync) is evidence, not a competing result.
+            .filter(|t| &t.hash != ours && t.votes > 0)
+            .max_by(|a, b| a.votes.cmp(&b.votes).then(b.hash.cmp(&a.hash)))
+            .map(|t| t.hash)
+    }
+}
+
+/// A transaction the worker sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainAction {
+    /// `SubmitUsage`: the batch data (counts as our vote).
+    SubmitUsage {
+        /// Round.
+        round: u64,
+        /// Batch index.
+        batch_index: u32,
+        /// Batches in the round.
+        batch_count: u32,
+        /// Policy version.
+        policy_version: u32,
+        /// Entries.
+        entries: Vec<UsageEntry>,
+    },
+    /// `VoteBatch`: our hash (replaces an earlier vote of ours).
+    VoteBatch {
+        /// Round.
+        round: u64,
+        /// Batch index.
+        batch_index: u32,
+        /// Batches in the round.
+        batch_count: u32,
+        /// Policy version.
+        policy_version: u32,
+        /// Hash.
+        batch_hash: [u8; 32],
+    },
+    /// `AcceptBatch`: the tally already meets quorum.
+    AcceptBatch {
+        /// Round.
+        round: u64,
+        /// Batch index.
+        batch_index: u32,
+        /// Hash.
+        batch_hash: [u8; 32],
+    },
+}
+
+impl ChainAction {
+    /// Kind recorded locally.
+    pub fn kind(&self) -> SubmissionKind {
+        match self {
+            ChainAction::SubmitUsage { .. } => SubmissionKind::Data,
+            ChainAction::VoteBatch { .. } => SubmissionKind::Vote,
+            ChainAction::AcceptBatch { .. } => SubmissionKind::Accept,
+        }
+    }
+}
+
+/// The chain as the round worker sees it (implemented over the mining-round contract in
+/// [`crate::chain`]).
+pub trait RoundChain: Send + Sync + 'static {
+    /// This oracle's address.
+    fn oracle(&self) -> String;
+    /// Status of `round`.
+    fn round_status(
+        &self,
+        round: u64,
+    ) -> impl Future<Output = Result<ChainRoundStatus, WorkerError>> + Send;
+    /// Pinned rules of `round`.
+    fn round_rules(
+        &self,
+        round: u64,
+    ) -> impl Future<Output = Result<RoundRules, WorkerError>> + Send;
+    /// Everything aggregation reads, as of `round`.
+    fn pinned_inputs(
+        &self,
+        round: u64,
+    ) -> impl Future<Output = Result<PinnedInputs, WorkerError>> + Send;
+    /// One batch.
+    fn batch(
+        &self,
+        round: u64,
+        batch_index: u32,
+    ) -> impl Future<Output = Result<BatchView, WorkerError>> + Send;
+    /// This oracle's counting vote for a batch.
+    fn my_vote(
+        &self,
+        round: u64,
+        batch_index: u32,
+    ) -> impl Future<Output = Result<Option<[u8; 32]>, WorkerError>> + Send;
+    /// Sends one transaction; returns its hash.
+    fn send(&self, action: ChainAction)
+        -> impl Future<Output = Result<String, WorkerError>> + Send;
+}
+
+/// What to do for one batch, from chain state alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchDecision {
+    /// Accepted with our hash.
+    Accepted,
+    /// Accepted with another hash (we diverge).
+    AcceptedOther([u8; 32]),
+    /// Our hash meets quorum but is not accepted: call `AcceptBatch`.
+    CallAccept,
+    /// Our vote counts; waiting for the other oracles.
+    Wait,
+    /// Nobody submitted our hash's data: `SubmitUsage`.
+    SubmitData,
+    /// Our hash's data is on chain and our vote is missing or for another hash: `VoteBatch`.
+    Vote,
+}
+
+/// Decides from `view` and our current vote `mine` what to do for our hash `ours`.
+pub fn decide(view: &BatchView, mine: Option<[u8; 32]>, ours: &[u8; 32]) -> BatchDecision {
+    if let Some(acc) = view.accepted {
+        return if &acc == ours {
+            BatchDecision::Accepted
+        } else {
+            BatchDecision::AcceptedOther(acc)
+        };
+    }
+    let tally = view.tally(ours);
+    if let Some(t) = tally {
+        if view.quorum > 0 && t.votes >= view.quorum {
+            return BatchDecision::CallAccept;
+        }
+    }
+    if mine.as_ref() == Some(ours) {
+        return BatchDecision::Wait;
+    }
+    match tally {
+        Some(t) if t.submitted => BatchDecision::Vote,
+        _ => BatchDecision::SubmitData,
+    }
+}
+
+/// Counters of the round workers (rendered on `/metrics`).
+#[derive(Default, Debug)]
+pub struct RoundMetrics {
+    /// Batches where the chain holds a hash we did not compute and recomputation does not
+    /// reproduce it.
+    pub divergence: AtomicU64,
+    /// Recomputations adopted because they matched the chain's hash.
+    pub readopted: AtomicU64,
+    /// Transactions sent.
+    pub transactions: AtomicU64,
+    /// Failed peer pulls.
+    pub peer_failures: AtomicU64,
+    /// Rounds finalized while this relayer worked on them.
+    pub rounds_done: AtomicU64,
+}
+
+impl RoundMetrics {
+    /// Prometheus text of these counters.
+    pub fn render(&self, s: &mut String) {
+        let rows: [(&str, &str, &AtomicU64); 5] = [
+            (
+                "relayer_round_divergence_total",
+                "Batches whose chain hash our recomputation does not reproduce.",
+                &self.divergence,
+            ),
+            (
+                "relayer_round_recomputed_total",
+                "Recomputations adopted because they matched the chain's hash.",
+                &self.readopted,
+            ),
+            (
+                "relayer_round_transactions_total",
+                "SubmitUsage / VoteBatch / AcceptBatch transactions sent.",
+                &self.transactions,
+            ),
+            (
+                "relayer_peer_pull_failures_total",
+                "Peer pulls that failed (peer unreachable or bad answer).",
+                &self.peer_failures,
+            ),
+            (
+                "relayer_rounds_done_total",
+                "Rounds seen finalized (or closed) on chain.",
+                &self.rounds_done,
+            ),
+        ];
+        for (name, help, v) in rows {
+            let _ = writeln!(
+                s,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                v.load(Ordering::Relaxed)
+            );
+        }
+    }
+}
+
+fn put_u64(h: &mut Sha256, v: u64) {
+    h.update(v.to_be_bytes());
+}
+
+fn put_str(h: &mut Sha256, s: &str) {
+    put_u64(h, u64::try_from(s.len()).unwrap_or(u64::MAX));
+    h.update(s.as_bytes());
+}
+
+/// Digest of the pinned inputs (rules, policy, whitelist, registry view); the readings are
+/// added by [`compute_plan`].
+pub fn inputs_digest_base(inputs: &PinnedInputs, grace: u64) -> Sha256 {
+    let mut h = Sha256::new();
+    h.update(b"cube-round-inputs-v1");
+    let r = &inputs.rules;
+    for v in [
+        r.round,
+        r.start,
+        r.end,
+        r.genesis_time,
+        r.round_duration,
+        u64::from(r.policy_version),
+        r.rated_power.cube_v1_w,
+        r.rated_power.cube_v2_w,
+        u64::from(r.max_entries_per_batch),
+        grace,
+    ] {
+        put_u64(&mut h, v);
+    }
+    put_str(
+        &mut h,
+        &serde_json::to_string(&inputs.policy).unwrap_or_default(),
+    );
+    let mut wl: Vec<&String> = inputs.whitelist.iter().collect();
+    wl.sort();
+    put_u64(&mut h, u64::try_from(wl.len()).unwrap_or(u64::MAX));
+    for b in wl {
+        put_str(&mut h, b);
+    }
+    let devices: BTreeMap<&[u8; 32], &DeviceInfo> = inputs.devices.iter().collect();
+    put_u64(&mut h, u64::try_from(devices.len()).unwrap_or(u64::MAX));
+    for (k, d) in devices {
+        h.update(k);
+        put_str(&mut h, &d.owner);
+        put_str(&mut h, d.model.as_str());
+        put_str(&mut h, d.timezone.name());
+    }
+    h
+}
+
+/// Whether `r` is plausible under the round's rated power for the device's model.
+pub fn plausible(r: &Reading, rated: &RatedPower, dev: &DeviceInfo) -> bool {
+    let len = r.window_end.saturating_sub(r.window_start);
+    let max = u128::from(rated.of(dev.model)) * u128::from(len);
+    u128::from(r.discharged_wh) * 3600 <= max && u128::from(r.charged_wh) * 3600 <= max
+}
+
+/// A computed plan with the digest of its inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComputedPlan {
+    /// Batches.
+    pub plan: RoundPlan,
+    /// SHA-256 over the pinned inputs and every counted reading.
+    pub inputs_digest: [u8; 32],
+    /// Counters.
+    pub stats: AggregateStats,
+    /// Readings skipped as implausible under the round's rated power.
+    pub implausible: u64,
+}
+
+/// Aggregates `inputs.rules.round` over the store (the union of local and pulled readings)
+/// with the pinned inputs only. Blocking: call through `spawn_blocking`.
+pub fn compute_plan(
+    store: &dyn ReadingStore,
+    inputs: &PinnedInputs,
+    grace: u64,
+) -> Result<ComputedPlan, WorkerError> {
+    let rules = &inputs.rules;
+    let clock = RoundClock {
+        genesis: rules.genesis_time,
+        duration: rules.round_duration,
+        grace,
+    };
+    let mut agg = Aggregator::new(
+        rules.round,
+        clock,
+        &inputs.policy,
+        &inputs.whitelist,
+        &inputs.devices,
+    )?;
+    let (start, end) = agg.bounds();
+    let mut h = inputs_digest_base(inputs, grace);
+    let mut implausible = 0u64;
+    store.scan_readings(start, end, &mut |r| {
+        if let Some(dev) = inputs.devices.get(&r.device_pubkey) {
+            if !plausible(r, &rules.rated_power, dev) {
+                implausible += 1;
+                return;
+            }
+        }
+        h.update(r.device_pubkey);
+        put_u64(&mut h, r.sequence);
+        put_u64(&mut h, r.window_start);
+        put_u64(&mut h, r.window_end);
+        put_u64(&mut h, r.discharged_wh);
+        put_u64(&mut h, r.charged_wh);
+        put_str(&mut h, &r.battery_id);
+        agg.add(r);
+    })?;
+    let (entries, stats) = agg.finish();
+    let size = usize::try_from(rules.max_entries_per_batch).unwrap_or(usize::MAX);
+    let plan = plan_batches(rules.round, rules.policy_version, entries, size)?;
+    Ok(ComputedPlan {
+        plan,
+        inputs_digest: h.finalize().into(),
+        stats,
+        implausible,
+    })
+}
+
+/// The first owner whose entry differs between two plans (diagnostics).
+pub fn first_differing_owner(a: &RoundPlan, b: &RoundPlan) -> Option<String> {
+    let ea: Vec<&UsageEntry> = a.batches.iter().flat_map(|x| x.entries.iter()).collect();
+    let eb: Vec<&UsageEntry> = b.batches.iter().flat_map(|x| x.entries.iter()).collect();
+    let n = ea.len().max(eb.len());
+    for i in 0..n {
+        match (ea.get(i), eb.get(i)) {
+            (Some(x), Some(y)) if x == y => continue,
+            (Some(x), Some(y)) => return Some(x.owner.clone().min(y.owner.clone())),
+            (Some(x), None) => return Some(x.owner.clone()),
+            (None, Some(y)) => return Some(y.owner.clone()),
+            (None, None) => return None,
+        }
+    }
+    None
+}
+
+/// Everything a round worker needs.
+pub struct WorkerCtx<C: RoundChain> {
+    /// Chain.
+    pub chain: Arc<C>,
+    /// Readings.
+    pub store: Arc<dyn ReadingStore>,
+    /// Persisted plans.
+    pub plans: Arc<PlanStore>,
+    /// Peers to pull readings from (may be empty).
+    pub peers: Arc<Peers>,
+    /// Imports pulled readings (verification, union rule, durable store).
+    pub ingest: Arc<crate::ingest::Ingestor>,
+    /// Local ingest grace (part of the inputs digest; the round clock's `grace`).
+    pub grace: u64,
+    /// Wait after a round's end before aggregating it: at least the time during which ingest
+    /// still accepts readings of the round (`RoundClock::closes_at`).
+    pub delay: u64,
+    /// Pause between passes.
+    pub poll: Duration,
+    /// Metrics (round counters in `metrics.rounds`).
+    pub metrics: Arc<crate::metrics::Metrics>,
+}
+
+/// How a round worker ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundOutcome {
+    /// Finalized / void / swept on chain.
+    Closed,
+    /// Attestation window over without finalization.
+    Expired,
+    /// Shutdown requested.
+    Stopped,
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, WorkerError> + Send + 'static,
+) -> Result<T, WorkerError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| WorkerError::Join(e.to_string()))?
+}
+
+impl<C: RoundChain> WorkerCtx<C> {
+    async fn set_phase(&self, plan: &RoundPlan, phase: RoundPhase) -> Result<(), WorkerError> {
+        let store = self.store.clone();
+        let p = RoundProgress {
+            round: plan.round,
+            policy_version: u64::from(plan.policy_version),
+            batch_count: u32::try_from(plan.batches.len()).unwrap_or(u32::MAX),
+            status: phase.as_str().to_string(),
+        };
+        blocking(move || Ok(store.put_round_progress(&p)?)).await
+    }
+
+    async fn mark_round(&self, round: u64, phase: RoundPhase) -> Result<(), WorkerError> {
+        let store = self.store.clone();
+        blocking(move || {
+            let prev = store.round_progress(round)?;
+            store.put_round_progress(&RoundProgress {
+                round,
+                policy_version: prev.as_ref().map(|p| p.policy_version).unwrap_or(0),
+                batch_count: prev.as_ref().map(|p| p.batch_count).unwrap_or(0),
+                status: phase.as_str().to_string(),
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Pulls the round's readings from every peer (failures logged, never fatal).
+    pub async fn pull_peers(&self, round: u64) -> Result<(), WorkerError> {
+        if self.peers.is_empty() {
+            return Ok(());
+        }
+        let rules = self.chain.round_rules(round).await?;
+        let report = self
+            .peers
+            .pull_round(round, (rules.start, rules.end), &self.ingest)
+            .await;
+        self.metrics
+            .rounds
+            .peer_failures
+            .fetch_add(report.failures, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Waits until every reading queued for the store before now is committed (or failed), so
+    /// no acknowledged ingest write of a closed round can commit after the scan.
+    async fn barrier(&self) -> Result<(), WorkerError> {
+        for _ in 0..600 {
+            match self.store.barrier() {
+                Ok(ack) => {
+                    return match ack.await {
+                        Ok(Ok(_)) => Ok(()),
+                        Ok(Err(e)) => Err(e.into()),
+                        Err(_) => Err(WorkerError::Store(StoreError::Closed)),
+                    }
+                }
+                Err(StoreError::Busy) => tokio::time::sleep(Duration::from_millis(50)).await,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(WorkerError::Store(StoreError::Busy))
+    }
+
+    async fn compute(&self, round: u64) -> Result<ComputedPlan, WorkerError> {
+        let inputs = self.chain.pinned_inputs(round).await?;
+        self.barrier().await?;
+        let store = self.store.clone();
+        let grace = self.grace;
+        blocking(move || compute_plan(store.as_ref(), &inputs, grace)).await
+    }
+
+    /// The persisted plan of `round`, or a new one (pulled, computed and persisted).
+    pub async fn ensure_plan(&self, round: u64) -> Result<StoredPlan, WorkerError> {
+        let plans = self.plans.clone();
+        if let Some(p) = blocking(move || plans.load(round)).await? {
+            tracing::info!(
+                generation = p.generation,
+                batches = p.plan.batches.len(),
+                "persisted plan loaded"
+            );
+            return Ok(p);
+        }
+        self.pull_peers(round).await?;
+        let c = self.compute(round).await?;
+        let stored = StoredPlan {
+            round,
+            generation: 0,
+            inputs_digest: c.inputs_digest,
+            plan: c.plan,
+        };
+        let plans = self.plans.clone();
+        let s = stored.clone();
+        blocking(move || plans.save(&s)).await?;
+        self.record_planned(&stored.plan).await?;
+        tracing::info!(
+            batches = stored.plan.batches.len(),
+            readings = c.stats.readings,
+            skipped_unknown_device = c.stats.skipped_unknown_device,
+            implausible = c.implausible,
+            digest = %hex::encode(stored.inputs_digest),
+            "round aggregated with pinned inputs, plan persisted"
+        );
+        Ok(stored)
+    }
+
+    async fn record_planned(&self, plan: &RoundPlan) -> Result<(), WorkerError> {
+        for b in &plan.batches {
+            tracing::info!(
+                batch = b.index,
+                entries = b.entries.len(),
+                hash = %hex::encode(b.hash),
+                "batch planned"
+            );
+        }
+        let store = self.store.clone();
+        let recs: Vec<SubmissionRecord> = plan
+            .batches
+            .iter()
+            .map(|b| SubmissionRecord {
+                round: plan.round,
+                batch_index: b.index,
+                batch_hash: b.hash,
+                kind: SubmissionKind::Pending.as_str().into(),
+                state: SubmissionState::Planned.as_str().into(),
+                tx_hash: None,
+            })
+            .collect();
+        blocking(move || {
+            for r in &recs {
+                store.put_submission(r)?;
+            }
+            Ok(())
+        })
+        .await?;
+        self.set_phase(plan, RoundPhase::Aggregated).await
+    }
+
+    /// After the round closed: every local record whose transaction may or may not have
+    /// landed (`intent`) is resolved from the chain's `Vote` (the last transaction of a round
+    /// can finalize it, so no later pass looks at the batch again).
+    async fn resolve_intents(&self, round: u64) -> Result<(), WorkerError> {
+        let store = self.store.clone();
+        let local = blocking(move || Ok(store.submissions(round)?)).await?;
+        for rec in local {
+            if SubmissionState::parse(&rec.state) == Some(SubmissionState::Confirmed) {
+                continue;
+            }
+            let mine = self.chain.my_vote(round, rec.batch_index).await?;
+            if mine == Some(rec.batch_hash) {
+                let kind = match SubmissionKind::parse(&rec.kind) {
+                    Some(k @ (SubmissionKind::Data | SubmissionKind::Vote)) => k,
+                    _ => SubmissionKind::Vote,
+                };
+                self.put_record(SubmissionRecord {
+                    kind: kind.as_str().into(),
+                    state: SubmissionState::Confirmed.as_str().into(),
+                    ..rec
+                })
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn put_record(&self, rec: SubmissionRecord) -> Result<(), WorkerError> {
+        let store = self.store.clone();
+        blocking(move || Ok(store.put_submission(&rec)?)).await
+    }
+
+    /// One pass over the plan's batches. Returns the batches where the chain holds a hash we
+    /// did not compute: `(batch_index, chain_hash)`.
+    pub async fn submit_pass(&self, plan: &RoundPlan) -> Result<Vec<(u32, [u8; 32])>, WorkerError> {
+        let batch_count = u32::try_from(plan.batches.len()).unwrap_or(u32::MAX);
+        let mut foreign = Vec::new();
+        let store = self.store.clone();
+        let round = plan.round;
+        let local = blocking(move || Ok(store.submissions(round)?)).await?;
+        for b in &plan.batches {
+            let span = tracing::info_span!("batch", round = plan.round, batch = b.index);
+            let f = async {
+                let view = self.chain.batch(plan.round, b.index).await?;
+                if let Some(h) = view.foreign(&b.hash) {
+                    if view.accepted.is_none() || view.accepted == Some(h) {
+                        foreign.push((b.index, h));
+                    }
+                }
+                let mine = self.chain.my_vote(plan.round, b.index).await?;
+                let decision = decide(&view, mine, &b.hash);
+                if mine.as_ref() == Some(&b.hash) {
+                    // Our vote is on chain (possibly from before a crash): resolve a pending
+                    // intent from chain state.
+                    let rec = local.iter().find(|r| r.batch_index == b.index);
+                    let confirmed = rec.is_some_and(|r| {
+                        r.batch_hash == b.hash
+                            && SubmissionState::parse(&r.state) == Some(SubmissionState::Confirmed)
+                    });
+                    if !confirmed {
+                        let kind = rec
+                            .and_then(|r| SubmissionKind::parse(&r.kind))
+                            .filter(|k| matches!(k, SubmissionKind::Data | SubmissionKind::Vote))
+                            .unwrap_or(SubmissionKind::Vote);
+                        self.put_record(SubmissionRecord {
+                            round: plan.round,
+                            batch_index: b.index,
+                            batch_hash: b.hash,
+                            kind: kind.as_str().into(),
+                            state: SubmissionState::Confirmed.as_str().into(),
+                            tx_hash: rec.and_then(|r| r.tx_hash.clone()),
+                        })
+                        .await?;
+                    }
+                }
+                let action = match decision {
+                    BatchDecision::Accepted | BatchDecision::Wait => return Ok(()),
+                    BatchDecision::AcceptedOther(acc) => {
+                        tracing::warn!(
+                            ours = %hex::encode(b.hash),
+                            accepted = %hex::encode(acc),
+                            "batch accepted with another hash"
+                        );
+                        return Ok(());
+                    }
+                    BatchDecision::CallAccept => ChainAction::AcceptBatch {
+                        round: plan.round,
+                        batch_index: b.index,
+                        batch_hash: b.hash,
+                    },
+                    BatchDecision::Vote => ChainAction::VoteBatch {
+                        round: plan.round,
+                        batch_index: b.index,
+                        batch_count,
+                        policy_version: plan.policy_version,
+                        batch_hash: b.hash,
+                    },
+                    BatchDecision::SubmitData => ChainAction::SubmitUsage {
+                        round: plan.round,
+                        batch_index: b.index,
+                        batch_count,
+                        policy_version: plan.policy_version,
+                        entries: b.entries.clone(),
+                    },
+                };
+                let kind = action.kind();
+                let mut rec = SubmissionRecord {
+                    round: plan.round,
+                    batch_index: b.index,
+                    batch_hash: b.hash,
+                    kind: kind.as_str().into(),
+                    state: SubmissionState::Intent.as_str().into(),
+                    tx_hash: None,
+                };
+                self.put_record(rec.clone()).await?;
+                match self.chain.send(action).await {
+                    Ok(tx) => {
+                        self.metrics
+                            .rounds
+                            .transactions
+                            .fetch_add(1, Ordering::Relaxed);
+                        tracing::info!(kind = kind.as_str(), tx = %tx, "batch transaction included");
+                        rec.state = SubmissionState::Confirmed.as_str().into();
+                        rec.tx_hash = Some(tx);
+                        self.put_record(rec).await?;
+                    }
+                    // The intent stays; the next pass re-reads the chain and decides again.
+                    Err(e) => {
+                        tracing::warn!(kind = kind.as_str(), error = %e, "batch transaction failed, will re-read chain")
+                    }
+                }
+                Ok::<(), WorkerError>(())
+            };
+            f.instrument(span).await?;
+        }
+        Ok(foreign)
+    }
+
+    /// Pulls, recomputes and adopts the recomputation when it reproduces a chain hash we did
+    /// not compute. Returns the plan to vote with.
+    pub async fn resync(
+        &self,
+        current: StoredPlan,
+        foreign: &[(u32, [u8; 32])],
+    ) -> Result<StoredPlan, WorkerError> {
+        self.pull_peers(current.round).await?;
+        let c = self.compute(current.round).await?;
+        let matches = foreign
+            .iter()
+            .any(|(i, h)| c.plan.batches.iter().any(|b| b.index == *i && &b.hash == h));
+        if matches && c.plan != current.plan {
+            let next = StoredPlan {
+                round: current.round,
+                generation: current.generation.saturating_add(1),
+                inputs_digest: c.inputs_digest,
+                plan: c.plan,
+            };
+            let plans = self.plans.clone();
+            let s = next.clone();
+            blocking(move || plans.save(&s)).await?;
+            self.record_planned(&next.plan).await?;
+            self.metrics
+                .rounds
+                .readopted
+                .fetch_add(1, Ordering::Relaxed);
+            tracing::info!(
+                generation = next.generation,
+                "recomputation reproduces the chain's hash: plan replaced, re-voting"
+            );
+            return Ok(next);
+        }
+        for (i, h) in foreign {
+            let ours = current.plan.batches.iter().find(|b| b.index == *i);
+            let owner = first_differing_owner(&current.plan, &c.plan)
+                .or_else(|| ours.and_then(|b| b.entries.first().map(|e| e.owner.clone())));
+            self.metrics
+                .rounds
+                .divergence
+                .fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                batch = i,
+                chain = %hex::encode(h),
+                ours = %ours.map(|b| hex::encode(b.hash)).unwrap_or_default(),
+                first_differing_owner = %owner.unwrap_or_default(),
+                "chain holds a batch hash our recomputation does not reproduce"
+            );
+        }
+        Ok(current)
+    }
+
+    /// Works on `round` until it is closed on chain, its window expires, or `stop` is set.
+    pub async fn run_round(
+        &self,
+        round: u64,
+        mut stop: watch::Receiver<bool>,
+    ) -> Result<RoundOutcome, WorkerError> {
+        let mut plan: Option<StoredPlan> = None;
+        // Foreign hashes already examined against the current union (avoid recomputing each
+        // pass); cleared when the plan changes.
+        let mut examined: HashSet<(u32, [u8; 32])> = HashSet::new();
+        let mut last_pull = 0u64;
+        loop {
+            if *stop.borrow() {
+                return Ok(RoundOutcome::Stopped);
+            }
+            match self
+                .pass(round, &mut plan, &mut examined, &mut last_pull)
+                .await
+            {
+                Ok(Some(outcome)) => return Ok(outcome),
+                Ok(None) => {}
+                Err(e) if e.is_fatal() => return Err(e),
+                Err(e) => tracing::warn!(error = %e, "round pass failed, retrying"),
+            }
+            tokio::select! {
+                _ = stop.wait_for(|s| *s) => return Ok(RoundOutcome::Stopped),
+                _ = tokio::time::sleep(self.poll) => {}
+            }
+        }
+    }
+
+    async fn pass(
+        &self,
+        round: u64,
+        plan: &mut Option<StoredPlan>,
+        examined: &mut HashSet<(u32, [u8; 32])>,
+        last_pull: &mut u64,
+    ) -> Result<Option<RoundOutcome>, WorkerError> {
+        match self.chain.round_status(round).await? {
+            ChainRoundStatus::Closed => {
+                self.resolve_intents(round).await?;
+                self.mark_round(round, RoundPhase::Done).await?;
+                self.metrics
+                    .rounds
+                    .rounds_done
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::info!("round closed on chain");
+                return Ok(Some(RoundOutcome::Closed));
+            }
+            ChainRoundStatus::Expired => {
+                self.mark_round(round, RoundPhase::Expired).await?;
+                tracing::warn!("attestation window over without finalization");
+                return Ok(Some(RoundOutcome::Expired));
+            }
+            ChainRoundStatus::Open => return Ok(None),
+            ChainRoundStatus::Attesting => {}
+        }
+        let current = match plan.take() {
+            Some(p) => p,
+            None => {
+                let rules = self.chain.round_rules(round).await?;
+                if now_unix() < rules.end.saturating_add(self.delay) {
+                    return Ok(None);
+                }
+                self.ensure_plan(round).await?
+            }
+        };
+        self.set_phase(&current.plan, RoundPhase::Submitting)
+            .await?;
+        let foreign = self.submit_pass(&current.plan).await;
+        let foreign = match foreign {
+            Ok(f) => f,
+            Err(e) => {
+                *plan = Some(current);
+                return Err(e);
+            }
+        };
+        let fresh: Vec<(u32, [u8; 32])> = foreign
+            .into_iter()
+            .filter(|f| !examined.contains(f))
+            .collect();
+        // Re-examine known foreign hashes at most every few passes (peers may have learned
+        // readings meanwhile).
+        let now = now_unix();
+        let due = now >= last_pull.saturating_add(self.poll.as_secs().saturating_mul(5).max(10));
+        if !fresh.is_empty() || (due && !examined.is_empty()) {
+            *last_pull = now;
+            let all: Vec<(u32, [u8; 32])> = examined.iter().copied().chain(fresh).collect();
+            let before = current.generation;
+            let next = self.resync(current, &all).await?;
+            if next.generation != before {
+                examined.clear();
+            } else {
+                examined.extend(all);
+            }
+            *plan = Some(next);
+        } else {
+            *plan = Some(current);
+        }
+        Ok(None)
+    }
+}
+
+/// Runs [`WorkerCtx::run_round`] inside a span carrying the round id.
+pub async fn run_round_instrumented<C: RoundChain>(
+    ctx: Arc<WorkerCtx<C>>,
+    round: u64,
+    stop: watch::Receiver<bool>,
+) -> Result<RoundOutcome, WorkerError> {
+    let span = tracing::info_span!("round", round);
+    async move { ctx.run_round(round, stop).await }
+        .instrument(span)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(b: u8) -> [u8; 32] {
+        [b; 32]
+    }
+
+    fn view(accepted: Option<u8>, quorum: u32, t: &[(u8, u32, bool)]) -> BatchView {
+        BatchView {
+            accepted: accepted.map(h),
+            quorum,
+            tallies: t
+                .iter()
+                .map(|(x, votes, submitted)| TallyView {
+                    hash: h(*x),
+                    votes: *votes,
+                    submitted: *submitted,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn votes_converge_decisions_come_from_chain_state() {
+        let ours = h(1);
+        // Nothing on chain: send the data.
+        assert_eq!(
+            decide(&view(None, 2, &[]), None, &ours),
+            BatchDecision::SubmitData
+        );
+        // Someone submitted our hash's data: vote by hash.
+        assert_eq!(
+            decide(&view(None, 2, &[(1, 1, true)]), None, &ours),
+            BatchDecision::Vote
+        );
+        // Our vote counts: wait.
+        assert_eq!(
+            decide(&view(None, 2, &[(1, 1, true)]), Some(ours), &ours),
+            BatchDecision::Wait
+        );
+        // We voted another hash earlier (old plan): replace the vote.
+        assert_eq!(
+            decide(
+                &view(None, 2, &[(1, 1, true), (2, 1, true)]),
+                Some(h(2)),
+                &ours
+            ),
+            BatchDecision::Vote
+        );
+        // Tally meets quorum (e.g. after a quorum decrease) but not accepted: AcceptBatch.
+        assert_eq!(
+            decide(&view(None, 2, &[(1, 2, true)]), Some(ours), &ours),
+            BatchDecision::CallAccept
+        );
+        // Accepted.
+        assert_eq!(
+            decide(&view(Some(1), 2, &[(1, 2, true)]), Some(ours), &ours),
+            BatchDecision::Accepted
+        );
+        assert_eq!(
+            decide(&view(Some(2), 2, &[(2, 2, true)]), None, &ours),
+            BatchDecision::AcceptedOther(h(2))
+        );
+        // Our hash voted but data never landed (tally without data): submit the data.
+        assert_eq!(
+            decide(&view(None, 3, &[(1, 1, false)]), None, &ours),
+            BatchDecision::SubmitData
+        );
+    }
+
+    #[test]
+    fn foreign_hash_is_the_most_voted_other_one() {
+        let v = view(None, 2, &[(1, 1, true), (3, 1, true), (2, 2, true)]);
+        assert_eq!(v.foreign(&h(1)), Some(h(2)));
+        // Ties: smallest hash.
+        let v = view(None, 2, &[(1, 1, true), (3, 1, true), (2, 1, true)]);
+        assert_eq!(v.foreign(&h(1)), Some(h(2)));
+        let v = view(None, 2, &[(1, 1, true)]);
+        assert_eq!(v.foreign(&h(1)), None);
+        // A submitted hash whose votes moved away is not a competitor.
+        let v = view(None, 2, &[(1, 2, true), (2, 0, true)]);
+        assert_eq!(v.foreign(&h(1)), None);
+    }
+
+    #[test]
+    fn submission_states_round_trip_as_strings() {
+        for k in [
+            SubmissionKind::Data,
+            SubmissionKind::Vote,
+            SubmissionKind::Accept,
+            SubmissionKind::Skip,
+            SubmissionKind::Pending,
+        ] {
+            assert_eq!(SubmissionKind::parse(k.as_str()), Some(k));
+        }
+        for s in [
+            SubmissionState::Planned,
+            SubmissionState::Intent,
+            SubmissionState::Confirmed,
+        ] {
+            assert_eq!(SubmissionState::parse(s.as_str()), Some(s));
+        }
+        for p in [
+            RoundPhase::Aggregated,
+            RoundPhase::Submitting,
+            RoundPhase::Done,
+            RoundPhase::Expired,
+        ] {
+            assert_eq!(RoundPhase::parse(p.as_str()), Some(p));
+        }
+        assert_eq!(SubmissionKind::parse("Data"), None);
+        assert_eq!(RoundPhase::parse("finalized"), None);
+        assert!(RoundPhase::Done.is_final() && !RoundPhase::Submitting.is_final());
+    }
+}

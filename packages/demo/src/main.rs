@@ -54,7 +54,7 @@ struct Args {
     /// Length of a cube-sim reading window, seconds; must divide the round length.
     #[arg(long, env = "DEMO_WINDOW_SECS", default_value_t = 30)]
     window_secs: u64,
-    /// Relayer grace after a round's end before it aggregates, seconds.
+    /// Relayer grace after a round's end; the relayers aggregate a window plus this after it.
     #[arg(long, env = "DEMO_GRACE_SECS", default_value_t = 10)]
     grace_secs: u64,
     /// After the last round's end + grace, how long to wait for its finalization, seconds.
@@ -352,7 +352,7 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
                     }
                 }
                 let deadline = round_end(0)
-                    .saturating_add(args.grace_secs)
+                    .saturating_add(aggregation_delay(&args))
                     .saturating_add(args.attest_wait_secs);
                 if !votes_seen && !warned_not_attesting && now >= deadline {
                     warned_not_attesting = true;
@@ -384,8 +384,10 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
                 if now >= end {
                     let last_final =
                         view.round(last).await?.summary.status == mr::RoundStatus::Finalized;
-                    let waited_out =
-                        now >= end.saturating_add(args.grace_secs + args.attest_wait_secs);
+                    let waited_out = now
+                        >= end.saturating_add(
+                            aggregation_delay(&args).saturating_add(args.attest_wait_secs),
+                        );
                     done = !relayers_up || last_final || waited_out;
                 }
             }
@@ -574,8 +576,13 @@ async fn setup(
     })
 }
 
-fn relayer_config(args: &Args, setup: &Setup, i: usize, port: u16) -> String {
+fn relayer_config(args: &Args, setup: &Setup, i: usize, port: u16, peers: &[String]) -> String {
     let work = &args.work_dir;
+    let peers = peers
+        .iter()
+        .map(|u| format!("\"{u}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
     format!(
         r#"# written by the demo; see relayer/config.example.toml
 [chain]
@@ -599,6 +606,14 @@ genesis = {genesis}
 duration_secs = {duration}
 grace_secs = {grace}
 
+# cube-sim delivers every reading as its window closes, so a round is complete one window plus
+# the grace after its end (the relayer's default waits a full hour-long window).
+[aggregation]
+delay_secs = {delay}
+
+[peers]
+urls = [{peers}]
+
 [devices]
 static_file = "{devices}"
 battery_whitelist = ["WL-BAT-A", "WL-BAT-B"]
@@ -616,8 +631,14 @@ level = "info"
         genesis = setup.genesis,
         duration = args.round_secs,
         grace = args.grace_secs,
+        delay = aggregation_delay(args),
         devices = abs(&work.join("devices.json")).display(),
     )
+}
+
+/// Seconds after a round's end before the demo's relayers aggregate it.
+fn aggregation_delay(args: &Args) -> u64 {
+    args.window_secs.saturating_add(args.grace_secs)
 }
 
 fn abs(p: &Path) -> PathBuf {
@@ -659,7 +680,17 @@ fn start_children(
             &account.mnemonic,
         )?;
         let config = args.work_dir.join(format!("relayer{n}.toml"));
-        std::fs::write(&config, relayer_config(args, setup, n, port))?;
+        let peers: Vec<String> = (0..ORACLES.len())
+            .filter(|j| *j != i)
+            .map(|j| {
+                let peer_port = u16::try_from(j)
+                    .ok()
+                    .and_then(|j| args.relayer_port.checked_add(j))
+                    .context("relayer port overflows")?;
+                Ok(format!("http://127.0.0.1:{peer_port}"))
+            })
+            .collect::<Result<_>>()?;
+        std::fs::write(&config, relayer_config(args, setup, n, port, &peers))?;
         let mut cmd = Command::new(relayer_bin);
         cmd.arg("run").arg("--config").arg(&config);
         let log = setup.logs.join(format!("relayer{n}.log"));

@@ -1,9 +1,10 @@
 //! Storage layout, configuration validation and the round clock.
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, Binary, Empty, HexBinary, Order, Storage, Uint128, Uint256};
+use cosmwasm_std::{Addr, Binary, Empty, HexBinary, Order, StdResult, Storage, Uint128, Uint256};
 use cube_scoring::{DeviceModel, RatedPower, ScorePolicy, UsageBuckets, UsageEntry};
-use cw_storage_plus::{Bound, Item, Map};
+use cw_storage_plus::{Bound, Item, Map, Prefix};
+use serde::{de::DeserializeOwned, Serialize};
 
 use crate::ContractError;
 
@@ -408,14 +409,14 @@ pub fn rules_for_round(storage: &dyn Storage, round: u64) -> Result<RoundRules, 
     }
 }
 
-/// The registration of `pubkey` in force in `round` and its first round, if registered.
-pub fn device_as_of(
+/// The entry of a history keyed by first round that is in force in `round`: the latest one
+/// at or before it (one bounded reverse read).
+fn latest_at_or_before<T: Serialize + DeserializeOwned>(
+    history: Prefix<u64, T, u64>,
     storage: &dyn Storage,
-    pubkey: &[u8],
     round: u64,
-) -> Result<Option<(u64, Device)>, ContractError> {
-    let found = DEVICE_HISTORY
-        .prefix(pubkey)
+) -> StdResult<Option<(u64, T)>> {
+    history
         .range(
             storage,
             None,
@@ -423,7 +424,16 @@ pub fn device_as_of(
             Order::Descending,
         )
         .next()
-        .transpose()?;
+        .transpose()
+}
+
+/// The registration of `pubkey` in force in `round` and its first round, if registered.
+pub fn device_as_of(
+    storage: &dyn Storage,
+    pubkey: &[u8],
+    round: u64,
+) -> Result<Option<(u64, Device)>, ContractError> {
+    let found = latest_at_or_before(DEVICE_HISTORY.prefix(pubkey), storage, round)?;
     Ok(found.and_then(|(from, d)| d.map(|d| (from, d))))
 }
 
@@ -433,16 +443,7 @@ pub fn counts_as_of(
     owner: &Addr,
     round: u64,
 ) -> Result<DeviceCounts, ContractError> {
-    let found = COUNTS_HISTORY
-        .prefix(owner)
-        .range(
-            storage,
-            None,
-            Some(Bound::inclusive(round)),
-            Order::Descending,
-        )
-        .next()
-        .transpose()?;
+    let found = latest_at_or_before(COUNTS_HISTORY.prefix(owner), storage, round)?;
     Ok(found.map(|(_, c)| c).unwrap_or_default())
 }
 
@@ -452,16 +453,7 @@ pub fn whitelisted_as_of(
     id: &str,
     round: u64,
 ) -> Result<bool, ContractError> {
-    let found = WHITELIST_HISTORY
-        .prefix(id)
-        .range(
-            storage,
-            None,
-            Some(Bound::inclusive(round)),
-            Order::Descending,
-        )
-        .next()
-        .transpose()?;
+    let found = latest_at_or_before(WHITELIST_HISTORY.prefix(id), storage, round)?;
     Ok(found.is_some_and(|(_, listed)| listed))
 }
 

@@ -13,9 +13,9 @@ use std::sync::Arc;
 use chain_client::{ChainClient, ChainError};
 use cosmwasm_std::{Binary, HexBinary};
 use cube_types::mining_round::{
-    BatchResponse, BatteryWhitelistResponse, ConfigResponse, DevicesAsOfResponse, DevicesResponse,
-    ExecuteMsg, PolicyResponse, QueryMsg, RoundParamsResponse, RoundResponse, RoundStatus,
-    VoteResponse,
+    BatchResponse, BatteryWhitelistResponse, ConfigResponse, DeviceModel, DevicesAsOfResponse,
+    DevicesResponse, ExecuteMsg, PolicyResponse, QueryMsg, RoundParamsResponse, RoundResponse,
+    RoundStatus, VoteResponse,
 };
 use thiserror::Error;
 
@@ -57,6 +57,25 @@ pub struct MiningRound {
     pub contract: String,
 }
 
+/// A device of a list query as the directory's record (the public key must be 32 bytes).
+fn device_record(
+    pubkey: &Binary,
+    owner: String,
+    model: DeviceModel,
+    timezone: String,
+) -> Result<DeviceRecord, ChainSideError> {
+    let key: [u8; 32] = pubkey
+        .as_slice()
+        .try_into()
+        .map_err(|_| ChainSideError::BadDevice(pubkey.to_base64()))?;
+    Ok(DeviceRecord {
+        pubkey: key,
+        owner,
+        model,
+        timezone,
+    })
+}
+
 impl MiningRound {
     async fn query<R: serde::de::DeserializeOwned>(&self, q: &QueryMsg) -> Result<R, ChainError> {
         self.client.query(&self.contract, q).await
@@ -64,34 +83,44 @@ impl MiningRound {
 
     /// Every registered device.
     pub async fn devices(&self) -> Result<Vec<DeviceRecord>, ChainSideError> {
+        self.device_pages(
+            "devices",
+            |start_after| QueryMsg::Devices {
+                start_after,
+                limit: Some(PAGE),
+            },
+            |page: DevicesResponse| {
+                let devices = page
+                    .devices
+                    .into_iter()
+                    .map(|d| device_record(&d.pubkey, d.owner, d.model, d.timezone))
+                    .collect::<Result<_, _>>()?;
+                Ok((devices, page.next))
+            },
+        )
+        .await
+    }
+
+    /// Follows the `next` cursor of a device list query (`query` builds the page request from
+    /// the cursor, `page` splits a response into records and the next cursor), at most
+    /// `MAX_PAGES` pages; a cursor that does not move ends the list.
+    async fn device_pages<R: serde::de::DeserializeOwned>(
+        &self,
+        what: &'static str,
+        query: impl Fn(Option<Binary>) -> QueryMsg,
+        page: impl Fn(R) -> Result<(Vec<DeviceRecord>, Option<Binary>), ChainSideError>,
+    ) -> Result<Vec<DeviceRecord>, ChainSideError> {
         let mut out = Vec::new();
         let mut start_after: Option<Binary> = None;
         for _ in 0..MAX_PAGES {
-            let page: DevicesResponse = self
-                .query(&QueryMsg::Devices {
-                    start_after: start_after.clone(),
-                    limit: Some(PAGE),
-                })
-                .await?;
-            for d in page.devices {
-                let pubkey: [u8; 32] = d
-                    .pubkey
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| ChainSideError::BadDevice(d.pubkey.to_base64()))?;
-                out.push(DeviceRecord {
-                    pubkey,
-                    owner: d.owner,
-                    model: d.model,
-                    timezone: d.timezone,
-                });
-            }
-            match page.next {
+            let (devices, next) = page(self.query(&query(start_after.clone())).await?)?;
+            out.extend(devices);
+            match next {
                 Some(n) if Some(&n) != start_after.as_ref() => start_after = Some(n),
                 _ => return Ok(out),
             }
         }
-        Err(ChainSideError::TooManyPages("devices"))
+        Err(ChainSideError::TooManyPages(what))
     }
 
     /// Contract parameters.
@@ -137,35 +166,23 @@ impl MiningRound {
 
     /// `DevicesAsOf { round }`, every page: the round's registry view.
     pub async fn devices_as_of(&self, round: u64) -> Result<Vec<DeviceRecord>, ChainSideError> {
-        let mut out = Vec::new();
-        let mut start_after: Option<Binary> = None;
-        for _ in 0..MAX_PAGES {
-            let page: DevicesAsOfResponse = self
-                .query(&QueryMsg::DevicesAsOf {
-                    round,
-                    start_after: start_after.clone(),
-                    limit: Some(PAGE),
-                })
-                .await?;
-            for d in page.devices {
-                let pubkey: [u8; 32] = d
-                    .pubkey
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| ChainSideError::BadDevice(d.pubkey.to_base64()))?;
-                out.push(DeviceRecord {
-                    pubkey,
-                    owner: d.owner,
-                    model: d.model,
-                    timezone: d.timezone,
-                });
-            }
-            match page.next {
-                Some(n) if Some(&n) != start_after.as_ref() => start_after = Some(n),
-                _ => return Ok(out),
-            }
-        }
-        Err(ChainSideError::TooManyPages("devices_as_of"))
+        self.device_pages(
+            "devices_as_of",
+            |start_after| QueryMsg::DevicesAsOf {
+                round,
+                start_after,
+                limit: Some(PAGE),
+            },
+            |page: DevicesAsOfResponse| {
+                let devices = page
+                    .devices
+                    .into_iter()
+                    .map(|d| device_record(&d.pubkey, d.owner, d.model, d.timezone))
+                    .collect::<Result<_, _>>()?;
+                Ok((devices, page.next))
+            },
+        )
+        .await
     }
 
     /// `BatteryWhitelist { as_of_round: Some(round) }`, every page.

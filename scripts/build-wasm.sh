@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# Builds every contract of the workspace, cw20-base 2.0 (the TOK/ECT token) and the governance
-# contracts cw4-stake 2.0 and cw3-flex-multisig 2.0 (each from its published package) into
-# artifacts/, writes artifacts/checksums.txt and runs the pinned
-# cosmwasm-check on each artifact.
+# Builds every artifact of deploy/artifacts.txt (our contracts, cw20-base 2.0 for TOK/ECT and the
+# governance contracts cw4-stake 2.0 and cw3-flex-multisig 2.0, each from its published package)
+# into artifacts/, writes artifacts/checksums.txt and runs the pinned cosmwasm-check on each.
 #
 # A plain stable wasm build is rejected by the chain's VM ("bulk memory support is not
 # enabled"): we rebuild std for the MVP CPU with -Z build-std (RUSTC_BOOTSTRAP=1 on stable).
@@ -13,19 +12,13 @@ cd "$REPO_ROOT"
 ensure_wasm_toolchain
 ensure_cosmwasm_check
 
-# Package names of the contracts (contracts/*/Cargo.toml) plus the published contracts we deploy
-# unchanged: the token and the governance pair.
-contracts=()
-for manifest in contracts/*/Cargo.toml; do
-  contracts+=("$(sed -n 's/^name *= *"\(.*\)"/\1/p' "$manifest" | head -1)")
-done
-packages=("${contracts[@]}" cw20-base cw4-stake cw3-flex-multisig)
-
+# The artifact list (deploy/artifacts.txt): our contracts and the published ones we deploy
+# unchanged. The published ones are reachable through the pinning workspace member
+# upstream-contracts (packages/upstream), which must be selected too for cargo to resolve their
+# features (they are not workspace members themselves).
+mapfile -t packages < <(artifact_packages)
 step "building wasm: ${packages[*]}"
-# The published contracts are reachable through the pinning workspace members cw20-token and
-# cw-governance, which must be selected too for cargo to resolve their features (they are not
-# workspace members themselves).
-pkg_flags=(-p cw20-token -p cw-governance)
+pkg_flags=(-p upstream-contracts)
 for p in "${packages[@]}"; do pkg_flags+=(-p "$p"); done
 # A separate target dir: RUSTFLAGS for the MVP build must not invalidate the host build cache.
 # Under $CARGO_TARGET_DIR when it is set (a shared cache), else target/.
@@ -38,7 +31,7 @@ step "optimizing into artifacts/"
 mkdir -p artifacts
 rm -f artifacts/*.wasm artifacts/checksums.txt
 for p in "${packages[@]}"; do
-  name="${p//-/_}"
+  name="$(artifact_name "$p")"
   src="$wasm_target/wasm32-unknown-unknown/release/$name.wasm"
   [ -f "$src" ] || die "expected $src after the build"
   wasm-opt -Os --strip-debug --strip-producers "$src" -o "artifacts/$name.wasm"

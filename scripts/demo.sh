@@ -7,7 +7,7 @@
 #    the contract artifacts (scripts/build-wasm.sh, only when artifacts/*.wasm are missing),
 #    the `demo`, `relayer` and `cube-sim` binaries (cargo, incremental);
 # 2. starts the localnet unless it already runs (scripts/localnet.sh start);
-# 3. runs the `demo` binary (packages/demo): deploys TOK, ECT, reward-pool and mining-round
+# 3. runs the `demo` binary (tools/demo): deploys TOK, ECT, reward-pool and mining-round
 #    (rounds of 60 s, pool cooldown 20 s), registers the simulated Cubes, starts two relayers
 #    (oracle1, oracle2) and cube-sim, drives the pool (content actions, ad fees), lets holders
 #    claim and prints a live summary;
@@ -65,9 +65,10 @@ scripts/build-wasmd.sh
 
 step "contract artifacts"
 missing=()
-for name in cw20_base reward_pool mining_round; do
+while read -r pkg; do
+  name="$(artifact_name "$pkg")"
   [ -f "artifacts/$name.wasm" ] || missing+=("$name")
-done
+done < <(artifact_packages)
 if [ ${#missing[@]} -gt 0 ]; then
   info "missing: ${missing[*]}; building (scripts/build-wasm.sh)"
   scripts/build-wasm.sh

@@ -8,6 +8,13 @@ export REWARD_INFRA_CACHE="${REWARD_INFRA_CACHE:-$HOME/.cache/reward-infra}"
 # Pinned tool versions.
 COSMWASM_CHECK_VERSION="3.0.10"
 
+# Cargo packages built into artifacts/, one per line (deploy/artifacts.txt, the one list).
+artifact_packages() {
+  sed -e 's/#.*//' "$REPO_ROOT/deploy/artifacts.txt" | awk 'NF { print $1 }'
+}
+# The artifact file stem of a package: cw20-base → cw20_base.
+artifact_name() { printf '%s\n' "${1//-/_}"; }
+
 step() { printf '\n\033[1m==> %s\033[0m  [%s]\n' "$*" "$(date +%H:%M:%S)"; }
 info() { printf '    %s\n' "$*"; }
 die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }

@@ -607,18 +607,18 @@ mod tests {
         assert_eq!(gov.stake.tokens_per_weight.u128(), 1_000_000);
         assert_eq!(
             gov.stake.unbonding_period,
-            cw_governance::Duration::Time(10)
+            upstream_contracts::Duration::Time(10)
         );
         assert_eq!(
             gov.multisig.threshold,
-            cw_governance::Threshold::ThresholdQuorum {
+            upstream_contracts::Threshold::ThresholdQuorum {
                 threshold: cosmwasm_std::Decimal::percent(50),
                 quorum: cosmwasm_std::Decimal::percent(50),
             }
         );
         assert_eq!(
             gov.multisig.max_voting_period,
-            cw_governance::Duration::Time(60)
+            upstream_contracts::Duration::Time(60)
         );
         assert_eq!(gov.multisig.executor, None);
 

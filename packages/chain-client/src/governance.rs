@@ -11,9 +11,9 @@
 //! holders bond ECT and govern from there.
 
 use cosmwasm_std::{to_json_binary, CosmosMsg, Uint128, WasmMsg};
-use cw_governance::multisig::{self, Executor};
-use cw_governance::stake;
-use cw_governance::{Duration, Threshold};
+use upstream_contracts::multisig::{self, Executor};
+use upstream_contracts::stake;
+use upstream_contracts::{Duration, Threshold};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -18,12 +18,12 @@ use cube_types::mining_round::{
     PayoutProfileResponse, PayoutSplit, PolicyResponse, QueryMsg, ReceiveMsg, RoundResponse,
     RoundStatus, ScorePolicy, ScoreResponse, TouClass, UsageBuckets, UsageEntry,
 };
-use cw_governance::multisig::ExecuteMsg as MultisigExecute;
-use cw_governance::multisig::QueryMsg as MultisigQuery;
-use cw_governance::stake::{
+use upstream_contracts::multisig::ExecuteMsg as MultisigExecute;
+use upstream_contracts::multisig::QueryMsg as MultisigQuery;
+use upstream_contracts::stake::{
     ExecuteMsg as StakeExecute, QueryMsg as StakeQuery, ReceiveMsg as StakeReceive,
 };
-use cw_governance::{
+use upstream_contracts::{
     Expiration, MemberResponse, ProposalResponse, Status, TotalWeightResponse, Vote, VoteResponse,
 };
 use e2e::gas::GasReport;

@@ -67,7 +67,7 @@ struct Args {
     #[arg(long, env = "DEMO_ARTIFACTS", default_value = "artifacts")]
     artifacts: PathBuf,
     /// Deployment parameters.
-    #[arg(long, env = "DEMO_PARAMS", default_value = "packages/demo/demo.toml")]
+    #[arg(long, env = "DEMO_PARAMS", default_value = "tools/demo/demo.toml")]
     params: PathBuf,
     /// Logs, relayer configs and databases, the deployment file.
     #[arg(long, env = "DEMO_WORK_DIR", default_value = "target/demo")]

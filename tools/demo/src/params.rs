@@ -1,4 +1,4 @@
-//! Demo deployment parameters: `packages/demo/demo.toml` plus the values only known at run
+//! Demo deployment parameters: `tools/demo/demo.toml` plus the values only known at run
 //! time (round length, genesis, cube-sim's manufacturer key, pool cooldown).
 
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! The one-command demo of the whole system (`scripts/demo.sh`, binary `demo`).
 //!
 //! * [`localnet`] the localnet's `accounts.json` and one chain client per account
-//! * [`params`]   the demo deployment parameters (`packages/demo/demo.toml` + run-time values)
+//! * [`params`]   the demo deployment parameters (`tools/demo/demo.toml` + run-time values)
 //! * [`fleet`]    `cube-sim fleet` output and on-chain device registration by the owners
 //! * [`procs`]    relayers and `cube-sim` as children in one process group, stopped together
 //! * [`pool`]     the reward-pool driver: content actions and ad fees with the reporter key

@@ -5,6 +5,10 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export REPO_ROOT
 # Everything built outside git (the wasmd binary, tool stamps) lives here.
 export REWARD_INFRA_CACHE="${REWARD_INFRA_CACHE:-$HOME/.cache/reward-infra}"
+# The pinned wasmd node: scripts/build-wasmd.sh builds it here, scripts/localnet.sh runs it
+# (WASMD_BIN overrides the binary; its directory also holds libwasmvm).
+WASMD_BIN_DIR="$REWARD_INFRA_CACHE/bin"
+WASMD="${WASMD_BIN:-$WASMD_BIN_DIR/wasmd}"
 # Pinned tool versions.
 COSMWASM_CHECK_VERSION="3.0.10"
 
@@ -18,6 +22,15 @@ artifact_name() { printf '%s\n' "${1//-/_}"; }
 step() { printf '\n\033[1m==> %s\033[0m  [%s]\n' "$*" "$(date +%H:%M:%S)"; }
 info() { printf '    %s\n' "$*"; }
 die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+# Progress on stderr (stdout stays parseable), prefixed with $LOG_PREFIX when a script sets it.
+log() { printf '%s%s\n' "${LOG_PREFIX:+[$LOG_PREFIX] }" "$*" >&2; }
+# Fail early with the install hint when a command is missing.
+require() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || die "$tool is required but not on PATH (scripts/test.sh installs what it can)"
+  done
+}
 
 # Run the apt installer once per process for the packages that are missing.
 ensure_apt() {

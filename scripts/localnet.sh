@@ -19,12 +19,11 @@
 #   LOCALNET_HOME (<repo>/.localnet) LOCALNET_START_TIMEOUT (seconds, 60)
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE="${REWARD_INFRA_CACHE:-$HOME/.cache/reward-infra}"
-WASMD="${WASMD_BIN:-$CACHE/bin/wasmd}"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+LOG_PREFIX=localnet
 export LD_LIBRARY_PATH="$(dirname "$WASMD")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
-BASE="${LOCALNET_HOME:-$ROOT/.localnet}"
+BASE="${LOCALNET_HOME:-$REPO_ROOT/.localnet}"
 HOME_DIR="$BASE/node"
 LOG="$BASE/node.log"
 PIDFILE="$BASE/node.pid"
@@ -44,12 +43,7 @@ ACCOUNT_FUNDS="1000000000000$DENOM"   # 1,000,000 STAKE each, plenty for fees
 VALIDATOR_FUNDS="2000000000000$DENOM"
 VALIDATOR_STAKE="1000000000000$DENOM"
 
-log() { printf '[localnet] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-for tool in curl jq awk; do
-    command -v "$tool" >/dev/null || die "$tool is required (apt-get install $tool)"
-done
+require curl jq awk
 
 rpc_url() { printf 'http://127.0.0.1:%s' "$RPC_PORT"; }
 

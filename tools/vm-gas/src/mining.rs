@@ -118,24 +118,27 @@ pub fn run(dir: &Path) -> Result<String, String> {
         wh: [[100, 200, 300], [50, 60, 70]],
     };
     let mut offset = 0usize;
-    let batch_count = sizes.len() as u32;
-    for (index, &n) in sizes.iter().enumerate() {
-        let mut entries: Vec<UsageEntry> = owners[offset..offset + n as usize]
+    let batch_count = u32::try_from(sizes.len()).map_err(|e| e.to_string())?;
+    for (index, &n) in (0u32..).zip(sizes.iter()) {
+        let len = usize::try_from(n).map_err(|e| e.to_string())?;
+        let mut entries: Vec<UsageEntry> = owners
+            .get(offset..offset + len)
+            .ok_or("fewer owners than batch entries")?
             .iter()
             .map(|o| UsageEntry {
                 owner: o.clone(),
                 buckets,
             })
             .collect();
-        offset += n as usize;
+        offset += len;
         entries.sort_by(|a, b| a.owner.cmp(&b.owner));
-        let hash = batch_hash(0, index as u32, batch_count, policy_version, &entries)
+        let hash = batch_hash(0, index, batch_count, policy_version, &entries)
             .map_err(|e| e.to_string())?;
         let submit = c.execute(
             &oracles[0],
             &ExecuteMsg::SubmitUsage {
                 round: 0,
-                batch_index: index as u32,
+                batch_index: index,
                 batch_count,
                 policy_version,
                 entries,
@@ -145,7 +148,7 @@ pub fn run(dir: &Path) -> Result<String, String> {
             &oracles[1],
             &ExecuteMsg::VoteBatch {
                 round: 0,
-                batch_index: index as u32,
+                batch_index: index,
                 batch_count,
                 policy_version,
                 batch_hash: HexBinary::from(hash.to_vec()),

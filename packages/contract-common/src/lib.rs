@@ -1,0 +1,24 @@
+//! What the reward-pool and mining-round contracts would otherwise write twice.
+//!
+//! - [`ownership`]: two-step ownership (propose, accept, cancel) over the `owner` and
+//!   `pending_owner` items both contracts store, and the one owner check, [`ensure_owner`].
+//! - [`migrate`]: the migrate guard (same cw2 name, strictly newer version).
+//! - [`paging`]: page sizes of list queries from a requested limit and a per-list
+//!   [`PageLimits`].
+//! - [`checked`]: overflow-checked counters and arithmetic on primitive integers returning
+//!   cosmwasm's [`OverflowError`](cosmwasm_std::OverflowError), so a contract error converts it
+//!   with `?`.
+//!
+//! Functions that can also fail with a storage error are generic over the contract's error
+//! type (`E: From<StdError> + From<OwnershipError>`), so a storage failure stays the contract's
+//! own `Std` error and a refused call becomes its wrapped shared variant.
+
+pub mod checked;
+pub mod migrate;
+pub mod ownership;
+pub mod paging;
+
+pub use checked::Checked;
+pub use migrate::{ensure_upgrade, MigrateError};
+pub use ownership::{ensure_owner, OwnershipError, OWNER, PENDING_OWNER};
+pub use paging::{page_limit, PageLimits};

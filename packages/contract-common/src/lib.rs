@@ -9,9 +9,8 @@
 //!   cosmwasm's [`OverflowError`](cosmwasm_std::OverflowError), so a contract error converts it
 //!   with `?`.
 //!
-//! Functions that can also fail with a storage error are generic over the contract's error
-//! type (`E: From<StdError> + From<OwnershipError>`), so a storage failure stays the contract's
-//! own `Std` error and a refused call becomes its wrapped shared variant.
+//! Each contract's `ContractError` wraps [`OwnershipError`] and [`MigrateError`] with
+//! `#[error(transparent)]` and `#[from]`, so the messages read the same in both and `?` converts.
 
 pub mod checked;
 pub mod migrate;

@@ -6,8 +6,11 @@ use semver::Version;
 use thiserror::Error;
 
 /// Refused migrations, the same in both contracts.
-#[derive(Error, Debug, PartialEq, Eq)]
+#[derive(Error, Debug, PartialEq)]
 pub enum MigrateError {
+    #[error(transparent)]
+    Std(#[from] StdError),
+
     #[error("cannot migrate from contract {found}, expected {expected}")]
     WrongContract { expected: String, found: String },
 
@@ -20,28 +23,23 @@ pub enum MigrateError {
 
 /// Checks the stored cw2 version against `name` and `version` (the code's), stores the new
 /// version and answers the `migrate` response (`from_version`, `to_version`).
-pub fn ensure_upgrade<E>(
+pub fn ensure_upgrade(
     storage: &mut dyn Storage,
     name: &str,
     version: &str,
-) -> Result<Response, E>
-where
-    E: From<StdError> + From<MigrateError>,
-{
+) -> Result<Response, MigrateError> {
     let stored = cw2::get_contract_version(storage)?;
     if stored.contract != name {
         return Err(MigrateError::WrongContract {
             expected: name.to_string(),
             found: stored.contract,
-        }
-        .into());
+        });
     }
     if parse_version(&stored.version)? >= parse_version(version)? {
         return Err(MigrateError::NotNewerVersion {
             stored: stored.version,
             current: version.to_string(),
-        }
-        .into());
+        });
     }
     cw2::set_contract_version(storage, name, version)?;
     Ok(Response::new()
@@ -62,22 +60,6 @@ mod tests {
 
     use super::*;
 
-    #[derive(Debug, PartialEq)]
-    enum TestError {
-        Std(StdError),
-        Migrate(MigrateError),
-    }
-    impl From<StdError> for TestError {
-        fn from(err: StdError) -> Self {
-            TestError::Std(err)
-        }
-    }
-    impl From<MigrateError> for TestError {
-        fn from(err: MigrateError) -> Self {
-            TestError::Migrate(err)
-        }
-    }
-
     const NAME: &str = "cube-rewards:example";
 
     fn stored(name: &str, version: &str) -> MockStorage {
@@ -86,8 +68,8 @@ mod tests {
         storage
     }
 
-    fn upgrade(storage: &mut MockStorage, version: &str) -> Result<Response, TestError> {
-        ensure_upgrade::<TestError>(storage, NAME, version)
+    fn upgrade(storage: &mut MockStorage, version: &str) -> Result<Response, MigrateError> {
+        ensure_upgrade(storage, NAME, version)
     }
 
     #[test]
@@ -120,10 +102,10 @@ mod tests {
             let mut storage = stored(NAME, stored_version);
             assert_eq!(
                 upgrade(&mut storage, "0.2.0").unwrap_err(),
-                TestError::Migrate(MigrateError::NotNewerVersion {
+                MigrateError::NotNewerVersion {
                     stored: stored_version.to_string(),
                     current: "0.2.0".to_string(),
-                })
+                }
             );
             let kept = cw2::get_contract_version(&storage).unwrap();
             assert_eq!(kept.version, stored_version);
@@ -135,10 +117,10 @@ mod tests {
         let mut storage = stored("other:contract", "0.0.1");
         assert_eq!(
             upgrade(&mut storage, "0.1.0").unwrap_err(),
-            TestError::Migrate(MigrateError::WrongContract {
+            MigrateError::WrongContract {
                 expected: NAME.to_string(),
                 found: "other:contract".to_string(),
-            })
+            }
         );
     }
 
@@ -147,16 +129,16 @@ mod tests {
         let mut storage = stored(NAME, "not-a-version");
         assert_eq!(
             upgrade(&mut storage, "0.1.0").unwrap_err(),
-            TestError::Migrate(MigrateError::InvalidVersion {
+            MigrateError::InvalidVersion {
                 version: "not-a-version".to_string(),
-            })
+            }
         );
         let mut storage = stored(NAME, "0.1.0");
         assert_eq!(
             upgrade(&mut storage, "x").unwrap_err(),
-            TestError::Migrate(MigrateError::InvalidVersion {
+            MigrateError::InvalidVersion {
                 version: "x".to_string(),
-            })
+            }
         );
     }
 
@@ -165,7 +147,7 @@ mod tests {
         let mut storage = MockStorage::new();
         assert!(matches!(
             upgrade(&mut storage, "0.1.0"),
-            Err(TestError::Std(_))
+            Err(MigrateError::Std(_))
         ));
     }
 }

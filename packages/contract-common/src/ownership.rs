@@ -16,8 +16,11 @@ pub const OWNER: Item<Addr> = Item::new("owner");
 pub const PENDING_OWNER: Item<Addr> = Item::new("pending_owner");
 
 /// Refused ownership calls, the same in both contracts.
-#[derive(Error, Debug, PartialEq, Eq)]
+#[derive(Error, Debug, PartialEq)]
 pub enum OwnershipError {
+    #[error(transparent)]
+    Std(#[from] StdError),
+
     #[error("{sender} is not the owner")]
     NotOwner { sender: Addr },
 
@@ -29,15 +32,11 @@ pub enum OwnershipError {
 }
 
 /// Fails with `NotOwner { sender }` unless `sender` is the owner.
-pub fn ensure_owner<E>(storage: &dyn Storage, sender: &Addr) -> Result<(), E>
-where
-    E: From<StdError> + From<OwnershipError>,
-{
+pub fn ensure_owner(storage: &dyn Storage, sender: &Addr) -> Result<(), OwnershipError> {
     if OWNER.load(storage)? != *sender {
         return Err(OwnershipError::NotOwner {
             sender: sender.clone(),
-        }
-        .into());
+        });
     }
     Ok(())
 }
@@ -58,15 +57,12 @@ pub fn initialize_owner(storage: &mut dyn Storage, owner: &Addr) -> Result<(), S
 }
 
 /// Owner only: proposes `new_owner`, replacing any earlier proposal.
-pub fn transfer_ownership<E>(
+pub fn transfer_ownership(
     storage: &mut dyn Storage,
     sender: &Addr,
     new_owner: Addr,
-) -> Result<Response, E>
-where
-    E: From<StdError> + From<OwnershipError>,
-{
-    ensure_owner::<E>(storage, sender)?;
+) -> Result<Response, OwnershipError> {
+    ensure_owner(storage, sender)?;
     PENDING_OWNER.save(storage, &new_owner)?;
     Ok(Response::new()
         .add_attribute("action", "transfer_ownership")
@@ -75,18 +71,17 @@ where
 }
 
 /// Pending owner only: becomes the owner.
-pub fn accept_ownership<E>(storage: &mut dyn Storage, sender: &Addr) -> Result<Response, E>
-where
-    E: From<StdError> + From<OwnershipError>,
-{
+pub fn accept_ownership(
+    storage: &mut dyn Storage,
+    sender: &Addr,
+) -> Result<Response, OwnershipError> {
     let pending = PENDING_OWNER
         .may_load(storage)?
         .ok_or(OwnershipError::NoPendingOwner)?;
     if *sender != pending {
         return Err(OwnershipError::NotPendingOwner {
             sender: sender.clone(),
-        }
-        .into());
+        });
     }
     let previous = OWNER.load(storage)?;
     OWNER.save(storage, &pending)?;
@@ -98,13 +93,13 @@ where
 }
 
 /// Owner only: withdraws the pending proposal.
-pub fn cancel_ownership_transfer<E>(storage: &mut dyn Storage, sender: &Addr) -> Result<Response, E>
-where
-    E: From<StdError> + From<OwnershipError>,
-{
-    ensure_owner::<E>(storage, sender)?;
+pub fn cancel_ownership_transfer(
+    storage: &mut dyn Storage,
+    sender: &Addr,
+) -> Result<Response, OwnershipError> {
+    ensure_owner(storage, sender)?;
     if !PENDING_OWNER.exists(storage) {
-        return Err(OwnershipError::NoPendingOwner.into());
+        return Err(OwnershipError::NoPendingOwner);
     }
     PENDING_OWNER.remove(storage);
     Ok(Response::new().add_attribute("action", "cancel_ownership_transfer"))
@@ -115,22 +110,6 @@ mod tests {
     use cosmwasm_std::testing::MockStorage;
 
     use super::*;
-
-    #[derive(Debug, PartialEq)]
-    enum TestError {
-        Std(StdError),
-        Ownership(OwnershipError),
-    }
-    impl From<StdError> for TestError {
-        fn from(err: StdError) -> Self {
-            TestError::Std(err)
-        }
-    }
-    impl From<OwnershipError> for TestError {
-        fn from(err: OwnershipError) -> Self {
-            TestError::Ownership(err)
-        }
-    }
 
     fn addr(name: &str) -> Addr {
         Addr::unchecked(name)
@@ -152,12 +131,12 @@ mod tests {
     #[test]
     fn owner_check_names_the_sender() {
         let storage = setup();
-        assert_eq!(ensure_owner::<TestError>(&storage, &addr("alice")), Ok(()));
+        assert_eq!(ensure_owner(&storage, &addr("alice")), Ok(()));
         assert_eq!(
-            ensure_owner::<TestError>(&storage, &addr("bob")),
-            Err(TestError::Ownership(OwnershipError::NotOwner {
+            ensure_owner(&storage, &addr("bob")),
+            Err(OwnershipError::NotOwner {
                 sender: addr("bob")
-            }))
+            })
         );
         assert!(is_owner(&storage, &addr("alice")).unwrap());
         assert!(!is_owner(&storage, &addr("bob")).unwrap());
@@ -167,8 +146,8 @@ mod tests {
     fn missing_owner_is_a_storage_error() {
         let storage = MockStorage::new();
         assert!(matches!(
-            ensure_owner::<TestError>(&storage, &addr("alice")),
-            Err(TestError::Std(_))
+            ensure_owner(&storage, &addr("alice")),
+            Err(OwnershipError::Std(_))
         ));
     }
 
@@ -176,14 +155,13 @@ mod tests {
     fn two_step_transfer() {
         let mut storage = setup();
         assert_eq!(
-            transfer_ownership::<TestError>(&mut storage, &addr("bob"), addr("bob")).unwrap_err(),
-            TestError::Ownership(OwnershipError::NotOwner {
+            transfer_ownership(&mut storage, &addr("bob"), addr("bob")).unwrap_err(),
+            OwnershipError::NotOwner {
                 sender: addr("bob")
-            })
+            }
         );
         assert_eq!(PENDING_OWNER.may_load(&storage).unwrap(), None);
-        let res =
-            transfer_ownership::<TestError>(&mut storage, &addr("alice"), addr("bob")).unwrap();
+        let res = transfer_ownership(&mut storage, &addr("alice"), addr("bob")).unwrap();
         assert_eq!(
             attrs(&res),
             vec![
@@ -197,12 +175,12 @@ mod tests {
             (addr("alice"), Some(addr("bob")))
         );
         assert_eq!(
-            accept_ownership::<TestError>(&mut storage, &addr("carol")).unwrap_err(),
-            TestError::Ownership(OwnershipError::NotPendingOwner {
+            accept_ownership(&mut storage, &addr("carol")).unwrap_err(),
+            OwnershipError::NotPendingOwner {
                 sender: addr("carol")
-            })
+            }
         );
-        let res = accept_ownership::<TestError>(&mut storage, &addr("bob")).unwrap();
+        let res = accept_ownership(&mut storage, &addr("bob")).unwrap();
         assert_eq!(
             attrs(&res),
             vec![
@@ -213,8 +191,8 @@ mod tests {
         );
         assert_eq!(owners(&storage).unwrap(), (addr("bob"), None));
         assert_eq!(
-            accept_ownership::<TestError>(&mut storage, &addr("bob")).unwrap_err(),
-            TestError::Ownership(OwnershipError::NoPendingOwner)
+            accept_ownership(&mut storage, &addr("bob")).unwrap_err(),
+            OwnershipError::NoPendingOwner
         );
     }
 
@@ -222,22 +200,22 @@ mod tests {
     fn cancel_needs_owner_and_a_proposal() {
         let mut storage = setup();
         assert_eq!(
-            cancel_ownership_transfer::<TestError>(&mut storage, &addr("alice")).unwrap_err(),
-            TestError::Ownership(OwnershipError::NoPendingOwner)
+            cancel_ownership_transfer(&mut storage, &addr("alice")).unwrap_err(),
+            OwnershipError::NoPendingOwner
         );
-        transfer_ownership::<TestError>(&mut storage, &addr("alice"), addr("bob")).unwrap();
+        transfer_ownership(&mut storage, &addr("alice"), addr("bob")).unwrap();
         assert_eq!(
-            cancel_ownership_transfer::<TestError>(&mut storage, &addr("bob")).unwrap_err(),
-            TestError::Ownership(OwnershipError::NotOwner {
+            cancel_ownership_transfer(&mut storage, &addr("bob")).unwrap_err(),
+            OwnershipError::NotOwner {
                 sender: addr("bob")
-            })
+            }
         );
-        let res = cancel_ownership_transfer::<TestError>(&mut storage, &addr("alice")).unwrap();
+        let res = cancel_ownership_transfer(&mut storage, &addr("alice")).unwrap();
         assert_eq!(attrs(&res), vec![("action", "cancel_ownership_transfer")]);
         assert_eq!(owners(&storage).unwrap(), (addr("alice"), None));
         assert_eq!(
-            accept_ownership::<TestError>(&mut storage, &addr("bob")).unwrap_err(),
-            TestError::Ownership(OwnershipError::NoPendingOwner)
+            accept_ownership(&mut storage, &addr("bob")).unwrap_err(),
+            OwnershipError::NoPendingOwner
         );
     }
 }

@@ -1,15 +1,13 @@
-//! Instantiation, reporter management, parameters and two-step ownership.
+//! Instantiation, reporter management and parameters (two-step ownership: contract-common).
 
-use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Response};
+use contract_common::ownership::{ensure_owner, initialize_owner};
+use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
 use cube_types::reward_pool::InstantiateMsg;
 use cw20::{Cw20QueryMsg, TokenInfoResponse};
 
 use crate::error::ContractError;
-use crate::helpers::{assert_owner, validate_addr};
-use crate::state::{
-    Config, PoolState, CONFIG, MAX_INITIAL_REPORTERS, OWNER, PENDING_OWNER, POOL, RATE_SEQ,
-    REPORTERS,
-};
+use crate::helpers::validate_addr;
+use crate::state::{Config, PoolState, CONFIG, MAX_INITIAL_REPORTERS, POOL, RATE_SEQ, REPORTERS};
 
 pub fn instantiate(
     deps: DepsMut,
@@ -57,7 +55,7 @@ pub fn instantiate(
         Some(owner) => validate_addr(deps.api, owner)?,
         None => info.sender,
     };
-    OWNER.save(deps.storage, &owner_addr)?;
+    initialize_owner(deps.storage, &owner_addr)?;
     CONFIG.save(deps.storage, &config)?;
     POOL.save(deps.storage, &PoolState::default())?;
     RATE_SEQ.save(deps.storage, &0)?;
@@ -74,39 +72,37 @@ pub fn instantiate(
         .add_attribute("reporters", msg.reporters.len().to_string()))
 }
 
-pub fn add_reporter(
+/// Owner only: adds (`listed`) or removes a reporter.
+pub fn set_reporter(
     deps: DepsMut,
     info: MessageInfo,
     address: String,
+    listed: bool,
 ) -> Result<Response, ContractError> {
-    assert_owner(deps.storage, &info.sender)?;
+    ensure_owner(deps.storage, &info.sender)?;
     let reporter_addr = validate_addr(deps.api, &address)?;
-    if REPORTERS.has(deps.storage, &reporter_addr) {
-        return Err(ContractError::ReporterExists {
-            address: reporter_addr,
-        });
-    }
-    REPORTERS.save(deps.storage, &reporter_addr, &())?;
+    let action = match (listed, REPORTERS.has(deps.storage, &reporter_addr)) {
+        (true, true) => {
+            return Err(ContractError::ReporterExists {
+                address: reporter_addr,
+            })
+        }
+        (false, false) => {
+            return Err(ContractError::ReporterNotFound {
+                address: reporter_addr,
+            })
+        }
+        (true, false) => {
+            REPORTERS.save(deps.storage, &reporter_addr, &())?;
+            "add_reporter"
+        }
+        (false, true) => {
+            REPORTERS.remove(deps.storage, &reporter_addr);
+            "remove_reporter"
+        }
+    };
     Ok(Response::new()
-        .add_attribute("action", "add_reporter")
-        .add_attribute("reporter", reporter_addr))
-}
-
-pub fn remove_reporter(
-    deps: DepsMut,
-    info: MessageInfo,
-    address: String,
-) -> Result<Response, ContractError> {
-    assert_owner(deps.storage, &info.sender)?;
-    let reporter_addr = validate_addr(deps.api, &address)?;
-    if !REPORTERS.has(deps.storage, &reporter_addr) {
-        return Err(ContractError::ReporterNotFound {
-            address: reporter_addr,
-        });
-    }
-    REPORTERS.remove(deps.storage, &reporter_addr);
-    Ok(Response::new()
-        .add_attribute("action", "remove_reporter")
+        .add_attribute("action", action)
         .add_attribute("reporter", reporter_addr))
 }
 
@@ -117,7 +113,7 @@ pub fn update_config(
     hysteresis_bps: Option<u16>,
     max_batch_size: Option<u32>,
 ) -> Result<Response, ContractError> {
-    assert_owner(deps.storage, &info.sender)?;
+    ensure_owner(deps.storage, &info.sender)?;
     if halving_cooldown.is_none() && hysteresis_bps.is_none() && max_batch_size.is_none() {
         return Err(ContractError::EmptyConfigUpdate);
     }
@@ -138,49 +134,4 @@ pub fn update_config(
         .add_attribute("halving_cooldown", config.halving_cooldown.to_string())
         .add_attribute("hysteresis_bps", config.hysteresis_bps.to_string())
         .add_attribute("max_batch_size", config.max_batch_size.to_string()))
-}
-
-pub fn transfer_ownership(
-    deps: DepsMut,
-    info: MessageInfo,
-    new_owner: String,
-) -> Result<Response, ContractError> {
-    assert_owner(deps.storage, &info.sender)?;
-    let new_owner_addr = validate_addr(deps.api, &new_owner)?;
-    PENDING_OWNER.save(deps.storage, &new_owner_addr)?;
-    Ok(Response::new()
-        .add_attribute("action", "transfer_ownership")
-        .add_attribute("owner", info.sender)
-        .add_attribute("pending_owner", new_owner_addr))
-}
-
-pub fn accept_ownership(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
-    let pending: Option<Addr> = PENDING_OWNER.may_load(deps.storage)?;
-    let Some(pending_addr) = pending else {
-        return Err(ContractError::NoPendingOwner);
-    };
-    if info.sender != pending_addr {
-        return Err(ContractError::NotPendingOwner {
-            sender: info.sender,
-        });
-    }
-    let previous = OWNER.load(deps.storage)?;
-    OWNER.save(deps.storage, &pending_addr)?;
-    PENDING_OWNER.remove(deps.storage);
-    Ok(Response::new()
-        .add_attribute("action", "accept_ownership")
-        .add_attribute("previous_owner", previous)
-        .add_attribute("owner", pending_addr))
-}
-
-pub fn cancel_ownership_transfer(
-    deps: DepsMut,
-    info: MessageInfo,
-) -> Result<Response, ContractError> {
-    assert_owner(deps.storage, &info.sender)?;
-    if !PENDING_OWNER.exists(deps.storage) {
-        return Err(ContractError::NoPendingOwner);
-    }
-    PENDING_OWNER.remove(deps.storage);
-    Ok(Response::new().add_attribute("action", "cancel_ownership_transfer"))
 }

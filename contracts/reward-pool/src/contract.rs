@@ -1,14 +1,17 @@
 //! Entry points: one `match` routing each message to its module.
 
+use contract_common::ownership;
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response};
 use cube_types::reward_pool::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
+use cw_utils::nonpayable;
 
 use crate::error::ContractError;
-use crate::{actions, admin, claim, deposit, migrate as migration, query as queries};
+use crate::helpers::validate_addr;
+use crate::{actions, admin, claim, deposit, query as queries};
 
-pub const CONTRACT_NAME: &str = "crates.io:reward-pool";
+pub const CONTRACT_NAME: &str = "cube-rewards:reward-pool";
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[cfg_attr(not(feature = "library"), entry_point)]
@@ -18,10 +21,7 @@ pub fn instantiate(
     info: MessageInfo,
     msg: InstantiateMsg,
 ) -> Result<Response, ContractError> {
-    // Native funds sent with the instantiation would be stranded: refuse them.
-    if !info.funds.is_empty() {
-        return Err(ContractError::NativeFundsRejected);
-    }
+    refuse_funds(&info)?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     admin::instantiate(deps, env, info, msg)
 }
@@ -33,10 +33,7 @@ pub fn execute(
     info: MessageInfo,
     msg: ExecuteMsg,
 ) -> Result<Response, ContractError> {
-    // No message takes native funds: refuse them everywhere.
-    if !info.funds.is_empty() {
-        return Err(ContractError::NativeFundsRejected);
-    }
+    refuse_funds(&info)?;
     match msg {
         // Deposits: only the configured TOK contract, via the CW20 Send hook.
         ExecuteMsg::Receive(wrapper) => deposit::receive(deps, env, info, wrapper),
@@ -49,19 +46,29 @@ pub fn execute(
         // Anyone with a claimable balance.
         ExecuteMsg::Claim { recipient } => claim::claim(deps, info, recipient),
         // Owner only.
-        ExecuteMsg::AddReporter { address } => admin::add_reporter(deps, info, address),
-        ExecuteMsg::RemoveReporter { address } => admin::remove_reporter(deps, info, address),
+        ExecuteMsg::AddReporter { address } => admin::set_reporter(deps, info, address, true),
+        ExecuteMsg::RemoveReporter { address } => admin::set_reporter(deps, info, address, false),
         ExecuteMsg::UpdateConfig {
             halving_cooldown,
             hysteresis_bps,
             max_batch_size,
         } => admin::update_config(deps, info, halving_cooldown, hysteresis_bps, max_batch_size),
         ExecuteMsg::TransferOwnership { new_owner } => {
-            admin::transfer_ownership(deps, info, new_owner)
+            let new_owner_addr = validate_addr(deps.api, &new_owner)?;
+            Ok(ownership::transfer_ownership(
+                deps.storage,
+                &info.sender,
+                new_owner_addr,
+            )?)
         }
-        ExecuteMsg::CancelOwnershipTransfer {} => admin::cancel_ownership_transfer(deps, info),
+        ExecuteMsg::CancelOwnershipTransfer {} => Ok(ownership::cancel_ownership_transfer(
+            deps.storage,
+            &info.sender,
+        )?),
         // Pending owner only.
-        ExecuteMsg::AcceptOwnership {} => admin::accept_ownership(deps, info),
+        ExecuteMsg::AcceptOwnership {} => {
+            Ok(ownership::accept_ownership(deps.storage, &info.sender)?)
+        }
     }
 }
 
@@ -72,5 +79,15 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    migration::migrate(deps)
+    // Refuses another contract's state and any version that is not newer.
+    Ok(contract_common::ensure_upgrade(
+        deps.storage,
+        CONTRACT_NAME,
+        CONTRACT_VERSION,
+    )?)
+}
+
+/// Native funds would be stranded: no message (nor the instantiation) takes them.
+fn refuse_funds(info: &MessageInfo) -> Result<(), ContractError> {
+    nonpayable(info).map_err(|_| ContractError::NativeFundsRejected)
 }

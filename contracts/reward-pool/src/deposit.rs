@@ -1,12 +1,13 @@
 //! Deposits: the CW20 `Send` hook (`Fund`, `AdFee`) and the owner's `Reconcile`.
 
+use contract_common::ensure_owner;
 use cosmwasm_std::{from_json, DepsMut, Env, MessageInfo, Response, Uint128};
 use cube_types::reward_pool::ReceiveMsg;
 use cw20::{BalanceResponse, Cw20QueryMsg, Cw20ReceiveMsg};
 
 use crate::error::ContractError;
 use crate::halving::{apply_reversals, LevelChange};
-use crate::helpers::{assert_owner, record_level_changes, validate_addr};
+use crate::helpers::{record_level_changes, validate_addr};
 use crate::state::{CONFIG, MAX_CAMPAIGN_LEN, POOL};
 
 /// The CW20 `Send` hook. Only the configured token may call it: another CW20 or a forged
@@ -55,7 +56,7 @@ pub fn receive(
 /// Owner only: adopts TOK that reached the pool by a plain `Transfer` (not counted on arrival)
 /// as a fund deposit.
 pub fn reconcile(deps: DepsMut, env: Env, info: MessageInfo) -> Result<Response, ContractError> {
-    assert_owner(deps.storage, &info.sender)?;
+    ensure_owner(deps.storage, &info.sender)?;
     let config = CONFIG.load(deps.storage)?;
     let pool = POOL.load(deps.storage)?;
     let balance: BalanceResponse = deps.querier.query_wasm_smart(

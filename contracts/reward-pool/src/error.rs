@@ -1,3 +1,4 @@
+use contract_common::{MigrateError, OwnershipError};
 use cosmwasm_std::{Addr, DivideByZeroError, OverflowError, StdError, Uint128};
 use thiserror::Error;
 
@@ -13,17 +14,16 @@ pub enum ContractError {
     #[error(transparent)]
     DivideByZero(#[from] DivideByZeroError),
 
-    #[error("{sender} is not the owner")]
-    NotOwner { sender: Addr },
+    /// Not the owner, not the pending owner, no transfer pending.
+    #[error(transparent)]
+    Ownership(#[from] OwnershipError),
+
+    /// Another contract's state, a version not newer, an unparsable version.
+    #[error(transparent)]
+    Migrate(#[from] MigrateError),
 
     #[error("{sender} is not a reporter")]
     NotReporter { sender: Addr },
-
-    #[error("{sender} is not the pending owner")]
-    NotPendingOwner { sender: Addr },
-
-    #[error("no ownership transfer is pending")]
-    NoPendingOwner,
 
     #[error("{sender} is not the configured token {expected}")]
     UnauthorizedToken { sender: Addr, expected: Addr },
@@ -102,13 +102,4 @@ pub enum ContractError {
 
     #[error("level bound exceeded while pricing an entry")]
     LevelBoundExceeded,
-
-    #[error("cannot migrate from contract {found}, expected {expected}")]
-    WrongContract { expected: String, found: String },
-
-    #[error("stored version {stored} is not older than {current}")]
-    NotNewerVersion { stored: String, current: String },
-
-    #[error("invalid semantic version {version}")]
-    InvalidVersion { version: String },
 }

@@ -1,9 +1,10 @@
+use contract_common::PageLimits;
 use cosmwasm_std::{Addr, Api, Event, Storage, Timestamp};
 use cube_types::reward_pool::{RateEvent, RateEventKind};
 
 use crate::error::ContractError;
 use crate::halving::LevelChange;
-use crate::state::{OWNER, RATE_EVENTS, RATE_SEQ};
+use crate::state::{RATE_EVENTS, RATE_SEQ};
 
 /// Validates an address given as a string, with a typed error naming it.
 pub fn validate_addr(api: &dyn Api, address: &str) -> Result<Addr, ContractError> {
@@ -13,26 +14,8 @@ pub fn validate_addr(api: &dyn Api, address: &str) -> Result<Addr, ContractError
         })
 }
 
-/// Fails unless `sender` is the owner.
-pub fn assert_owner(storage: &dyn Storage, sender: &Addr) -> Result<(), ContractError> {
-    let owner = OWNER.load(storage)?;
-    if *sender != owner {
-        return Err(ContractError::NotOwner {
-            sender: sender.clone(),
-        });
-    }
-    Ok(())
-}
-
-/// Effective page size of a paginated query.
-pub fn page_limit(limit: Option<u32>) -> usize {
-    let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
-    usize::try_from(limit).unwrap_or(DEFAULT_LIMIT_USIZE)
-}
-
-pub const DEFAULT_LIMIT: u32 = 10;
-pub const MAX_LIMIT: u32 = 30;
-const DEFAULT_LIMIT_USIZE: usize = 10;
+/// Page size of the list queries (`RateHistory`, `Reporters`): 10 by default, at most 30.
+pub const PAGE: PageLimits = PageLimits::new(10, 30);
 
 /// Stores level changes in the rate history and returns one event per change
 /// (`wasm-halving` / `wasm-reversal` on chain).

@@ -13,11 +13,11 @@ pub mod deposit;
 pub mod error;
 pub mod halving;
 pub mod helpers;
-pub mod migrate;
 pub mod query;
 pub mod state;
 
 pub use crate::error::ContractError;
+pub use contract_common::{MigrateError, OwnershipError};
 
 #[cfg(test)]
 mod tests;

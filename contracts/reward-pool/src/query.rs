@@ -11,10 +11,8 @@ use crate::error::ContractError;
 use crate::halving::{
     cooldown_end, cooldown_over, next_halving_threshold, reversal_threshold, reward,
 };
-use crate::helpers::{page_limit, validate_addr};
-use crate::state::{
-    CLAIMABLE, CONFIG, LAST_BATCH, OWNER, PENDING_OWNER, POOL, RATE_EVENTS, REPORTERS,
-};
+use crate::helpers::{validate_addr, PAGE};
+use crate::state::{CLAIMABLE, CONFIG, LAST_BATCH, POOL, RATE_EVENTS, REPORTERS};
 
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
     let binary = match msg {
@@ -34,6 +32,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 
 fn config(deps: Deps) -> StdResult<ConfigResponse> {
     let config = CONFIG.load(deps.storage)?;
+    let (owner, pending_owner) = contract_common::ownership::owners(deps.storage)?;
     Ok(ConfigResponse {
         token: config.token,
         reference_pool: config.reference_pool,
@@ -41,8 +40,8 @@ fn config(deps: Deps) -> StdResult<ConfigResponse> {
         halving_cooldown: config.halving_cooldown,
         hysteresis_bps: config.hysteresis_bps,
         max_batch_size: config.max_batch_size,
-        owner: OWNER.load(deps.storage)?,
-        pending_owner: PENDING_OWNER.may_load(deps.storage)?,
+        owner,
+        pending_owner,
     })
 }
 
@@ -99,7 +98,7 @@ fn rate_history(
             None,
             Order::Ascending,
         )
-        .take(page_limit(limit))
+        .take(PAGE.page(limit))
         .map(|item| item.map(|(_, event)| event))
         .collect::<StdResult<Vec<_>>>()?;
     Ok(RateHistoryResponse { events })
@@ -120,7 +119,7 @@ fn reporters(
             None,
             Order::Ascending,
         )
-        .take(page_limit(limit))
+        .take(PAGE.page(limit))
         .map(|key| {
             let address = key?;
             let last_batch_id = LAST_BATCH.may_load(deps.storage, &address)?;

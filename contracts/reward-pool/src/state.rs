@@ -89,8 +89,7 @@ pub struct PoolState {
 
 pub const CONFIG: Item<Config> = Item::new("config");
 pub const POOL: Item<PoolState> = Item::new("pool");
-pub const OWNER: Item<Addr> = Item::new("owner");
-pub const PENDING_OWNER: Item<Addr> = Item::new("pending_owner");
+/// Owner and pending owner: `contract_common::ownership::{OWNER, PENDING_OWNER}`.
 /// Reporters allowed to record actions.
 pub const REPORTERS: Map<&Addr, ()> = Map::new("reporters");
 /// Last batch id per reporter; kept when a reporter is removed so it cannot replay batches.

@@ -4,7 +4,7 @@ use cube_types::reward_pool::{ExecuteMsg, ReporterInfo};
 
 use super::suite::{attr, contract_err, SuiteBuilder, COOLDOWN, DAY, S};
 use crate::state::MAX_BATCH_SIZE_CAP;
-use crate::ContractError;
+use crate::{ContractError, OwnershipError};
 
 #[test]
 fn owner_adds_and_removes_reporters() {
@@ -196,13 +196,19 @@ fn two_step_ownership_transfer() {
             .execute(&next, &ExecuteMsg::AcceptOwnership {})
             .unwrap_err(),
     );
-    assert_eq!(err, ContractError::NoPendingOwner);
+    assert_eq!(
+        err,
+        ContractError::Ownership(OwnershipError::NoPendingOwner)
+    );
     let err = contract_err(
         suite
             .execute(&owner, &ExecuteMsg::CancelOwnershipTransfer {})
             .unwrap_err(),
     );
-    assert_eq!(err, ContractError::NoPendingOwner);
+    assert_eq!(
+        err,
+        ContractError::Ownership(OwnershipError::NoPendingOwner)
+    );
 
     // Propose, cancel, propose again.
     suite
@@ -223,7 +229,10 @@ fn two_step_ownership_transfer() {
             .execute(&other, &ExecuteMsg::AcceptOwnership {})
             .unwrap_err(),
     );
-    assert_eq!(err, ContractError::NoPendingOwner);
+    assert_eq!(
+        err,
+        ContractError::Ownership(OwnershipError::NoPendingOwner)
+    );
 
     suite
         .execute(
@@ -253,7 +262,10 @@ fn two_step_ownership_transfer() {
             )
             .unwrap_err(),
     );
-    assert_eq!(err, ContractError::NotOwner { sender: owner });
+    assert_eq!(
+        err,
+        ContractError::Ownership(OwnershipError::NotOwner { sender: owner })
+    );
     suite
         .execute(
             &next,

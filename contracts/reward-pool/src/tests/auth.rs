@@ -7,7 +7,7 @@ use cw20::Cw20ReceiveMsg;
 use cw_multi_test::Executor;
 
 use super::suite::{contract_err, Suite, SuiteBuilder, NATIVE_DENOM, S};
-use crate::ContractError;
+use crate::{ContractError, OwnershipError};
 
 /// A pool with a claimable balance and a pending ownership transfer, so that every guard has
 /// something to protect.
@@ -58,9 +58,9 @@ fn owner_messages_from_anyone_else_fail_with_not_owner() {
             let err = contract_err(suite.execute(&sender, msg).unwrap_err());
             assert_eq!(
                 err,
-                ContractError::NotOwner {
+                ContractError::Ownership(OwnershipError::NotOwner {
                     sender: sender.clone()
-                },
+                }),
                 "{msg:?}"
             );
         }
@@ -91,7 +91,10 @@ fn accept_ownership_from_someone_else_fails() {
                 .execute(&sender, &ExecuteMsg::AcceptOwnership {})
                 .unwrap_err(),
         );
-        assert_eq!(err, ContractError::NotPendingOwner { sender });
+        assert_eq!(
+            err,
+            ContractError::Ownership(OwnershipError::NotPendingOwner { sender })
+        );
     }
     assert_eq!(suite.snapshot(&[&alice]), before);
 }

@@ -5,7 +5,7 @@ use cw_multi_test::Executor;
 
 use super::suite::{contract_err, SuiteBuilder};
 use crate::contract::{CONTRACT_NAME, CONTRACT_VERSION};
-use crate::ContractError;
+use crate::{ContractError, MigrateError};
 
 fn set_version(suite: &mut super::suite::Suite, name: &str, version: &str) {
     let pool = suite.pool.clone();
@@ -37,10 +37,10 @@ fn migrate_rules() {
         .unwrap_err();
     assert_eq!(
         contract_err(err),
-        ContractError::NotNewerVersion {
+        ContractError::Migrate(MigrateError::NotNewerVersion {
             stored: CONTRACT_VERSION.to_string(),
             current: CONTRACT_VERSION.to_string()
-        }
+        })
     );
 
     // A newer stored version: refused, nothing rewritten.
@@ -51,25 +51,25 @@ fn migrate_rules() {
         .unwrap_err();
     assert_eq!(
         contract_err(err),
-        ContractError::NotNewerVersion {
+        ContractError::Migrate(MigrateError::NotNewerVersion {
             stored: "99.0.0".to_string(),
             current: CONTRACT_VERSION.to_string()
-        }
+        })
     );
     assert_eq!(stored_version(&suite).version, "99.0.0");
 
     // Another contract's state: refused.
-    set_version(&mut suite, "crates.io:cw20-base", "0.0.1");
+    set_version(&mut suite, "other:contract", "0.0.1");
     let err = suite
         .app
         .migrate_contract(owner.clone(), pool.clone(), &MigrateMsg {}, code)
         .unwrap_err();
     assert_eq!(
         contract_err(err),
-        ContractError::WrongContract {
+        ContractError::Migrate(MigrateError::WrongContract {
             expected: CONTRACT_NAME.to_string(),
-            found: "crates.io:cw20-base".to_string()
-        }
+            found: "other:contract".to_string()
+        })
     );
 
     // Garbage version: refused with a typed error.
@@ -80,9 +80,9 @@ fn migrate_rules() {
         .unwrap_err();
     assert_eq!(
         contract_err(err),
-        ContractError::InvalidVersion {
+        ContractError::Migrate(MigrateError::InvalidVersion {
             version: "one".to_string()
-        }
+        })
     );
 
     // An older version of this contract migrates and records the new version.

@@ -4,7 +4,7 @@ use cosmwasm_std::{StdError, Uint128};
 use cube_types::reward_pool::QueryMsg;
 
 use super::suite::{SuiteBuilder, S};
-use crate::helpers::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::helpers::PAGE;
 use crate::ContractError;
 
 #[test]
@@ -22,7 +22,7 @@ fn rate_history_pages_with_start_after_and_limit() {
     assert_eq!(all_levels, 35);
 
     let first = suite.history(None, None);
-    assert_eq!(first.len(), DEFAULT_LIMIT as usize);
+    assert_eq!(first.len(), PAGE.page(None));
     assert_eq!(first.first().unwrap().seq, 1);
     let page = suite.history(Some(3), Some(4));
     assert_eq!(
@@ -32,7 +32,7 @@ fn rate_history_pages_with_start_after_and_limit() {
     assert_eq!((page[0].from_level, page[0].to_level), (3, 4));
     assert_eq!(page[0].reward, Uint128::new(1u128 << 36));
     let capped = suite.history(None, Some(1_000));
-    assert_eq!(capped.len(), MAX_LIMIT as usize);
+    assert_eq!(capped.len(), PAGE.max_page());
     let tail = suite.history(Some(30), Some(30));
     assert_eq!(
         tail.iter().map(|e| e.seq).collect::<Vec<_>>(),

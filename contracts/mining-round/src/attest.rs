@@ -2,10 +2,13 @@
 //! acceptance at quorum of current oracles, on-chain scoring with the round's own registry view,
 //! finalization and `CloseVoidRound`.
 
+use contract_common::Checked;
 use cosmwasm_std::{
     Addr, Api, DepsMut, Empty, Env, HexBinary, MessageInfo, Order, Response, Storage, Uint128,
 };
 use cube_scoring::{batch_hash, ScoringError, UsageEntry};
+
+use crate::oracles::ensure_oracle;
 
 use crate::state::{
     counts_as_of, ensure_not_paused, policy_version_for_round, rules_for_round, Config, RoundRules,
@@ -25,13 +28,15 @@ pub struct BatchHeader {
     pub policy_version: u32,
 }
 
-fn ensure_oracle(storage: &dyn Storage, sender: &Addr) -> Result<(), ContractError> {
-    if !ORACLES.has(storage, sender) {
-        return Err(ContractError::NotOracle {
-            sender: sender.to_string(),
-        });
+impl BatchHeader {
+    pub fn new(round: u64, batch_index: u32, batch_count: u32, policy_version: u32) -> Self {
+        BatchHeader {
+            round,
+            batch_index,
+            batch_count,
+            policy_version,
+        }
     }
-    Ok(())
 }
 
 /// Loads the round (or a fresh state) after checking the batch may be voted on (or accepted)
@@ -49,18 +54,17 @@ fn check_attestable(
             max: MAX_BATCH_COUNT,
         });
     }
-    let ends_at = config.round_end(h.round)?;
-    if now < ends_at {
+    let times = config.round_times(h.round)?;
+    if now < times.end {
         return Err(ContractError::RoundNotEnded {
             round: h.round,
-            ends_at,
+            ends_at: times.end,
         });
     }
-    let deadline = config.attestation_deadline(h.round)?;
-    if now >= deadline {
+    if now >= times.attestation_deadline {
         return Err(ContractError::AttestationWindowOver {
             round: h.round,
-            deadline,
+            deadline: times.attestation_deadline,
         });
     }
     let state = match ROUNDS.may_load(storage, h.round)? {
@@ -423,13 +427,7 @@ fn accept(
             OWNER_ROUNDS.save(deps.storage, (&owner, h.round), &Empty {})?;
         }
         state.total_score = state.total_score.checked_add(Uint128::new(score))?;
-        state.scored_owners =
-            state
-                .scored_owners
-                .checked_add(1)
-                .ok_or(cosmwasm_std::OverflowError::new(
-                    cosmwasm_std::OverflowOperation::Add,
-                ))?;
+        state.scored_owners = state.scored_owners.checked_inc()?;
     }
     ACCEPTED.save(
         deps.storage,
@@ -437,13 +435,7 @@ fn accept(
         &HexBinary::from(hash.as_slice()),
     )?;
     state.batch_count = Some(h.batch_count);
-    state.accepted_batches =
-        state
-            .accepted_batches
-            .checked_add(1)
-            .ok_or(cosmwasm_std::OverflowError::new(
-                cosmwasm_std::OverflowOperation::Add,
-            ))?;
+    state.accepted_batches = state.accepted_batches.checked_inc()?;
     if state.accepted_batches == h.batch_count {
         finalize(deps.storage, now, config, h.round, state)?;
     }
@@ -467,11 +459,7 @@ fn finalize(
     funds.unlocked = funds.unlocked.checked_sub(reward)?;
     funds.locked = funds.locked.checked_add(reward)?;
     FUNDS.save(storage, &funds)?;
-    let deadline = now
-        .checked_add(config.claim_window)
-        .ok_or(cosmwasm_std::OverflowError::new(
-            cosmwasm_std::OverflowOperation::Add,
-        ))?;
+    let deadline = now.try_add(config.claim_window)?;
     state.status = StoredStatus::Finalized;
     state.reward = reward;
     state.finalized_at = Some(now);
@@ -484,7 +472,7 @@ fn finalize(
 
 pub fn close_void_round(deps: DepsMut, env: Env, round: u64) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    let deadline = config.attestation_deadline(round)?;
+    let deadline = config.round_times(round)?.attestation_deadline;
     if env.block.time.seconds() < deadline {
         return Err(ContractError::RoundNotVoidable { round });
     }

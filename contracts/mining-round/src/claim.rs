@@ -1,5 +1,6 @@
 //! `Claim` (pull payments, bounded per call) and `SweepExpired`.
 
+use contract_common::{Checked, PageLimits};
 use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Order, Response, Storage, Uint128, Uint256};
 use cw_storage_plus::Bound;
 
@@ -7,6 +8,9 @@ use crate::state::{
     ensure_not_paused, Config, Funds, RoundState, StoredStatus, CLAIM_SCAN_FACTOR, CONFIG,
     DEFAULT_SWEEP_LIMIT, FUNDS, MAX_SWEEP_LIMIT, OWNER_ROUNDS, ROUNDS, SCORES, SWEEP_QUEUE,
 };
+
+/// Rounds swept by one `SweepExpired`.
+const SWEEP: PageLimits = PageLimits::new(DEFAULT_SWEEP_LIMIT, MAX_SWEEP_LIMIT);
 use crate::ContractError;
 
 /// floor(reward · score / total) and the remainder (reward · score mod total), computed with a
@@ -51,13 +55,7 @@ fn pay_round(
     funds.locked = funds.locked.checked_sub(amount)?;
     state.paid = state.paid.checked_add(amount)?;
     state.remainder_acc = state.remainder_acc.checked_add(remainder)?;
-    state.claimed_owners =
-        state
-            .claimed_owners
-            .checked_add(1)
-            .ok_or(cosmwasm_std::OverflowError::new(
-                cosmwasm_std::OverflowOperation::Add,
-            ))?;
+    state.claimed_owners = state.claimed_owners.checked_inc()?;
     record.claimed = true;
     SCORES.save(storage, (round, owner), &record)?;
     OWNER_ROUNDS.remove(storage, (owner, round));
@@ -112,7 +110,9 @@ pub fn classify(
         StoredStatus::Finalized if state.claim_deadline.is_some_and(|d| now < d) => {
             IndexEntry::Claimable
         }
-        StoredStatus::Attesting if now < config.attestation_deadline(round)? => IndexEntry::Pending,
+        StoredStatus::Attesting if now < config.round_times(round)?.attestation_deadline => {
+            IndexEntry::Pending
+        }
         StoredStatus::Attesting => IndexEntry::Expired,
         StoredStatus::Finalized | StoredStatus::Void | StoredStatus::Swept => IndexEntry::Stale,
     })
@@ -221,8 +221,7 @@ pub fn sweep_expired(
     limit: Option<u32>,
 ) -> Result<Response, ContractError> {
     let now = env.block.time.seconds();
-    let limit =
-        usize::try_from(limit.unwrap_or(DEFAULT_SWEEP_LIMIT).min(MAX_SWEEP_LIMIT)).unwrap_or(1);
+    let limit = SWEEP.page(limit);
     // Claims are accepted while now < deadline, so deadline <= now is expired.
     let expired: Vec<(u64, u64)> = SWEEP_QUEUE
         .keys(

@@ -1,5 +1,6 @@
 //! Entry points: each message routed to its action module, guards visible in the match.
 
+use contract_common::ownership;
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response};
@@ -7,9 +8,15 @@ use cube_types::mining_round::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg}
 use cw_utils::nonpayable;
 
 use crate::attest::{self, BatchHeader};
+use crate::config::{self, ConfigChanges};
 use crate::devices::{self, Registration};
-use crate::governance::{self, ConfigChanges};
-use crate::{claim, emergency, funding, payout, query, ContractError};
+use crate::{
+    claim, emergency, funding, instantiate as init, oracles, payout, policy, query, whitelist,
+    ContractError,
+};
+
+pub const CONTRACT_NAME: &str = "cube-rewards:mining-round";
+pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn instantiate(
@@ -19,7 +26,8 @@ pub fn instantiate(
     msg: InstantiateMsg,
 ) -> Result<Response, ContractError> {
     nonpayable(&info)?;
-    governance::instantiate(deps, env, info, msg)
+    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    init::instantiate(deps, env, info, msg)
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
@@ -64,12 +72,7 @@ pub fn execute(
             deps,
             env,
             info,
-            BatchHeader {
-                round,
-                batch_index,
-                batch_count,
-                policy_version,
-            },
+            BatchHeader::new(round, batch_index, batch_count, policy_version),
             entries,
         ),
         // oracle only (checked inside)
@@ -83,12 +86,7 @@ pub fn execute(
             deps,
             env,
             info,
-            BatchHeader {
-                round,
-                batch_index,
-                batch_count,
-                policy_version,
-            },
+            BatchHeader::new(round, batch_index, batch_count, policy_version),
             batch_hash,
         ),
         // anyone; fails while paused
@@ -101,9 +99,9 @@ pub fn execute(
         ExecuteMsg::Claim { rounds } => claim::claim(deps, env, info, rounds),
         ExecuteMsg::SweepExpired { limit } => claim::sweep_expired(deps, env, limit),
         // owner only (checked inside)
-        ExecuteMsg::UpdatePolicy { policy } => governance::update_policy(deps, env, info, policy),
+        ExecuteMsg::UpdatePolicy { policy } => policy::update_policy(deps, env, info, policy),
         ExecuteMsg::UpdateOracles { add, remove } => {
-            governance::update_oracles(deps, info, add, remove)
+            oracles::update_oracles(deps, info, add, remove)
         }
         ExecuteMsg::UpdateConfig {
             round_reward,
@@ -113,7 +111,7 @@ pub fn execute(
             rated_power,
             max_entries_per_batch,
             max_claim_rounds,
-        } => governance::update_config(
+        } => config::update_config(
             deps,
             env,
             info,
@@ -128,16 +126,23 @@ pub fn execute(
             },
         ),
         ExecuteMsg::UpdateBatteryWhitelist { add, remove } => {
-            governance::update_battery_whitelist(deps, env, info, add, remove)
+            whitelist::update_battery_whitelist(deps, env, info, add, remove)
         }
         ExecuteMsg::UpdateManufacturerKeys { add, remove } => {
-            governance::update_manufacturer_keys(deps, info, add, remove)
+            config::update_manufacturer_keys(deps, info, add, remove)
         }
         ExecuteMsg::TransferOwnership { new_owner } => {
-            governance::transfer_ownership(deps, info, new_owner)
+            let new_owner_addr = deps.api.addr_validate(&new_owner)?;
+            Ok(ownership::transfer_ownership(
+                deps.storage,
+                &info.sender,
+                new_owner_addr,
+            )?)
         }
         // pending owner only (checked inside)
-        ExecuteMsg::AcceptOwnership {} => governance::accept_ownership(deps, info),
+        ExecuteMsg::AcceptOwnership {} => {
+            Ok(ownership::accept_ownership(deps.storage, &info.sender)?)
+        }
         // owner only (checked inside)
         ExecuteMsg::WithdrawUnlocked { amount, recipient } => {
             funding::withdraw_unlocked(deps, info, amount, recipient)
@@ -230,5 +235,10 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    governance::migrate(deps)
+    // Refuses another contract's state and any version that is not newer.
+    Ok(contract_common::ensure_upgrade(
+        deps.storage,
+        CONTRACT_NAME,
+        CONTRACT_VERSION,
+    )?)
 }

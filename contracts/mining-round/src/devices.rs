@@ -1,6 +1,7 @@
 //! `RegisterDevice` / `DeregisterDevice`: the latest registry plus its history by first round
 //! (device, owner counts), so every round keeps the registry view it had when it ended.
 
+use contract_common::Checked;
 use cosmwasm_std::{Addr, Binary, DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage};
 use cube_scoring::{certificate_message, possession_message, DeviceModel};
 
@@ -8,6 +9,7 @@ use crate::state::{
     counts_as_of, Device, DeviceCounts, CONFIG, COUNTS_HISTORY, DEVICES, DEVICE_HISTORY,
     KNOWN_OWNERS, NONCES, OWNER_DEVICES,
 };
+use crate::validate::{signature_len, validate_serial, validate_timezone};
 use crate::ContractError;
 
 /// Parameters of `RegisterDevice`.
@@ -18,44 +20,6 @@ pub struct Registration {
     pub timezone: String,
     pub certificate: Binary,
     pub possession_signature: Binary,
-}
-
-fn validate_serial(serial: &str) -> Result<(), ContractError> {
-    let ok =
-        !serial.is_empty() && serial.len() <= 64 && serial.bytes().all(|b| b.is_ascii_graphic());
-    if !ok {
-        return Err(ContractError::InvalidSerial {
-            serial: serial.to_string(),
-        });
-    }
-    Ok(())
-}
-
-/// IANA names: `Area/Location[/Sub]`, `UTC`, `Etc/GMT+5`: letters, digits, `/_+-`, no empty
-/// segment.
-fn validate_timezone(tz: &str) -> Result<(), ContractError> {
-    let ok = !tz.is_empty()
-        && tz.len() <= 64
-        && tz
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'+' | b'-'))
-        && tz.split('/').all(|seg| !seg.is_empty());
-    if !ok {
-        return Err(ContractError::InvalidTimezone {
-            timezone: tz.to_string(),
-        });
-    }
-    Ok(())
-}
-
-fn signature_len(name: &str, sig: &Binary) -> Result<(), ContractError> {
-    if sig.len() != 64 {
-        return Err(ContractError::InvalidSignatureLength {
-            name: name.to_string(),
-            len: sig.len(),
-        });
-    }
-    Ok(())
 }
 
 /// Adds or removes one device of `model` to `owner`'s counts from round `from` on.
@@ -72,13 +36,9 @@ fn adjust_counts(
         DeviceModel::CubeV2 => &mut counts.cube_v2,
     };
     *slot = if add {
-        slot.checked_add(1).ok_or(cosmwasm_std::OverflowError::new(
-            cosmwasm_std::OverflowOperation::Add,
-        ))?
+        slot.checked_inc()?
     } else {
-        slot.checked_sub(1).ok_or(cosmwasm_std::OverflowError::new(
-            cosmwasm_std::OverflowOperation::Sub,
-        ))?
+        slot.checked_dec()?
     };
     COUNTS_HISTORY.save(storage, (owner, from), &counts)?;
     if add && !KNOWN_OWNERS.has(storage, owner) {
@@ -146,11 +106,7 @@ pub fn register(
     {
         return Err(ContractError::InvalidPossessionSignature {});
     }
-    let next_nonce = nonce
-        .checked_add(1)
-        .ok_or(cosmwasm_std::OverflowError::new(
-            cosmwasm_std::OverflowOperation::Add,
-        ))?;
+    let next_nonce = nonce.checked_inc()?;
     NONCES.save(deps.storage, &pubkey, &next_nonce)?;
     let now = env.block.time.seconds();
     let from = config.effective_round(now)?;

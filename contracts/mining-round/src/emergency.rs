@@ -2,19 +2,22 @@
 //! `SubmitUsage`, `VoteBatch`, `AcceptBatch` and `Claim` fail with `Paused`; nothing else
 //! changes, so locked rewards stay claimable after `Unpause`.
 
+use contract_common::ensure_owner;
+use contract_common::ownership::is_owner;
 use cosmwasm_std::{DepsMut, MessageInfo, Response};
 
-use crate::governance::ensure_owner;
-use crate::state::{GUARDIAN, OWNER, PAUSED};
+use crate::state::{GUARDIAN, PAUSED};
 use crate::ContractError;
 
 pub fn pause(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
-    let is_owner = OWNER.load(deps.storage)? == info.sender;
+    let is_owner = is_owner(deps.storage, &info.sender)?;
     let is_guardian = GUARDIAN
         .may_load(deps.storage)?
         .is_some_and(|g| g == info.sender);
     if !is_owner && !is_guardian {
-        return Err(ContractError::Unauthorized {});
+        return Err(ContractError::NotOwnerOrGuardian {
+            sender: info.sender,
+        });
     }
     PAUSED.save(deps.storage, &true)?;
     Ok(Response::new()

@@ -1,5 +1,6 @@
+use contract_common::{MigrateError, OwnershipError};
 use cosmwasm_std::{
-    ConversionOverflowError, DivideByZeroError, HexBinary, OverflowError, StdError, Uint128,
+    Addr, ConversionOverflowError, DivideByZeroError, HexBinary, OverflowError, StdError, Uint128,
 };
 use cube_scoring::ScoringError;
 use thiserror::Error;
@@ -29,17 +30,15 @@ pub enum ContractError {
     Scoring(#[from] ScoringError),
 
     // ----- authorization -----
-    #[error("only the owner may do this")]
-    Unauthorized {},
+    /// Not the owner, not the pending owner, no transfer pending (shared with reward-pool).
+    #[error(transparent)]
+    Ownership(#[from] OwnershipError),
 
     #[error("{sender} is not an oracle")]
     NotOracle { sender: String },
 
-    #[error("no ownership transfer is pending")]
-    NoPendingOwner {},
-
-    #[error("only the pending owner may accept ownership")]
-    NotPendingOwner {},
+    #[error("{sender} is neither the owner nor the guardian")]
+    NotOwnerOrGuardian { sender: Addr },
 
     // ----- configuration -----
     #[error("{name} must be greater than zero")]
@@ -237,21 +236,16 @@ pub enum ContractError {
     #[error("no payout profile to clear")]
     NoPayoutProfile {},
 
+    // ----- round clock -----
+    #[error("round {round} lies beyond the representable time")]
+    RoundOutOfRange { round: u64 },
+
+    #[error("no round follows the one containing time {time}")]
+    TimeOutOfRange { time: u64 },
+
     // ----- migration -----
-    #[error("cannot migrate from contract {name}")]
-    MigrateWrongContract { name: String },
-
-    #[error("cannot migrate from version {stored} to {current}: not newer")]
-    MigrateNotNewer { stored: String, current: String },
-
-    #[error("invalid version string {version}")]
-    InvalidVersion { version: String },
-}
-
-impl From<semver::Error> for ContractError {
-    fn from(err: semver::Error) -> Self {
-        ContractError::InvalidVersion {
-            version: err.to_string(),
-        }
-    }
+    /// Another contract's state, a version not newer, an unparsable version (shared with
+    /// reward-pool).
+    #[error(transparent)]
+    Migrate(#[from] MigrateError),
 }

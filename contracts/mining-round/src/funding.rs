@@ -1,13 +1,13 @@
 //! Funding through the ECT CW20 `Send` hook, owner withdrawal of unlocked funds and
 //! `Reconcile` of plain transfers.
 
+use contract_common::ensure_owner;
 use cosmwasm_std::{
     from_json, to_json_binary, DepsMut, Env, MessageInfo, Response, Uint128, WasmMsg,
 };
 use cube_types::mining_round::ReceiveMsg;
 use cw20::{BalanceResponse, Cw20ExecuteMsg, Cw20QueryMsg, Cw20ReceiveMsg};
 
-use crate::governance::ensure_owner;
 use crate::state::{CONFIG, FUNDS};
 use crate::ContractError;
 

@@ -5,14 +5,21 @@
 
 pub mod attest;
 pub mod claim;
+pub mod clock;
+pub mod config;
 pub mod contract;
 pub mod devices;
 pub mod emergency;
 pub mod error;
 pub mod funding;
-pub mod governance;
+pub mod instantiate;
+pub mod oracles;
 pub mod payout;
+pub mod policy;
 pub mod query;
 pub mod state;
+pub mod validate;
+pub mod whitelist;
 
+pub use contract_common::{MigrateError, OwnershipError};
 pub use error::ContractError;

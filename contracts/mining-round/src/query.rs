@@ -1,6 +1,8 @@
 //! Read-only queries. Every list is paginated with `start_after` + `limit` and answers a `next`
 //! cursor (`None` on the last page).
 
+use contract_common::ownership::owners;
+use contract_common::PageLimits;
 use cosmwasm_std::{Addr, Binary, Deps, Env, HexBinary, Order, StdResult, Uint128};
 use cube_types::mining_round::{
     BatchResponse, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound,
@@ -13,14 +15,17 @@ use cube_types::mining_round::{
 use cw_storage_plus::Bound;
 
 use crate::claim::{classify, payout, IndexEntry};
-use crate::governance;
+use crate::clock::RoundTimes;
 use crate::state::{
-    counts_as_of, device_as_of, page_limit, policy_version_for_round, rules_for_round,
-    whitelisted_as_of, Config, Device, RoundState, StoredStatus, ACCEPTED, BATCHES, BATCH_HASHES,
-    BATTERY_WHITELIST, CONFIG, DEVICES, FUNDS, GUARDIAN, KNOWN_BATTERIES, KNOWN_OWNERS,
-    LEADERBOARD, MAX_LIMIT, MAX_VOTERS_READ, NONCES, ORACLES, OWNER_DEVICES, OWNER_ROUNDS, PAUSED,
-    POLICIES, POLICY_VERSION, ROUNDS, SCORES, VOTED_BATCHES, VOTERS, VOTES,
+    counts_as_of, device_as_of, policy_version_for_round, rules_for_round, whitelisted_as_of,
+    Config, Device, RoundState, StoredStatus, ACCEPTED, BATCHES, BATCH_HASHES, BATTERY_WHITELIST,
+    CONFIG, DEVICES, FUNDS, GUARDIAN, KNOWN_BATTERIES, KNOWN_OWNERS, LEADERBOARD, MAX_VOTERS_READ,
+    NONCES, ORACLES, OWNER_DEVICES, OWNER_ROUNDS, PAUSED, POLICIES, POLICY_VERSION, ROUNDS, SCORES,
+    VOTED_BATCHES, VOTERS, VOTES,
 };
+
+/// Page size of every list query: 10 by default, at most 100.
+const PAGE: PageLimits = PageLimits::new(10, 100);
 
 /// `next` cursor: the last key of a full page, `None` when the page is shorter than `limit`.
 fn next_of<T: Clone>(keys: &[T], limit: usize) -> Option<T> {
@@ -34,7 +39,7 @@ use crate::ContractError;
 
 pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
     let c = CONFIG.load(deps.storage)?;
-    let (owner, pending) = governance::owner(deps)?;
+    let (owner, pending) = owners(deps.storage)?;
     Ok(ConfigResponse {
         owner: owner.into_string(),
         pending_owner: pending.map(Addr::into_string),
@@ -73,7 +78,7 @@ pub fn policy(deps: Deps, version: Option<u32>) -> Result<PolicyResponse, Contra
 pub fn oracles(deps: Deps) -> Result<OraclesResponse, ContractError> {
     let oracles = ORACLES
         .keys(deps.storage, None, None, Order::Ascending)
-        .take(usize::try_from(MAX_LIMIT).unwrap_or(100))
+        .take(PAGE.max_page())
         .map(|k| k.map(Addr::into_string))
         .collect::<StdResult<_>>()?;
     Ok(OraclesResponse {
@@ -94,11 +99,12 @@ fn status_of(
         Some(StoredStatus::Swept) => return Ok(RoundStatus::Swept),
         Some(StoredStatus::Attesting) | None => {}
     }
-    Ok(if now < config.round_start(round)? {
+    let times = config.round_times(round)?;
+    Ok(if now < times.start {
         RoundStatus::Upcoming
-    } else if now < config.round_end(round)? {
+    } else if now < times.end {
         RoundStatus::InProgress
-    } else if now < config.attestation_deadline(round)? {
+    } else if now < times.attestation_deadline {
         RoundStatus::Attesting
     } else {
         RoundStatus::AttestationExpired
@@ -118,6 +124,11 @@ fn summary(
         None => policy_version_for_round(deps.storage, round)?,
     };
     let s = state.unwrap_or_else(|| RoundState::new(policy_version));
+    let RoundTimes {
+        start,
+        end,
+        attestation_deadline,
+    } = config.round_times(round)?;
     let dust = if s.total_score.is_zero() {
         Uint128::zero()
     } else {
@@ -129,9 +140,9 @@ fn summary(
     Ok(RoundSummary {
         round,
         status,
-        start: config.round_start(round)?,
-        end: config.round_end(round)?,
-        attestation_deadline: config.attestation_deadline(round)?,
+        start,
+        end,
+        attestation_deadline,
         policy_version,
         batch_count: s.batch_count,
         accepted_batches: s.accepted_batches,
@@ -239,7 +250,7 @@ pub fn batches(
     limit: Option<u32>,
 ) -> Result<BatchesResponse, ContractError> {
     let quorum = CONFIG.load(deps.storage)?.quorum;
-    let limit = page_limit(limit);
+    let limit = PAGE.page(limit);
     let indexes: Vec<u32> = VOTED_BATCHES
         .prefix(round)
         .keys(
@@ -277,6 +288,11 @@ pub fn vote(
 
 pub fn round_params(deps: Deps, round: u64) -> Result<RoundParamsResponse, ContractError> {
     let config = CONFIG.load(deps.storage)?;
+    let RoundTimes {
+        start,
+        end,
+        attestation_deadline,
+    } = config.round_times(round)?;
     let rules = rules_for_round(deps.storage, round)?;
     let policy_version = match ROUNDS.may_load(deps.storage, round)? {
         Some(s) => s.policy_version,
@@ -284,9 +300,9 @@ pub fn round_params(deps: Deps, round: u64) -> Result<RoundParamsResponse, Contr
     };
     Ok(RoundParamsResponse {
         round,
-        start: config.round_start(round)?,
-        end: config.round_end(round)?,
-        attestation_deadline: config.attestation_deadline(round)?,
+        start,
+        end,
+        attestation_deadline,
         genesis_time: config.genesis_time,
         round_duration: config.round_duration,
         policy_version,
@@ -301,7 +317,7 @@ pub fn devices_as_of(
     start_after: Option<Binary>,
     limit: Option<u32>,
 ) -> Result<DevicesAsOfResponse, ContractError> {
-    let limit = page_limit(limit);
+    let limit = PAGE.page(limit);
     let keys: Vec<Vec<u8>> = NONCES
         .keys(
             deps.storage,
@@ -359,7 +375,7 @@ pub fn owners_as_of(
     limit: Option<u32>,
 ) -> Result<OwnersAsOfResponse, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    let limit = page_limit(limit);
+    let limit = PAGE.page(limit);
     let after = start_after
         .map(|a| deps.api.addr_validate(&a))
         .transpose()?;
@@ -411,7 +427,7 @@ pub fn rounds(
 ) -> Result<RoundsResponse, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let now = env.block.time.seconds();
-    let limit = page_limit(limit);
+    let limit = PAGE.page(limit);
     let rounds: Vec<RoundSummary> = ROUNDS
         .range(
             deps.storage,
@@ -434,19 +450,13 @@ pub fn current_round(deps: Deps, env: Env) -> Result<CurrentRoundResponse, Contr
     let config = CONFIG.load(deps.storage)?;
     let now = env.block.time.seconds();
     let round = config.round_at(now);
-    let (start, end, policy_version) = match round {
-        Some(r) => (
-            Some(config.round_start(r)?),
-            Some(config.round_end(r)?),
-            policy_version_for_round(deps.storage, r)?,
-        ),
-        None => (None, None, policy_version_for_round(deps.storage, 0)?),
-    };
+    let times = round.map(|r| config.round_times(r)).transpose()?;
+    let policy_version = policy_version_for_round(deps.storage, round.unwrap_or(0))?;
     Ok(CurrentRoundResponse {
         now,
         round,
-        start,
-        end,
+        start: times.map(|t| t.start),
+        end: times.map(|t| t.end),
         policy_version,
     })
 }
@@ -492,7 +502,7 @@ pub fn claimable(
     let config = CONFIG.load(deps.storage)?;
     let owner_addr = deps.api.addr_validate(&owner)?;
     let now = env.block.time.seconds();
-    let limit = page_limit(limit);
+    let limit = PAGE.page(limit);
     let mut rounds = vec![];
     let mut total = Uint128::zero();
     let keys: Vec<u64> = OWNER_ROUNDS
@@ -551,7 +561,7 @@ pub fn leaderboard(
     let max = after
         .as_ref()
         .map(|(score, addr)| Bound::exclusive((*score, addr)));
-    let limit = page_limit(limit);
+    let limit = PAGE.page(limit);
     let entries: Vec<LeaderboardEntry> = LEADERBOARD
         .sub_prefix(round)
         .keys(deps.storage, None, max, Order::Descending)
@@ -600,7 +610,7 @@ pub fn devices(
     start_after: Option<Binary>,
     limit: Option<u32>,
 ) -> Result<DevicesResponse, ContractError> {
-    let limit = page_limit(limit);
+    let limit = PAGE.page(limit);
     let devices: Vec<DeviceResponse> = DEVICES
         .range(
             deps.storage,
@@ -623,7 +633,7 @@ pub fn devices_by_owner(
     limit: Option<u32>,
 ) -> Result<OwnerDevicesResponse, ContractError> {
     let owner_addr = deps.api.addr_validate(&owner)?;
-    let limit = page_limit(limit);
+    let limit = PAGE.page(limit);
     let keys: Vec<Vec<u8>> = OWNER_DEVICES
         .prefix(&owner_addr)
         .keys(
@@ -657,7 +667,7 @@ pub fn battery_whitelist(
     start_after: Option<String>,
     limit: Option<u32>,
 ) -> Result<BatteryWhitelistResponse, ContractError> {
-    let limit = page_limit(limit);
+    let limit = PAGE.page(limit);
     let start = start_after.as_deref().map(Bound::exclusive);
     match as_of_round {
         None => {

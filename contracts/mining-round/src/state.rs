@@ -1,17 +1,16 @@
-//! Storage layout, configuration validation and the round clock.
+//! Storage layout and the reads of per-round histories. Validation: `validate.rs`; the round
+//! clock: `clock.rs`; owner and pending owner: `contract_common::ownership`.
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, Binary, Empty, HexBinary, Order, StdResult, Storage, Uint128, Uint256};
+use cosmwasm_std::{
+    Addr, Binary, Empty, HexBinary, Order, StdError, StdResult, Storage, Uint128, Uint256,
+};
 use cube_scoring::{DeviceModel, RatedPower, ScorePolicy, UsageBuckets, UsageEntry};
 use cw_storage_plus::{Bound, Item, Map, Prefix};
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::ContractError;
 
-/// Default page size of list queries.
-pub const DEFAULT_LIMIT: u32 = 10;
-/// Maximum page size of list queries.
-pub const MAX_LIMIT: u32 = 100;
 /// Maximum number of oracles.
 pub const MAX_ORACLES: u32 = 20;
 /// Maximum number of manufacturer keys.
@@ -47,133 +46,6 @@ pub struct Config {
     pub max_entries_per_batch: u32,
     pub max_claim_rounds: u32,
     pub manufacturer_keys: Vec<Binary>,
-}
-
-fn nonzero(name: &str, value: u64) -> Result<(), ContractError> {
-    if value == 0 {
-        return Err(ContractError::ZeroParameter {
-            name: name.to_string(),
-        });
-    }
-    Ok(())
-}
-
-fn in_range(name: &str, value: u32, min: u32, max: u32) -> Result<(), ContractError> {
-    if value < min || value > max {
-        return Err(ContractError::ParameterOutOfRange {
-            name: name.to_string(),
-            value: u64::from(value),
-            min: u64::from(min),
-            max: u64::from(max),
-        });
-    }
-    Ok(())
-}
-
-impl Config {
-    /// Checks every parameter; `oracle_count` is the number of oracles after the change.
-    pub fn validate(&self, oracle_count: u32) -> Result<(), ContractError> {
-        nonzero("round_duration", self.round_duration)?;
-        nonzero("attestation_window", self.attestation_window)?;
-        nonzero("claim_window", self.claim_window)?;
-        if self.quorum == 0 || self.quorum > oracle_count {
-            return Err(ContractError::InvalidQuorum {
-                quorum: self.quorum,
-                oracles: oracle_count,
-            });
-        }
-        if oracle_count > MAX_ORACLES {
-            return Err(ContractError::TooManyOracles {
-                count: oracle_count,
-                max: MAX_ORACLES,
-            });
-        }
-        in_range(
-            "max_entries_per_batch",
-            self.max_entries_per_batch,
-            1,
-            MAX_ENTRIES_LIMIT,
-        )?;
-        in_range(
-            "max_claim_rounds",
-            self.max_claim_rounds,
-            1,
-            MAX_CLAIM_ROUNDS_LIMIT,
-        )?;
-        if self.manufacturer_keys.is_empty() || self.manufacturer_keys.len() > MAX_MANUFACTURER_KEYS
-        {
-            return Err(ContractError::ManufacturerKeyCount {
-                count: self.manufacturer_keys.len(),
-                max: MAX_MANUFACTURER_KEYS,
-            });
-        }
-        for key in &self.manufacturer_keys {
-            if key.len() != 32 {
-                return Err(ContractError::InvalidManufacturerKey { len: key.len() });
-            }
-        }
-        // The end of the last representable round must not overflow for reasonable rounds.
-        self.genesis_time
-            .checked_add(self.round_duration)
-            .and_then(|t| t.checked_add(self.attestation_window))
-            .and_then(|t| t.checked_add(self.claim_window))
-            .ok_or(ContractError::ParameterOutOfRange {
-                name: "genesis_time + round_duration + windows".to_string(),
-                value: self.genesis_time,
-                min: 0,
-                max: u64::MAX,
-            })?;
-        Ok(())
-    }
-
-    /// Start of `round` (inclusive).
-    pub fn round_start(&self, round: u64) -> Result<u64, ContractError> {
-        Ok(round
-            .checked_mul(self.round_duration)
-            .and_then(|o| o.checked_add(self.genesis_time))
-            .ok_or(cosmwasm_std::OverflowError::new(
-                cosmwasm_std::OverflowOperation::Mul,
-            ))?)
-    }
-
-    /// End of `round` (exclusive).
-    pub fn round_end(&self, round: u64) -> Result<u64, ContractError> {
-        let next = round
-            .checked_add(1)
-            .ok_or(cosmwasm_std::OverflowError::new(
-                cosmwasm_std::OverflowOperation::Add,
-            ))?;
-        self.round_start(next)
-    }
-
-    /// Last second + 1 at which attestations for `round` are accepted.
-    pub fn attestation_deadline(&self, round: u64) -> Result<u64, ContractError> {
-        Ok(self
-            .round_end(round)?
-            .checked_add(self.attestation_window)
-            .ok_or(cosmwasm_std::OverflowError::new(
-                cosmwasm_std::OverflowOperation::Add,
-            ))?)
-    }
-
-    /// The round containing `time`, `None` before genesis.
-    pub fn round_at(&self, time: u64) -> Option<u64> {
-        time.checked_sub(self.genesis_time)
-            .and_then(|elapsed| elapsed.checked_div(self.round_duration))
-    }
-
-    /// First round affected by a change made at `time`: the round after the current one, round
-    /// 0 before genesis. The current round and every earlier one keep their view.
-    pub fn effective_round(&self, time: u64) -> Result<u64, ContractError> {
-        match self.round_at(time) {
-            Some(current) => Ok(current
-                .checked_add(1)
-                .ok_or(cosmwasm_std::OverflowError::new(
-                    cosmwasm_std::OverflowOperation::Add,
-                ))?),
-            None => Ok(0),
-        }
-    }
 }
 
 /// The rules pinned per round (changed by `UpdateConfig` from the next round on).
@@ -300,8 +172,6 @@ pub struct ScoreRecord {
 }
 
 pub const CONFIG: Item<Config> = Item::new("config");
-pub const OWNER: Item<Addr> = Item::new("owner");
-pub const PENDING_OWNER: Item<Addr> = Item::new("pending_owner");
 pub const ORACLES: Map<&Addr, Empty> = Map::new("oracles");
 pub const FUNDS: Item<Funds> = Item::new("funds");
 /// Latest policy version.
@@ -373,42 +243,6 @@ pub fn oracle_count(storage: &dyn Storage) -> Result<u32, ContractError> {
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
-/// The policy version scoring `round`: the latest schedule entry at or before it.
-pub fn policy_version_for_round(storage: &dyn Storage, round: u64) -> Result<u32, ContractError> {
-    let found = POLICY_SCHEDULE
-        .range(
-            storage,
-            None,
-            Some(Bound::inclusive(round)),
-            Order::Descending,
-        )
-        .next()
-        .transpose()?;
-    match found {
-        Some((_, version)) => Ok(version),
-        None => Ok(1),
-    }
-}
-
-/// The rules of `round`: the latest schedule entry at or before it (one bounded read).
-pub fn rules_for_round(storage: &dyn Storage, round: u64) -> Result<RoundRules, ContractError> {
-    let found = RULES
-        .range(
-            storage,
-            None,
-            Some(Bound::inclusive(round)),
-            Order::Descending,
-        )
-        .next()
-        .transpose()?;
-    match found {
-        Some((_, rules)) => Ok(rules),
-        None => Err(ContractError::Std(cosmwasm_std::StdError::not_found(
-            "rules of round",
-        ))),
-    }
-}
-
 /// The entry of a history keyed by first round that is in force in `round`: the latest one
 /// at or before it (one bounded reverse read).
 fn latest_at_or_before<T: Serialize + DeserializeOwned>(
@@ -425,6 +259,20 @@ fn latest_at_or_before<T: Serialize + DeserializeOwned>(
         )
         .next()
         .transpose()
+}
+
+/// The policy version scoring `round` (version 1 before any schedule entry).
+pub fn policy_version_for_round(storage: &dyn Storage, round: u64) -> Result<u32, ContractError> {
+    let found = latest_at_or_before(POLICY_SCHEDULE.prefix(()), storage, round)?;
+    Ok(found.map_or(1, |(_, version)| version))
+}
+
+/// The rules of `round` (instantiation writes round 0's, so every round has rules).
+pub fn rules_for_round(storage: &dyn Storage, round: u64) -> Result<RoundRules, ContractError> {
+    let found = latest_at_or_before(RULES.prefix(()), storage, round)?;
+    found
+        .map(|(_, rules)| rules)
+        .ok_or_else(|| StdError::not_found("rules of round").into())
 }
 
 /// The registration of `pubkey` in force in `round` and its first round, if registered.
@@ -486,9 +334,4 @@ pub fn ensure_not_paused(storage: &dyn Storage) -> Result<(), ContractError> {
         return Err(ContractError::Paused {});
     }
     Ok(())
-}
-
-/// Page size from a requested limit.
-pub fn page_limit(limit: Option<u32>) -> usize {
-    usize::try_from(limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT)).unwrap_or(10)
 }

@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests: a failed assertion is the point
+
 mod common;
 
 use common::*;
@@ -7,7 +9,8 @@ use cube_scoring::{ScorePolicy, ScoringError, TouClass, TouRange};
 use cube_types::mining_round::*;
 use cw_multi_test::Executor;
 use ed25519_dalek::SigningKey;
-use mining_round::ContractError;
+use mining_round::contract::CONTRACT_NAME;
+use mining_round::{ContractError, MigrateError, OwnershipError};
 use rand::rngs::OsRng;
 
 #[test]
@@ -23,11 +26,11 @@ fn two_step_ownership() {
                 new_owner: mallory.to_string()
             }
         )),
-        ContractError::Unauthorized {}
+        not_owner(&mallory)
     );
     assert_eq!(
         err(s.exec(&new, &ExecuteMsg::AcceptOwnership {})),
-        ContractError::NoPendingOwner {}
+        ContractError::Ownership(OwnershipError::NoPendingOwner)
     );
     s.exec(
         &owner,
@@ -43,7 +46,9 @@ fn two_step_ownership() {
     );
     assert_eq!(
         err(s.exec(&mallory, &ExecuteMsg::AcceptOwnership {})),
-        ContractError::NotPendingOwner {}
+        ContractError::Ownership(OwnershipError::NotPendingOwner {
+            sender: mallory.clone()
+        })
     );
     s.exec(&new, &ExecuteMsg::AcceptOwnership {}).unwrap();
     let c: ConfigResponse = s.query(&QueryMsg::Config {});
@@ -56,7 +61,7 @@ fn two_step_ownership() {
                 policy: ScorePolicy::default()
             }
         )),
-        ContractError::Unauthorized {}
+        not_owner(&owner)
     );
 }
 
@@ -173,7 +178,7 @@ fn config_policy_whitelist_keys() {
                 policy: ScorePolicy::default()
             }
         )),
-        ContractError::Unauthorized {}
+        not_owner(&mallory)
     );
     // Config changes.
     s.exec(
@@ -323,33 +328,34 @@ fn migrate_is_guarded() {
         .migrate_contract(owner, s.contract.clone(), &MigrateMsg {}, s.code_id);
     assert_eq!(
         err(res),
-        ContractError::MigrateNotNewer {
+        ContractError::Migrate(MigrateError::NotNewerVersion {
             stored: env!("CARGO_PKG_VERSION").into(),
             current: env!("CARGO_PKG_VERSION").into()
-        }
+        })
     );
     // Another contract's state: refused.
     let mut deps = mock_dependencies();
-    cw2::set_contract_version(deps.as_mut().storage, "crates.io:reward-pool", "0.0.1").unwrap();
+    cw2::set_contract_version(deps.as_mut().storage, "other:contract", "0.0.1").unwrap();
     assert_eq!(
         mining_round::contract::migrate(deps.as_mut(), mock_env(), MigrateMsg {}).unwrap_err(),
-        ContractError::MigrateWrongContract {
-            name: "crates.io:reward-pool".into()
-        }
+        ContractError::Migrate(MigrateError::WrongContract {
+            expected: CONTRACT_NAME.into(),
+            found: "other:contract".into()
+        })
     );
     // Newer version from an older one: accepted and recorded.
-    cw2::set_contract_version(deps.as_mut().storage, "crates.io:mining-round", "0.0.1").unwrap();
+    cw2::set_contract_version(deps.as_mut().storage, CONTRACT_NAME, "0.0.1").unwrap();
     mining_round::contract::migrate(deps.as_mut(), mock_env(), MigrateMsg {}).unwrap();
     let v = cw2::get_contract_version(deps.as_ref().storage).unwrap();
     assert_eq!(v.version, env!("CARGO_PKG_VERSION"));
     // A stored version newer than the code: refused.
-    cw2::set_contract_version(deps.as_mut().storage, "crates.io:mining-round", "99.0.0").unwrap();
+    cw2::set_contract_version(deps.as_mut().storage, CONTRACT_NAME, "99.0.0").unwrap();
     assert_eq!(
         mining_round::contract::migrate(deps.as_mut(), mock_env(), MigrateMsg {}).unwrap_err(),
-        ContractError::MigrateNotNewer {
+        ContractError::Migrate(MigrateError::NotNewerVersion {
             stored: "99.0.0".into(),
             current: env!("CARGO_PKG_VERSION").into()
-        }
+        })
     );
 }
 

@@ -1,5 +1,7 @@
 //! Payout profiles over cw-multi-test with the real cw20-base ECT (and the real cw4-stake for
 //! the reason profiles have no bond share).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests: a failed assertion is the point
 mod common;
 
 use common::*;

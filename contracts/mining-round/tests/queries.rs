@@ -1,5 +1,7 @@
 //! Every list query paginates with a `next` cursor; walking the pages yields every item once.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests: a failed assertion is the point
+
 mod common;
 
 use common::*;

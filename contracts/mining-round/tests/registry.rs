@@ -1,6 +1,8 @@
 //! Registry as of a round: registrations, moves, deregistrations, time-zone changes, whitelist
 //! and rated-power changes made while a round is attested never change what it scores.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests: a failed assertion is the point
+
 mod common;
 
 use common::*;

@@ -1,6 +1,8 @@
 //! Votes that converge: replaceable votes, tallies over current oracles only, `AcceptBatch`
 //! after a quorum decrease, and the `Batch` / `Batches` / `Vote` queries.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests: a failed assertion is the point
+
 mod common;
 
 use common::*;

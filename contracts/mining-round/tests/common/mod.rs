@@ -7,7 +7,7 @@ use cube_types::mining_round::*;
 use cw20::{BalanceResponse, Cw20Coin, Cw20ExecuteMsg, Cw20QueryMsg};
 use cw_multi_test::{App, AppResponse, ContractWrapper, Executor};
 use ed25519_dalek::{Signer, SigningKey};
-use mining_round::ContractError;
+use mining_round::{ContractError, OwnershipError};
 use rand::rngs::OsRng;
 
 pub type Res = anyhow::Result<AppResponse>;
@@ -20,6 +20,13 @@ pub const ROUND_REWARD: u128 = 1_000_000;
 pub const GENESIS_DELAY: u64 = 3_600;
 
 /// The exact contract error of a failed execution.
+/// What a call by someone other than the owner fails with.
+pub fn not_owner(sender: &Addr) -> ContractError {
+    ContractError::Ownership(OwnershipError::NotOwner {
+        sender: sender.clone(),
+    })
+}
+
 pub fn err(res: Res) -> ContractError {
     res.expect_err("expected an error")
         .downcast::<ContractError>()

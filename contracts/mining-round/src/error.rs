@@ -1,4 +1,4 @@
-use contract_common::{MigrateError, OwnershipError};
+use contract_common::{DepositError, MigrateError, OwnershipError};
 use cosmwasm_std::{
     Addr, ConversionOverflowError, DivideByZeroError, HexBinary, OverflowError, StdError, Uint128,
 };
@@ -77,11 +77,9 @@ pub enum ContractError {
     PolicyNotFound { version: u32 },
 
     // ----- funding -----
-    #[error("only the reward token may be sent, not {sender}")]
-    WrongToken { sender: String },
-
-    #[error("funding amount must be greater than zero")]
-    ZeroFunding {},
+    /// A `Receive` not from the reward token, or of a zero amount (shared with reward-pool).
+    #[error(transparent)]
+    Deposit(#[from] DepositError),
 
     // ----- devices -----
     #[error("device public key must be 32 bytes, got {len}")]

@@ -1,7 +1,7 @@
 //! Funding through the ECT CW20 `Send` hook, owner withdrawal of unlocked funds and
 //! `Reconcile` of plain transfers.
 
-use contract_common::ensure_owner;
+use contract_common::{ensure_owner, ensure_token_deposit};
 use cosmwasm_std::{
     from_json, to_json_binary, DepsMut, Env, MessageInfo, Response, Uint128, WasmMsg,
 };
@@ -17,16 +17,7 @@ pub fn receive(
     wrapper: Cw20ReceiveMsg,
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    // Only the ECT contract itself can call Receive: a forged Receive from an account or
-    // another token has a different sender.
-    if info.sender != config.reward_token {
-        return Err(ContractError::WrongToken {
-            sender: info.sender.to_string(),
-        });
-    }
-    if wrapper.amount.is_zero() {
-        return Err(ContractError::ZeroFunding {});
-    }
+    ensure_token_deposit(&info.sender, &config.reward_token, wrapper.amount)?;
     match from_json::<ReceiveMsg>(&wrapper.msg)? {
         ReceiveMsg::Fund {} => {
             let mut funds = FUNDS.load(deps.storage)?;

@@ -21,5 +21,5 @@ pub mod state;
 pub mod validate;
 pub mod whitelist;
 
-pub use contract_common::{MigrateError, OwnershipError};
+pub use contract_common::{DepositError, MigrateError, OwnershipError};
 pub use error::ContractError;

@@ -8,7 +8,7 @@ use cube_scoring::{BatteryClass, TouClass, UsageBuckets};
 use cube_types::mining_round::*;
 use cw20::{Cw20Coin, Cw20ExecuteMsg, Cw20ReceiveMsg};
 use cw_multi_test::{ContractWrapper, Executor};
-use mining_round::ContractError;
+use mining_round::{ContractError, DepositError};
 
 fn offpeak(wh: u64) -> UsageBuckets {
     UsageBuckets::single(BatteryClass::Standard, TouClass::OffPeak, wh)
@@ -196,9 +196,10 @@ fn only_the_reward_token_can_fund() {
     });
     assert_eq!(
         err(s.exec(&mallory, &forged)),
-        ContractError::WrongToken {
-            sender: mallory.to_string()
-        }
+        ContractError::Deposit(DepositError::UnauthorizedToken {
+            sender: mallory.clone(),
+            expected: s.token.clone()
+        })
     );
     // A real Send from another CW20.
     let code = s.app.store_code(Box::new(ContractWrapper::new(
@@ -239,9 +240,21 @@ fn only_the_reward_token_can_fund() {
     );
     assert_eq!(
         err(res),
-        ContractError::WrongToken {
-            sender: fake.to_string()
-        }
+        ContractError::Deposit(DepositError::UnauthorizedToken {
+            sender: fake.clone(),
+            expected: s.token.clone()
+        })
+    );
+    // A zero amount, even in the token's name: refused.
+    let token = s.token.clone();
+    let empty = ExecuteMsg::Receive(Cw20ReceiveMsg {
+        sender: mallory.to_string(),
+        amount: Uint128::zero(),
+        msg: to_json_binary(&ReceiveMsg::Fund {}).unwrap(),
+    });
+    assert_eq!(
+        err(s.exec(&token, &empty)),
+        ContractError::Deposit(DepositError::ZeroAmount)
     );
     assert_eq!(s.funds().unlocked, Uint128::zero());
     // Real ECT works and is reflected on the token.

@@ -1,6 +1,6 @@
 //! Deposits: the CW20 `Send` hook (`Fund`, `AdFee`) and the owner's `Reconcile`.
 
-use contract_common::ensure_owner;
+use contract_common::{ensure_owner, ensure_token_deposit};
 use cosmwasm_std::{from_json, DepsMut, Env, MessageInfo, Response, Uint128};
 use cube_types::reward_pool::ReceiveMsg;
 use cw20::{BalanceResponse, Cw20QueryMsg, Cw20ReceiveMsg};
@@ -19,15 +19,7 @@ pub fn receive(
     wrapper: Cw20ReceiveMsg,
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    if info.sender != config.token {
-        return Err(ContractError::UnauthorizedToken {
-            sender: info.sender,
-            expected: config.token,
-        });
-    }
-    if wrapper.amount.is_zero() {
-        return Err(ContractError::ZeroAmount);
-    }
+    ensure_token_deposit(&info.sender, &config.token, wrapper.amount)?;
     let sender_addr = validate_addr(deps.api, &wrapper.sender)?;
     let msg: ReceiveMsg =
         from_json(&wrapper.msg).map_err(|err| ContractError::InvalidReceiveMsg {

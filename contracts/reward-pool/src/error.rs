@@ -1,4 +1,4 @@
-use contract_common::{MigrateError, OwnershipError};
+use contract_common::{DepositError, MigrateError, OwnershipError};
 use cosmwasm_std::{Addr, DivideByZeroError, OverflowError, StdError, Uint128};
 use thiserror::Error;
 
@@ -25,8 +25,9 @@ pub enum ContractError {
     #[error("{sender} is not a reporter")]
     NotReporter { sender: Addr },
 
-    #[error("{sender} is not the configured token {expected}")]
-    UnauthorizedToken { sender: Addr, expected: Addr },
+    /// A `Receive` not from the configured token, or of a zero amount.
+    #[error(transparent)]
+    Deposit(#[from] DepositError),
 
     #[error("{address} is not a valid, normalized address")]
     InvalidAddress { address: String },
@@ -36,9 +37,6 @@ pub enum ContractError {
 
     #[error("this contract accepts no native funds")]
     NativeFundsRejected,
-
-    #[error("deposit amount must be non-zero")]
-    ZeroAmount,
 
     #[error("invalid message in the CW20 Send: {reason}")]
     InvalidReceiveMsg { reason: String },

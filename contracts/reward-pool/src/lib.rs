@@ -17,7 +17,7 @@ pub mod query;
 pub mod state;
 
 pub use crate::error::ContractError;
-pub use contract_common::{MigrateError, OwnershipError};
+pub use contract_common::{DepositError, MigrateError, OwnershipError};
 
 #[cfg(test)]
 mod tests;

@@ -337,7 +337,11 @@ async fn holders_govern_the_policy_on_wasmd() {
             .execute(&g.round, &direct)
             .await
             .unwrap_err();
-        assert_contract_error(&err, &ContractError::Unauthorized {}.to_string());
+        let sender = cosmwasm_std::Addr::unchecked(env.addr(who));
+        assert_contract_error(
+            &err,
+            &mining_round::OwnershipError::NotOwner { sender }.to_string(),
+        );
     }
     let err = env
         .client("operator")
@@ -353,7 +357,7 @@ async fn holders_govern_the_policy_on_wasmd() {
         .unwrap_err();
     assert_contract_error(
         &err,
-        &reward_pool::ContractError::NotOwner {
+        &reward_pool::OwnershipError::NotOwner {
             sender: cosmwasm_std::Addr::unchecked(&operator),
         }
         .to_string(),

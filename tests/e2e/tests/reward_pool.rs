@@ -291,7 +291,7 @@ async fn reward_pool_on_wasmd() {
     assert!(matches!(err, ChainError::TxFailed { .. }), "{err}");
     assert_contract_error(
         &err,
-        &ContractError::UnauthorizedToken {
+        &reward_pool::DepositError::UnauthorizedToken {
             sender: Addr::unchecked(&user4),
             expected: Addr::unchecked(&p.tok),
         }

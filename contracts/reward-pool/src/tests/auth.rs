@@ -7,7 +7,7 @@ use cw20::Cw20ReceiveMsg;
 use cw_multi_test::Executor;
 
 use super::suite::{contract_err, Suite, SuiteBuilder, NATIVE_DENOM, S};
-use crate::{ContractError, OwnershipError};
+use crate::{ContractError, DepositError, OwnershipError};
 
 /// A pool with a claimable balance and a pending ownership transfer, so that every guard has
 /// something to protect.
@@ -128,10 +128,10 @@ fn forged_receive_called_directly_is_rejected() {
     let err = contract_err(suite.execute(&mallory, &forged).unwrap_err());
     assert_eq!(
         err,
-        ContractError::UnauthorizedToken {
+        ContractError::Deposit(DepositError::UnauthorizedToken {
             sender: mallory,
             expected: suite.token.clone()
-        }
+        })
     );
     assert_eq!(suite.snapshot(&[&alice]), before);
 }
@@ -151,10 +151,10 @@ fn a_second_cw20_sending_to_the_pool_is_rejected() {
         let err = contract_err(suite.send_from(&other, &treasury, 5_000, &msg).unwrap_err());
         assert_eq!(
             err,
-            ContractError::UnauthorizedToken {
+            ContractError::Deposit(DepositError::UnauthorizedToken {
                 sender: other.clone(),
                 expected: suite.token.clone()
-            }
+            })
         );
     }
     assert_eq!(suite.snapshot(&[&alice]), before);

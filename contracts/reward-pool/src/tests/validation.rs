@@ -7,7 +7,7 @@ use cw_multi_test::Executor;
 
 use super::suite::{contract_err, Suite, SuiteBuilder, S};
 use crate::state::{MAX_BATCH_SIZE_CAP, MAX_CAMPAIGN_LEN, MAX_HALVING_COOLDOWN};
-use crate::ContractError;
+use crate::{ContractError, DepositError};
 
 fn try_instantiate(suite: &mut Suite, msg: &InstantiateMsg) -> ContractError {
     let owner = suite.owner.clone();
@@ -391,7 +391,7 @@ fn zero_amount_deposit_is_rejected() {
     });
     let err = crate::contract::execute(deps.as_mut(), mock_env(), message_info(&token, &[]), msg)
         .unwrap_err();
-    assert_eq!(err, ContractError::ZeroAmount);
+    assert_eq!(err, ContractError::Deposit(DepositError::ZeroAmount));
     assert_eq!(
         POOL.load(deps.as_ref().storage).unwrap(),
         PoolState::default()

@@ -269,21 +269,27 @@ pub fn accept_batch(
     }
     accept(deps.branch(), now, &config, &mut state, h, &hash)?;
     ROUNDS.save(deps.storage, round, &state)?;
-    let mut res = Response::new()
+    let res = Response::new()
         .add_attribute("action", "accept_batch")
         .add_attribute("round", round.to_string())
         .add_attribute("batch_index", batch_index.to_string())
         .add_attribute("batch_hash", HexBinary::from(hash.as_slice()).to_hex())
         .add_attribute("votes", votes.to_string())
-        .add_attribute("quorum", config.quorum.to_string())
+        .add_attribute("quorum", config.quorum.to_string());
+    Ok(with_progress(res, &state))
+}
+
+/// After an acceptance: the round's accepted batches and total score, and its reward once
+/// finalized.
+fn with_progress(res: Response, state: &RoundState) -> Response {
+    let res = res
         .add_attribute("accepted_batches", state.accepted_batches.to_string())
         .add_attribute("total_score", state.total_score);
-    if state.status == StoredStatus::Finalized {
-        res = res
-            .add_attribute("finalized", "true")
-            .add_attribute("reward", state.reward);
+    if state.status != StoredStatus::Finalized {
+        return res;
     }
-    Ok(res)
+    res.add_attribute("finalized", "true")
+        .add_attribute("reward", state.reward)
 }
 
 pub fn vote_batch(
@@ -377,14 +383,7 @@ fn cast_vote(
     res = res.add_attribute("accepted", accepted.to_string());
     if accepted {
         accept(deps.branch(), now, config, &mut state, h, hash)?;
-        res = res
-            .add_attribute("accepted_batches", state.accepted_batches.to_string())
-            .add_attribute("total_score", state.total_score);
-        if state.status == StoredStatus::Finalized {
-            res = res
-                .add_attribute("finalized", "true")
-                .add_attribute("reward", state.reward);
-        }
+        res = with_progress(res, &state);
     }
     ROUNDS.save(deps.storage, h.round, &state)?;
     Ok(res)

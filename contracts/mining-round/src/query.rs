@@ -3,7 +3,7 @@
 
 use contract_common::ownership::owners;
 use contract_common::PageLimits;
-use cosmwasm_std::{Addr, Binary, Deps, Env, HexBinary, Order, StdResult, Uint128};
+use cosmwasm_std::{Addr, Binary, Deps, Env, HexBinary, Order, StdResult, Storage, Uint128};
 use cube_types::mining_round::{
     BatchResponse, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound,
     ConfigResponse, CurrentRoundResponse, DeviceResponse, DeviceView, DevicesAsOfResponse,
@@ -12,7 +12,8 @@ use cube_types::mining_round::{
     RegistrationNonceResponse, RoundParamsResponse, RoundResponse, RoundStatus, RoundSummary,
     RoundsResponse, ScoreResponse, VoteResponse,
 };
-use cw_storage_plus::Bound;
+use cw_storage_plus::{Bound, KeyDeserialize, Prefix, PrimaryKey};
+use serde::{de::DeserializeOwned, Serialize};
 
 use crate::claim::{classify, payout, IndexEntry};
 use crate::clock::RoundTimes;
@@ -23,6 +24,7 @@ use crate::state::{
     NONCES, ORACLES, OWNER_DEVICES, OWNER_ROUNDS, PAUSED, POLICIES, POLICY_VERSION, ROUNDS, SCORES,
     VOTED_BATCHES, VOTERS, VOTES,
 };
+use crate::ContractError;
 
 /// Page size of every list query: 10 by default, at most 100.
 const PAGE: PageLimits = PageLimits::new(10, 100);
@@ -35,7 +37,29 @@ fn next_of<T: Clone>(keys: &[T], limit: usize) -> Option<T> {
         keys.last().cloned()
     }
 }
-use crate::ContractError;
+
+/// One page of `keys` in ascending order after `start_after` (`limit` within [`PAGE`]) and
+/// its `next` cursor.
+fn key_page<'b, K, T, B>(
+    storage: &dyn Storage,
+    keys: Prefix<K, T, B>,
+    start_after: Option<Bound<'b, B>>,
+    limit: Option<u32>,
+) -> StdResult<(Vec<K::Output>, Option<K::Output>)>
+where
+    K: KeyDeserialize,
+    K::Output: Clone + 'static,
+    T: Serialize + DeserializeOwned,
+    B: PrimaryKey<'b>,
+{
+    let limit = PAGE.page(limit);
+    let page: Vec<K::Output> = keys
+        .keys(storage, start_after, None, Order::Ascending)
+        .take(limit)
+        .collect::<StdResult<_>>()?;
+    let next = next_of(&page, limit);
+    Ok((page, next))
+}
 
 pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
     let c = CONFIG.load(deps.storage)?;
@@ -250,18 +274,8 @@ pub fn batches(
     limit: Option<u32>,
 ) -> Result<BatchesResponse, ContractError> {
     let quorum = CONFIG.load(deps.storage)?.quorum;
-    let limit = PAGE.page(limit);
-    let indexes: Vec<u32> = VOTED_BATCHES
-        .prefix(round)
-        .keys(
-            deps.storage,
-            start_after.map(Bound::exclusive),
-            None,
-            Order::Ascending,
-        )
-        .take(limit)
-        .collect::<StdResult<_>>()?;
-    let next = next_of(&indexes, limit);
+    let start = start_after.map(Bound::exclusive);
+    let (indexes, next) = key_page(deps.storage, VOTED_BATCHES.prefix(round), start, limit)?;
     let batches = indexes
         .into_iter()
         .map(|i| batch_response(deps, quorum, round, i))
@@ -317,17 +331,9 @@ pub fn devices_as_of(
     start_after: Option<Binary>,
     limit: Option<u32>,
 ) -> Result<DevicesAsOfResponse, ContractError> {
-    let limit = PAGE.page(limit);
-    let keys: Vec<Vec<u8>> = NONCES
-        .keys(
-            deps.storage,
-            start_after.as_ref().map(|b| Bound::exclusive(b.as_slice())),
-            None,
-            Order::Ascending,
-        )
-        .take(limit)
-        .collect::<StdResult<_>>()?;
-    let next = next_of(&keys, limit).map(Binary::from);
+    let start = start_after.as_ref().map(|b| Bound::exclusive(b.as_slice()));
+    let (keys, next) = key_page(deps.storage, NONCES.prefix(()), start, limit)?;
+    let next = next.map(Binary::from);
     let mut devices = vec![];
     for key in keys {
         if let Some((from, d)) = device_as_of(deps.storage, &key, round)? {
@@ -375,20 +381,12 @@ pub fn owners_as_of(
     limit: Option<u32>,
 ) -> Result<OwnersAsOfResponse, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    let limit = PAGE.page(limit);
     let after = start_after
         .map(|a| deps.api.addr_validate(&a))
         .transpose()?;
-    let keys: Vec<Addr> = KNOWN_OWNERS
-        .keys(
-            deps.storage,
-            after.as_ref().map(Bound::exclusive),
-            None,
-            Order::Ascending,
-        )
-        .take(limit)
-        .collect::<StdResult<_>>()?;
-    let next = next_of(&keys, limit).map(Addr::into_string);
+    let start = after.map(Bound::exclusive);
+    let (keys, next) = key_page(deps.storage, KNOWN_OWNERS.prefix(()), start, limit)?;
+    let next = next.map(Addr::into_string);
     let mut owners = vec![];
     for owner in keys {
         let view = owner_view(deps, &config, round, owner)?;
@@ -502,20 +500,10 @@ pub fn claimable(
     let config = CONFIG.load(deps.storage)?;
     let owner_addr = deps.api.addr_validate(&owner)?;
     let now = env.block.time.seconds();
-    let limit = PAGE.page(limit);
     let mut rounds = vec![];
     let mut total = Uint128::zero();
-    let keys: Vec<u64> = OWNER_ROUNDS
-        .prefix(&owner_addr)
-        .keys(
-            deps.storage,
-            start_after.map(Bound::exclusive),
-            None,
-            Order::Ascending,
-        )
-        .take(limit)
-        .collect::<StdResult<_>>()?;
-    let next = next_of(&keys, limit);
+    let start = start_after.map(Bound::exclusive);
+    let (keys, next) = key_page(deps.storage, OWNER_ROUNDS.prefix(&owner_addr), start, limit)?;
     for round in keys {
         let state = ROUNDS.may_load(deps.storage, round)?;
         if classify(&config, round, state.as_ref(), now)? != IndexEntry::Claimable {
@@ -633,18 +621,14 @@ pub fn devices_by_owner(
     limit: Option<u32>,
 ) -> Result<OwnerDevicesResponse, ContractError> {
     let owner_addr = deps.api.addr_validate(&owner)?;
-    let limit = PAGE.page(limit);
-    let keys: Vec<Vec<u8>> = OWNER_DEVICES
-        .prefix(&owner_addr)
-        .keys(
-            deps.storage,
-            start_after.as_ref().map(|b| Bound::exclusive(b.as_slice())),
-            None,
-            Order::Ascending,
-        )
-        .take(limit)
-        .collect::<StdResult<_>>()?;
-    let next = next_of(&keys, limit).map(Binary::from);
+    let start = start_after.as_ref().map(|b| Bound::exclusive(b.as_slice()));
+    let (keys, next) = key_page(
+        deps.storage,
+        OWNER_DEVICES.prefix(&owner_addr),
+        start,
+        limit,
+    )?;
+    let next = next.map(Binary::from);
     let mut devices = Vec::with_capacity(keys.len());
     for key in keys {
         let d = DEVICES.load(deps.storage, &key)?;
@@ -667,23 +651,15 @@ pub fn battery_whitelist(
     start_after: Option<String>,
     limit: Option<u32>,
 ) -> Result<BatteryWhitelistResponse, ContractError> {
-    let limit = PAGE.page(limit);
     let start = start_after.as_deref().map(Bound::exclusive);
     match as_of_round {
         None => {
-            let batteries: Vec<String> = BATTERY_WHITELIST
-                .keys(deps.storage, start, None, Order::Ascending)
-                .take(limit)
-                .collect::<StdResult<_>>()?;
-            let next = next_of(&batteries, limit);
+            let (batteries, next) =
+                key_page(deps.storage, BATTERY_WHITELIST.prefix(()), start, limit)?;
             Ok(BatteryWhitelistResponse { batteries, next })
         }
         Some(round) => {
-            let keys: Vec<String> = KNOWN_BATTERIES
-                .keys(deps.storage, start, None, Order::Ascending)
-                .take(limit)
-                .collect::<StdResult<_>>()?;
-            let next = next_of(&keys, limit);
+            let (keys, next) = key_page(deps.storage, KNOWN_BATTERIES.prefix(()), start, limit)?;
             let mut batteries = vec![];
             for id in keys {
                 if whitelisted_as_of(deps.storage, &id, round)? {

@@ -3,6 +3,12 @@
 //! (shared with the relayer through `cube-scoring`), and pro-rata claims of each round's reward.
 //! See `README.md` for messages, parameters, events, errors and formulas.
 
+// No slice indexing and no unchecked arithmetic in contract code (tests may).
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
+
 pub mod attest;
 pub mod claim;
 pub mod clock;

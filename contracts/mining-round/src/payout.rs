@@ -137,8 +137,8 @@ pub fn split(
     shares: &[Share],
 ) -> Result<Vec<(Addr, Uint128)>, ContractError> {
     let mut paid = Uint128::zero();
-    let mut out: Vec<(Addr, Uint128)> = Vec::with_capacity(shares.len().saturating_add(1));
-    out.push((owner.clone(), Uint128::zero()));
+    let mut own = Uint128::zero();
+    let mut others: Vec<(Addr, Uint128)> = Vec::with_capacity(shares.len());
     for share in shares {
         let amount = Uint128::try_from(
             Uint256::from(total)
@@ -147,13 +147,16 @@ pub fn split(
         )?;
         paid = paid.checked_add(amount)?;
         if share.recipient == *owner {
-            out[0].1 = out[0].1.checked_add(amount)?;
+            own = own.checked_add(amount)?;
         } else {
-            out.push((share.recipient.clone(), amount));
+            others.push((share.recipient.clone(), amount));
         }
     }
-    let remainder = total.checked_sub(paid)?;
-    out[0].1 = out[0].1.checked_add(remainder)?;
+    // The rounding remainder goes to the owner.
+    own = own.checked_add(total.checked_sub(paid)?)?;
+    let mut out = Vec::with_capacity(others.len().saturating_add(1));
+    out.push((owner.clone(), own));
+    out.extend(others);
     out.retain(|(_, amount)| !amount.is_zero());
     Ok(out)
 }

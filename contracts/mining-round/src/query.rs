@@ -38,6 +38,9 @@ fn next_of<T: Clone>(keys: &[T], limit: usize) -> Option<T> {
     }
 }
 
+/// A page of keys and its `next` cursor.
+type KeyPage<T> = (Vec<T>, Option<T>);
+
 /// One page of `keys` in ascending order after `start_after` (`limit` within [`PAGE`]) and
 /// its `next` cursor.
 fn key_page<'b, K, T, B>(
@@ -45,7 +48,7 @@ fn key_page<'b, K, T, B>(
     keys: Prefix<K, T, B>,
     start_after: Option<Bound<'b, B>>,
     limit: Option<u32>,
-) -> StdResult<(Vec<K::Output>, Option<K::Output>)>
+) -> StdResult<KeyPage<K::Output>>
 where
     K: KeyDeserialize,
     K::Output: Clone + 'static,

@@ -5,6 +5,12 @@
 //! below T(n+1) = S >> (n+1), at most once per cooldown, and falls again (a reversal) when
 //! deposits lift the balance back to T(n) plus an optional hysteresis margin. See README.md.
 
+// No slice indexing and no unchecked arithmetic in contract code (tests may).
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
+
 pub mod actions;
 pub mod admin;
 pub mod claim;

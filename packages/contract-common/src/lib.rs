@@ -13,6 +13,12 @@
 //! Each contract's `ContractError` wraps [`OwnershipError`], [`MigrateError`] and [`DepositError`] with
 //! `#[error(transparent)]` and `#[from]`, so the messages read the same in both and `?` converts.
 
+// Contract code: no slice indexing, no unchecked arithmetic (tests may).
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
+
 pub mod checked;
 pub mod deposit;
 pub mod migrate;

@@ -438,3 +438,54 @@ fn instantiate_validates() {
         .unwrap();
     assert_eq!(p.policy, ScorePolicy::default());
 }
+
+#[test]
+fn every_owner_message_from_anyone_else_fails_with_not_owner() {
+    let mut s = SuiteBuilder::default().build();
+    let mallory = s.addr("mallory");
+    let oracle = s.oracles[0].to_string();
+    let messages = [
+        ExecuteMsg::UpdatePolicy {
+            policy: ScorePolicy::default(),
+        },
+        ExecuteMsg::UpdateOracles {
+            add: vec![mallory.to_string()],
+            remove: vec![oracle],
+        },
+        ExecuteMsg::UpdateConfig {
+            round_reward: Some(Uint128::new(1)),
+            attestation_window: None,
+            claim_window: None,
+            quorum: None,
+            rated_power: None,
+            max_entries_per_batch: None,
+            max_claim_rounds: None,
+        },
+        ExecuteMsg::UpdateBatteryWhitelist {
+            add: vec!["B-1".to_string()],
+            remove: vec![],
+        },
+        ExecuteMsg::UpdateManufacturerKeys {
+            add: vec![Binary::from([7u8; 32])],
+            remove: vec![],
+        },
+        ExecuteMsg::TransferOwnership {
+            new_owner: mallory.to_string(),
+        },
+        ExecuteMsg::WithdrawUnlocked {
+            amount: Uint128::new(1),
+            recipient: None,
+        },
+        ExecuteMsg::Reconcile {},
+        ExecuteMsg::Unpause {},
+        ExecuteMsg::UpdateGuardian {
+            guardian: Some(mallory.to_string()),
+        },
+    ];
+    let before: ConfigResponse = s.query(&QueryMsg::Config {});
+    for msg in &messages {
+        assert_eq!(err(s.exec(&mallory, msg)), not_owner(&mallory), "{msg:?}");
+    }
+    let after: ConfigResponse = s.query(&QueryMsg::Config {});
+    assert_eq!(after, before);
+}

@@ -132,12 +132,9 @@ pub fn execute(
             config::update_manufacturer_keys(deps, info, add, remove)
         }
         ExecuteMsg::TransferOwnership { new_owner } => {
-            let new_owner_addr = deps.api.addr_validate(&new_owner)?;
-            Ok(ownership::transfer_ownership(
-                deps.storage,
-                &info.sender,
-                new_owner_addr,
-            )?)
+            ownership::transfer_ownership(deps.storage, &info.sender, || {
+                Ok::<_, ContractError>(deps.api.addr_validate(&new_owner)?)
+            })
         }
         // pending owner only (checked inside)
         ExecuteMsg::AcceptOwnership {} => {

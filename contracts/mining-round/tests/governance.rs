@@ -472,6 +472,10 @@ fn every_owner_message_from_anyone_else_fails_with_not_owner() {
         ExecuteMsg::TransferOwnership {
             new_owner: mallory.to_string(),
         },
+        // The owner is checked before the address.
+        ExecuteMsg::TransferOwnership {
+            new_owner: "Not An Address".to_string(),
+        },
         ExecuteMsg::WithdrawUnlocked {
             amount: Uint128::new(1),
             recipient: None,

@@ -54,12 +54,9 @@ pub fn execute(
             max_batch_size,
         } => admin::update_config(deps, info, halving_cooldown, hysteresis_bps, max_batch_size),
         ExecuteMsg::TransferOwnership { new_owner } => {
-            let new_owner_addr = validate_addr(deps.api, &new_owner)?;
-            Ok(ownership::transfer_ownership(
-                deps.storage,
-                &info.sender,
-                new_owner_addr,
-            )?)
+            ownership::transfer_ownership(deps.storage, &info.sender, || {
+                validate_addr(deps.api, &new_owner)
+            })
         }
         ExecuteMsg::CancelOwnershipTransfer {} => Ok(ownership::cancel_ownership_transfer(
             deps.storage,

@@ -56,14 +56,21 @@ pub fn initialize_owner(storage: &mut dyn Storage, owner: &Addr) -> Result<(), S
     OWNER.save(storage, owner)
 }
 
-/// Owner only: proposes `new_owner`, replacing any earlier proposal.
-pub fn transfer_ownership(
+/// Owner only: proposes the address `validate_new_owner` answers, replacing any earlier
+/// proposal. The owner is checked first, so another sender learns nothing about the address.
+pub fn transfer_ownership<E>(
     storage: &mut dyn Storage,
     sender: &Addr,
-    new_owner: Addr,
-) -> Result<Response, OwnershipError> {
+    validate_new_owner: impl FnOnce() -> Result<Addr, E>,
+) -> Result<Response, E>
+where
+    E: From<OwnershipError>,
+{
     ensure_owner(storage, sender)?;
-    PENDING_OWNER.save(storage, &new_owner)?;
+    let new_owner = validate_new_owner()?;
+    PENDING_OWNER
+        .save(storage, &new_owner)
+        .map_err(OwnershipError::from)?;
     Ok(Response::new()
         .add_attribute("action", "transfer_ownership")
         .add_attribute("owner", sender.as_str())
@@ -155,13 +162,19 @@ mod tests {
     fn two_step_transfer() {
         let mut storage = setup();
         assert_eq!(
-            transfer_ownership(&mut storage, &addr("bob"), addr("bob")).unwrap_err(),
+            transfer_ownership(&mut storage, &addr("bob"), || Ok::<_, OwnershipError>(
+                addr("bob")
+            ))
+            .unwrap_err(),
             OwnershipError::NotOwner {
                 sender: addr("bob")
             }
         );
         assert_eq!(PENDING_OWNER.may_load(&storage).unwrap(), None);
-        let res = transfer_ownership(&mut storage, &addr("alice"), addr("bob")).unwrap();
+        let res = transfer_ownership(&mut storage, &addr("alice"), || {
+            Ok::<_, OwnershipError>(addr("bob"))
+        })
+        .unwrap();
         assert_eq!(
             attrs(&res),
             vec![
@@ -197,13 +210,34 @@ mod tests {
     }
 
     #[test]
+    fn the_owner_is_checked_before_the_new_address() {
+        let mut storage = setup();
+        let refuse = || Err(OwnershipError::NoPendingOwner);
+        assert_eq!(
+            transfer_ownership(&mut storage, &addr("bob"), refuse).unwrap_err(),
+            OwnershipError::NotOwner {
+                sender: addr("bob")
+            }
+        );
+        // The owner gets the validator's error, and nothing is proposed.
+        assert_eq!(
+            transfer_ownership(&mut storage, &addr("alice"), refuse).unwrap_err(),
+            OwnershipError::NoPendingOwner
+        );
+        assert_eq!(owners(&storage).unwrap(), (addr("alice"), None));
+    }
+
+    #[test]
     fn cancel_needs_owner_and_a_proposal() {
         let mut storage = setup();
         assert_eq!(
             cancel_ownership_transfer(&mut storage, &addr("alice")).unwrap_err(),
             OwnershipError::NoPendingOwner
         );
-        transfer_ownership(&mut storage, &addr("alice"), addr("bob")).unwrap();
+        transfer_ownership(&mut storage, &addr("alice"), || {
+            Ok::<_, OwnershipError>(addr("bob"))
+        })
+        .unwrap();
         assert_eq!(
             cancel_ownership_transfer(&mut storage, &addr("bob")).unwrap_err(),
             OwnershipError::NotOwner {

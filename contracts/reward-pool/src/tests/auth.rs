@@ -50,6 +50,10 @@ fn owner_messages_from_anyone_else_fail_with_not_owner() {
         ExecuteMsg::TransferOwnership {
             new_owner: mallory.to_string(),
         },
+        // The owner is checked before the address.
+        ExecuteMsg::TransferOwnership {
+            new_owner: "Not An Address".to_string(),
+        },
         ExecuteMsg::CancelOwnershipTransfer {},
     ];
     // The reporter and a user are not the owner either.

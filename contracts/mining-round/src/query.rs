@@ -451,13 +451,20 @@ pub fn current_round(deps: Deps, env: Env) -> Result<CurrentRoundResponse, Contr
     let config = CONFIG.load(deps.storage)?;
     let now = env.block.time.seconds();
     let round = config.round_at(now);
-    let times = round.map(|r| config.round_times(r)).transpose()?;
+    let bounds = round
+        .map(|r| {
+            config
+                .clock()
+                .bounds(r)
+                .ok_or(ContractError::RoundOutOfRange { round: r })
+        })
+        .transpose()?;
     let policy_version = policy_version_for_round(deps.storage, round.unwrap_or(0))?;
     Ok(CurrentRoundResponse {
         now,
         round,
-        start: times.map(|t| t.start),
-        end: times.map(|t| t.end),
+        start: bounds.map(|(start, _)| start),
+        end: bounds.map(|(_, end)| end),
         policy_version,
     })
 }

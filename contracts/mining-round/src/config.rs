@@ -1,8 +1,8 @@
-//! `UpdateConfig` and `UpdateManufacturerKeys` (owner). Rated power and batch size are pinned
+//! `UpdateConfig` and `UpdateManufacturerKeys` (owner, checked by
+//! `contract::owner_only`). Rated power and batch size are pinned
 //! per round: a change applies from the next round.
 
-use contract_common::ensure_owner;
-use cosmwasm_std::{Binary, DepsMut, Env, MessageInfo, Response, Uint128};
+use cosmwasm_std::{Binary, DepsMut, Env, Response, Uint128};
 use cube_scoring::RatedPower;
 
 use crate::state::{oracle_count, rules_for_round, RoundRules, CONFIG, RULES};
@@ -32,10 +32,8 @@ macro_rules! overwrite {
 pub fn update_config(
     deps: DepsMut,
     env: Env,
-    info: MessageInfo,
     changes: ConfigChanges,
 ) -> Result<Response, ContractError> {
-    ensure_owner(deps.storage, &info.sender)?;
     let mut config = CONFIG.load(deps.storage)?;
     overwrite!(
         config,
@@ -75,11 +73,9 @@ pub fn update_config(
 
 pub fn update_manufacturer_keys(
     deps: DepsMut,
-    info: MessageInfo,
     add: Vec<Binary>,
     remove: Vec<Binary>,
 ) -> Result<Response, ContractError> {
-    ensure_owner(deps.storage, &info.sender)?;
     check_changes(add.len(), remove.len())?;
     let mut config = CONFIG.load(deps.storage)?;
     config.manufacturer_keys.retain(|k| !remove.contains(k));

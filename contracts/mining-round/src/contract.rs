@@ -1,6 +1,6 @@
 //! Entry points: each message routed to its action module, guards visible in the match.
 
-use contract_common::ownership;
+use contract_common::{ensure_owner, ownership};
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response};
@@ -38,6 +38,9 @@ pub fn execute(
     msg: ExecuteMsg,
 ) -> Result<Response, ContractError> {
     nonpayable(&info)?;
+    if owner_only(&msg) {
+        ensure_owner(deps.storage, &info.sender)?;
+    }
     match msg {
         ExecuteMsg::Receive(wrapper) => funding::receive(deps, info, wrapper),
         ExecuteMsg::RegisterDevice {
@@ -98,11 +101,9 @@ pub fn execute(
         ExecuteMsg::CloseVoidRound { round } => attest::close_void_round(deps, env, round),
         ExecuteMsg::Claim { rounds } => claim::claim(deps, env, info, rounds),
         ExecuteMsg::SweepExpired { limit } => claim::sweep_expired(deps, env, limit),
-        // owner only (checked inside)
-        ExecuteMsg::UpdatePolicy { policy } => policy::update_policy(deps, env, info, policy),
-        ExecuteMsg::UpdateOracles { add, remove } => {
-            oracles::update_oracles(deps, info, add, remove)
-        }
+        // owner only (`owner_only`)
+        ExecuteMsg::UpdatePolicy { policy } => policy::update_policy(deps, env, policy),
+        ExecuteMsg::UpdateOracles { add, remove } => oracles::update_oracles(deps, add, remove),
         ExecuteMsg::UpdateConfig {
             round_reward,
             attestation_window,
@@ -114,7 +115,6 @@ pub fn execute(
         } => config::update_config(
             deps,
             env,
-            info,
             ConfigChanges {
                 round_reward,
                 attestation_window,
@@ -126,10 +126,10 @@ pub fn execute(
             },
         ),
         ExecuteMsg::UpdateBatteryWhitelist { add, remove } => {
-            whitelist::update_battery_whitelist(deps, env, info, add, remove)
+            whitelist::update_battery_whitelist(deps, env, add, remove)
         }
         ExecuteMsg::UpdateManufacturerKeys { add, remove } => {
-            config::update_manufacturer_keys(deps, info, add, remove)
+            config::update_manufacturer_keys(deps, add, remove)
         }
         ExecuteMsg::TransferOwnership { new_owner } => {
             ownership::transfer_ownership(deps.storage, &info.sender, || {
@@ -140,18 +140,37 @@ pub fn execute(
         ExecuteMsg::AcceptOwnership {} => {
             Ok(ownership::accept_ownership(deps.storage, &info.sender)?)
         }
-        // owner only (checked inside)
+        // owner only (`owner_only`)
         ExecuteMsg::WithdrawUnlocked { amount, recipient } => {
             funding::withdraw_unlocked(deps, info, amount, recipient)
         }
-        ExecuteMsg::Reconcile {} => funding::reconcile(deps, env, info),
+        ExecuteMsg::Reconcile {} => funding::reconcile(deps, env),
         ExecuteMsg::Unpause {} => emergency::unpause(deps, info),
-        ExecuteMsg::UpdateGuardian { guardian } => emergency::update_guardian(deps, info, guardian),
+        ExecuteMsg::UpdateGuardian { guardian } => emergency::update_guardian(deps, guardian),
         ExecuteMsg::SetPayoutProfile { splits } => payout::set_profile(deps, info, splits),
         ExecuteMsg::ClearPayoutProfile {} => payout::clear_profile(deps, info),
         // owner or guardian (checked inside)
         ExecuteMsg::Pause {} => emergency::pause(deps, info),
     }
+}
+
+/// The messages only the owner may send, checked before routing so a reader sees them on one
+/// screen and the handlers can assume it. (`TransferOwnership` is checked by
+/// `contract_common::ownership`, `AcceptOwnership` needs the pending owner, `Pause` also accepts
+/// the guardian.)
+fn owner_only(msg: &ExecuteMsg) -> bool {
+    matches!(
+        msg,
+        ExecuteMsg::UpdatePolicy { .. }
+            | ExecuteMsg::UpdateOracles { .. }
+            | ExecuteMsg::UpdateConfig { .. }
+            | ExecuteMsg::UpdateBatteryWhitelist { .. }
+            | ExecuteMsg::UpdateManufacturerKeys { .. }
+            | ExecuteMsg::WithdrawUnlocked { .. }
+            | ExecuteMsg::Reconcile {}
+            | ExecuteMsg::Unpause {}
+            | ExecuteMsg::UpdateGuardian { .. }
+    )
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]

@@ -1,8 +1,7 @@
-//! `Pause` (owner or guardian), `Unpause` (owner) and `UpdateGuardian` (owner). While paused,
-//! `SubmitUsage`, `VoteBatch`, `AcceptBatch` and `Claim` fail with `Paused`; nothing else
-//! changes, so locked rewards stay claimable after `Unpause`.
+//! `Pause` (owner or guardian), `Unpause` and `UpdateGuardian` (owner, checked by
+//! `contract::owner_only`). While paused, `SubmitUsage`, `VoteBatch`, `AcceptBatch` and `Claim`
+//! fail with `Paused`; nothing else changes, so locked rewards stay claimable after `Unpause`.
 
-use contract_common::ensure_owner;
 use contract_common::ownership::is_owner;
 use cosmwasm_std::{DepsMut, MessageInfo, Response};
 
@@ -27,19 +26,13 @@ pub fn pause(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError
 }
 
 pub fn unpause(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
-    ensure_owner(deps.storage, &info.sender)?;
     PAUSED.save(deps.storage, &false)?;
     Ok(Response::new()
         .add_attribute("action", "unpause")
         .add_attribute("by", info.sender.as_str()))
 }
 
-pub fn update_guardian(
-    deps: DepsMut,
-    info: MessageInfo,
-    guardian: Option<String>,
-) -> Result<Response, ContractError> {
-    ensure_owner(deps.storage, &info.sender)?;
+pub fn update_guardian(deps: DepsMut, guardian: Option<String>) -> Result<Response, ContractError> {
     let value = match guardian {
         Some(g) => {
             let addr = deps.api.addr_validate(&g)?;

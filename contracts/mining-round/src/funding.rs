@@ -1,7 +1,7 @@
 //! Funding through the ECT CW20 `Send` hook, owner withdrawal of unlocked funds and
 //! `Reconcile` of plain transfers.
 
-use contract_common::{ensure_owner, ensure_token_deposit};
+use contract_common::ensure_token_deposit;
 use cosmwasm_std::{
     from_json, to_json_binary, DepsMut, Env, MessageInfo, Response, Uint128, WasmMsg,
 };
@@ -33,14 +33,13 @@ pub fn receive(
     }
 }
 
-/// Owner: sends up to the unlocked funds; locked rewards are never touched.
+/// Owner (`contract::owner_only`): sends up to the unlocked funds; locked rewards are never touched.
 pub fn withdraw_unlocked(
     deps: DepsMut,
     info: MessageInfo,
     amount: Uint128,
     recipient: Option<String>,
 ) -> Result<Response, ContractError> {
-    ensure_owner(deps.storage, &info.sender)?;
     if amount.is_zero() {
         return Err(ContractError::ZeroParameter {
             name: "amount".to_string(),
@@ -76,9 +75,8 @@ pub fn withdraw_unlocked(
         .add_attribute("locked", funds.locked))
 }
 
-/// Owner: adopts ECT held beyond locked + unlocked (plain `Transfer`s) into unlocked.
-pub fn reconcile(deps: DepsMut, env: Env, info: MessageInfo) -> Result<Response, ContractError> {
-    ensure_owner(deps.storage, &info.sender)?;
+/// Owner (`contract::owner_only`): adopts ECT held beyond locked + unlocked (plain `Transfer`s) into unlocked.
+pub fn reconcile(deps: DepsMut, env: Env) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let balance: BalanceResponse = deps.querier.query_wasm_smart(
         config.reward_token.to_string(),

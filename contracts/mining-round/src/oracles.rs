@@ -1,7 +1,6 @@
-//! `UpdateOracles` (owner) and the oracle check of `SubmitUsage` / `VoteBatch`.
+//! `UpdateOracles` (owner, checked by `contract::owner_only`) and the oracle check of `SubmitUsage` / `VoteBatch`.
 
-use contract_common::ensure_owner;
-use cosmwasm_std::{Addr, DepsMut, Empty, MessageInfo, Response, Storage};
+use cosmwasm_std::{Addr, DepsMut, Empty, Response, Storage};
 
 use crate::state::{oracle_count, CONFIG, ORACLES};
 use crate::validate::check_changes;
@@ -33,11 +32,9 @@ pub fn add_oracles(deps: &mut DepsMut, oracles: &[String]) -> Result<(), Contrac
 
 pub fn update_oracles(
     mut deps: DepsMut,
-    info: MessageInfo,
     add: Vec<String>,
     remove: Vec<String>,
 ) -> Result<Response, ContractError> {
-    ensure_owner(deps.storage, &info.sender)?;
     check_changes(add.len(), remove.len())?;
     for oracle in &remove {
         let addr = deps.api.addr_validate(oracle)?;

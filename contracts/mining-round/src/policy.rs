@@ -1,7 +1,8 @@
-//! `UpdatePolicy`: a new score policy version, in force from the next round.
+//! `UpdatePolicy` (owner, checked by `contract::owner_only`): a new score policy version, in
+//! force from the next round.
 
-use contract_common::{ensure_owner, Checked};
-use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
+use contract_common::Checked;
+use cosmwasm_std::{DepsMut, Env, Response};
 use cube_scoring::ScorePolicy;
 
 use crate::state::{PolicyRecord, CONFIG, POLICIES, POLICY_SCHEDULE, POLICY_VERSION};
@@ -11,10 +12,8 @@ use crate::ContractError;
 pub fn update_policy(
     deps: DepsMut,
     env: Env,
-    info: MessageInfo,
     policy: ScorePolicy,
 ) -> Result<Response, ContractError> {
-    ensure_owner(deps.storage, &info.sender)?;
     policy.validate()?;
     let config = CONFIG.load(deps.storage)?;
     let effective_from_round = config.effective_round(env.block.time.seconds())?;

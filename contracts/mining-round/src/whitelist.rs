@@ -1,7 +1,7 @@
-//! `UpdateBatteryWhitelist`: battery ids added or removed from the next round on.
+//! `UpdateBatteryWhitelist` (owner, checked by `contract::owner_only`): battery ids added or
+//! removed from the next round on.
 
-use contract_common::ensure_owner;
-use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
+use cosmwasm_std::{DepsMut, Env, Response};
 
 use crate::state::{set_whitelisted, CONFIG};
 use crate::validate::{check_changes, validate_battery_id};
@@ -11,11 +11,9 @@ use crate::ContractError;
 pub fn update_battery_whitelist(
     deps: DepsMut,
     env: Env,
-    info: MessageInfo,
     add: Vec<String>,
     remove: Vec<String>,
 ) -> Result<Response, ContractError> {
-    ensure_owner(deps.storage, &info.sender)?;
     check_changes(add.len(), remove.len())?;
     let from = CONFIG
         .load(deps.storage)?

@@ -1,6 +1,6 @@
 //! Instantiation, reporter management and parameters (two-step ownership: contract-common).
 
-use contract_common::ownership::{ensure_owner, initialize_owner};
+use contract_common::ownership::initialize_owner;
 use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
 use cube_types::reward_pool::InstantiateMsg;
 use cw20::{Cw20QueryMsg, TokenInfoResponse};
@@ -72,14 +72,12 @@ pub fn instantiate(
         .add_attribute("reporters", msg.reporters.len().to_string()))
 }
 
-/// Owner only: adds (`listed`) or removes a reporter.
+/// Owner only (`contract::owner_only`): adds (`listed`) or removes a reporter.
 pub fn set_reporter(
     deps: DepsMut,
-    info: MessageInfo,
     address: String,
     listed: bool,
 ) -> Result<Response, ContractError> {
-    ensure_owner(deps.storage, &info.sender)?;
     let reporter_addr = validate_addr(deps.api, &address)?;
     let action = match (listed, REPORTERS.has(deps.storage, &reporter_addr)) {
         (true, true) => {
@@ -106,14 +104,13 @@ pub fn set_reporter(
         .add_attribute("reporter", reporter_addr))
 }
 
+/// Owner only (`contract::owner_only`).
 pub fn update_config(
     deps: DepsMut,
-    info: MessageInfo,
     halving_cooldown: Option<u64>,
     hysteresis_bps: Option<u16>,
     max_batch_size: Option<u32>,
 ) -> Result<Response, ContractError> {
-    ensure_owner(deps.storage, &info.sender)?;
     if halving_cooldown.is_none() && hysteresis_bps.is_none() && max_batch_size.is_none() {
         return Err(ContractError::EmptyConfigUpdate);
     }

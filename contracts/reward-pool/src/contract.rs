@@ -1,6 +1,6 @@
 //! Entry points: one `match` routing each message to its module.
 
-use contract_common::ownership;
+use contract_common::{ensure_owner, ownership};
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response};
@@ -34,25 +34,28 @@ pub fn execute(
     msg: ExecuteMsg,
 ) -> Result<Response, ContractError> {
     refuse_funds(&info)?;
+    if owner_only(&msg) {
+        ensure_owner(deps.storage, &info.sender)?;
+    }
     match msg {
         // Deposits: only the configured TOK contract, via the CW20 Send hook.
         ExecuteMsg::Receive(wrapper) => deposit::receive(deps, env, info, wrapper),
-        // Owner only.
-        ExecuteMsg::Reconcile {} => deposit::reconcile(deps, env, info),
+        // Owner only (`owner_only`).
+        ExecuteMsg::Reconcile {} => deposit::reconcile(deps, env),
         // Reporters only; strictly increasing batch id per reporter.
         ExecuteMsg::RecordActions { batch_id, actions } => {
             actions::record_actions(deps, env, info, batch_id, actions)
         }
         // Anyone with a claimable balance.
         ExecuteMsg::Claim { recipient } => claim::claim(deps, info, recipient),
-        // Owner only.
-        ExecuteMsg::AddReporter { address } => admin::set_reporter(deps, info, address, true),
-        ExecuteMsg::RemoveReporter { address } => admin::set_reporter(deps, info, address, false),
+        // Owner only (`owner_only`; the ownership transfer is checked by contract-common).
+        ExecuteMsg::AddReporter { address } => admin::set_reporter(deps, address, true),
+        ExecuteMsg::RemoveReporter { address } => admin::set_reporter(deps, address, false),
         ExecuteMsg::UpdateConfig {
             halving_cooldown,
             hysteresis_bps,
             max_batch_size,
-        } => admin::update_config(deps, info, halving_cooldown, hysteresis_bps, max_batch_size),
+        } => admin::update_config(deps, halving_cooldown, hysteresis_bps, max_batch_size),
         ExecuteMsg::TransferOwnership { new_owner } => {
             ownership::transfer_ownership(deps.storage, &info.sender, || {
                 validate_addr(deps.api, &new_owner)
@@ -82,6 +85,18 @@ pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, C
         CONTRACT_NAME,
         CONTRACT_VERSION,
     )?)
+}
+
+/// The messages only the owner may send, checked before routing so a reader sees them on one
+/// screen and the handlers can assume it.
+fn owner_only(msg: &ExecuteMsg) -> bool {
+    matches!(
+        msg,
+        ExecuteMsg::Reconcile {}
+            | ExecuteMsg::AddReporter { .. }
+            | ExecuteMsg::RemoveReporter { .. }
+            | ExecuteMsg::UpdateConfig { .. }
+    )
 }
 
 /// Native funds would be stranded: no message (nor the instantiation) takes them.

@@ -1,6 +1,6 @@
 //! Deposits: the CW20 `Send` hook (`Fund`, `AdFee`) and the owner's `Reconcile`.
 
-use contract_common::{ensure_owner, ensure_token_deposit};
+use contract_common::ensure_token_deposit;
 use cosmwasm_std::{from_json, DepsMut, Env, MessageInfo, Response, Uint128};
 use cube_types::reward_pool::ReceiveMsg;
 use cw20::{BalanceResponse, Cw20QueryMsg, Cw20ReceiveMsg};
@@ -45,10 +45,9 @@ pub fn receive(
     Ok(response)
 }
 
-/// Owner only: adopts TOK that reached the pool by a plain `Transfer` (not counted on arrival)
-/// as a fund deposit.
-pub fn reconcile(deps: DepsMut, env: Env, info: MessageInfo) -> Result<Response, ContractError> {
-    ensure_owner(deps.storage, &info.sender)?;
+/// Owner only (`contract::owner_only`): adopts TOK that reached the pool by a plain `Transfer`
+/// (not counted on arrival) as a fund deposit.
+pub fn reconcile(deps: DepsMut, env: Env) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let pool = POOL.load(deps.storage)?;
     let balance: BalanceResponse = deps.querier.query_wasm_smart(

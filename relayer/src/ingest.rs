@@ -364,13 +364,8 @@ pub struct Ingestor {
     pub client_buckets: Option<Buckets<IpAddr>>,
 }
 
-/// Current unix time, seconds.
-pub fn now_unix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
+/// Current unix time, seconds (the one wall clock of `host-util`).
+pub use host_util::now_unix;
 
 /// Result of [`Ingestor::import_peer`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

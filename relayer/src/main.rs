@@ -163,26 +163,8 @@ fn main() -> Result<()> {
 }
 
 async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => tracing::info!("SIGTERM received"),
-                    _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGTERM");
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
+    let signal = host_util::shutdown_signal().await;
+    tracing::info!("{signal} received");
 }
 
 fn status(cfg: &Config, round: Option<u64>) -> Result<()> {
@@ -283,18 +265,6 @@ fn keys(cmd: KeysCmd) -> Result<()> {
 }
 
 fn write_secret(path: &Path, content: &str) -> Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    f.write_all(content.as_bytes())?;
-    f.sync_all()?;
-    Ok(())
+    host_util::write_secret_file(path, content.as_bytes())
+        .with_context(|| format!("creating {}", path.display()))
 }

@@ -7,6 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cube_scoring::RatedPower;
+use relayer::config::Config;
 use relayer::ingest::now_unix;
 use relayer::sim::{window_reading, Fleet, FleetSpec};
 use relayer::store::{ReadingStore, SqliteConfig, SqliteStore};
@@ -26,31 +27,19 @@ fn free_port() -> u16 {
 fn write_config(dir: &Path, port: u16) -> PathBuf {
     let now = now_unix();
     let genesis = now - now % 3600 - 48 * 3600;
-    let cfg = format!(
-        r#"
-[chain]
-chain_id = "{CHAIN}"
-mining_round_contract = "{CONTRACT}"
-enabled = false
-[store]
-path = "{db}"
-[http]
-listen = "127.0.0.1:{port}"
-[rounds]
-genesis = {genesis}
-duration_secs = 604800
-grace_secs = 600
-[devices]
-static_file = "{devices}"
-battery_whitelist = ["WL-BAT-A", "WL-BAT-B"]
-[log]
-format = "json"
-"#,
-        db = dir.join("relayer.sqlite").display(),
-        devices = dir.join("devices.json").display(),
-    );
+    let cfg = Config::builder(CHAIN, CONTRACT, genesis)
+        .offline()
+        .store_path(dir.join("relayer.sqlite"))
+        .listen_local(port)
+        .round_duration_secs(604_800)
+        .grace_secs(600)
+        .static_devices(dir.join("devices.json"))
+        .battery_whitelist(["WL-BAT-A", "WL-BAT-B"])
+        .log_format("json")
+        .build()
+        .unwrap();
     let p = dir.join("relayer.toml");
-    std::fs::write(&p, cfg).unwrap();
+    cfg.write(&p).unwrap();
     p
 }
 

@@ -11,11 +11,11 @@
 //! holders bond ECT and govern from there.
 
 use cosmwasm_std::{to_json_binary, CosmosMsg, Uint128, WasmMsg};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use upstream_contracts::multisig::{self, Executor};
 use upstream_contracts::stake;
 use upstream_contracts::{Duration, Threshold};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::client::ChainClient;
 use crate::error::ChainError;

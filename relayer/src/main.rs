@@ -6,7 +6,6 @@
 //! relayer aggregate --config relayer.toml --round N   print the round's batches (offline)
 //! relayer keys device-new --out dev.key       new ed25519 device key (hex, mode 0600)
 //! relayer keys device-pubkey --key-file dev.key
-//! relayer bench [...]                         print throughput / aggregation figures
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -61,30 +60,6 @@ enum Cmd {
         #[command(subcommand)]
         cmd: KeysCmd,
     },
-    /// Benchmarks (build with --release); prints figures.
-    Bench {
-        /// Devices in the ingest benchmark.
-        #[arg(long, default_value_t = 2_000)]
-        devices: usize,
-        /// Readings per device in the ingest benchmark.
-        #[arg(long, default_value_t = 50)]
-        per_device: usize,
-        /// Readings per HTTP request.
-        #[arg(long, default_value_t = 500)]
-        batch: usize,
-        /// Concurrent HTTP clients.
-        #[arg(long, default_value_t = 8)]
-        clients: usize,
-        /// Signatures for the raw verification rate.
-        #[arg(long, default_value_t = 20_000)]
-        verify: usize,
-        /// Devices in the aggregation benchmark.
-        #[arg(long, default_value_t = 10_000)]
-        agg_devices: usize,
-        /// Readings in the aggregation benchmark.
-        #[arg(long, default_value_t = 1_000_000)]
-        agg_readings: usize,
-    },
 }
 
 #[derive(Subcommand)]
@@ -132,33 +107,6 @@ fn main() -> Result<()> {
             policy_version,
         } => aggregate_cmd(&Config::load(&config)?, round, policy_version),
         Cmd::Keys { cmd } => keys(cmd),
-        Cmd::Bench {
-            devices,
-            per_device,
-            batch,
-            clients,
-            verify,
-            agg_devices,
-            agg_readings,
-        } => {
-            init_tracing("text", "warn");
-            let p = relayer::bench::IngestBench {
-                devices,
-                per_device,
-                batch,
-                clients,
-            };
-            tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?
-                .block_on(relayer::bench::run_all(
-                    &p,
-                    verify,
-                    agg_devices,
-                    agg_readings,
-                ))?;
-            Ok(())
-        }
     }
 }
 

@@ -2,14 +2,16 @@
 //! it, `cube-sim stream` feeds it; SIGTERM shuts down gracefully; SIGKILL under load loses no
 //! acknowledged reading.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cube_scoring::RatedPower;
+use cube_sim::{window_reading, Fleet, FleetSpec};
 use relayer::config::Config;
 use relayer::ingest::now_unix;
-use relayer::sim::{window_reading, Fleet, FleetSpec};
 use relayer::store::{ReadingStore, SqliteConfig, SqliteStore};
 use relayer::telemetry::{Domain, ReadingJson, SignedReading};
 use serde_json::{json, Value};
@@ -69,7 +71,7 @@ async fn wait_healthy(url: &str) -> Value {
 }
 
 fn fleet_files(dir: &Path) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cube-sim"))
+    let out = Command::new(common::cube_sim_bin())
         .args([
             "fleet",
             "--devices",
@@ -130,7 +132,7 @@ async fn simulator_feeds_daemon_and_sigterm_is_graceful() {
 
     // Two hours of 10-minute windows: 12 windows × 50 devices.
     let run_sim = || {
-        Command::new(env!("CARGO_BIN_EXE_cube-sim"))
+        Command::new(common::cube_sim_bin())
             .args([
                 "stream",
                 "--devices",

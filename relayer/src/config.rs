@@ -700,11 +700,11 @@ impl Config {
 
     /// Round timing.
     pub fn round_clock(&self) -> RoundClock {
-        RoundClock {
-            genesis: self.rounds.genesis,
-            duration: self.rounds.duration_secs,
-            grace: self.rounds.grace_secs,
-        }
+        RoundClock::new(
+            self.rounds.genesis,
+            self.rounds.duration_secs,
+            self.rounds.grace_secs,
+        )
     }
 
     /// Ingest limits.

@@ -39,7 +39,7 @@ use tracing::Instrument;
 
 use crate::aggregate::{plan_batches, AggregateError, AggregateStats, Aggregator, RoundPlan};
 use crate::directory::DeviceInfo;
-use crate::ingest::{now_unix, RoundClock};
+use crate::ingest::now_unix;
 use crate::peers::Peers;
 use crate::plans::{PlanStore, StoredPlan};
 use crate::store::{ReadingStore, RoundProgress, StoreError, SubmissionRecord};
@@ -542,10 +542,9 @@ pub fn compute_plan(
     grace: u64,
 ) -> Result<ComputedPlan, WorkerError> {
     let rules = &inputs.rules;
-    let clock = RoundClock {
+    let clock = cube_types::clock::RoundClock {
         genesis: rules.genesis_time,
         duration: rules.round_duration,
-        grace,
     };
     let mut agg = Aggregator::new(
         rules.round,

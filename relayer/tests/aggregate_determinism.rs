@@ -17,7 +17,7 @@ use relayer::telemetry::{ReadingJson, SignedReading};
 async fn two_relayers_produce_byte_identical_batches() {
     let a = Harness::start(60).await;
     let b = Harness::start(60).await;
-    let clock = a.ingest.policy.rounds;
+    let clock = a.ingest.policy.rounds.clock;
     let (round_start, _) = clock.bounds(0).unwrap();
     let now = relayer::ingest::now_unix();
     let last_hour = now - now % 3600;
@@ -139,7 +139,7 @@ async fn two_relayers_produce_byte_identical_batches() {
 }
 
 fn round_input<'a>(
-    clock: relayer::ingest::RoundClock,
+    clock: cube_types::clock::RoundClock,
     policy: &'a ScorePolicy,
     whitelist: &'a HashSet<String>,
     devices: &'a std::collections::HashMap<[u8; 32], relayer::directory::DeviceInfo>,
@@ -178,7 +178,7 @@ fn equivocate(dev: &cube_sim::SimDevice, r: &SignedReading, wh: u64) -> SignedRe
 async fn delivery_order_does_not_change_the_accepted_set() {
     let a = Harness::start(24).await;
     let b = Harness::start(24).await;
-    let clock = a.ingest.policy.rounds;
+    let clock = a.ingest.policy.rounds.clock;
     let now = relayer::ingest::now_unix();
     let last_hour = now - now % 3600;
     let mut fleet = a.fleet.clone();
@@ -356,7 +356,7 @@ async fn digest(h: &Harness, round: u64) -> serde_json::Value {
 async fn equivocating_device_is_excluded_on_every_relayer_and_kept_as_evidence() {
     let a = Harness::start(12).await;
     let b = Harness::start(12).await;
-    let clock = a.ingest.policy.rounds;
+    let clock = a.ingest.policy.rounds.clock;
     let now = relayer::ingest::now_unix();
     let last_hour = now - now % 3600;
     let mut fleet = a.fleet.clone();

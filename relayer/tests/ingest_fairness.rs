@@ -44,11 +44,7 @@ fn reasons(body: &Value) -> Vec<Option<String>> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn straddling_window_is_accepted_while_its_rounds_are_open() {
     let now = now_unix();
-    let clock = RoundClock {
-        genesis: now - 10 * 3600,
-        duration: 3600,
-        grace: 600,
-    };
+    let clock = RoundClock::new(now - 10 * 3600, 3600, 600);
     let h = Harness::start_with_policy(
         2,
         IngestPolicy::unlimited(100, 60, clock, RatedPower::default()),

@@ -28,13 +28,13 @@ pub fn policy() -> IngestPolicy {
     IngestPolicy::unlimited(
         MAX_ITEMS,
         60,
-        RoundClock {
+        RoundClock::new(
             // Round 0 started two days ago (hour-aligned) and lasts a week: windows up to two
             // days old are open, older ones are stale, whatever the time of day.
-            genesis: now - now % 3_600 - 48 * 3_600,
-            duration: 7 * 86_400,
-            grace: 3_600,
-        },
+            now - now % 3_600 - 48 * 3_600,
+            7 * 86_400,
+            3_600,
+        ),
         RatedPower::default(),
     )
 }

@@ -157,12 +157,19 @@ impl<K: std::hash::Hash + Eq + Copy> Buckets<K> {
         let dt = now.saturating_duration_since(b.last).as_secs_f64();
         b.tokens = (b.tokens + dt * q.rate).min(q.burst);
         b.last = now;
-        // f64 -> u64 of a non-negative bounded value; `as` saturates.
-        let have = b.tokens.max(0.0).floor() as u64;
+        let have = saturating_u64(b.tokens.floor());
         let granted = have.min(want);
         b.tokens -= granted as f64;
         granted
     }
+}
+
+/// A float count (tokens, seconds) as an integer, saturating: NaN and negatives give 0, values
+/// beyond `u64::MAX` give `u64::MAX`, fractions are dropped. Float-to-integer `as` is defined
+/// to do exactly this in Rust; the function names the intent in one place.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // saturating by definition
+fn saturating_u64(x: f64) -> u64 {
+    x as u64
 }
 
 /// Ingest limits and rules.
@@ -429,7 +436,7 @@ impl Ingestor {
                 self.metrics
                     .quota_refused(crate::metrics::QuotaKind::Client);
                 return Err(BatchError::ClientQuota {
-                    retry_after_secs: (secs as u64).clamp(1, 3_600),
+                    retry_after_secs: saturating_u64(secs).clamp(1, 3_600),
                 });
             }
         }

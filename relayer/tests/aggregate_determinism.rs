@@ -1,6 +1,7 @@
 //! Two relayers with separate databases receive the same simulated readings over HTTP in a
 //! different order and chunking; their round batches must be byte-identical and equal to an
 //! independent in-memory aggregation of the raw readings.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test crate: failures are panics
 
 mod common;
 
@@ -228,7 +229,7 @@ async fn delivery_order_does_not_change_the_accepted_set() {
     let mut shuffled = all.clone();
     let mut rng = SplitMix(99);
     for i in (1..shuffled.len()).rev() {
-        let j = rng.below(i as u64 + 1) as usize;
+        let j = rng.index_below(i + 1);
         shuffled.swap(i, j);
     }
     let (twins, rest): (Vec<_>, Vec<_>) = shuffled
@@ -238,7 +239,7 @@ async fn delivery_order_does_not_change_the_accepted_set() {
     let mut evidence_b = 0;
     let mut i = 0;
     while i < shuffled.len() {
-        let n = 1 + rng.below(60) as usize;
+        let n = 1 + rng.index_below(60);
         let mut chunk: Vec<SignedReading> = shuffled[i..(i + n).min(shuffled.len())].to_vec();
         if rng.below(3) == 0 {
             chunk.push(chunk[0].clone());

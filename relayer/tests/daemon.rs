@@ -1,6 +1,7 @@
 //! The real binaries as processes: `cube-sim fleet` writes the directory, `relayer run` serves
 //! it, `cube-sim stream` feeds it; SIGTERM shuts down gracefully; SIGKILL under load loses no
 //! acknowledged reading.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test crate: failures are panics
 
 mod common;
 

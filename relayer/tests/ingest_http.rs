@@ -1,5 +1,6 @@
 //! Ingest over real HTTP with real ed25519 signatures and a real SQLite file: every rejection
 //! reason, idempotent resend, conflict, body limits, malformed JSON and back-pressure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test crate: failures are panics
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! SQLite store: group commit under concurrency, ordering rules, progress tables and
 //! crash-safety of acknowledged readings (a child process is killed with SIGKILL mid-ingest).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test crate: failures are panics
 
 mod common;
 

@@ -46,6 +46,11 @@ impl<'a> Cw20Client<'a> {
         self.contract
     }
 
+    /// The chain client (its key signs the transactions).
+    pub fn chain(&self) -> &'a ChainClient {
+        self.chain
+    }
+
     /// Balance of `address`.
     pub async fn balance(&self, address: &str) -> Result<u128, ChainError> {
         let r: BalanceResponse = self

@@ -102,6 +102,11 @@ impl<'a> RewardPoolClient<'a> {
         self.contract
     }
 
+    /// The chain client (its key signs the transactions).
+    pub fn chain(&self) -> &'a ChainClient {
+        self.chain
+    }
+
     async fn query<R: serde::de::DeserializeOwned>(&self, msg: &QueryMsg) -> Result<R, ChainError> {
         self.chain.query(self.contract, msg).await
     }

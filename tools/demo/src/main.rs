@@ -16,10 +16,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use chain_client::deploy;
+use chain_client::mining_round::MiningRoundClient;
 use chain_client::ChainClient;
 use clap::Parser;
-use cosmwasm_std::{to_json_binary, Uint128};
+use cube_types::clock::RoundClock;
 use cube_types::mining_round as mr;
 use cube_types::reward_pool::ReceiveMsg;
 use demo::chain::{Contracts, View};
@@ -234,7 +234,7 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
         say(format!("web app: {url}"));
     }
 
-    let reference_pool = view.pool_config().await?.reference_pool.u128();
+    let reference_pool = view.pool().config().await?.reference_pool.u128();
     let plan = PoolPlan {
         users: holders
             .iter()
@@ -253,11 +253,12 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
     let mut failures = 0u32;
     let mut result: Result<()> = Ok(());
     let last_round = args.rounds.map(|n| n.saturating_sub(1));
-    let round_end = |r: u64| {
-        setup
-            .genesis
-            .saturating_add(r.saturating_add(1).saturating_mul(args.round_secs))
+    let clock = RoundClock {
+        genesis: setup.genesis,
+        duration: args.round_secs,
     };
+    // Past the end of time (overflow) a round never ends.
+    let round_end = |r: u64| clock.end(r).unwrap_or(u64::MAX);
 
     while !stopped(&stop) {
         let tick_started = Instant::now();
@@ -336,10 +337,10 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
         }
         // 4. rounds, and whether we are done; a chain that stays unreachable ends the demo.
         let observed = async {
-            let cur = view.current_round().await?;
+            let cur = view.mining().current_round().await?;
             let now = cur.now;
             let current = cur.round.unwrap_or(0);
-            let state = view.pool_state().await?;
+            let state = view.pool().state().await?;
             say(format!(
                 "round {current} ({} s left) | {}",
                 cur.end.unwrap_or(now).saturating_sub(now),
@@ -347,7 +348,7 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
             ));
             if let (false, Some(f)) = (votes_seen, current.checked_sub(1)) {
                 for r in f.saturating_sub(2)..=f {
-                    if summary::votes(&view.round(r).await?) > 0 {
+                    if summary::votes(&view.mining().round(r).await?) > 0 {
                         votes_seen = true;
                     }
                 }
@@ -382,8 +383,8 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
             if let Some(last) = last_round {
                 let end = round_end(last);
                 if now >= end {
-                    let last_final =
-                        view.round(last).await?.summary.status == mr::RoundStatus::Finalized;
+                    let last_final = view.mining().round(last).await?.summary.status
+                        == mr::RoundStatus::Finalized;
                     let waited_out = now
                         >= end.saturating_add(
                             aggregation_delay(&args).saturating_add(args.attest_wait_secs),
@@ -415,7 +416,7 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
         }
     }
 
-    if let Ok(cur) = view.current_round().await {
+    if let Ok(cur) = view.mining().current_round().await {
         let current = cur.round.unwrap_or(0);
         let first = current.saturating_sub(REPORT_ROUNDS - 1);
         match summary::report(&view, &names, first, current, &claims).await {
@@ -463,7 +464,7 @@ async fn setup(
     };
     let manufacturer_key = if have_sim {
         let m = fleet::generate(&spec, &work.join("devices.json"))?;
-        Some(m.manufacturer_key()?)
+        Some(m.manufacturer_pubkey)
     } else {
         None
     };
@@ -517,26 +518,19 @@ async fn setup(
     };
 
     // Funding: the treasury tops the pool up to S; the mining round gets ECT for its rounds.
-    let s = view.pool_config().await?.reference_pool.u128();
+    let s = view.pool().config().await?.reference_pool.u128();
     pool::send_to_pool(operator, &contracts, s, &ReceiveMsg::Fund {}).await?;
-    let round_cfg = view.round_config().await?;
+    let round_cfg = view.mining().config().await?;
     let ect_fund = round_cfg.round_reward.u128().saturating_mul(20);
-    operator
-        .execute(
-            &contracts.ect,
-            &cw20::Cw20ExecuteMsg::Send {
-                contract: contracts.round.clone(),
-                amount: Uint128::new(ect_fund),
-                msg: to_json_binary(&mr::ReceiveMsg::Fund {})?,
-            },
-        )
+    view.ect()
+        .send(&contracts.round, ect_fund, &mr::ReceiveMsg::Fund {})
         .await?;
     say(format!(
         "funded: pool {} TOK (level {}), mining round {} ECT (unlocked {})",
         summary::amount(s),
-        view.pool_state().await?.level,
+        view.pool().state().await?.level,
         summary::amount(ect_fund),
-        summary::amount(view.round_funds().await?.unlocked.u128())
+        summary::amount(view.mining().funds().await?.unlocked.u128())
     ));
 
     // Devices: each owner registers its own Cubes.
@@ -549,10 +543,15 @@ async fn setup(
                 .iter()
                 .find(|(_, c)| c.address() == r.owner)
                 .with_context(|| format!("device {} has an unknown owner", r.serial))?;
-            fleet::register(client, &contracts.round, r).await?;
+            MiningRoundClient::new(client, &contracts.round)
+                .register_device(r)
+                .await?;
         }
         for (name, client) in holders {
-            let d = view.devices_of(&client.address()).await?;
+            let d = view
+                .mining()
+                .devices_by_owner(&client.address(), None, Some(demo::chain::PAGE))
+                .await?;
             say(format!(
                 "{name}: {} CubeV1 + {} CubeV2 registered{}",
                 d.cube_v1,

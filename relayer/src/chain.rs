@@ -18,7 +18,9 @@ use cube_types::mining_round::{
 };
 use thiserror::Error;
 
-use crate::directory::{DeviceRecord, DeviceSource, DirectoryError, FetchFuture};
+use crate::directory::{
+    DeviceRecord, DeviceRecordExt as _, DeviceSource, DirectoryError, FetchFuture,
+};
 use crate::round_worker::{
     BatchView, ChainAction, ChainRoundStatus, PinnedInputs, RoundChain, RoundRules, TallyView,
     WorkerError,

@@ -8,8 +8,8 @@ use std::collections::HashSet;
 
 use common::{domain, Harness};
 use cube_scoring::{RatedPower, ScorePolicy};
+use cube_sim::{next_reading, SplitMix, WHITELISTED_BATTERIES};
 use relayer::aggregate::{aggregate_round, Aggregator, RoundInput};
-use relayer::sim::{next_reading, SplitMix, WHITELISTED_BATTERIES};
 use relayer::store::ReadingStore;
 use relayer::telemetry::{ReadingJson, SignedReading};
 
@@ -163,7 +163,7 @@ fn whitelist() -> HashSet<String> {
 }
 
 /// Re-signs `r` with different energy: same device, same sequence, other content.
-fn equivocate(dev: &relayer::sim::SimDevice, r: &SignedReading, wh: u64) -> SignedReading {
+fn equivocate(dev: &cube_sim::SimDevice, r: &SignedReading, wh: u64) -> SignedReading {
     let mut x = r.reading.clone();
     x.discharged_wh = wh;
     domain().sign(&dev.key, x)

@@ -2,13 +2,16 @@
 //! it, `cube-sim stream` feeds it; SIGTERM shuts down gracefully; SIGKILL under load loses no
 //! acknowledged reading.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cube_scoring::RatedPower;
+use cube_sim::{window_reading, Fleet, FleetSpec};
+use relayer::config::Config;
 use relayer::ingest::now_unix;
-use relayer::sim::{window_reading, Fleet, FleetSpec};
 use relayer::store::{ReadingStore, SqliteConfig, SqliteStore};
 use relayer::telemetry::{Domain, ReadingJson, SignedReading};
 use serde_json::{json, Value};
@@ -26,31 +29,19 @@ fn free_port() -> u16 {
 fn write_config(dir: &Path, port: u16) -> PathBuf {
     let now = now_unix();
     let genesis = now - now % 3600 - 48 * 3600;
-    let cfg = format!(
-        r#"
-[chain]
-chain_id = "{CHAIN}"
-mining_round_contract = "{CONTRACT}"
-enabled = false
-[store]
-path = "{db}"
-[http]
-listen = "127.0.0.1:{port}"
-[rounds]
-genesis = {genesis}
-duration_secs = 604800
-grace_secs = 600
-[devices]
-static_file = "{devices}"
-battery_whitelist = ["WL-BAT-A", "WL-BAT-B"]
-[log]
-format = "json"
-"#,
-        db = dir.join("relayer.sqlite").display(),
-        devices = dir.join("devices.json").display(),
-    );
+    let cfg = Config::builder(CHAIN, CONTRACT, genesis)
+        .offline()
+        .store_path(dir.join("relayer.sqlite"))
+        .listen_local(port)
+        .round_duration_secs(604_800)
+        .grace_secs(600)
+        .static_devices(dir.join("devices.json"))
+        .battery_whitelist(["WL-BAT-A", "WL-BAT-B"])
+        .log_format("json")
+        .build()
+        .unwrap();
     let p = dir.join("relayer.toml");
-    std::fs::write(&p, cfg).unwrap();
+    cfg.write(&p).unwrap();
     p
 }
 
@@ -80,7 +71,7 @@ async fn wait_healthy(url: &str) -> Value {
 }
 
 fn fleet_files(dir: &Path) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cube-sim"))
+    let out = Command::new(common::cube_sim_bin())
         .args([
             "fleet",
             "--devices",
@@ -141,7 +132,7 @@ async fn simulator_feeds_daemon_and_sigterm_is_graceful() {
 
     // Two hours of 10-minute windows: 12 windows × 50 devices.
     let run_sim = || {
-        Command::new(env!("CARGO_BIN_EXE_cube-sim"))
+        Command::new(common::cube_sim_bin())
             .args([
                 "stream",
                 "--devices",

@@ -7,8 +7,8 @@ mod common;
 
 use common::{domain, Harness};
 use cube_scoring::RatedPower;
+use cube_sim::SimDevice;
 use relayer::ingest::{now_unix, IngestPolicy, Quota, RejectReason, RoundClock};
-use relayer::sim::SimDevice;
 use relayer::store::ReadingStore;
 use relayer::telemetry::{Reading, SignedReading};
 use serde_json::Value;

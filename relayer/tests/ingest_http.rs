@@ -4,9 +4,9 @@
 mod common;
 
 use common::{domain, window, Harness, MAX_ITEMS};
+use cube_sim::SimDevice;
 use ed25519_dalek::SigningKey;
 use relayer::ingest::{now_unix, RejectReason};
-use relayer::sim::SimDevice;
 use relayer::store::ReadingStore;
 use relayer::telemetry::{Reading, SignedReading};
 use serde_json::{json, Value};

@@ -9,6 +9,8 @@
 //! `cargo test -p relayer --test localnet -- --ignored --nocapture`
 //! (`LOCALNET_DIR` overrides the default `<workspace>/.localnet`).
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -19,11 +21,11 @@ use chain_client::ChainClient;
 use chrono::{TimeZone, Timelike};
 use cosmwasm_std::{to_json_binary, Binary, Uint128};
 use cube_scoring::{DeviceModel, RatedPower};
+use cube_sim::{possession_signature, window_reading, Fleet, FleetSpec, SimDevice};
 use cube_types::mining_round::{
     BatchResponse, BatchesResponse, ExecuteMsg, InstantiateMsg, QueryMsg, ReceiveMsg,
     RoundResponse, RoundStatus, ScoreResponse,
 };
-use relayer::sim::{possession_signature, window_reading, Fleet, FleetSpec, SimDevice};
 use relayer::telemetry::{Domain, ReadingJson, SignedReading};
 use serde_json::{json, Value};
 
@@ -169,7 +171,7 @@ async fn deploy_with(
                 manufacturer_keys: vec![Binary::from(
                     fleet.manufacturer.verifying_key().to_bytes().to_vec(),
                 )],
-                battery_whitelist: relayer::sim::WHITELISTED_BATTERIES
+                battery_whitelist: cube_sim::WHITELISTED_BATTERIES
                     .iter()
                     .map(|s| s.to_string())
                     .collect(),
@@ -198,7 +200,7 @@ async fn deploy_with(
 
     if register_with_cli {
         // The simulator's own `register` command, owners from accounts.json.
-        let out = Command::new(env!("CARGO_BIN_EXE_cube-sim"))
+        let out = Command::new(common::cube_sim_bin())
             .args([
                 "register",
                 "--devices",
@@ -476,7 +478,7 @@ delay_secs = 10
                 .single()
                 .unwrap()
                 .hour();
-            let m1: u128 = if relayer::sim::WHITELISTED_BATTERIES.contains(&d.battery_id.as_str()) {
+            let m1: u128 = if cube_sim::WHITELISTED_BATTERIES.contains(&d.battery_id.as_str()) {
                 12_000
             } else {
                 10_000
@@ -830,7 +832,7 @@ async fn chaos_three_relayers_converge_under_loss_equivocation_sale_and_restart(
     // Per-relayer delivery: 15 % loss, 10 % duplicates, random order; every reading reaches
     // relayer 0 or 1 (the ones that stay up). The equivocating pair: relayers 0 and 2 get one,
     // relayer 1 the other.
-    let mut rng = relayer::sim::SplitMix(0x00C4_A05E);
+    let mut rng = cube_sim::SplitMix(0x00C4_A05E);
     let mut lists: Vec<Vec<SignedReading>> = vec![Vec::new(); 3];
     let mut union: Vec<SignedReading> = Vec::new();
     for (k, (_, r)) in all.iter().enumerate() {
@@ -1080,7 +1082,7 @@ async fn chaos_three_relayers_converge_under_loss_equivocation_sale_and_restart(
                 .single()
                 .unwrap()
                 .hour();
-            let m1: u128 = if relayer::sim::WHITELISTED_BATTERIES.contains(&d.battery_id.as_str()) {
+            let m1: u128 = if cube_sim::WHITELISTED_BATTERIES.contains(&d.battery_id.as_str()) {
                 12_000
             } else {
                 10_000

@@ -5,11 +5,11 @@
 use std::sync::Arc;
 
 use cube_scoring::RatedPower;
+use cube_sim::{Fleet, FleetSpec};
 use relayer::directory::DeviceDirectory;
 use relayer::ingest::{now_unix, IngestPolicy, Ingestor, RoundClock};
 use relayer::metrics::Metrics;
 use relayer::server::{router, serve, AppState};
-use relayer::sim::{Fleet, FleetSpec};
 use relayer::store::{ReadingStore, SqliteConfig, SqliteStore};
 use relayer::telemetry::{Domain, ReadingJson, SignedReading};
 use tokio::sync::oneshot;
@@ -162,4 +162,35 @@ pub fn window(hours_ago: u64) -> (u64, u64) {
     let now = now_unix();
     let start = now - now % 3600 - hours_ago * 3600;
     (start, start + 3600)
+}
+
+/// The `cube-sim` binary. Cargo hands integration tests only their own package's binaries, so
+/// it is built here on first use (same workspace, target directory and profile as the running
+/// test; a no-op when it is up to date) and found next to the `relayer` binary.
+pub fn cube_sim_bin() -> std::path::PathBuf {
+    static BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_relayer"))
+            .parent()
+            .expect("the relayer binary has a directory")
+            .to_path_buf();
+        let profile = bin_dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(|n| if n == "debug" { "dev" } else { n })
+            .unwrap_or("dev")
+            .to_string();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = std::process::Command::new(cargo)
+            .args(["build", "--quiet", "-p", "cube-sim", "--bin", "cube-sim"])
+            .args(["--profile", &profile])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("running cargo build -p cube-sim");
+        assert!(status.success(), "cargo build -p cube-sim failed");
+        let bin = bin_dir.join("cube-sim");
+        assert!(bin.is_file(), "{} missing after the build", bin.display());
+        bin
+    })
+    .clone()
 }

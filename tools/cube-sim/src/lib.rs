@@ -1,5 +1,6 @@
 //! Simulated Cube fleet: device keys, manufacturer certificates, owners, time zones, batteries
-//! and realistic hourly discharge curves. Used by `cube-sim`, the tests and the benchmarks.
+//! and realistic hourly discharge curves. Used by the `cube-sim` CLI, the relayer's tests and
+//! `relayer-bench`.
 //!
 //! Everything is derived from a seed with a small deterministic PRNG (SplitMix64), so a test
 //! can recompute exactly what the simulator sent.
@@ -9,8 +10,7 @@ use chrono_tz::Tz;
 use cube_scoring::{certificate_message, DeviceModel, RatedPower};
 use ed25519_dalek::{Signer, SigningKey};
 
-use crate::directory::DeviceRecord;
-use crate::telemetry::{Domain, Reading, SignedReading};
+use cube_telemetry::{DeviceRecord, Domain, Reading, SignedReading};
 
 /// Zones the simulator spreads devices over; `Europe/Berlin` and `America/New_York` observe
 /// daylight saving time, `Asia/Tokyo` and `UTC` do not.
@@ -269,6 +269,27 @@ pub fn window_reading(
         firmware: "sim-1.0.0".into(),
     };
     domain.sign(&dev.key, reading)
+}
+
+/// The fleet manifest record of `dev` for the mining-round contract `contract` on `chain_id`:
+/// everything `RegisterDevice` needs (first registration, nonce 0).
+#[cfg(feature = "chain")]
+pub fn registration(
+    dev: &SimDevice,
+    chain_id: &str,
+    contract: &str,
+) -> chain_client::mining_round::DeviceRegistration {
+    chain_client::mining_round::DeviceRegistration {
+        owner: dev.owner.clone(),
+        pubkey: dev.pubkey(),
+        model: dev.model,
+        serial: dev.serial.clone(),
+        timezone: dev.timezone.clone(),
+        battery_id: Some(dev.battery_id.clone()),
+        certificate: dev.certificate,
+        nonce: 0,
+        possession_signature: possession_signature(dev, chain_id, contract),
+    }
 }
 
 /// The device's signature proving `owner` holds it

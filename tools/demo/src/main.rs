@@ -103,28 +103,13 @@ fn loud(line: impl AsRef<str>) {
     println!("\n{bar}\n!!! {}\n{bar}\n", line.as_ref());
 }
 
-async fn wait_for_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
-        wait_for_signal().await;
-        println!("\n[demo] stop requested, finishing the current step ...");
+        let signal = host_util::shutdown_signal().await;
+        println!("\n[demo] {signal}: stop requested, finishing the current step ...");
         let _ = stop_tx.send(true);
     });
     run(args, stop_rx).await
@@ -575,64 +560,37 @@ async fn setup(
     })
 }
 
-fn relayer_config(args: &Args, setup: &Setup, i: usize, port: u16, peers: &[String]) -> String {
+/// The configuration of relayer `i` (oracle `i`), listening on `port`, with `peers`.
+fn relayer_config(
+    args: &Args,
+    setup: &Setup,
+    i: usize,
+    port: u16,
+    peers: &[String],
+) -> Result<relayer::config::Config> {
     let work = &args.work_dir;
-    let peers = peers
-        .iter()
-        .map(|u| format!("\"{u}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        r#"# written by the demo; see relayer/config.example.toml
-[chain]
-chain_id = "{chain_id}"
-mining_round_contract = "{contract}"
-rest_url = "{rest}"
-rpc_url = "{rpc}"
-
-[operator]
-mnemonic_file = "{mnemonic}"
-
-[store]
-path = "{db}"
-synchronous = "normal"
-
-[http]
-listen = "127.0.0.1:{port}"
-
-[rounds]
-genesis = {genesis}
-duration_secs = {duration}
-grace_secs = {grace}
-
-# cube-sim delivers every reading as its window closes, so a round is complete one window plus
-# the grace after its end (the relayer's default waits a full hour-long window).
-[aggregation]
-delay_secs = {delay}
-
-[peers]
-urls = [{peers}]
-
-[devices]
-static_file = "{devices}"
-battery_whitelist = ["WL-BAT-A", "WL-BAT-B"]
-
-[log]
-format = "text"
-level = "info"
-"#,
-        chain_id = setup.info.chain_id,
-        contract = setup.contracts.round,
-        rest = setup.info.rest,
-        rpc = setup.info.rpc,
-        mnemonic = abs(&work.join(format!("oracle{i}.mnemonic"))).display(),
-        db = abs(&work.join(format!("relayer{i}.sqlite"))).display(),
-        genesis = setup.genesis,
-        duration = args.round_secs,
-        grace = args.grace_secs,
-        delay = aggregation_delay(args),
-        devices = abs(&work.join("devices.json")).display(),
+    Ok(relayer::config::Config::builder(
+        &setup.info.chain_id,
+        &setup.contracts.round,
+        setup.genesis,
     )
+    .rest_url(&setup.info.rest)
+    .rpc_url(&setup.info.rpc)
+    .mnemonic_file(abs(&work.join(format!("oracle{i}.mnemonic"))))
+    .store_path(abs(&work.join(format!("relayer{i}.sqlite"))))
+    .synchronous_normal()
+    .listen_local(port)
+    .round_duration_secs(args.round_secs)
+    .grace_secs(args.grace_secs)
+    // cube-sim delivers every reading as its window closes, so a round is complete one
+    // window plus the grace after its end (the relayer's default waits a full window).
+    .aggregation_delay_secs(aggregation_delay(args))
+    .peers(peers.iter().cloned())
+    .static_devices(abs(&work.join("devices.json")))
+    .battery_whitelist(["WL-BAT-A", "WL-BAT-B"])
+    .log_format("text")
+    .log_level("info")
+    .build()?)
 }
 
 /// Seconds after a round's end before the demo's relayers aggregate it.
@@ -642,20 +600,6 @@ fn aggregation_delay(args: &Args) -> u64 {
 
 fn abs(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
-}
-
-fn write_secret(path: &Path, content: &str) -> Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let _ = std::fs::remove_file(path);
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    f.write_all(content.as_bytes())?;
-    Ok(())
 }
 
 fn start_children(
@@ -674,10 +618,9 @@ fn start_children(
             .checked_add(u16::try_from(i)?)
             .context("relayer port overflows")?;
         let account = setup.info.account(oracle)?;
-        write_secret(
-            &args.work_dir.join(format!("oracle{n}.mnemonic")),
-            &account.mnemonic,
-        )?;
+        let mnemonic_file = args.work_dir.join(format!("oracle{n}.mnemonic"));
+        host_util::replace_secret_file(&mnemonic_file, account.mnemonic.as_bytes())
+            .with_context(|| format!("writing {}", mnemonic_file.display()))?;
         let config = args.work_dir.join(format!("relayer{n}.toml"));
         let peers: Vec<String> = (0..ORACLES.len())
             .filter(|j| *j != i)
@@ -689,7 +632,7 @@ fn start_children(
                 Ok(format!("http://127.0.0.1:{peer_port}"))
             })
             .collect::<Result<_>>()?;
-        std::fs::write(&config, relayer_config(args, setup, n, port, &peers))?;
+        relayer_config(args, setup, n, port, &peers)?.write(&config)?;
         let mut cmd = Command::new(relayer_bin);
         cmd.arg("run").arg("--config").arg(&config);
         let log = setup.logs.join(format!("relayer{n}.log"));

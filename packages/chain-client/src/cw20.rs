@@ -52,7 +52,7 @@ impl<'a> Cw20Client<'a> {
     }
 
     /// Balance of `address`.
-    pub async fn balance(&self, address: &str) -> Result<u128, ChainError> {
+    pub async fn balance(self, address: &str) -> Result<u128, ChainError> {
         let r: BalanceResponse = self
             .chain
             .query(
@@ -66,7 +66,7 @@ impl<'a> Cw20Client<'a> {
     }
 
     /// Name, symbol, decimals and supply.
-    pub async fn token_info(&self) -> Result<TokenInfoResponse, ChainError> {
+    pub async fn token_info(self) -> Result<TokenInfoResponse, ChainError> {
         self.chain
             .query(self.contract, &Cw20QueryMsg::TokenInfo {})
             .await
@@ -74,7 +74,7 @@ impl<'a> Cw20Client<'a> {
 
     /// Sends `amount` to `contract` with the `Receive` hook `hook`.
     pub async fn send<H: Serialize>(
-        &self,
+        self,
         contract: &str,
         amount: u128,
         hook: &H,
@@ -85,7 +85,7 @@ impl<'a> Cw20Client<'a> {
     }
 
     /// Transfers `amount` to `recipient`.
-    pub async fn transfer(&self, recipient: &str, amount: u128) -> Result<TxResult, ChainError> {
+    pub async fn transfer(self, recipient: &str, amount: u128) -> Result<TxResult, ChainError> {
         self.chain
             .execute(self.contract, &transfer_msg(recipient, amount))
             .await

@@ -91,7 +91,7 @@ impl<'a> StakeClient<'a> {
 
     /// `Member { addr, at_height }`: the voting weight, `None` for a non-member.
     pub async fn weight(
-        &self,
+        self,
         addr: &str,
         at_height: Option<u64>,
     ) -> Result<Option<u64>, ChainError> {
@@ -109,7 +109,7 @@ impl<'a> StakeClient<'a> {
     }
 
     /// `TotalWeight {}`.
-    pub async fn total_weight(&self) -> Result<u64, ChainError> {
+    pub async fn total_weight(self) -> Result<u64, ChainError> {
         let r: TotalWeightResponse = self
             .chain
             .query(self.contract, &StakeQuery::TotalWeight {})
@@ -118,7 +118,7 @@ impl<'a> StakeClient<'a> {
     }
 
     /// `Admin {}`: the hook admin, `None` when there is none.
-    pub async fn admin(&self) -> Result<Option<String>, ChainError> {
+    pub async fn admin(self) -> Result<Option<String>, ChainError> {
         let r: AdminResponse = self
             .chain
             .query(self.contract, &StakeQuery::Admin {})
@@ -127,19 +127,19 @@ impl<'a> StakeClient<'a> {
     }
 
     /// Bonds `amount` of the ECT at `ect` (a CW20 `Send` signed by the client).
-    pub async fn bond(&self, ect: &str, amount: u128) -> Result<TxResult, ChainError> {
+    pub async fn bond(self, ect: &str, amount: u128) -> Result<TxResult, ChainError> {
         self.chain
             .execute(ect, &bond_msg(self.contract, amount)?)
             .await
     }
 
     /// `Unbond { tokens }`.
-    pub async fn unbond(&self, amount: u128) -> Result<TxResult, ChainError> {
+    pub async fn unbond(self, amount: u128) -> Result<TxResult, ChainError> {
         self.chain.execute(self.contract, &unbond_msg(amount)).await
     }
 
     /// `UpdateAdmin { admin }` (the current admin).
-    pub async fn update_admin(&self, admin: Option<String>) -> Result<TxResult, ChainError> {
+    pub async fn update_admin(self, admin: Option<String>) -> Result<TxResult, ChainError> {
         self.chain
             .execute(self.contract, &update_stake_admin_msg(admin))
             .await
@@ -166,14 +166,14 @@ impl<'a> MultisigClient<'a> {
     }
 
     /// `Proposal { proposal_id }`.
-    pub async fn proposal(&self, proposal_id: u64) -> Result<ProposalResponse, ChainError> {
+    pub async fn proposal(self, proposal_id: u64) -> Result<ProposalResponse, ChainError> {
         self.chain
             .query(self.contract, &MultisigQuery::Proposal { proposal_id })
             .await
     }
 
     /// `Vote { proposal_id, voter }`: the ballot of `voter`, if any.
-    pub async fn ballot(&self, proposal_id: u64, voter: &str) -> Result<VoteResponse, ChainError> {
+    pub async fn ballot(self, proposal_id: u64, voter: &str) -> Result<VoteResponse, ChainError> {
         self.chain
             .query(
                 self.contract,
@@ -187,7 +187,7 @@ impl<'a> MultisigClient<'a> {
 
     /// Proposes `msgs`; returns the proposal id and the tx.
     pub async fn propose(
-        &self,
+        self,
         title: &str,
         description: &str,
         msgs: Vec<CosmosMsg>,
@@ -204,14 +204,14 @@ impl<'a> MultisigClient<'a> {
     }
 
     /// `Vote { proposal_id, vote }`.
-    pub async fn vote(&self, proposal_id: u64, vote: Vote) -> Result<TxResult, ChainError> {
+    pub async fn vote(self, proposal_id: u64, vote: Vote) -> Result<TxResult, ChainError> {
         self.chain
             .execute(self.contract, &vote_msg(proposal_id, vote))
             .await
     }
 
     /// `Execute { proposal_id }`.
-    pub async fn execute(&self, proposal_id: u64) -> Result<TxResult, ChainError> {
+    pub async fn execute(self, proposal_id: u64) -> Result<TxResult, ChainError> {
         self.chain
             .execute(self.contract, &execute_proposal_msg(proposal_id))
             .await

@@ -19,7 +19,7 @@ use cube_types::mining_round::{
 use serde::{Deserialize, Serialize};
 
 use crate::pages::{all_pages, MAX_PAGES, PAGE};
-use crate::{ChainClient, ChainError, TxResult};
+use crate::{ChainError, TxResult};
 
 /// Everything `RegisterDevice` needs for one device, plus who sends it: one record of the fleet
 /// manifest. Keys and signatures are hex in JSON.
@@ -204,37 +204,16 @@ pub fn clear_payout_profile_msg() -> ExecuteMsg {
     ExecuteMsg::ClearPayoutProfile {}
 }
 
-/// The mining-round contract at one address, through one chain client (transactions are
-/// signed by that client's key).
-#[derive(Clone, Copy, Debug)]
-pub struct MiningRoundClient<'a> {
-    chain: &'a ChainClient,
-    contract: &'a str,
-}
+crate::contract::typed_client!(
+    /// The mining-round contract at one address, through one chain client (transactions are
+    /// signed by that client's key).
+    MiningRoundClient
+);
 
-impl<'a> MiningRoundClient<'a> {
-    /// The contract at `contract`, signing with `chain`.
-    pub fn new(chain: &'a ChainClient, contract: &'a str) -> Self {
-        MiningRoundClient { chain, contract }
-    }
-
-    /// Contract address.
-    pub fn address(&self) -> &'a str {
-        self.contract
-    }
-
-    /// The chain client.
-    pub fn chain(&self) -> &'a ChainClient {
-        self.chain
-    }
-
-    async fn query<R: serde::de::DeserializeOwned>(self, msg: &QueryMsg) -> Result<R, ChainError> {
-        self.chain.query(self.contract, msg).await
-    }
-
+impl MiningRoundClient<'_> {
     /// Sends `msg` to the contract.
     pub async fn execute(self, msg: &ExecuteMsg) -> Result<TxResult, ChainError> {
-        self.chain.execute(self.contract, msg).await
+        self.0.execute(msg).await
     }
 
     // --- queries ---
@@ -504,12 +483,12 @@ impl<'a> MiningRoundClient<'a> {
 
     /// Registers `r` (the client must be `r.owner`).
     pub async fn register_device(self, r: &DeviceRegistration) -> Result<TxResult, ChainError> {
-        if self.chain.address() != r.owner {
+        if self.chain().address() != r.owner {
             return Err(ChainError::Config(format!(
                 "device {} is owned by {}, not by the signer {}",
                 r.serial,
                 r.owner,
-                self.chain.address()
+                self.chain().address()
             )));
         }
         self.execute(&r.to_msg()).await

@@ -6,7 +6,7 @@ use cube_types::reward_pool::{
 };
 
 use crate::cw20::send_msg;
-use crate::{ChainClient, ChainError, TxResult};
+use crate::{ChainError, TxResult};
 
 /// `RecordActions { batch_id, actions }` (reporter).
 pub fn record_actions_msg(batch_id: u64, actions: Vec<ActionEntry>) -> ExecuteMsg {
@@ -84,36 +84,15 @@ pub fn send_to_pool_msg(
     send_msg(pool, amount, hook)
 }
 
-/// The reward-pool contract at one address, through one chain client.
-#[derive(Clone, Copy, Debug)]
-pub struct RewardPoolClient<'a> {
-    chain: &'a ChainClient,
-    contract: &'a str,
-}
+crate::contract::typed_client!(
+    /// The reward-pool contract at one address, through one chain client.
+    RewardPoolClient
+);
 
-impl<'a> RewardPoolClient<'a> {
-    /// The pool at `contract`, signing with `chain`.
-    pub fn new(chain: &'a ChainClient, contract: &'a str) -> Self {
-        RewardPoolClient { chain, contract }
-    }
-
-    /// Contract address.
-    pub fn address(&self) -> &'a str {
-        self.contract
-    }
-
-    /// The chain client (its key signs the transactions).
-    pub fn chain(&self) -> &'a ChainClient {
-        self.chain
-    }
-
-    async fn query<R: serde::de::DeserializeOwned>(self, msg: &QueryMsg) -> Result<R, ChainError> {
-        self.chain.query(self.contract, msg).await
-    }
-
+impl RewardPoolClient<'_> {
     /// Sends `msg` to the contract.
     pub async fn execute(self, msg: &ExecuteMsg) -> Result<TxResult, ChainError> {
-        self.chain.execute(self.contract, msg).await
+        self.0.execute(msg).await
     }
 
     // --- queries ---
@@ -217,8 +196,8 @@ impl<'a> RewardPoolClient<'a> {
         amount: u128,
         hook: &ReceiveMsg,
     ) -> Result<TxResult, ChainError> {
-        self.chain
-            .execute(token, &send_to_pool_msg(self.contract, amount, hook)?)
+        self.chain()
+            .execute(token, &send_to_pool_msg(self.address(), amount, hook)?)
             .await
     }
 }

@@ -376,20 +376,31 @@ impl E2e {
     }
 
     async fn wait_finalized(&self) -> RoundResponse {
-        let deadline = Instant::now() + Duration::from_secs(300);
+        self.wait_round_finalized(0, Instant::now() + Duration::from_secs(300), 2)
+            .await
+    }
+
+    /// Polls round `round` until it is finalized; past `deadline` prints the logs of relayers
+    /// `0..relayers` and fails.
+    async fn wait_round_finalized(
+        &self,
+        round: u64,
+        deadline: Instant,
+        relayers: usize,
+    ) -> RoundResponse {
         loop {
-            let r = self.round().await;
+            let r = self.mr().round(round).await.unwrap();
             if r.summary.status == RoundStatus::Finalized {
                 return r;
             }
             if Instant::now() > deadline {
-                for i in 0..2 {
+                for i in 0..relayers {
                     eprintln!(
                         "--- relayer {i} log ---\n{}",
                         std::fs::read_to_string(self.log(i)).unwrap_or_default()
                     );
                 }
-                panic!("round 0 not finalized: {r:?}");
+                panic!("round {round} not finalized: {r:?}");
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
@@ -634,10 +645,6 @@ impl E2e {
         cfg.write(&path).unwrap();
         path
     }
-
-    async fn round_n(&self, round: u64) -> RoundResponse {
-        self.mr().round(round).await.unwrap()
-    }
 }
 
 /// Sends `items` to `url` in chunks; returns (accepted, duplicates, rejected).
@@ -858,23 +865,7 @@ async fn chaos_three_relayers_converge_under_loss_equivocation_sale_and_restart(
     let deadline = Instant::now() + Duration::from_secs(240);
     let mut rounds = Vec::new();
     for r in 0..CHAOS_ROUNDS {
-        loop {
-            let resp = e.round_n(r).await;
-            if resp.summary.status == RoundStatus::Finalized {
-                rounds.push(resp);
-                break;
-            }
-            if Instant::now() > deadline {
-                for i in 0..3 {
-                    eprintln!(
-                        "--- relayer {i} log ---\n{}",
-                        std::fs::read_to_string(e.log(i)).unwrap_or_default()
-                    );
-                }
-                panic!("round {r} not finalized: {resp:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
+        rounds.push(e.wait_round_finalized(r, deadline, 3).await);
     }
 
     // Relayer 0 re-synced: its round-0 plan was replaced once (generation 1, adopted only

@@ -4,7 +4,7 @@ use ::cw20::{BalanceResponse, Cw20ExecuteMsg, Cw20QueryMsg, TokenInfoResponse};
 use cosmwasm_std::{to_json_binary, Uint128};
 use serde::Serialize;
 
-use crate::{ChainClient, ChainError, TxResult};
+use crate::{ChainError, TxResult};
 
 /// `Send { contract, amount, msg: hook }`: moves `amount` to `contract` and calls its
 /// `Receive` with `hook` (e.g. `Fund {}`, `AdFee { .. }`, cw4-stake's `Bond {}`).
@@ -28,62 +28,41 @@ pub fn transfer_msg(recipient: &str, amount: u128) -> Cw20ExecuteMsg {
     }
 }
 
-/// One CW20 token contract through one chain client.
-#[derive(Clone, Copy, Debug)]
-pub struct Cw20Client<'a> {
-    chain: &'a ChainClient,
-    contract: &'a str,
-}
+crate::contract::typed_client!(
+    /// One CW20 token contract through one chain client.
+    Cw20Client
+);
 
-impl<'a> Cw20Client<'a> {
-    /// The token at `contract`, signing with `chain`.
-    pub fn new(chain: &'a ChainClient, contract: &'a str) -> Self {
-        Cw20Client { chain, contract }
-    }
-
-    /// Token contract address.
-    pub fn address(&self) -> &'a str {
-        self.contract
-    }
-
+impl Cw20Client<'_> {
     /// Balance of `address`.
-    pub async fn balance(&self, address: &str) -> Result<u128, ChainError> {
+    pub async fn balance(self, address: &str) -> Result<u128, ChainError> {
         let r: BalanceResponse = self
-            .chain
-            .query(
-                self.contract,
-                &Cw20QueryMsg::Balance {
-                    address: address.to_string(),
-                },
-            )
+            .0
+            .query(&Cw20QueryMsg::Balance {
+                address: address.to_string(),
+            })
             .await?;
         Ok(r.balance.u128())
     }
 
     /// Name, symbol, decimals and supply.
-    pub async fn token_info(&self) -> Result<TokenInfoResponse, ChainError> {
-        self.chain
-            .query(self.contract, &Cw20QueryMsg::TokenInfo {})
-            .await
+    pub async fn token_info(self) -> Result<TokenInfoResponse, ChainError> {
+        self.0.query(&Cw20QueryMsg::TokenInfo {}).await
     }
 
     /// Sends `amount` to `contract` with the `Receive` hook `hook`.
     pub async fn send<H: Serialize>(
-        &self,
+        self,
         contract: &str,
         amount: u128,
         hook: &H,
     ) -> Result<TxResult, ChainError> {
-        self.chain
-            .execute(self.contract, &send_msg(contract, amount, hook)?)
-            .await
+        self.0.execute(&send_msg(contract, amount, hook)?).await
     }
 
     /// Transfers `amount` to `recipient`.
-    pub async fn transfer(&self, recipient: &str, amount: u128) -> Result<TxResult, ChainError> {
-        self.chain
-            .execute(self.contract, &transfer_msg(recipient, amount))
-            .await
+    pub async fn transfer(self, recipient: &str, amount: u128) -> Result<TxResult, ChainError> {
+        self.0.execute(&transfer_msg(recipient, amount)).await
     }
 }
 

@@ -13,7 +13,7 @@ use upstream_contracts::{
     Expiration, MemberResponse, ProposalResponse, TotalWeightResponse, Vote, VoteResponse,
 };
 
-use crate::{ChainClient, ChainError, TxResult};
+use crate::{ChainError, TxResult};
 
 /// A `WasmMsg::Execute` of `msg` on `contract` without funds: what a proposal carries.
 pub fn wasm_execute<T: Serialize>(contract: &str, msg: &T) -> Result<CosmosMsg, ChainError> {
@@ -76,73 +76,55 @@ pub fn proposal_id(tx: &TxResult) -> Result<u64, ChainError> {
         })
 }
 
-/// The cw4-stake contract through one chain client.
-#[derive(Clone, Copy, Debug)]
-pub struct StakeClient<'a> {
-    chain: &'a ChainClient,
-    contract: &'a str,
-}
+crate::contract::typed_client!(
+    /// The cw4-stake contract through one chain client.
+    StakeClient
+);
 
-impl<'a> StakeClient<'a> {
-    /// The stake contract at `contract`, signing with `chain`.
-    pub fn new(chain: &'a ChainClient, contract: &'a str) -> Self {
-        StakeClient { chain, contract }
-    }
-
+impl StakeClient<'_> {
     /// `Member { addr, at_height }`: the voting weight, `None` for a non-member.
     pub async fn weight(
-        &self,
+        self,
         addr: &str,
         at_height: Option<u64>,
     ) -> Result<Option<u64>, ChainError> {
         let r: MemberResponse = self
-            .chain
-            .query(
-                self.contract,
-                &StakeQuery::Member {
-                    addr: addr.to_string(),
-                    at_height,
-                },
-            )
+            .0
+            .query(&StakeQuery::Member {
+                addr: addr.to_string(),
+                at_height,
+            })
             .await?;
         Ok(r.weight)
     }
 
     /// `TotalWeight {}`.
-    pub async fn total_weight(&self) -> Result<u64, ChainError> {
-        let r: TotalWeightResponse = self
-            .chain
-            .query(self.contract, &StakeQuery::TotalWeight {})
-            .await?;
+    pub async fn total_weight(self) -> Result<u64, ChainError> {
+        let r: TotalWeightResponse = self.0.query(&StakeQuery::TotalWeight {}).await?;
         Ok(r.weight)
     }
 
     /// `Admin {}`: the hook admin, `None` when there is none.
-    pub async fn admin(&self) -> Result<Option<String>, ChainError> {
-        let r: AdminResponse = self
-            .chain
-            .query(self.contract, &StakeQuery::Admin {})
-            .await?;
+    pub async fn admin(self) -> Result<Option<String>, ChainError> {
+        let r: AdminResponse = self.0.query(&StakeQuery::Admin {}).await?;
         Ok(r.admin)
     }
 
     /// Bonds `amount` of the ECT at `ect` (a CW20 `Send` signed by the client).
-    pub async fn bond(&self, ect: &str, amount: u128) -> Result<TxResult, ChainError> {
-        self.chain
-            .execute(ect, &bond_msg(self.contract, amount)?)
+    pub async fn bond(self, ect: &str, amount: u128) -> Result<TxResult, ChainError> {
+        self.chain()
+            .execute(ect, &bond_msg(self.address(), amount)?)
             .await
     }
 
     /// `Unbond { tokens }`.
-    pub async fn unbond(&self, amount: u128) -> Result<TxResult, ChainError> {
-        self.chain.execute(self.contract, &unbond_msg(amount)).await
+    pub async fn unbond(self, amount: u128) -> Result<TxResult, ChainError> {
+        self.0.execute(&unbond_msg(amount)).await
     }
 
     /// `UpdateAdmin { admin }` (the current admin).
-    pub async fn update_admin(&self, admin: Option<String>) -> Result<TxResult, ChainError> {
-        self.chain
-            .execute(self.contract, &update_stake_admin_msg(admin))
-            .await
+    pub async fn update_admin(self, admin: Option<String>) -> Result<TxResult, ChainError> {
+        self.0.execute(&update_stake_admin_msg(admin)).await
     }
 }
 
@@ -152,68 +134,49 @@ struct AdminResponse {
     admin: Option<String>,
 }
 
-/// The cw3-flex-multisig contract through one chain client.
-#[derive(Clone, Copy, Debug)]
-pub struct MultisigClient<'a> {
-    chain: &'a ChainClient,
-    contract: &'a str,
-}
+crate::contract::typed_client!(
+    /// The cw3-flex-multisig contract through one chain client.
+    MultisigClient
+);
 
-impl<'a> MultisigClient<'a> {
-    /// The multisig at `contract`, signing with `chain`.
-    pub fn new(chain: &'a ChainClient, contract: &'a str) -> Self {
-        MultisigClient { chain, contract }
-    }
-
+impl MultisigClient<'_> {
     /// `Proposal { proposal_id }`.
-    pub async fn proposal(&self, proposal_id: u64) -> Result<ProposalResponse, ChainError> {
-        self.chain
-            .query(self.contract, &MultisigQuery::Proposal { proposal_id })
-            .await
+    pub async fn proposal(self, proposal_id: u64) -> Result<ProposalResponse, ChainError> {
+        self.0.query(&MultisigQuery::Proposal { proposal_id }).await
     }
 
     /// `Vote { proposal_id, voter }`: the ballot of `voter`, if any.
-    pub async fn ballot(&self, proposal_id: u64, voter: &str) -> Result<VoteResponse, ChainError> {
-        self.chain
-            .query(
-                self.contract,
-                &MultisigQuery::Vote {
-                    proposal_id,
-                    voter: voter.to_string(),
-                },
-            )
+    pub async fn ballot(self, proposal_id: u64, voter: &str) -> Result<VoteResponse, ChainError> {
+        self.0
+            .query(&MultisigQuery::Vote {
+                proposal_id,
+                voter: voter.to_string(),
+            })
             .await
     }
 
     /// Proposes `msgs`; returns the proposal id and the tx.
     pub async fn propose(
-        &self,
+        self,
         title: &str,
         description: &str,
         msgs: Vec<CosmosMsg>,
         latest: Option<Expiration>,
     ) -> Result<(u64, TxResult), ChainError> {
         let tx = self
-            .chain
-            .execute(
-                self.contract,
-                &propose_msg(title, description, msgs, latest),
-            )
+            .0
+            .execute(&propose_msg(title, description, msgs, latest))
             .await?;
         Ok((proposal_id(&tx)?, tx))
     }
 
     /// `Vote { proposal_id, vote }`.
-    pub async fn vote(&self, proposal_id: u64, vote: Vote) -> Result<TxResult, ChainError> {
-        self.chain
-            .execute(self.contract, &vote_msg(proposal_id, vote))
-            .await
+    pub async fn vote(self, proposal_id: u64, vote: Vote) -> Result<TxResult, ChainError> {
+        self.0.execute(&vote_msg(proposal_id, vote)).await
     }
 
     /// `Execute { proposal_id }`.
-    pub async fn execute(&self, proposal_id: u64) -> Result<TxResult, ChainError> {
-        self.chain
-            .execute(self.contract, &execute_proposal_msg(proposal_id))
-            .await
+    pub async fn execute(self, proposal_id: u64) -> Result<TxResult, ChainError> {
+        self.0.execute(&execute_proposal_msg(proposal_id)).await
     }
 }

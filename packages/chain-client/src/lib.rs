@@ -30,6 +30,7 @@
 pub mod broadcast;
 pub mod client;
 pub mod config;
+pub mod contract;
 pub mod cw20;
 pub mod encode;
 pub mod error;

@@ -19,7 +19,7 @@ use cube_types::mining_round::{
 use serde::{Deserialize, Serialize};
 
 use crate::pages::{all_pages, MAX_PAGES, PAGE};
-use crate::{ChainClient, ChainError, TxResult};
+use crate::{ChainError, TxResult};
 
 /// Everything `RegisterDevice` needs for one device, plus who sends it: one record of the fleet
 /// manifest. Keys and signatures are hex in JSON.
@@ -204,69 +204,48 @@ pub fn clear_payout_profile_msg() -> ExecuteMsg {
     ExecuteMsg::ClearPayoutProfile {}
 }
 
-/// The mining-round contract at one address, through one chain client (transactions are
-/// signed by that client's key).
-#[derive(Clone, Copy, Debug)]
-pub struct MiningRoundClient<'a> {
-    chain: &'a ChainClient,
-    contract: &'a str,
-}
+crate::contract::typed_client!(
+    /// The mining-round contract at one address, through one chain client (transactions are
+    /// signed by that client's key).
+    MiningRoundClient
+);
 
-impl<'a> MiningRoundClient<'a> {
-    /// The contract at `contract`, signing with `chain`.
-    pub fn new(chain: &'a ChainClient, contract: &'a str) -> Self {
-        MiningRoundClient { chain, contract }
-    }
-
-    /// Contract address.
-    pub fn address(&self) -> &'a str {
-        self.contract
-    }
-
-    /// The chain client.
-    pub fn chain(&self) -> &'a ChainClient {
-        self.chain
-    }
-
-    async fn query<R: serde::de::DeserializeOwned>(&self, msg: &QueryMsg) -> Result<R, ChainError> {
-        self.chain.query(self.contract, msg).await
-    }
-
+impl MiningRoundClient<'_> {
     /// Sends `msg` to the contract.
-    pub async fn execute(&self, msg: &ExecuteMsg) -> Result<TxResult, ChainError> {
-        self.chain.execute(self.contract, msg).await
+    pub async fn execute(self, msg: &ExecuteMsg) -> Result<TxResult, ChainError> {
+        self.0.execute(msg).await
     }
 
     // --- queries ---
 
     /// `Config {}`.
-    pub async fn config(&self) -> Result<ConfigResponse, ChainError> {
+    pub async fn config(self) -> Result<ConfigResponse, ChainError> {
         self.query(&QueryMsg::Config {}).await
     }
 
     /// `Policy { version }` (`None`: the latest).
-    pub async fn policy(&self, version: Option<u32>) -> Result<PolicyResponse, ChainError> {
+    pub async fn policy(self, version: Option<u32>) -> Result<PolicyResponse, ChainError> {
         self.query(&QueryMsg::Policy { version }).await
     }
 
     /// `Oracles {}`.
-    pub async fn oracles(&self) -> Result<OraclesResponse, ChainError> {
+    pub async fn oracles(self) -> Result<OraclesResponse, ChainError> {
         self.query(&QueryMsg::Oracles {}).await
     }
 
     /// `Round { round }`.
-    pub async fn round(&self, round: u64) -> Result<RoundResponse, ChainError> {
+    pub async fn round(self, round: u64) -> Result<RoundResponse, ChainError> {
         self.query(&QueryMsg::Round { round }).await
     }
 
     /// `Batch { round, batch_index }`.
-    pub async fn batch(&self, round: u64, batch_index: u32) -> Result<BatchResponse, ChainError> {
+    pub async fn batch(self, round: u64, batch_index: u32) -> Result<BatchResponse, ChainError> {
         self.query(&QueryMsg::Batch { round, batch_index }).await
     }
 
     /// `Batches { round, start_after, limit }`: one page.
     pub async fn batches(
-        &self,
+        self,
         round: u64,
         start_after: Option<u32>,
         limit: Option<u32>,
@@ -281,7 +260,7 @@ impl<'a> MiningRoundClient<'a> {
 
     /// `Vote { round, batch_index, oracle }`.
     pub async fn vote(
-        &self,
+        self,
         round: u64,
         batch_index: u32,
         oracle: &str,
@@ -295,13 +274,13 @@ impl<'a> MiningRoundClient<'a> {
     }
 
     /// `RoundParams { round }`: the rules pinned for the round.
-    pub async fn round_params(&self, round: u64) -> Result<RoundParamsResponse, ChainError> {
+    pub async fn round_params(self, round: u64) -> Result<RoundParamsResponse, ChainError> {
         self.query(&QueryMsg::RoundParams { round }).await
     }
 
     /// `DevicesAsOf { round, start_after, limit }`: one page of the round's registry view.
     pub async fn devices_as_of_page(
-        &self,
+        self,
         round: u64,
         start_after: Option<Binary>,
         limit: Option<u32>,
@@ -315,7 +294,7 @@ impl<'a> MiningRoundClient<'a> {
     }
 
     /// Every page of `DevicesAsOf { round }`.
-    pub async fn devices_as_of(&self, round: u64) -> Result<Vec<DeviceView>, ChainError> {
+    pub async fn devices_as_of(self, round: u64) -> Result<Vec<DeviceView>, ChainError> {
         all_pages("DevicesAsOf", MAX_PAGES, |start_after| async move {
             let page = self
                 .devices_as_of_page(round, start_after, Some(PAGE))
@@ -327,7 +306,7 @@ impl<'a> MiningRoundClient<'a> {
 
     /// `OwnersAsOf { round, start_after, limit }`: one page.
     pub async fn owners_as_of(
-        &self,
+        self,
         round: u64,
         start_after: Option<String>,
         limit: Option<u32>,
@@ -341,7 +320,7 @@ impl<'a> MiningRoundClient<'a> {
     }
 
     /// `OwnerAsOf { round, owner }`.
-    pub async fn owner_as_of(&self, round: u64, owner: &str) -> Result<OwnerView, ChainError> {
+    pub async fn owner_as_of(self, round: u64, owner: &str) -> Result<OwnerView, ChainError> {
         self.query(&QueryMsg::OwnerAsOf {
             round,
             owner: owner.to_string(),
@@ -350,7 +329,7 @@ impl<'a> MiningRoundClient<'a> {
     }
 
     /// `RegistrationNonce { pubkey }`: the nonce the next possession signature must use.
-    pub async fn registration_nonce(&self, pubkey: &[u8]) -> Result<u64, ChainError> {
+    pub async fn registration_nonce(self, pubkey: &[u8]) -> Result<u64, ChainError> {
         let r: RegistrationNonceResponse = self
             .query(&QueryMsg::RegistrationNonce {
                 pubkey: Binary::from(pubkey),
@@ -361,7 +340,7 @@ impl<'a> MiningRoundClient<'a> {
 
     /// `Rounds { start_after, limit }`: one page.
     pub async fn rounds(
-        &self,
+        self,
         start_after: Option<u64>,
         limit: Option<u32>,
     ) -> Result<RoundsResponse, ChainError> {
@@ -369,12 +348,12 @@ impl<'a> MiningRoundClient<'a> {
     }
 
     /// `CurrentRound {}`.
-    pub async fn current_round(&self) -> Result<CurrentRoundResponse, ChainError> {
+    pub async fn current_round(self) -> Result<CurrentRoundResponse, ChainError> {
         self.query(&QueryMsg::CurrentRound {}).await
     }
 
     /// `Score { round, owner }`.
-    pub async fn score(&self, round: u64, owner: &str) -> Result<ScoreResponse, ChainError> {
+    pub async fn score(self, round: u64, owner: &str) -> Result<ScoreResponse, ChainError> {
         self.query(&QueryMsg::Score {
             round,
             owner: owner.to_string(),
@@ -384,7 +363,7 @@ impl<'a> MiningRoundClient<'a> {
 
     /// `Claimable { owner, start_after, limit }`: one page.
     pub async fn claimable_page(
-        &self,
+        self,
         owner: &str,
         start_after: Option<u64>,
         limit: Option<u32>,
@@ -398,13 +377,13 @@ impl<'a> MiningRoundClient<'a> {
     }
 
     /// `Claimable { owner }`: the first page with the contract's default size.
-    pub async fn claimable(&self, owner: &str) -> Result<ClaimableResponse, ChainError> {
+    pub async fn claimable(self, owner: &str) -> Result<ClaimableResponse, ChainError> {
         self.claimable_page(owner, None, None).await
     }
 
     /// `Leaderboard { round, start_after, limit }`: one page.
     pub async fn leaderboard(
-        &self,
+        self,
         round: u64,
         start_after: Option<String>,
         limit: Option<u32>,
@@ -418,7 +397,7 @@ impl<'a> MiningRoundClient<'a> {
     }
 
     /// `Device { pubkey }`.
-    pub async fn device(&self, pubkey: &[u8]) -> Result<DeviceResponse, ChainError> {
+    pub async fn device(self, pubkey: &[u8]) -> Result<DeviceResponse, ChainError> {
         self.query(&QueryMsg::Device {
             pubkey: Binary::from(pubkey),
         })
@@ -427,7 +406,7 @@ impl<'a> MiningRoundClient<'a> {
 
     /// `Devices { start_after, limit }`: one page of the latest registry.
     pub async fn devices_page(
-        &self,
+        self,
         start_after: Option<Binary>,
         limit: Option<u32>,
     ) -> Result<DevicesResponse, ChainError> {
@@ -435,7 +414,7 @@ impl<'a> MiningRoundClient<'a> {
     }
 
     /// Every page of `Devices {}`.
-    pub async fn devices(&self) -> Result<Vec<DeviceResponse>, ChainError> {
+    pub async fn devices(self) -> Result<Vec<DeviceResponse>, ChainError> {
         all_pages("Devices", MAX_PAGES, |start_after| async move {
             let page = self.devices_page(start_after, Some(PAGE)).await?;
             Ok((page.devices, page.next))
@@ -445,7 +424,7 @@ impl<'a> MiningRoundClient<'a> {
 
     /// `DevicesByOwner { owner, start_after, limit }`: one page.
     pub async fn devices_by_owner(
-        &self,
+        self,
         owner: &str,
         start_after: Option<Binary>,
         limit: Option<u32>,
@@ -460,7 +439,7 @@ impl<'a> MiningRoundClient<'a> {
 
     /// `BatteryWhitelist { as_of_round, start_after, limit }`: one page.
     pub async fn battery_whitelist_page(
-        &self,
+        self,
         as_of_round: Option<u64>,
         start_after: Option<String>,
         limit: Option<u32>,
@@ -475,7 +454,7 @@ impl<'a> MiningRoundClient<'a> {
 
     /// Every page of `BatteryWhitelist { as_of_round }`.
     pub async fn battery_whitelist(
-        &self,
+        self,
         as_of_round: Option<u64>,
     ) -> Result<Vec<String>, ChainError> {
         all_pages("BatteryWhitelist", MAX_PAGES, |start_after| async move {
@@ -488,12 +467,12 @@ impl<'a> MiningRoundClient<'a> {
     }
 
     /// `Funds {}`.
-    pub async fn funds(&self) -> Result<FundsResponse, ChainError> {
+    pub async fn funds(self) -> Result<FundsResponse, ChainError> {
         self.query(&QueryMsg::Funds {}).await
     }
 
     /// `PayoutProfile { owner }`.
-    pub async fn payout_profile(&self, owner: &str) -> Result<PayoutProfileResponse, ChainError> {
+    pub async fn payout_profile(self, owner: &str) -> Result<PayoutProfileResponse, ChainError> {
         self.query(&QueryMsg::PayoutProfile {
             owner: owner.to_string(),
         })
@@ -503,26 +482,26 @@ impl<'a> MiningRoundClient<'a> {
     // --- transactions (signed by the client's key) ---
 
     /// Registers `r` (the client must be `r.owner`).
-    pub async fn register_device(&self, r: &DeviceRegistration) -> Result<TxResult, ChainError> {
-        if self.chain.address() != r.owner {
+    pub async fn register_device(self, r: &DeviceRegistration) -> Result<TxResult, ChainError> {
+        if self.chain().address() != r.owner {
             return Err(ChainError::Config(format!(
                 "device {} is owned by {}, not by the signer {}",
                 r.serial,
                 r.owner,
-                self.chain.address()
+                self.chain().address()
             )));
         }
         self.execute(&r.to_msg()).await
     }
 
     /// `DeregisterDevice { pubkey }`.
-    pub async fn deregister_device(&self, pubkey: &[u8]) -> Result<TxResult, ChainError> {
+    pub async fn deregister_device(self, pubkey: &[u8]) -> Result<TxResult, ChainError> {
         self.execute(&deregister_device_msg(pubkey)).await
     }
 
     /// `SubmitUsage` (oracle).
     pub async fn submit_usage(
-        &self,
+        self,
         batch: BatchId,
         entries: Vec<UsageEntry>,
     ) -> Result<TxResult, ChainError> {
@@ -531,7 +510,7 @@ impl<'a> MiningRoundClient<'a> {
 
     /// `VoteBatch` (oracle).
     pub async fn vote_batch(
-        &self,
+        self,
         batch: BatchId,
         batch_hash: &[u8],
     ) -> Result<TxResult, ChainError> {
@@ -540,7 +519,7 @@ impl<'a> MiningRoundClient<'a> {
 
     /// `AcceptBatch` (anyone, once a hash has quorum).
     pub async fn accept_batch(
-        &self,
+        self,
         round: u64,
         batch_index: u32,
         batch_hash: &[u8],
@@ -550,30 +529,30 @@ impl<'a> MiningRoundClient<'a> {
     }
 
     /// `Claim { rounds }`.
-    pub async fn claim(&self, rounds: Option<Vec<u64>>) -> Result<TxResult, ChainError> {
+    pub async fn claim(self, rounds: Option<Vec<u64>>) -> Result<TxResult, ChainError> {
         self.execute(&claim_msg(rounds)).await
     }
 
     /// `UpdatePolicy { policy }` (owner).
-    pub async fn update_policy(&self, policy: ScorePolicy) -> Result<TxResult, ChainError> {
+    pub async fn update_policy(self, policy: ScorePolicy) -> Result<TxResult, ChainError> {
         self.execute(&update_policy_msg(policy)).await
     }
 
     /// `SetPayoutProfile { splits }`.
     pub async fn set_payout_profile(
-        &self,
+        self,
         splits: Vec<PayoutSplit>,
     ) -> Result<TxResult, ChainError> {
         self.execute(&set_payout_profile_msg(splits)).await
     }
 
     /// `ClearPayoutProfile {}`.
-    pub async fn clear_payout_profile(&self) -> Result<TxResult, ChainError> {
+    pub async fn clear_payout_profile(self) -> Result<TxResult, ChainError> {
         self.execute(&clear_payout_profile_msg()).await
     }
 
     /// `TransferOwnership { new_owner }` (owner).
-    pub async fn transfer_ownership(&self, new_owner: &str) -> Result<TxResult, ChainError> {
+    pub async fn transfer_ownership(self, new_owner: &str) -> Result<TxResult, ChainError> {
         self.execute(&transfer_ownership_msg(new_owner)).await
     }
 }

@@ -6,7 +6,7 @@ use cube_types::reward_pool::{
 };
 
 use crate::cw20::send_msg;
-use crate::{ChainClient, ChainError, TxResult};
+use crate::{ChainError, TxResult};
 
 /// `RecordActions { batch_id, actions }` (reporter).
 pub fn record_actions_msg(batch_id: u64, actions: Vec<ActionEntry>) -> ExecuteMsg {
@@ -84,47 +84,31 @@ pub fn send_to_pool_msg(
     send_msg(pool, amount, hook)
 }
 
-/// The reward-pool contract at one address, through one chain client.
-#[derive(Clone, Copy, Debug)]
-pub struct RewardPoolClient<'a> {
-    chain: &'a ChainClient,
-    contract: &'a str,
-}
+crate::contract::typed_client!(
+    /// The reward-pool contract at one address, through one chain client.
+    RewardPoolClient
+);
 
-impl<'a> RewardPoolClient<'a> {
-    /// The pool at `contract`, signing with `chain`.
-    pub fn new(chain: &'a ChainClient, contract: &'a str) -> Self {
-        RewardPoolClient { chain, contract }
-    }
-
-    /// Contract address.
-    pub fn address(&self) -> &'a str {
-        self.contract
-    }
-
-    async fn query<R: serde::de::DeserializeOwned>(&self, msg: &QueryMsg) -> Result<R, ChainError> {
-        self.chain.query(self.contract, msg).await
-    }
-
+impl RewardPoolClient<'_> {
     /// Sends `msg` to the contract.
-    pub async fn execute(&self, msg: &ExecuteMsg) -> Result<TxResult, ChainError> {
-        self.chain.execute(self.contract, msg).await
+    pub async fn execute(self, msg: &ExecuteMsg) -> Result<TxResult, ChainError> {
+        self.0.execute(msg).await
     }
 
     // --- queries ---
 
     /// `Config {}`.
-    pub async fn config(&self) -> Result<ConfigResponse, ChainError> {
+    pub async fn config(self) -> Result<ConfigResponse, ChainError> {
         self.query(&QueryMsg::Config {}).await
     }
 
     /// `State {}`.
-    pub async fn state(&self) -> Result<StateResponse, ChainError> {
+    pub async fn state(self) -> Result<StateResponse, ChainError> {
         self.query(&QueryMsg::State {}).await
     }
 
     /// `Claimable { user }`.
-    pub async fn claimable(&self, user: &str) -> Result<ClaimableResponse, ChainError> {
+    pub async fn claimable(self, user: &str) -> Result<ClaimableResponse, ChainError> {
         self.query(&QueryMsg::Claimable {
             user: user.to_string(),
         })
@@ -133,7 +117,7 @@ impl<'a> RewardPoolClient<'a> {
 
     /// `RateHistory { start_after, limit }`: one page.
     pub async fn rate_history_page(
-        &self,
+        self,
         start_after: Option<u64>,
         limit: Option<u32>,
     ) -> Result<RateHistoryResponse, ChainError> {
@@ -144,7 +128,7 @@ impl<'a> RewardPoolClient<'a> {
     /// Every halving and reversal, oldest first (pages of `page_size`, at most `max_pages`;
     /// the cursor is the last event's `seq`, a short page is the last).
     pub async fn rate_history(
-        &self,
+        self,
         page_size: u32,
         max_pages: usize,
     ) -> Result<Vec<RateEvent>, ChainError> {
@@ -163,7 +147,7 @@ impl<'a> RewardPoolClient<'a> {
 
     /// `Reporters { start_after, limit }`: one page.
     pub async fn reporters(
-        &self,
+        self,
         start_after: Option<String>,
         limit: Option<u32>,
     ) -> Result<ReportersResponse, ChainError> {
@@ -172,7 +156,7 @@ impl<'a> RewardPoolClient<'a> {
     }
 
     /// `LastBatch { reporter }`.
-    pub async fn last_batch(&self, reporter: &str) -> Result<LastBatchResponse, ChainError> {
+    pub async fn last_batch(self, reporter: &str) -> Result<LastBatchResponse, ChainError> {
         self.query(&QueryMsg::LastBatch {
             reporter: reporter.to_string(),
         })
@@ -183,7 +167,7 @@ impl<'a> RewardPoolClient<'a> {
 
     /// `RecordActions` (reporter).
     pub async fn record_actions(
-        &self,
+        self,
         batch_id: u64,
         actions: Vec<ActionEntry>,
     ) -> Result<TxResult, ChainError> {
@@ -191,29 +175,29 @@ impl<'a> RewardPoolClient<'a> {
     }
 
     /// `Claim { recipient }`.
-    pub async fn claim(&self, recipient: Option<String>) -> Result<TxResult, ChainError> {
+    pub async fn claim(self, recipient: Option<String>) -> Result<TxResult, ChainError> {
         self.execute(&claim_msg(recipient)).await
     }
 
     /// `UpdateConfig` (owner).
-    pub async fn update_config(&self, update: ConfigUpdate) -> Result<TxResult, ChainError> {
+    pub async fn update_config(self, update: ConfigUpdate) -> Result<TxResult, ChainError> {
         self.execute(&update_config_msg(update)).await
     }
 
     /// `TransferOwnership { new_owner }` (owner).
-    pub async fn transfer_ownership(&self, new_owner: &str) -> Result<TxResult, ChainError> {
+    pub async fn transfer_ownership(self, new_owner: &str) -> Result<TxResult, ChainError> {
         self.execute(&transfer_ownership_msg(new_owner)).await
     }
 
     /// Sends `amount` of the pool's token (`token`) with `hook`, signed by the client.
     pub async fn send(
-        &self,
+        self,
         token: &str,
         amount: u128,
         hook: &ReceiveMsg,
     ) -> Result<TxResult, ChainError> {
-        self.chain
-            .execute(token, &send_to_pool_msg(self.contract, amount, hook)?)
+        self.chain()
+            .execute(token, &send_to_pool_msg(self.address(), amount, hook)?)
             .await
     }
 }

@@ -83,6 +83,18 @@ impl DeployParams {
         let text = std::fs::read_to_string(path).map_err(|source| io(path, source))?;
         toml::from_str(&text).map_err(|e| ChainError::Config(format!("{}: {e}", path.display())))
     }
+
+    /// Replaces the `[mining_round]` table with the typed instantiate message `msg` (strings
+    /// may still be `@` placeholders, e.g. `reward_token = "@ect"`).
+    pub fn set_mining_round(
+        &mut self,
+        msg: &cube_types::mining_round::InstantiateMsg,
+    ) -> Result<(), ChainError> {
+        let table = toml::Table::try_from(msg)
+            .map_err(|e| ChainError::Encode(format!("[mining_round] as TOML: {e}")))?;
+        self.mining_round = Some(table);
+        Ok(())
+    }
 }
 
 /// A stored code.
@@ -632,6 +644,39 @@ mod tests {
             matches!(&err, ChainError::Config(m) if m.contains("unknown field `quorum`")),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_typed_mining_round_message_round_trips_through_the_parameters() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/localnet.toml");
+        let mut params = DeployParams::load(&path).unwrap();
+        let names: BTreeMap<String, String> = [
+            "deployer", "tok", "ect", "operator", "oracle1", "oracle2", "oracle3", "user1",
+        ]
+        .iter()
+        .map(|n| (n.to_string(), format!("wasm1{n}")))
+        .collect();
+        let mut msg: cube_types::mining_round::InstantiateMsg = typed_msg(
+            "mining_round",
+            params.mining_round.as_ref().unwrap(),
+            &names,
+        )
+        .unwrap();
+        msg.reward_token = "@ect".into();
+        msg.genesis_time = Some(1_700_000_040);
+        msg.guardian = None;
+        params.set_mining_round(&msg).unwrap();
+        let back: cube_types::mining_round::InstantiateMsg = typed_msg(
+            "mining_round",
+            params.mining_round.as_ref().unwrap(),
+            &names,
+        )
+        .unwrap();
+        assert_eq!(back.reward_token, "wasm1ect");
+        assert_eq!(back.genesis_time, Some(1_700_000_040));
+        assert_eq!(back.guardian, None);
+        assert_eq!(back.manufacturer_keys, msg.manufacturer_keys);
+        assert_eq!(back.rated_power, msg.rated_power);
     }
 
     #[test]

@@ -10,26 +10,22 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use chain_client::mining_round::{self as msgs, BatchId, MiningRoundClient};
 use chain_client::{ChainClient, ChainError};
 use cosmwasm_std::{Binary, HexBinary};
 use cube_types::mining_round::{
-    BatchResponse, BatteryWhitelistResponse, ConfigResponse, DeviceModel, DevicesAsOfResponse,
-    DevicesResponse, ExecuteMsg, PolicyResponse, QueryMsg, RoundParamsResponse, RoundResponse,
-    RoundStatus, VoteResponse,
+    ConfigResponse, DeviceModel, RoundParamsResponse, RoundResponse, RoundStatus,
 };
 use thiserror::Error;
 
-use crate::directory::{DeviceRecord, DeviceSource, DirectoryError, FetchFuture};
+use crate::directory::{
+    DeviceRecord, DeviceRecordExt as _, DeviceSource, DirectoryError, FetchFuture,
+};
 use crate::round_worker::{
     BatchView, ChainAction, ChainRoundStatus, PinnedInputs, RoundChain, RoundRules, TallyView,
     WorkerError,
 };
 use crate::store::StoreError;
-
-/// Page size of paginated queries (the contract's maximum).
-pub const PAGE: u32 = 100;
-/// Upper bound on pages read in one pass (100 × 1000 = 100k devices).
-pub const MAX_PAGES: usize = 1_000;
 
 /// Chain-side failures.
 #[derive(Error, Debug)]
@@ -43,9 +39,6 @@ pub enum ChainSideError {
     /// A device record from chain is malformed.
     #[error("device {0}: public key is not 32 bytes")]
     BadDevice(String),
-    /// Too many pages.
-    #[error("query {0} returned more than {MAX_PAGES} pages")]
-    TooManyPages(&'static str),
 }
 
 /// The mining-round contract through one chain client.
@@ -77,60 +70,29 @@ fn device_record(
 }
 
 impl MiningRound {
-    async fn query<R: serde::de::DeserializeOwned>(&self, q: &QueryMsg) -> Result<R, ChainError> {
-        self.client.query(&self.contract, q).await
+    /// The typed client of the contract (chain-client's one place for its messages).
+    fn contract(&self) -> MiningRoundClient<'_> {
+        MiningRoundClient::new(&self.client, &self.contract)
     }
 
-    /// Every registered device.
+    /// Every registered device (every page of `Devices`).
     pub async fn devices(&self) -> Result<Vec<DeviceRecord>, ChainSideError> {
-        self.device_pages(
-            "devices",
-            |start_after| QueryMsg::Devices {
-                start_after,
-                limit: Some(PAGE),
-            },
-            |page: DevicesResponse| {
-                let devices = page
-                    .devices
-                    .into_iter()
-                    .map(|d| device_record(&d.pubkey, d.owner, d.model, d.timezone))
-                    .collect::<Result<_, _>>()?;
-                Ok((devices, page.next))
-            },
-        )
-        .await
-    }
-
-    /// Follows the `next` cursor of a device list query (`query` builds the page request from
-    /// the cursor, `page` splits a response into records and the next cursor), at most
-    /// `MAX_PAGES` pages; a cursor that does not move ends the list.
-    async fn device_pages<R: serde::de::DeserializeOwned>(
-        &self,
-        what: &'static str,
-        query: impl Fn(Option<Binary>) -> QueryMsg,
-        page: impl Fn(R) -> Result<(Vec<DeviceRecord>, Option<Binary>), ChainSideError>,
-    ) -> Result<Vec<DeviceRecord>, ChainSideError> {
-        let mut out = Vec::new();
-        let mut start_after: Option<Binary> = None;
-        for _ in 0..MAX_PAGES {
-            let (devices, next) = page(self.query(&query(start_after.clone())).await?)?;
-            out.extend(devices);
-            match next {
-                Some(n) if Some(&n) != start_after.as_ref() => start_after = Some(n),
-                _ => return Ok(out),
-            }
-        }
-        Err(ChainSideError::TooManyPages(what))
+        self.contract()
+            .devices()
+            .await?
+            .into_iter()
+            .map(|d| device_record(&d.pubkey, d.owner, d.model, d.timezone))
+            .collect()
     }
 
     /// Contract parameters.
     pub async fn config(&self) -> Result<ConfigResponse, ChainSideError> {
-        Ok(self.query(&QueryMsg::Config {}).await?)
+        Ok(self.contract().config().await?)
     }
 
     /// One round.
     pub async fn round(&self, round: u64) -> Result<RoundResponse, ChainSideError> {
-        Ok(self.query(&QueryMsg::Round { round }).await?)
+        Ok(self.contract().round(round).await?)
     }
 }
 
@@ -161,49 +123,27 @@ fn chain_err(e: impl std::fmt::Display) -> WorkerError {
 impl MiningRound {
     /// `RoundParams { round }`: the pinned rules of the round.
     pub async fn round_params(&self, round: u64) -> Result<RoundParamsResponse, ChainSideError> {
-        Ok(self.query(&QueryMsg::RoundParams { round }).await?)
+        Ok(self.contract().round_params(round).await?)
     }
 
     /// `DevicesAsOf { round }`, every page: the round's registry view.
     pub async fn devices_as_of(&self, round: u64) -> Result<Vec<DeviceRecord>, ChainSideError> {
-        self.device_pages(
-            "devices_as_of",
-            |start_after| QueryMsg::DevicesAsOf {
-                round,
-                start_after,
-                limit: Some(PAGE),
-            },
-            |page: DevicesAsOfResponse| {
-                let devices = page
-                    .devices
-                    .into_iter()
-                    .map(|d| device_record(&d.pubkey, d.owner, d.model, d.timezone))
-                    .collect::<Result<_, _>>()?;
-                Ok((devices, page.next))
-            },
-        )
-        .await
+        self.contract()
+            .devices_as_of(round)
+            .await?
+            .into_iter()
+            .map(|d| device_record(&d.pubkey, d.owner, d.model, d.timezone))
+            .collect()
     }
 
     /// `BatteryWhitelist { as_of_round: Some(round) }`, every page.
     pub async fn whitelist_as_of(&self, round: u64) -> Result<HashSet<String>, ChainSideError> {
-        let mut out = HashSet::new();
-        let mut start_after: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let page: BatteryWhitelistResponse = self
-                .query(&QueryMsg::BatteryWhitelist {
-                    as_of_round: Some(round),
-                    start_after: start_after.clone(),
-                    limit: Some(PAGE),
-                })
-                .await?;
-            out.extend(page.batteries);
-            match page.next {
-                Some(n) if Some(&n) != start_after.as_ref() => start_after = Some(n),
-                _ => return Ok(out),
-            }
-        }
-        Err(ChainSideError::TooManyPages("battery_whitelist"))
+        Ok(self
+            .contract()
+            .battery_whitelist(Some(round))
+            .await?
+            .into_iter()
+            .collect())
     }
 }
 
@@ -241,10 +181,9 @@ impl RoundChain for MiningRound {
 
     async fn pinned_inputs(&self, round: u64) -> Result<PinnedInputs, WorkerError> {
         let rules = self.round_rules(round).await?;
-        let policy: PolicyResponse = self
-            .query(&QueryMsg::Policy {
-                version: Some(rules.policy_version),
-            })
+        let policy = self
+            .contract()
+            .policy(Some(rules.policy_version))
             .await
             .map_err(chain_err)?;
         let whitelist = self.whitelist_as_of(round).await.map_err(chain_err)?;
@@ -267,8 +206,9 @@ impl RoundChain for MiningRound {
     }
 
     async fn batch(&self, round: u64, batch_index: u32) -> Result<BatchView, WorkerError> {
-        let b: BatchResponse = self
-            .query(&QueryMsg::Batch { round, batch_index })
+        let b = self
+            .contract()
+            .batch(round, batch_index)
             .await
             .map_err(chain_err)?;
         let mut tallies = Vec::with_capacity(b.tallies.len());
@@ -287,12 +227,9 @@ impl RoundChain for MiningRound {
     }
 
     async fn my_vote(&self, round: u64, batch_index: u32) -> Result<Option<[u8; 32]>, WorkerError> {
-        let v: VoteResponse = self
-            .query(&QueryMsg::Vote {
-                round,
-                batch_index,
-                oracle: self.client.address().to_string(),
-            })
+        let v = self
+            .contract()
+            .vote(round, batch_index, &self.client.address())
             .await
             .map_err(chain_err)?;
         if !v.counts {
@@ -309,43 +246,45 @@ impl RoundChain for MiningRound {
                 batch_count,
                 policy_version,
                 entries,
-            } => ExecuteMsg::SubmitUsage {
-                round,
-                batch_index,
-                batch_count,
-                policy_version,
+            } => msgs::submit_usage_msg(
+                BatchId {
+                    round,
+                    batch_index,
+                    batch_count,
+                    policy_version,
+                },
                 entries,
-            },
+            ),
             ChainAction::VoteBatch {
                 round,
                 batch_index,
                 batch_count,
                 policy_version,
                 batch_hash,
-            } => ExecuteMsg::VoteBatch {
-                round,
-                batch_index,
-                batch_count,
-                policy_version,
-                batch_hash: HexBinary::from(batch_hash.to_vec()),
-            },
+            } => msgs::vote_batch_msg(
+                BatchId {
+                    round,
+                    batch_index,
+                    batch_count,
+                    policy_version,
+                },
+                &batch_hash,
+            ),
             ChainAction::AcceptBatch {
                 round,
                 batch_index,
                 batch_hash,
-            } => ExecuteMsg::AcceptBatch {
-                round,
-                batch_index,
-                batch_hash: HexBinary::from(batch_hash.to_vec()),
-            },
+            } => msgs::accept_batch_msg(round, batch_index, &batch_hash),
         };
-        let tx = self
-            .client
-            .execute(&self.contract, &msg)
-            .await
-            .map_err(chain_err)?;
+        let tx = self.contract().execute(&msg).await.map_err(chain_err)?;
         Ok(tx.hash)
     }
+}
+
+/// A typed answer as the JSON the HTTP API passes through.
+fn as_json<T: serde::Serialize>(r: Result<T, ChainError>) -> Result<serde_json::Value, String> {
+    r.map_err(|e| e.to_string())
+        .and_then(|v| serde_json::to_value(v).map_err(|e| e.to_string()))
 }
 
 impl crate::server::ChainReader for MiningRound {
@@ -355,30 +294,16 @@ impl crate::server::ChainReader for MiningRound {
         start_after: Option<String>,
         limit: Option<u32>,
     ) -> crate::server::ReadFuture<'_> {
-        Box::pin(async move {
-            self.query::<serde_json::Value>(&QueryMsg::Leaderboard {
-                round,
-                start_after,
-                limit,
-            })
-            .await
-            .map_err(|e| e.to_string())
-        })
+        Box::pin(
+            async move { as_json(self.contract().leaderboard(round, start_after, limit).await) },
+        )
     }
 
     fn score(&self, round: u64, owner: String) -> crate::server::ReadFuture<'_> {
-        Box::pin(async move {
-            self.query::<serde_json::Value>(&QueryMsg::Score { round, owner })
-                .await
-                .map_err(|e| e.to_string())
-        })
+        Box::pin(async move { as_json(self.contract().score(round, &owner).await) })
     }
 
     fn round(&self, round: u64) -> crate::server::ReadFuture<'_> {
-        Box::pin(async move {
-            self.query::<serde_json::Value>(&QueryMsg::Round { round })
-                .await
-                .map_err(|e| e.to_string())
-        })
+        Box::pin(async move { as_json(self.contract().round(round).await) })
     }
 }

@@ -36,6 +36,17 @@ pub enum ConfigError {
     /// An environment override names no `SECTION__KEY`.
     #[error("environment override {0} must be RELAYER__SECTION__KEY")]
     BadEnvKey(String),
+    /// The configuration could not be rendered as TOML (e.g. a path that is not UTF-8).
+    #[error("rendering config: {0}")]
+    Render(String),
+    /// The file could not be written.
+    #[error("writing {path}: {source}")]
+    Write {
+        /// File path.
+        path: String,
+        /// IO error.
+        source: std::io::Error,
+    },
     /// A value fails validation.
     #[error("config {field}: {reason}")]
     Invalid {
@@ -527,6 +538,48 @@ impl Config {
         Ok(cfg)
     }
 
+    /// A builder starting from the daemon's defaults (every key the TOML file may omit), for
+    /// programs that write relayer configs (tests, the demo, the localnet suite).
+    pub fn builder(
+        chain_id: impl Into<String>,
+        mining_round_contract: impl Into<String>,
+        genesis: u64,
+    ) -> ConfigBuilder {
+        ConfigBuilder::new(chain_id, mining_round_contract, genesis)
+    }
+
+    /// The configuration as a TOML file [`Config::load`] reads back to an equal value. Unlike
+    /// `Serialize` (which redacts secrets, for logs), an inline `operator.mnemonic` is written
+    /// in clear: this is the file the daemon will read. Prefer `operator.mnemonic_file`.
+    pub fn to_toml(&self) -> Result<String, ConfigError> {
+        let mut table =
+            toml::Table::try_from(self).map_err(|e| ConfigError::Render(e.to_string()))?;
+        if !self.operator.mnemonic.is_empty() {
+            if let Some(toml::Value::Table(op)) = table.get_mut("operator") {
+                op.insert(
+                    "mnemonic".into(),
+                    toml::Value::String(self.operator.mnemonic.expose().to_string()),
+                );
+            }
+        }
+        toml::to_string(&table).map_err(|e| ConfigError::Render(e.to_string()))
+    }
+
+    /// Writes [`Config::to_toml`] to `path` (replacing it). A config holding an inline mnemonic
+    /// is written as a secret file (mode 0600, fsynced).
+    pub fn write(&self, path: &Path) -> Result<(), ConfigError> {
+        let text = self.to_toml()?;
+        let written = if self.operator.mnemonic.is_empty() {
+            std::fs::write(path, text)
+        } else {
+            host_util::replace_secret_file(path, text.as_bytes())
+        };
+        written.map_err(|source| ConfigError::Write {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+
     /// Reads `path` and the process environment.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -647,11 +700,11 @@ impl Config {
 
     /// Round timing.
     pub fn round_clock(&self) -> RoundClock {
-        RoundClock {
-            genesis: self.rounds.genesis,
-            duration: self.rounds.duration_secs,
-            grace: self.rounds.grace_secs,
-        }
+        RoundClock::new(
+            self.rounds.genesis,
+            self.rounds.duration_secs,
+            self.rounds.grace_secs,
+        )
     }
 
     /// Ingest limits.
@@ -702,6 +755,238 @@ impl Config {
     }
 }
 
+/// Builds a [`Config`] in code; see [`Config::builder`]. Each setter names the TOML key it
+/// sets; [`ConfigBuilder::build`] validates like the loader.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ConfigBuilder {
+    cfg: Config,
+}
+
+impl ConfigBuilder {
+    fn new(
+        chain_id: impl Into<String>,
+        mining_round_contract: impl Into<String>,
+        genesis: u64,
+    ) -> Self {
+        ConfigBuilder {
+            cfg: Config {
+                chain: ChainConfig {
+                    chain_id: chain_id.into(),
+                    mining_round_contract: mining_round_contract.into(),
+                    rest_url: default_rest_url(),
+                    rpc_url: default_rpc_url(),
+                    device_refresh_secs: default_refresh_secs(),
+                    gas_price: default_gas_price(),
+                    account_prefix: default_account_prefix(),
+                    enabled: true,
+                },
+                operator: OperatorConfig::default(),
+                store: StoreConfig::default(),
+                http: HttpConfig::default(),
+                ingest: IngestConfig::default(),
+                rounds: RoundsConfig {
+                    genesis,
+                    duration_secs: default_duration(),
+                    grace_secs: default_grace(),
+                    clock_skew_secs: default_skew(),
+                    max_entries_per_batch: default_batch_entries(),
+                },
+                devices: DevicesConfig::default(),
+                log: LogConfig::default(),
+                peers: PeersConfig::default(),
+                aggregation: AggregationConfig::default(),
+            },
+        }
+    }
+
+    /// `chain.enabled = false`: offline mode (no chain reads, no submissions, no operator key).
+    pub fn offline(mut self) -> Self {
+        self.cfg.chain.enabled = false;
+        self
+    }
+
+    /// `chain.rest_url`.
+    pub fn rest_url(mut self, url: impl Into<String>) -> Self {
+        self.cfg.chain.rest_url = url.into();
+        self
+    }
+
+    /// `chain.rpc_url`.
+    pub fn rpc_url(mut self, url: impl Into<String>) -> Self {
+        self.cfg.chain.rpc_url = url.into();
+        self
+    }
+
+    /// `chain.gas_price`, e.g. `0.025stake`.
+    pub fn gas_price(mut self, price: impl Into<String>) -> Self {
+        self.cfg.chain.gas_price = price.into();
+        self
+    }
+
+    /// `chain.account_prefix`.
+    pub fn account_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.cfg.chain.account_prefix = prefix.into();
+        self
+    }
+
+    /// `chain.device_refresh_secs`.
+    pub fn device_refresh_secs(mut self, secs: u64) -> Self {
+        self.cfg.chain.device_refresh_secs = secs;
+        self
+    }
+
+    /// `operator.mnemonic_file`.
+    pub fn mnemonic_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.cfg.operator.mnemonic_file = Some(path.into());
+        self
+    }
+
+    /// `operator.mnemonic` (inline; [`Config::write`] then writes a 0600 file).
+    pub fn mnemonic(mut self, words: impl Into<String>) -> Self {
+        self.cfg.operator.mnemonic = Secret(words.into());
+        self
+    }
+
+    /// `store.path`.
+    pub fn store_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.cfg.store.path = path.into();
+        self
+    }
+
+    /// `store.synchronous = "normal"` (no fsync per commit; demos and tests).
+    pub fn synchronous_normal(mut self) -> Self {
+        self.cfg.store.synchronous = "normal".into();
+        self
+    }
+
+    /// `store.retention_rounds`.
+    pub fn retention_rounds(mut self, rounds: u64) -> Self {
+        self.cfg.store.retention_rounds = Some(rounds);
+        self
+    }
+
+    /// `http.listen`.
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.cfg.http.listen = addr.to_string();
+        self
+    }
+
+    /// `http.listen = "127.0.0.1:<port>"`.
+    pub fn listen_local(self, port: u16) -> Self {
+        self.listen(SocketAddr::from(([127, 0, 0, 1], port)))
+    }
+
+    /// `http.max_body_bytes`.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.cfg.http.max_body_bytes = bytes;
+        self
+    }
+
+    /// `http.max_batch_items`.
+    pub fn max_batch_items(mut self, items: usize) -> Self {
+        self.cfg.http.max_batch_items = items;
+        self
+    }
+
+    /// The whole `[ingest]` section.
+    pub fn ingest(mut self, ingest: IngestConfig) -> Self {
+        self.cfg.ingest = ingest;
+        self
+    }
+
+    /// `rounds.duration_secs`.
+    pub fn round_duration_secs(mut self, secs: u64) -> Self {
+        self.cfg.rounds.duration_secs = secs;
+        self
+    }
+
+    /// `rounds.grace_secs`.
+    pub fn grace_secs(mut self, secs: u64) -> Self {
+        self.cfg.rounds.grace_secs = secs;
+        self
+    }
+
+    /// `rounds.clock_skew_secs`.
+    pub fn clock_skew_secs(mut self, secs: u64) -> Self {
+        self.cfg.rounds.clock_skew_secs = secs;
+        self
+    }
+
+    /// `rounds.max_entries_per_batch`.
+    pub fn max_entries_per_batch(mut self, entries: usize) -> Self {
+        self.cfg.rounds.max_entries_per_batch = entries;
+        self
+    }
+
+    /// `devices.static_file`.
+    pub fn static_devices(mut self, path: impl Into<PathBuf>) -> Self {
+        self.cfg.devices.static_file = Some(path.into());
+        self
+    }
+
+    /// `devices.battery_whitelist`.
+    pub fn battery_whitelist<S: Into<String>>(mut self, ids: impl IntoIterator<Item = S>) -> Self {
+        self.cfg.devices.battery_whitelist = ids.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// `devices.cube_v1_w` and `devices.cube_v2_w`.
+    pub fn rated_power(mut self, rated: RatedPower) -> Self {
+        self.cfg.devices.cube_v1_w = rated.cube_v1_w;
+        self.cfg.devices.cube_v2_w = rated.cube_v2_w;
+        self
+    }
+
+    /// `peers.urls`.
+    pub fn peers<S: Into<String>>(mut self, urls: impl IntoIterator<Item = S>) -> Self {
+        self.cfg.peers.urls = urls.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// `peers.timeout_secs`.
+    pub fn peer_timeout_secs(mut self, secs: u64) -> Self {
+        self.cfg.peers.timeout_secs = secs;
+        self
+    }
+
+    /// `aggregation.poll_secs`.
+    pub fn poll_secs(mut self, secs: u64) -> Self {
+        self.cfg.aggregation.poll_secs = secs;
+        self
+    }
+
+    /// `aggregation.delay_secs`.
+    pub fn aggregation_delay_secs(mut self, secs: u64) -> Self {
+        self.cfg.aggregation.delay_secs = Some(secs);
+        self
+    }
+
+    /// `aggregation.max_resume_rounds`.
+    pub fn max_resume_rounds(mut self, rounds: u64) -> Self {
+        self.cfg.aggregation.max_resume_rounds = rounds;
+        self
+    }
+
+    /// `log.format`: `json` or `text`.
+    pub fn log_format(mut self, format: impl Into<String>) -> Self {
+        self.cfg.log.format = format.into();
+        self
+    }
+
+    /// `log.level`: a `tracing` filter.
+    pub fn log_level(mut self, level: impl Into<String>) -> Self {
+        self.cfg.log.level = level.into();
+        self
+    }
+
+    /// The configuration, validated like a loaded file.
+    pub fn build(self) -> Result<Config, ConfigError> {
+        self.cfg.validate()?;
+        Ok(self.cfg)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -720,6 +1005,14 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    /// The field a config with these overrides is rejected for.
+    fn rejected_field(pairs: &[(&str, &str)]) -> &'static str {
+        match Config::from_toml_with_env(MIN, env(pairs)) {
+            Err(ConfigError::Invalid { field, .. }) => field,
+            other => panic!("{pairs:?}: expected an invalid field, got {other:?}"),
+        }
     }
 
     #[test]
@@ -770,11 +1063,7 @@ mod tests {
                 "ingest.max_invalid_signatures",
             ),
         ] {
-            let e = Config::from_toml_with_env(MIN, env(&[(k, v)])).unwrap_err();
-            assert!(
-                matches!(e, ConfigError::Invalid { field: f, .. } if f == field),
-                "{k}: {e}"
-            );
+            assert_eq!(rejected_field(&[(k, v)]), field, "{k}");
         }
     }
 
@@ -819,66 +1108,88 @@ mod tests {
             matches!(e, ConfigError::Parse(ref m) if m.contains("listen_port")),
             "{e}"
         );
-        let e =
-            Config::from_toml_with_env(MIN, env(&[("RELAYER__HTTP__LISTEN", "nope")])).unwrap_err();
-        assert!(
-            matches!(
-                e,
-                ConfigError::Invalid {
-                    field: "http.listen",
-                    ..
-                }
-            ),
-            "{e}"
-        );
         let e = Config::from_toml_with_env(MIN, env(&[("RELAYER__HTTP", "x")])).unwrap_err();
         assert!(
             matches!(e, ConfigError::BadEnvKey(ref k) if k == "RELAYER__HTTP"),
             "{e}"
         );
-        let e = Config::from_toml_with_env(MIN, env(&[("RELAYER__ROUNDS__GRACE_SECS", "90000")]))
-            .unwrap_err();
-        assert!(
-            matches!(
-                e,
-                ConfigError::Invalid {
-                    field: "rounds.grace_secs",
-                    ..
-                }
+        for (k, v, field) in [
+            ("RELAYER__HTTP__LISTEN", "nope", "http.listen"),
+            ("RELAYER__ROUNDS__GRACE_SECS", "90000", "rounds.grace_secs"),
+            (
+                "RELAYER__OPERATOR__MNEMONIC",
+                "one two",
+                "operator.mnemonic",
             ),
-            "{e}"
-        );
-        let e = Config::from_toml_with_env(MIN, env(&[("RELAYER__OPERATOR__MNEMONIC", "one two")]))
-            .unwrap_err();
-        assert!(
-            matches!(
-                e,
-                ConfigError::Invalid {
-                    field: "operator.mnemonic",
-                    ..
-                }
-            ),
-            "{e}"
-        );
-        let e = Config::from_toml_with_env(MIN, env(&[("RELAYER__CHAIN__ENABLED", "true")]))
+            ("RELAYER__CHAIN__ENABLED", "true", "operator"),
+            ("RELAYER__STORE__SYNCHRONOUS", "off", "store.synchronous"),
+        ] {
+            assert_eq!(rejected_field(&[(k, v)]), field, "{k}");
+        }
+    }
+
+    #[test]
+    fn builder_defaults_are_the_loader_defaults() {
+        let built = Config::builder("cube-1", "wasm1abc", 1_700_000_000)
+            .offline()
+            .build()
+            .unwrap();
+        assert_eq!(built, Config::from_toml_with_env(MIN, vec![]).unwrap());
+    }
+
+    #[test]
+    fn built_config_round_trips_through_the_loader() {
+        let dir = tempfile::tempdir().unwrap();
+        let mnemonic = ["abandon"; 24].join(" ");
+        let built = Config::builder("cube-localnet", "wasm1round", 1_700_000_000)
+            .rest_url("http://10.0.0.1:1317")
+            .gas_price("0.1ucube")
+            .device_refresh_secs(1)
+            .mnemonic(mnemonic.clone())
+            .store_path(dir.path().join("r.sqlite"))
+            .synchronous_normal()
+            .retention_rounds(4)
+            .listen_local(18080)
+            .ingest(IngestConfig {
+                device_rate: 0.5,
+                ..IngestConfig::default()
+            })
+            .round_duration_secs(600)
+            .grace_secs(10)
+            .clock_skew_secs(300)
+            .static_devices(dir.path().join("devices.json"))
+            .battery_whitelist(["WL-BAT-A", "WL-BAT-B"])
+            .peers(["http://127.0.0.1:18081"])
+            .poll_secs(2)
+            .aggregation_delay_secs(25)
+            .log_format("json")
+            .build()
+            .unwrap();
+        let path = dir.path().join("relayer.toml");
+        built.write(&path).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(
+                mode & 0o777,
+                0o600,
+                "an inline mnemonic makes the file a secret"
+            );
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let loaded = Config::from_toml_with_env(&text, vec![]).unwrap();
+        assert_eq!(loaded, built);
+        assert_eq!(loaded.operator.mnemonic.expose(), mnemonic);
+        assert_eq!(Config::load(&path).unwrap().http, built.http);
+        let e = Config::builder("cube-1", "wasm1abc", 0)
+            .build()
             .unwrap_err();
         assert!(
             matches!(
                 e,
                 ConfigError::Invalid {
                     field: "operator",
-                    ..
-                }
-            ),
-            "{e}"
-        );
-        let e = Config::from_toml_with_env(MIN, env(&[("RELAYER__STORE__SYNCHRONOUS", "off")]))
-            .unwrap_err();
-        assert!(
-            matches!(
-                e,
-                ConfigError::Invalid {
-                    field: "store.synchronous",
                     ..
                 }
             ),

@@ -43,22 +43,18 @@ pub struct DeviceInfo {
     pub timezone: Tz,
 }
 
-/// One registry entry as a source delivers it (time zone still a string).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeviceRecord {
-    /// ed25519 device key.
-    pub pubkey: [u8; 32],
-    /// Owner account.
-    pub owner: String,
-    /// Model.
-    pub model: DeviceModel,
-    /// IANA zone name, e.g. `Europe/Berlin`.
-    pub timezone: String,
+/// One registry entry as a source delivers it (time zone still a string); also the record of
+/// the static device file. Defined with the wire format in `cube-telemetry`.
+pub use cube_telemetry::DeviceRecord;
+
+/// Parsing a [`DeviceRecord`] into what the directory keeps.
+pub trait DeviceRecordExt {
+    /// Parses the zone.
+    fn into_info(self) -> Result<([u8; 32], DeviceInfo), DirectoryError>;
 }
 
-impl DeviceRecord {
-    /// Parses the zone.
-    pub fn into_info(self) -> Result<([u8; 32], DeviceInfo), DirectoryError> {
+impl DeviceRecordExt for DeviceRecord {
+    fn into_info(self) -> Result<([u8; 32], DeviceInfo), DirectoryError> {
         let timezone: Tz = self
             .timezone
             .parse()
@@ -88,52 +84,9 @@ pub trait DeviceSource: Send + Sync {
     fn fetch_all(&self) -> FetchFuture<'_>;
 }
 
-/// One entry of a static device file (JSON array), `pubkey` as hex, `model` as
-/// `"cube_v1"`/`"cube_v2"`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeviceFileEntry {
-    /// ed25519 key, 64 hex characters.
-    pub pubkey: String,
-    /// Owner account.
-    pub owner: String,
-    /// Model.
-    pub model: DeviceModel,
-    /// IANA zone.
-    pub timezone: String,
-}
-
-impl From<&DeviceRecord> for DeviceFileEntry {
-    fn from(r: &DeviceRecord) -> Self {
-        DeviceFileEntry {
-            pubkey: hex::encode(r.pubkey),
-            owner: r.owner.clone(),
-            model: r.model,
-            timezone: r.timezone.clone(),
-        }
-    }
-}
-
-/// Reads a static device file.
+/// Reads a static device file (see `cube_telemetry::read_device_file`).
 pub fn load_device_file(path: &std::path::Path) -> Result<Vec<DeviceRecord>, DirectoryError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| DirectoryError::Source(format!("{}: {e}", path.display())))?;
-    let entries: Vec<DeviceFileEntry> = serde_json::from_str(&text)
-        .map_err(|e| DirectoryError::Source(format!("{}: {e}", path.display())))?;
-    entries
-        .into_iter()
-        .map(|e| {
-            let mut pubkey = [0u8; 32];
-            hex::decode_to_slice(&e.pubkey, &mut pubkey)
-                .map_err(|_| DirectoryError::Source(format!("bad pubkey {}", e.pubkey)))?;
-            Ok(DeviceRecord {
-                pubkey,
-                owner: e.owner,
-                model: e.model,
-                timezone: e.timezone,
-            })
-        })
-        .collect()
+    cube_telemetry::read_device_file(path).map_err(|e| DirectoryError::Source(e.to_string()))
 }
 
 /// A fixed list (tests, simulator, or a config-provided list while the chain client is
@@ -259,8 +212,7 @@ mod tests {
         // Static file round trip.
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("devices.json");
-        let file: Vec<DeviceFileEntry> = src.0.iter().map(DeviceFileEntry::from).collect();
-        std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
+        cube_telemetry::write_device_file(&path, &src.0).unwrap();
         assert_eq!(load_device_file(&path), Ok(src.0.clone()));
         let errs = dir.replace_all(src.0.clone());
         assert_eq!(

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use cube_scoring::RatedPower;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::directory::DeviceDirectory;
 use crate::metrics::Metrics;
@@ -29,81 +29,9 @@ use crate::store::{
 };
 use crate::telemetry::{Domain, ReadingJson, SignedReading};
 
-/// Why a reading was rejected. JSON: snake_case strings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RejectReason {
-    /// Hex fields of the wrong length, over-long text fields.
-    Malformed,
-    /// The signature does not verify for the device key and this deployment's domain.
-    BadSignature,
-    /// The device key is not registered on chain.
-    UnknownDevice,
-    /// `window_end <= window_start` or the window is longer than one hour.
-    BadWindow,
-    /// The window ends after now + allowed clock skew.
-    FutureWindow,
-    /// The window touches a round that is closed for data ([`RoundClock::closes_at`]).
-    StaleWindow,
-    /// Sequence order is the reverse of window order against a stored reading (kept as
-    /// evidence).
-    SequenceOrder,
-    /// A different reading with this sequence is stored (kept as evidence).
-    SequenceConflict,
-    /// The window overlaps a stored window of the device (kept as evidence).
-    Overlap,
-    /// More Wh than the model's rated power allows in the window.
-    ImplausibleEnergy,
-    /// An integer above `i64::MAX` (not storable).
-    OutOfRange,
-    /// Not verified: the request already held too many invalid signatures.
-    SignatureBudget,
-    /// The device sent more readings than its quota allows; retry later.
-    DeviceQuota,
-}
-
-impl RejectReason {
-    /// Every reason, in metric order.
-    pub const ALL: [RejectReason; 13] = [
-        RejectReason::Malformed,
-        RejectReason::BadSignature,
-        RejectReason::UnknownDevice,
-        RejectReason::BadWindow,
-        RejectReason::FutureWindow,
-        RejectReason::StaleWindow,
-        RejectReason::SequenceOrder,
-        RejectReason::SequenceConflict,
-        RejectReason::Overlap,
-        RejectReason::ImplausibleEnergy,
-        RejectReason::OutOfRange,
-        RejectReason::SignatureBudget,
-        RejectReason::DeviceQuota,
-    ];
-
-    /// Position in [`Self::ALL`].
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    /// snake_case name (JSON and metric label).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RejectReason::Malformed => "malformed",
-            RejectReason::BadSignature => "bad_signature",
-            RejectReason::UnknownDevice => "unknown_device",
-            RejectReason::BadWindow => "bad_window",
-            RejectReason::FutureWindow => "future_window",
-            RejectReason::StaleWindow => "stale_window",
-            RejectReason::SequenceOrder => "sequence_order",
-            RejectReason::SequenceConflict => "sequence_conflict",
-            RejectReason::Overlap => "overlap",
-            RejectReason::ImplausibleEnergy => "implausible_energy",
-            RejectReason::OutOfRange => "out_of_range",
-            RejectReason::SignatureBudget => "signature_budget",
-            RejectReason::DeviceQuota => "device_quota",
-        }
-    }
-}
+pub use crate::telemetry::batch::{
+    BatchRequest, BatchResponse, ItemResult, ItemStatus, RejectReason,
+};
 
 impl From<StoreRejection> for RejectReason {
     fn from(r: StoreRejection) -> Self {
@@ -124,86 +52,34 @@ impl From<ConflictKind> for RejectReason {
     }
 }
 
-/// Status of one item of a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemStatus {
-    /// Stored now.
-    Accepted,
-    /// Already stored identically (success).
-    Duplicate,
-    /// Not stored; see `reason`.
-    Rejected,
-}
-
-/// Result of one item, in request order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ItemResult {
-    /// Index in the request's `readings`.
-    pub index: usize,
-    /// Outcome.
-    pub status: ItemStatus,
-    /// Present when rejected.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub reason: Option<RejectReason>,
-    /// Rejected, but stored as evidence of a conflict (see the module documentation).
-    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
-    pub evidence: bool,
-}
-
-/// `POST /v1/readings` body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BatchRequest {
-    /// Signed readings.
-    pub readings: Vec<ReadingJson>,
-}
-
-/// `POST /v1/readings` response (HTTP 200).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BatchResponse {
-    /// Newly stored.
-    pub accepted: usize,
-    /// Idempotent resends.
-    pub duplicates: usize,
-    /// Rejected (evidence included).
-    pub rejected: usize,
-    /// Rejected but stored as evidence of a conflict.
-    #[serde(default)]
-    pub evidence: usize,
-    /// One per request item, in order.
-    pub results: Vec<ItemResult>,
-}
-
-/// Round timing, used to decide which windows are still open for data.
+/// Round timing, used to decide which windows are still open for data: the chain's round
+/// clock (`cube_types::clock::RoundClock`, the one round arithmetic of contract, relayer and
+/// tools; this type derefs to it for `round_at`, `bounds`, `genesis`, …) plus the relayer's
+/// grace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RoundClock {
-    /// Start of round 0, unix seconds.
-    pub genesis: u64,
-    /// Round length, seconds (> 0).
-    pub duration: u64,
+    /// Round arithmetic (genesis, duration).
+    pub clock: cube_types::clock::RoundClock,
     /// Time after a round's end during which its readings are still accepted.
     pub grace: u64,
 }
 
 impl RoundClock {
-    /// Round containing `t` (None before genesis).
-    pub fn round_at(&self, t: u64) -> Option<u64> {
-        t.checked_sub(self.genesis)?.checked_div(self.duration)
-    }
-
-    /// `[start, end)` of round `r`.
-    pub fn bounds(&self, r: u64) -> Option<(u64, u64)> {
-        let start = self.genesis.checked_add(r.checked_mul(self.duration)?)?;
-        Some((start, start.checked_add(self.duration)?))
+    /// Rounds of `duration` seconds (> 0) from `genesis`, readings accepted `grace` seconds
+    /// after [`MAX_WINDOW_SECS`] past a round's end.
+    pub const fn new(genesis: u64, duration: u64, grace: u64) -> Self {
+        RoundClock {
+            clock: cube_types::clock::RoundClock { genesis, duration },
+            grace,
+        }
     }
 
     /// When round `r` stops accepting readings: its end + [`MAX_WINDOW_SECS`] + grace. A
     /// window straddling the end of `r` ends at most one window length later and must still
     /// be deliverable within grace; the round worker aggregates `r` only from this time on.
     pub fn closes_at(&self, r: u64) -> Option<u64> {
-        self.bounds(r)?
-            .1
+        self.clock
+            .end(r)?
             .checked_add(MAX_WINDOW_SECS)?
             .checked_add(self.grace)
     }
@@ -211,9 +87,18 @@ impl RoundClock {
     /// Whether a window starting at `window_start` may still be accepted at `now`: every round
     /// it touches is open, i.e. the first one (the others close later).
     pub fn window_open(&self, window_start: u64, now: u64) -> bool {
-        self.round_at(window_start)
+        self.clock
+            .round_at(window_start)
             .and_then(|r| self.closes_at(r))
             .is_some_and(|close| now < close)
+    }
+}
+
+impl std::ops::Deref for RoundClock {
+    type Target = cube_types::clock::RoundClock;
+
+    fn deref(&self) -> &Self::Target {
+        &self.clock
     }
 }
 
@@ -272,12 +157,19 @@ impl<K: std::hash::Hash + Eq + Copy> Buckets<K> {
         let dt = now.saturating_duration_since(b.last).as_secs_f64();
         b.tokens = (b.tokens + dt * q.rate).min(q.burst);
         b.last = now;
-        // f64 -> u64 of a non-negative bounded value; `as` saturates.
-        let have = b.tokens.max(0.0).floor() as u64;
+        let have = saturating_u64(b.tokens.floor());
         let granted = have.min(want);
         b.tokens -= granted as f64;
         granted
     }
+}
+
+/// A float count (tokens, seconds) as an integer, saturating: NaN and negatives give 0, values
+/// beyond `u64::MAX` give `u64::MAX`, fractions are dropped. Float-to-integer `as` is defined
+/// to do exactly this in Rust; the function names the intent in one place.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // saturating by definition
+fn saturating_u64(x: f64) -> u64 {
+    x as u64
 }
 
 /// Ingest limits and rules.
@@ -364,13 +256,8 @@ pub struct Ingestor {
     pub client_buckets: Option<Buckets<IpAddr>>,
 }
 
-/// Current unix time, seconds.
-pub fn now_unix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
+/// Current unix time, seconds (the one wall clock of `host-util`).
+pub use host_util::now_unix;
 
 /// Result of [`Ingestor::import_peer`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -549,7 +436,7 @@ impl Ingestor {
                 self.metrics
                     .quota_refused(crate::metrics::QuotaKind::Client);
                 return Err(BatchError::ClientQuota {
-                    retry_after_secs: (secs as u64).clamp(1, 3_600),
+                    retry_after_secs: saturating_u64(secs).clamp(1, 3_600),
                 });
             }
         }
@@ -782,11 +669,7 @@ mod tests {
 
     #[test]
     fn round_clock() {
-        let c = RoundClock {
-            genesis: 1_000,
-            duration: 100,
-            grace: 30,
-        };
+        let c = RoundClock::new(1_000, 100, 30);
         assert_eq!(c.round_at(999), None);
         assert_eq!(c.round_at(1_000), Some(0));
         assert_eq!(c.round_at(1_199), Some(1));

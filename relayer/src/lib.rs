@@ -1,6 +1,7 @@
 //! Cube relayer: the oracle daemon of PRODUCT.md §3.
 //!
-//! * [`telemetry`]: reading format, canonical encoding, ed25519 signing / verification.
+//! * [`telemetry`]: the Cube wire format (`cube-telemetry`): readings, canonical encoding,
+//!   ed25519 signing / verification, the device-directory file.
 //! * [`store`]: durable storage behind the [`store::ReadingStore`] trait (SQLite, WAL, group
 //!   commit).
 //! * [`directory`]: registered devices (owner, model, time zone), filled from the chain.
@@ -11,7 +12,6 @@
 //!   round plans; [`peers`]: pulling signed readings from other relayers.
 
 pub mod aggregate;
-pub mod bench;
 #[cfg(feature = "chain")]
 pub mod chain;
 pub mod config;
@@ -23,6 +23,7 @@ pub mod plans;
 pub mod round_worker;
 pub mod server;
 pub mod service;
-pub mod sim;
 pub mod store;
-pub mod telemetry;
+
+/// The Cube wire format, re-exported so paths stay `relayer::telemetry::…`.
+pub use cube_telemetry as telemetry;

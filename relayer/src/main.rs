@@ -6,7 +6,6 @@
 //! relayer aggregate --config relayer.toml --round N   print the round's batches (offline)
 //! relayer keys device-new --out dev.key       new ed25519 device key (hex, mode 0600)
 //! relayer keys device-pubkey --key-file dev.key
-//! relayer bench [...]                         print throughput / aggregation figures
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -61,30 +60,6 @@ enum Cmd {
         #[command(subcommand)]
         cmd: KeysCmd,
     },
-    /// Benchmarks (build with --release); prints figures.
-    Bench {
-        /// Devices in the ingest benchmark.
-        #[arg(long, default_value_t = 2_000)]
-        devices: usize,
-        /// Readings per device in the ingest benchmark.
-        #[arg(long, default_value_t = 50)]
-        per_device: usize,
-        /// Readings per HTTP request.
-        #[arg(long, default_value_t = 500)]
-        batch: usize,
-        /// Concurrent HTTP clients.
-        #[arg(long, default_value_t = 8)]
-        clients: usize,
-        /// Signatures for the raw verification rate.
-        #[arg(long, default_value_t = 20_000)]
-        verify: usize,
-        /// Devices in the aggregation benchmark.
-        #[arg(long, default_value_t = 10_000)]
-        agg_devices: usize,
-        /// Readings in the aggregation benchmark.
-        #[arg(long, default_value_t = 1_000_000)]
-        agg_readings: usize,
-    },
 }
 
 #[derive(Subcommand)]
@@ -132,57 +107,12 @@ fn main() -> Result<()> {
             policy_version,
         } => aggregate_cmd(&Config::load(&config)?, round, policy_version),
         Cmd::Keys { cmd } => keys(cmd),
-        Cmd::Bench {
-            devices,
-            per_device,
-            batch,
-            clients,
-            verify,
-            agg_devices,
-            agg_readings,
-        } => {
-            init_tracing("text", "warn");
-            let p = relayer::bench::IngestBench {
-                devices,
-                per_device,
-                batch,
-                clients,
-            };
-            tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?
-                .block_on(relayer::bench::run_all(
-                    &p,
-                    verify,
-                    agg_devices,
-                    agg_readings,
-                ))?;
-            Ok(())
-        }
     }
 }
 
 async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => tracing::info!("SIGTERM received"),
-                    _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGTERM");
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
+    let signal = host_util::shutdown_signal().await;
+    tracing::info!("{signal} received");
 }
 
 fn status(cfg: &Config, round: Option<u64>) -> Result<()> {
@@ -232,7 +162,7 @@ fn aggregate_cmd(cfg: &Config, round: u64, policy_version: u32) -> Result<()> {
         &store,
         &RoundInput {
             round,
-            clock: cfg.round_clock(),
+            clock: cfg.round_clock().clock,
             policy: &policy,
             policy_version,
             whitelist: &whitelist,
@@ -283,18 +213,6 @@ fn keys(cmd: KeysCmd) -> Result<()> {
 }
 
 fn write_secret(path: &Path, content: &str) -> Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    f.write_all(content.as_bytes())?;
-    f.sync_all()?;
-    Ok(())
+    host_util::write_secret_file(path, content.as_bytes())
+        .with_context(|| format!("creating {}", path.display()))
 }

@@ -8,22 +8,28 @@
 //! Needs the running localnet, so it is ignored by default:
 //! `cargo test -p relayer --test localnet -- --ignored --nocapture`
 //! (`LOCALNET_DIR` overrides the default `<workspace>/.localnet`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test crate: failures are panics
+
+mod common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use chain_client::cw20::Cw20Client;
 use chain_client::localnet::LocalnetInfo;
+use chain_client::mining_round::{DeviceRegistration, MiningRoundClient};
 use chain_client::ChainClient;
 use chrono::{TimeZone, Timelike};
-use cosmwasm_std::{to_json_binary, Binary, Uint128};
+use cosmwasm_std::{Binary, Uint128};
 use cube_scoring::{DeviceModel, RatedPower};
+use cube_sim::{window_reading, Fleet, FleetSpec, SimDevice};
 use cube_types::mining_round::{
-    BatchResponse, BatchesResponse, ExecuteMsg, InstantiateMsg, QueryMsg, ReceiveMsg,
-    RoundResponse, RoundStatus, ScoreResponse,
+    BatchResponse, InstantiateMsg, ReceiveMsg, RoundResponse, RoundStatus,
 };
-use relayer::sim::{possession_signature, window_reading, Fleet, FleetSpec, SimDevice};
+use deploy::DeployParams;
+use relayer::config::Config;
 use relayer::telemetry::{Domain, ReadingJson, SignedReading};
 use serde_json::{json, Value};
 
@@ -42,10 +48,8 @@ fn localnet_dir() -> PathBuf {
         })
 }
 
-fn artifacts() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("artifacts")
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// Kills the child process when dropped (also when the test fails).
@@ -117,27 +121,6 @@ async fn deploy_with(
         .map(|n| info.account(n).unwrap().address.clone())
         .collect();
 
-    let cw20 = operator
-        .store_code(std::fs::read(artifacts().join("cw20_base.wasm")).unwrap())
-        .await
-        .unwrap();
-    let mr_code = operator
-        .store_code(std::fs::read(artifacts().join("mining_round.wasm")).unwrap())
-        .await
-        .unwrap();
-    let ect = operator
-        .instantiate(
-            cw20.code_id,
-            "relayer-e2e-ect",
-            &json!({
-                "name": "Energy Contribution Token", "symbol": "ECT", "decimals": 6,
-                "initial_balances": [{"address": operator.address(), "amount": (REWARD * 10).to_string()}]
-            }),
-            None,
-        )
-        .await
-        .unwrap()
-        .address;
     let fleet = Fleet::with_owners(
         &FleetSpec {
             devices: DEVICES,
@@ -149,56 +132,57 @@ async fn deploy_with(
     let block = operator.latest_block().await.unwrap();
     let earliest = block.time_seconds() + genesis_lead;
     let genesis = earliest + (60 - earliest % 60) % 60;
-    let mining = operator
-        .instantiate(
-            mr_code.code_id,
-            "relayer-e2e-mining-round",
-            &InstantiateMsg {
-                owner: None,
-                reward_token: ect.clone(),
-                round_reward: Uint128::new(REWARD),
-                genesis_time: Some(genesis),
-                round_duration: Some(ROUND_SECS),
-                attestation_window: Some(600),
-                claim_window: Some(3_600),
-                oracles: oracles
-                    .iter()
-                    .map(|o| info.account(o).unwrap().address.clone())
-                    .collect(),
-                quorum: 2,
-                manufacturer_keys: vec![Binary::from(
-                    fleet.manufacturer.verifying_key().to_bytes().to_vec(),
-                )],
-                battery_whitelist: relayer::sim::WHITELISTED_BATTERIES
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-                policy: None,
-                rated_power: None,
-                max_entries_per_batch: Some(max_entries_per_batch),
-                max_claim_rounds: None,
-                guardian: None,
-            },
-            None,
-        )
-        .await
-        .unwrap()
-        .address;
-    operator
-        .execute(
-            &ect,
-            &cw20::Cw20ExecuteMsg::Send {
-                contract: mining.clone(),
-                amount: Uint128::new(REWARD * 2),
-                msg: to_json_binary(&ReceiveMsg::Fund {}).unwrap(),
-            },
-        )
+    // The deploy library with the localnet parameters (TOK, ECT, the reward pool) and this
+    // test's mining round; `@ect` is resolved by the deployment.
+    let mut params = DeployParams::load(&repo_root().join("deploy/localnet.toml")).unwrap();
+    params.label_prefix = "relayer-e2e".into();
+    params
+        .set_mining_round(&InstantiateMsg {
+            owner: None,
+            reward_token: "@ect".into(),
+            round_reward: Uint128::new(REWARD),
+            genesis_time: Some(genesis),
+            round_duration: Some(ROUND_SECS),
+            attestation_window: Some(600),
+            claim_window: Some(3_600),
+            oracles: oracles
+                .iter()
+                .map(|o| info.account(o).unwrap().address.clone())
+                .collect(),
+            quorum: 2,
+            manufacturer_keys: vec![Binary::from(
+                fleet.manufacturer.verifying_key().to_bytes().to_vec(),
+            )],
+            battery_whitelist: cube_sim::WHITELISTED_BATTERIES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            policy: None,
+            rated_power: None,
+            max_entries_per_batch: Some(max_entries_per_batch),
+            max_claim_rounds: None,
+            guardian: None,
+        })
+        .unwrap();
+    let deployment = deploy::deploy(
+        &operator,
+        &params,
+        &repo_root().join("artifacts"),
+        &info.names(),
+        |line| eprintln!("[deploy] {line}"),
+    )
+    .await
+    .unwrap();
+    let ect = deployment.address("ect").unwrap().to_string();
+    let mining = deployment.address("mining_round").unwrap().to_string();
+    Cw20Client::new(&operator, &ect)
+        .send(&mining, REWARD * 2, &ReceiveMsg::Fund {})
         .await
         .unwrap();
 
     if register_with_cli {
         // The simulator's own `register` command, owners from accounts.json.
-        let out = Command::new(env!("CARGO_BIN_EXE_cube-sim"))
+        let out = Command::new(common::cube_sim_bin())
             .args([
                 "register",
                 "--devices",
@@ -235,22 +219,10 @@ async fn deploy_with(
                 .collect();
             let (mining, chain_id) = (mining.clone(), chain_id.clone());
             regs.push(tokio::spawn(async move {
+                let contract = MiningRoundClient::new(&c, &mining);
                 for d in mine {
-                    c.execute(
-                        &mining,
-                        &ExecuteMsg::RegisterDevice {
-                            pubkey: Binary::from(d.pubkey().to_vec()),
-                            model: d.model,
-                            serial: d.serial.clone(),
-                            timezone: d.timezone.clone(),
-                            certificate: Binary::from(d.certificate.to_vec()),
-                            possession_signature: Binary::from(
-                                possession_signature(&d, &chain_id, &mining).to_vec(),
-                            ),
-                        },
-                    )
-                    .await
-                    .unwrap();
+                    let registration = cube_sim::registration(&d, &chain_id, &mining);
+                    contract.register_device(&registration).await.unwrap();
                 }
             }));
         }
@@ -271,41 +243,41 @@ async fn deploy_with(
 }
 
 impl E2e {
-    /// Writes relayer `i`'s config (port chosen now) and returns (config path, url).
-    fn relayer_config(&self, i: usize) -> (PathBuf, String) {
+    /// The mining round, queried (and claimed from) as the operator.
+    fn mr(&self) -> MiningRoundClient<'_> {
+        MiningRoundClient::new(&self.operator, &self.mining)
+    }
+
+    /// The configuration every relayer of these tests starts from: oracle `oracle`'s key,
+    /// database `i`, listening on `port`, one-second device refresh, 10 s grace, 2 s polls.
+    fn base_config(&self, i: usize, oracle: &str, port: u16) -> relayer::config::ConfigBuilder {
+        Config::builder(&self.chain_id, &self.mining, self.genesis)
+            .rest_url(&self.info.rest)
+            .gas_price(&self.info.gas_price)
+            .device_refresh_secs(1)
+            .mnemonic(&self.info.account(oracle).unwrap().mnemonic)
+            .store_path(self.db(i))
+            .listen_local(port)
+            .round_duration_secs(ROUND_SECS)
+            .grace_secs(10)
+            .poll_secs(2)
+    }
+
+    /// Writes relayer `i`'s config (oracle `oracle`, port chosen now) and returns (config
+    /// path, url).
+    fn relayer_config(&self, i: usize, oracle: &str) -> (PathBuf, String) {
         let port = free_port();
-        let cfg = format!(
-            r#"
-[chain]
-chain_id = "{chain_id}"
-mining_round_contract = "{mining}"
-rest_url = "{rest}"
-gas_price = "{gas}"
-device_refresh_secs = 1
-[store]
-path = "{db}"
-[http]
-listen = "127.0.0.1:{port}"
-[rounds]
-genesis = {genesis}
-duration_secs = {ROUND_SECS}
-grace_secs = 10
-# Readings of the whole (future) round are sent at once, so allow the round's length ahead.
-clock_skew_secs = 300
-[aggregation]
-poll_secs = 2
-# Every reading is sent before the round ends: aggregate right after the grace.
-delay_secs = 10
-"#,
-            chain_id = self.chain_id,
-            mining = self.mining,
-            genesis = self.genesis,
-            rest = self.info.rest,
-            gas = self.info.gas_price,
-            db = self.db(i).display(),
-        );
+        let cfg = self
+            .base_config(i, oracle, port)
+            // Readings of the whole (future) round are sent at once, so allow the round's
+            // length ahead.
+            .clock_skew_secs(300)
+            // Every reading is sent before the round ends: aggregate right after the grace.
+            .aggregation_delay_secs(10)
+            .build()
+            .unwrap();
         let path = self.tmp.path().join(format!("r{i}.toml"));
-        std::fs::write(&path, cfg).unwrap();
+        cfg.write(&path).unwrap();
         (path, format!("http://127.0.0.1:{port}"))
     }
 
@@ -394,62 +366,52 @@ delay_secs = 10
     }
 
     async fn round(&self) -> RoundResponse {
-        self.operator
-            .query(&self.mining, &QueryMsg::Round { round: 0 })
-            .await
-            .unwrap()
+        self.mr().round(0).await.unwrap()
     }
 
     /// Every batch of round 0 that has votes (one page is enough for these tests).
     async fn batches(&self) -> Vec<BatchResponse> {
-        let page: BatchesResponse = self
-            .operator
-            .query(
-                &self.mining,
-                &QueryMsg::Batches {
-                    round: 0,
-                    start_after: None,
-                    limit: Some(100),
-                },
-            )
-            .await
-            .unwrap();
+        let page = self.mr().batches(0, None, Some(100)).await.unwrap();
         assert_eq!(page.next, None);
         page.batches
     }
 
     async fn wait_finalized(&self) -> RoundResponse {
-        let deadline = Instant::now() + Duration::from_secs(300);
+        self.wait_round_finalized(0, Instant::now() + Duration::from_secs(300), 2)
+            .await
+    }
+
+    /// Polls round `round` until it is finalized; past `deadline` prints the logs of relayers
+    /// `0..relayers` and fails.
+    async fn wait_round_finalized(
+        &self,
+        round: u64,
+        deadline: Instant,
+        relayers: usize,
+    ) -> RoundResponse {
         loop {
-            let r = self.round().await;
+            let r = self.mr().round(round).await.unwrap();
             if r.summary.status == RoundStatus::Finalized {
                 return r;
             }
             if Instant::now() > deadline {
-                for i in 0..2 {
+                for i in 0..relayers {
                     eprintln!(
                         "--- relayer {i} log ---\n{}",
                         std::fs::read_to_string(self.log(i)).unwrap_or_default()
                     );
                 }
-                panic!("round 0 not finalized: {r:?}");
+                panic!("round {round} not finalized: {r:?}");
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
     }
 
     async fn ect_balance(&self, owner: &str) -> u128 {
-        let b: cw20::BalanceResponse = self
-            .operator
-            .query(
-                &self.ect,
-                &cw20::Cw20QueryMsg::Balance {
-                    address: owner.to_string(),
-                },
-            )
+        Cw20Client::new(&self.operator, &self.ect)
+            .balance(owner)
             .await
-            .unwrap();
-        b.balance.u128()
+            .unwrap()
     }
 
     /// Checks total score, each owner's score, and each owner's claimed ECT against an
@@ -472,11 +434,11 @@ delay_secs = 10
             let d = &self.fleet.devices[*i];
             let tz: chrono_tz::Tz = d.timezone.parse().unwrap();
             let hour = tz
-                .timestamp_opt(r.reading.window_start as i64, 0)
+                .timestamp_opt(i64::try_from(r.reading.window_start).unwrap(), 0)
                 .single()
                 .unwrap()
                 .hour();
-            let m1: u128 = if relayer::sim::WHITELISTED_BATTERIES.contains(&d.battery_id.as_str()) {
+            let m1: u128 = if cube_sim::WHITELISTED_BATTERIES.contains(&d.battery_id.as_str()) {
                 12_000
             } else {
                 10_000
@@ -496,24 +458,13 @@ delay_secs = 10
         assert_eq!(round.summary.total_score.u128(), total);
         for name in USERS {
             let owner = &self.info.account(name).unwrap().address;
-            let s: ScoreResponse = self
-                .operator
-                .query(
-                    &self.mining,
-                    &QueryMsg::Score {
-                        round: 0,
-                        owner: owner.clone(),
-                    },
-                )
-                .await
-                .unwrap();
+            let s = self.mr().score(0, owner).await.unwrap();
             assert_eq!(s.score.u128(), scores[owner], "score of {name}");
             let expected = REWARD * scores[owner] / total;
             let before = self.ect_balance(owner).await;
-            self.info
-                .client(name)
-                .unwrap()
-                .execute(&self.mining, &ExecuteMsg::Claim { rounds: None })
+            let holder = self.info.client(name).unwrap();
+            MiningRoundClient::new(&holder, &self.mining)
+                .claim(None)
                 .await
                 .unwrap();
             let after = self.ect_balance(owner).await;
@@ -542,7 +493,7 @@ async fn two_relayers_finalize_a_round_and_owners_are_paid_exactly() {
     let mut procs = Vec::new();
     let mut urls = Vec::new();
     for (i, oracle) in ["oracle1", "oracle2"].iter().enumerate() {
-        let (cfg, url) = e.relayer_config(i);
+        let (cfg, url) = e.relayer_config(i, oracle);
         procs.push(e.start(i, oracle, &cfg, &url).await);
         urls.push(url);
     }
@@ -598,8 +549,8 @@ async fn two_relayers_finalize_a_round_and_owners_are_paid_exactly() {
 #[ignore = "needs the running localnet (scripts/localnet.sh)"]
 async fn relayer_killed_during_submission_resumes_without_lost_or_double_votes() {
     let e = deploy(1, false).await;
-    let (cfg0, url0) = e.relayer_config(0);
-    let (cfg1, url1) = e.relayer_config(1);
+    let (cfg0, url0) = e.relayer_config(0, "oracle1");
+    let (cfg1, url1) = e.relayer_config(1, "oracle2");
     let p0 = e.start(0, "oracle1", &cfg0, &url0).await;
     let p1 = e.start(1, "oracle2", &cfg1, &url1).await;
     let readings = e.readings();
@@ -676,54 +627,24 @@ const CHAOS_ROUNDS: u64 = 2;
 const CHAOS_WINDOW: u64 = 20;
 
 impl E2e {
-    /// Config of chaos relayer `i` listening on `port`, pulling from `peers`.
-    fn chaos_config(&self, i: usize, port: u16, peers: &[String]) -> PathBuf {
-        let cfg = format!(
-            r#"
-[chain]
-chain_id = "{chain_id}"
-mining_round_contract = "{mining}"
-rest_url = "{rest}"
-gas_price = "{gas}"
-device_refresh_secs = 1
-[store]
-path = "{db}"
-[http]
-listen = "127.0.0.1:{port}"
-[rounds]
-genesis = {genesis}
-duration_secs = {ROUND_SECS}
-grace_secs = 10
-# Every reading of the test is delivered before round 0 starts.
-clock_skew_secs = 400
-[peers]
-urls = {peers:?}
-timeout_secs = 5
-[aggregation]
-poll_secs = 2
-# Relayer 0 aggregates 5 s after a round's end, the others 25 s: a reading arriving in
-# between (the test sends one) makes relayer 0's first plan differ, so it must re-sync from
-# its peers, recompute and re-vote.
-delay_secs = {delay}
-"#,
-            chain_id = self.chain_id,
-            mining = self.mining,
-            genesis = self.genesis,
-            rest = self.info.rest,
-            gas = self.info.gas_price,
-            db = self.db(i).display(),
-            delay = if i == 0 { 5 } else { 25 },
-        );
+    /// Config of chaos relayer `i` (oracle `oracle`) listening on `port`, pulling from
+    /// `peers`.
+    fn chaos_config(&self, i: usize, oracle: &str, port: u16, peers: &[String]) -> PathBuf {
+        let cfg = self
+            .base_config(i, oracle, port)
+            // Every reading of the test is delivered before round 0 starts.
+            .clock_skew_secs(400)
+            .peers(peers.iter().cloned())
+            .peer_timeout_secs(5)
+            // Relayer 0 aggregates 5 s after a round's end, the others 25 s: a reading arriving
+            // in between (the test sends one) makes relayer 0's first plan differ, so it must
+            // re-sync from its peers, recompute and re-vote.
+            .aggregation_delay_secs(if i == 0 { 5 } else { 25 })
+            .build()
+            .unwrap();
         let path = self.tmp.path().join(format!("chaos{i}.toml"));
-        std::fs::write(&path, cfg).unwrap();
+        cfg.write(&path).unwrap();
         path
-    }
-
-    async fn round_n(&self, round: u64) -> RoundResponse {
-        self.operator
-            .query(&self.mining, &QueryMsg::Round { round })
-            .await
-            .unwrap()
     }
 }
 
@@ -799,7 +720,7 @@ async fn chaos_three_relayers_converge_under_loss_equivocation_sale_and_restart(
             .filter(|j| *j != i)
             .map(|j| urls[j].clone())
             .collect();
-        let cfg = e.chaos_config(i, ports[i], &peers);
+        let cfg = e.chaos_config(i, oracles[i], ports[i], &peers);
         procs.push(Some(e.start(i, oracles[i], &cfg, &urls[i]).await));
         cfgs.push(cfg);
     }
@@ -830,7 +751,7 @@ async fn chaos_three_relayers_converge_under_loss_equivocation_sale_and_restart(
     // Per-relayer delivery: 15 % loss, 10 % duplicates, random order; every reading reaches
     // relayer 0 or 1 (the ones that stay up). The equivocating pair: relayers 0 and 2 get one,
     // relayer 1 the other.
-    let mut rng = relayer::sim::SplitMix(0x00C4_A05E);
+    let mut rng = cube_sim::SplitMix(0x00C4_A05E);
     let mut lists: Vec<Vec<SignedReading>> = vec![Vec::new(); 3];
     let mut union: Vec<SignedReading> = Vec::new();
     for (k, (_, r)) in all.iter().enumerate() {
@@ -887,38 +808,24 @@ async fn chaos_three_relayers_converge_under_loss_equivocation_sale_and_restart(
         .unwrap();
     let buyer = e.info.account(buyer_name).unwrap().address.clone();
     wait_until(g + 5).await;
-    let nonce: cube_types::mining_round::RegistrationNonceResponse = e
-        .operator
-        .query(
-            &e.mining,
-            &QueryMsg::RegistrationNonce {
-                pubkey: Binary::from(sold.pubkey().to_vec()),
-            },
-        )
-        .await
-        .unwrap();
+    let nonce = e.mr().registration_nonce(&sold.pubkey()).await.unwrap();
     use ed25519_dalek::Signer as _;
     let sig = sold.key.sign(&cube_scoring::possession_message(
         &e.chain_id,
         &e.mining,
         &buyer,
         &sold.pubkey(),
-        nonce.nonce,
+        nonce,
     ));
-    e.info
-        .client(buyer_name)
-        .unwrap()
-        .execute(
-            &e.mining,
-            &ExecuteMsg::RegisterDevice {
-                pubkey: Binary::from(sold.pubkey().to_vec()),
-                model: sold.model,
-                serial: sold.serial.clone(),
-                timezone: sold.timezone.clone(),
-                certificate: Binary::from(sold.certificate.to_vec()),
-                possession_signature: Binary::from(sig.to_bytes().to_vec()),
-            },
-        )
+    let resale = DeviceRegistration {
+        owner: buyer.clone(),
+        nonce,
+        possession_signature: sig.to_bytes(),
+        ..cube_sim::registration(sold, &e.chain_id, &e.mining)
+    };
+    let buyer_client = e.info.client(buyer_name).unwrap();
+    MiningRoundClient::new(&buyer_client, &e.mining)
+        .register_device(&resale)
         .await
         .unwrap();
     eprintln!("device 1 sold to {buyer_name} during round 0");
@@ -959,23 +866,7 @@ async fn chaos_three_relayers_converge_under_loss_equivocation_sale_and_restart(
     let deadline = Instant::now() + Duration::from_secs(240);
     let mut rounds = Vec::new();
     for r in 0..CHAOS_ROUNDS {
-        loop {
-            let resp = e.round_n(r).await;
-            if resp.summary.status == RoundStatus::Finalized {
-                rounds.push(resp);
-                break;
-            }
-            if Instant::now() > deadline {
-                for i in 0..3 {
-                    eprintln!(
-                        "--- relayer {i} log ---\n{}",
-                        std::fs::read_to_string(e.log(i)).unwrap_or_default()
-                    );
-                }
-                panic!("round {r} not finalized: {resp:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
+        rounds.push(e.wait_round_finalized(r, deadline, 3).await);
     }
 
     // Relayer 0 re-synced: its round-0 plan was replaced once (generation 1, adopted only
@@ -990,18 +881,7 @@ async fn chaos_three_relayers_converge_under_loss_equivocation_sale_and_restart(
         )
         .unwrap();
     assert_eq!(generation, 1, "relayer 0 adopted its recomputation");
-    let page: cube_types::mining_round::BatchesResponse = e
-        .operator
-        .query(
-            &e.mining,
-            &QueryMsg::Batches {
-                round: 0,
-                start_after: None,
-                limit: Some(100),
-            },
-        )
-        .await
-        .unwrap();
+    let page = e.mr().batches(0, None, Some(100)).await.unwrap();
     for b in &page.batches {
         let votes: u32 = b.tallies.iter().map(|t| t.votes).sum();
         assert!(votes <= 3, "{b:?}");
@@ -1076,11 +956,11 @@ async fn chaos_three_relayers_converge_under_loss_equivocation_sale_and_restart(
             let d = &e.fleet.devices[i];
             let tz: chrono_tz::Tz = d.timezone.parse().unwrap();
             let hour = tz
-                .timestamp_opt(piece_start as i64, 0)
+                .timestamp_opt(i64::try_from(piece_start).unwrap(), 0)
                 .single()
                 .unwrap()
                 .hour();
-            let m1: u128 = if relayer::sim::WHITELISTED_BATTERIES.contains(&d.battery_id.as_str()) {
+            let m1: u128 = if cube_sim::WHITELISTED_BATTERIES.contains(&d.battery_id.as_str()) {
                 12_000
             } else {
                 10_000
@@ -1099,17 +979,7 @@ async fn chaos_three_relayers_converge_under_loss_equivocation_sale_and_restart(
                 })
                 .unwrap_or(0);
             total += expected;
-            let s: ScoreResponse = e
-                .operator
-                .query(
-                    &e.mining,
-                    &QueryMsg::Score {
-                        round: r,
-                        owner: owner.clone(),
-                    },
-                )
-                .await
-                .unwrap();
+            let s = e.mr().score(r, &owner).await.unwrap();
             assert_eq!(s.score.u128(), expected, "round {r} score of {name}");
             eprintln!("round {r} {name}: score {expected}");
         }

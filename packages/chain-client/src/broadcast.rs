@@ -30,14 +30,19 @@ pub async fn broadcast_sync(rest: &Rest, tx_bytes: &[u8]) -> Result<String, Chai
         "mode": "BROADCAST_MODE_SYNC",
     });
     let resp: BroadcastResponse = rest.post("/cosmos/tx/v1beta1/txs", &body).await?;
-    let r = resp.tx_response;
-    if r.code != 0 {
+    let CheckTxResponse {
+        txhash: hash,
+        code,
+        codespace,
+        raw_log,
+    } = resp.tx_response;
+    if code != 0 {
         return Err(ChainError::CheckTx {
-            hash: r.txhash,
-            codespace: r.codespace,
-            code: r.code,
-            raw_log: r.raw_log,
+            hash,
+            codespace,
+            code,
+            raw_log,
         });
     }
-    Ok(r.txhash)
+    Ok(hash)
 }

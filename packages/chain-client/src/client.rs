@@ -201,15 +201,7 @@ impl ChainClient {
             }
         };
         if r.code != 0 {
-            return Err(ChainError::TxFailed {
-                hash: r.txhash,
-                height: r.height,
-                codespace: r.codespace,
-                code: r.code,
-                raw_log: r.raw_log,
-                gas_wanted: r.gas_wanted,
-                gas_used: r.gas_used,
-            });
+            return Err(r.into_failure());
         }
         Ok(TxResult {
             hash: r.txhash,

@@ -107,6 +107,14 @@ pub enum ChainError {
         /// The node's error message.
         message: String,
     },
+    /// A paginated query did not end within the page limit.
+    #[error("query {query} returned more than {pages} pages")]
+    TooManyPages {
+        /// The query.
+        query: &'static str,
+        /// The page limit.
+        pages: usize,
+    },
     /// Arithmetic overflow in a gas or fee computation.
     #[error("arithmetic overflow computing {0}")]
     Overflow(&'static str),

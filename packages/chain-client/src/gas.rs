@@ -9,8 +9,13 @@ pub fn gas_limit(simulated: u64, adjustment: f64) -> Result<u64, ChainError> {
             "gas adjustment {adjustment} outside [1, 10]"
         )));
     }
-    // Bounded to [1000, 10000] by the check above, so the float-to-int conversion is exact.
-    let permille = (adjustment * 1000.0).round() as u128;
+    // The check above bounds the per-mille value to the integers 1000..=10000: find it there
+    // instead of a lossy float-to-int cast.
+    let target = (adjustment * 1000.0).round();
+    let permille = (1000u32..=10_000)
+        .find(|p| f64::from(*p) >= target)
+        .map(u128::from)
+        .ok_or(ChainError::Overflow("gas adjustment"))?;
     let limit = u128::from(simulated)
         .checked_mul(permille)
         .and_then(|p| p.checked_add(999))

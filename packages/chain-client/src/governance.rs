@@ -1,330 +1,182 @@
-//! Token-weighted governance at deploy time: cw4-stake over ECT (holders bond ECT for voting
-//! weight), cw3-flex-multisig over that group, and the multisig as owner of the reward pool and
-//! the mining round through their two-step ownership transfer.
-//!
-//! Bootstrap (the chicken-and-egg of "the multisig's own proposal accepts the ownership"): at
-//! deploy time nobody but the deployer holds ECT, so the deployer bonds `bootstrap_bond` ECT
-//! itself, is the group's only member, and its proposal to call `AcceptOwnership` on both
-//! contracts passes on its own vote. By default (`bootstrap_unbond = true`) the deployer then
-//! unbonds that ECT again (claimable with cw4-stake `Claim {}` after the unbonding period), so
-//! once the deploy command returns the deployer has no voting weight and no owner rights:
-//! holders bond ECT and govern from there.
+//! The governance pair over ECT: cw4-stake (holders bond ECT for voting weight) and
+//! cw3-flex-multisig (proposals voted with that weight), as deployed by `tools/deploy`:
+//! message builders and typed clients.
 
 use cosmwasm_std::{to_json_binary, CosmosMsg, Uint128, WasmMsg};
-use upstream_contracts::multisig::{self, Executor};
-use upstream_contracts::stake;
-use upstream_contracts::{Duration, Threshold};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::Serialize;
+use upstream_contracts::multisig::ExecuteMsg as MultisigExecute;
+use upstream_contracts::multisig::QueryMsg as MultisigQuery;
+use upstream_contracts::stake::{
+    ExecuteMsg as StakeExecute, QueryMsg as StakeQuery, ReceiveMsg as StakeReceive,
+};
+use upstream_contracts::{
+    Expiration, MemberResponse, ProposalResponse, TotalWeightResponse, Vote, VoteResponse,
+};
 
-use crate::client::ChainClient;
-use crate::error::ChainError;
+use crate::{ChainError, TxResult};
 
-/// The `[governance]` table of the parameter file.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct GovernanceParams {
-    /// cw4-stake over ECT.
-    pub stake: StakeParams,
-    /// cw3-flex-multisig over the stake group.
-    pub multisig: MultisigParams,
-    /// ECT (base units) the deployer bonds so that its proposal accepting the ownership passes
-    /// on its own vote; at least `min_bond` and `tokens_per_weight` (weight ≥ 1).
-    pub bootstrap_bond: Uint128,
-    /// Unbond `bootstrap_bond` again once the multisig owns both contracts (default true), so
-    /// the deployer keeps no voting weight.
-    #[serde(default = "default_true")]
-    pub bootstrap_unbond: bool,
-    /// Move the wasm (migration) admin of every contract the deployer administers to the
-    /// multisig at the end (default true). Only applies when the parameter file's `admin` is
-    /// the deployer.
-    #[serde(default = "default_true")]
-    pub wasm_admin_to_multisig: bool,
+/// A `WasmMsg::Execute` of `msg` on `contract` without funds: what a proposal carries.
+pub fn wasm_execute<T: Serialize>(contract: &str, msg: &T) -> Result<CosmosMsg, ChainError> {
+    Ok(CosmosMsg::Wasm(WasmMsg::Execute {
+        contract_addr: contract.to_string(),
+        msg: to_json_binary(msg).map_err(|e| ChainError::Encode(format!("wasm msg: {e}")))?,
+        funds: vec![],
+    }))
 }
 
-fn default_true() -> bool {
-    true
+/// The ECT `Send` that bonds `amount` in the stake contract `stake`.
+pub fn bond_msg(stake: &str, amount: u128) -> Result<::cw20::Cw20ExecuteMsg, ChainError> {
+    crate::cw20::send_msg(stake, amount, &StakeReceive::Bond {})
 }
 
-/// cw4-stake parameters; `denom` is always the ECT contract and the hook admin the multisig.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct StakeParams {
-    /// Smallest stake (ECT base units) that makes a member; below it the weight is none.
-    pub min_bond: Uint128,
-    /// ECT base units per point of voting weight (weight = floor(stake / tokens_per_weight)).
-    pub tokens_per_weight: Uint128,
-    /// How long unbonded ECT waits before `Claim {}` returns it: `{ time = seconds }` or
-    /// `{ height = blocks }`. Weight drops at `Unbond`, not at the claim.
-    pub unbonding_period: Duration,
-}
-
-/// cw3-flex-multisig parameters.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct MultisigParams {
-    /// e.g. `{ threshold_quorum = { threshold = "0.5", quorum = "0.4" } }`: a proposal needs
-    /// votes from `quorum` of the total weight (at proposal time) and `threshold` of them yes.
-    pub threshold: Threshold,
-    /// Longest voting period: `{ time = seconds }` or `{ height = blocks }`.
-    pub max_voting_period: Duration,
-    /// Who may execute a passed proposal: `"member"`, `{ only = "<addr>" }`, or absent: anyone.
-    #[serde(default)]
-    pub executor: Option<Executor>,
-}
-
-impl GovernanceParams {
-    /// Checks the bootstrap bond gives the deployer a voting weight of at least 1.
-    pub fn validate(&self) -> Result<(), ChainError> {
-        let s = &self.stake;
-        if s.tokens_per_weight.is_zero() {
-            return Err(ChainError::Config(
-                "[governance.stake] tokens_per_weight must be > 0".into(),
-            ));
-        }
-        if self.bootstrap_bond < s.min_bond || self.bootstrap_bond < s.tokens_per_weight {
-            return Err(ChainError::Config(format!(
-                "[governance] bootstrap_bond {} must be at least min_bond {} and \
-                 tokens_per_weight {} so the deployer can pass the ownership proposal",
-                self.bootstrap_bond, s.min_bond, s.tokens_per_weight
-            )));
-        }
-        Ok(())
+/// `Unbond { tokens }` (weight drops now, the ECT is claimable after the unbonding period).
+pub fn unbond_msg(amount: u128) -> StakeExecute {
+    StakeExecute::Unbond {
+        tokens: Uint128::new(amount),
     }
 }
 
-/// What the deploy command did for governance, in `deployments/<chain-id>.json`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct GovernanceRecord {
-    /// cw4-stake address (also in `contracts.stake`).
-    pub stake: String,
-    /// cw3-flex-multisig address (also in `contracts.multisig`): owner of the reward pool and
-    /// the mining round, and hook admin of the stake.
-    pub multisig: String,
-    /// Id of the multisig proposal that accepted the ownership of both contracts.
-    pub acceptance_proposal_id: u64,
-    /// Tx hash of that proposal's execution.
-    pub acceptance_tx: String,
-    /// ECT the deployer bonded for the bootstrap.
-    pub bootstrap_bond: Uint128,
-    /// Whether the deployer unbonded it again (then its weight is none).
-    pub bootstrap_unbonded: bool,
-    /// Contracts whose wasm (migration) admin was moved from the deployer to the multisig.
-    #[serde(default)]
-    pub wasm_admin_moved: Vec<String>,
+/// `UpdateAdmin { admin }` of the stake contract (its hook admin).
+pub fn update_stake_admin_msg(admin: Option<String>) -> StakeExecute {
+    StakeExecute::UpdateAdmin { admin }
 }
 
-/// Addresses the governance steps work on.
-pub struct Targets<'a> {
-    /// ECT contract.
-    pub ect: &'a str,
-    /// cw4-stake code id.
-    pub stake_code: u64,
-    /// cw3-flex-multisig code id.
-    pub multisig_code: u64,
-    /// Contracts to be owned by the multisig (role, address): reward pool, mining round.
-    pub owned: Vec<(String, String)>,
-}
-
-/// The ownership view both of our contracts answer in their `Config` query.
-#[derive(Deserialize)]
-struct OwnerView {
-    owner: String,
-    #[serde(default)]
-    pending_owner: Option<String>,
-}
-
-fn json_msg<T: Serialize>(msg: &T) -> Result<cosmwasm_std::Binary, ChainError> {
-    to_json_binary(msg).map_err(|e| ChainError::Encode(e.to_string()))
-}
-
-/// Checks that the contract `addr` is owned by `expected` with no transfer pending to anyone but
-/// `pending`.
-async fn check_owner(
-    client: &ChainClient,
-    role: &str,
-    addr: &str,
-    expected: &str,
-    pending: Option<&str>,
-) -> Result<(), ChainError> {
-    let view: OwnerView = client
-        .query(addr, &serde_json::json!({ "config": {} }))
-        .await?;
-    if view.owner != expected || view.pending_owner.as_deref() != pending {
-        return Err(ChainError::Config(format!(
-            "{role} at {addr}: owner {} (pending {:?}), expected {expected} (pending {pending:?})",
-            view.owner, view.pending_owner
-        )));
+/// `Propose { title, description, msgs, latest }`.
+pub fn propose_msg(
+    title: &str,
+    description: &str,
+    msgs: Vec<CosmosMsg>,
+    latest: Option<Expiration>,
+) -> MultisigExecute {
+    MultisigExecute::Propose {
+        title: title.to_string(),
+        description: description.to_string(),
+        msgs,
+        latest,
     }
-    Ok(())
 }
 
-/// Result of [`instantiate`]: the two new contracts (role, label suffix, instantiate result)
-/// and what was done.
-pub struct Deployed {
-    /// (role, code id, instantiate result) of cw4-stake then cw3-flex-multisig.
-    pub contracts: Vec<(String, u64, crate::client::Instantiated)>,
-    /// Summary for the deployment file.
-    pub record: GovernanceRecord,
-    /// Heights of every governance tx.
-    pub height: u64,
+/// `Vote { proposal_id, vote }`.
+pub fn vote_msg(proposal_id: u64, vote: Vote) -> MultisigExecute {
+    MultisigExecute::Vote { proposal_id, vote }
 }
 
-/// Instantiates cw4-stake and cw3-flex-multisig, bonds the bootstrap ECT, transfers the
-/// ownership of every `targets.owned` contract to the multisig, proposes and executes its
-/// acceptance, hands the stake's hook admin to the multisig and (by default) unbonds again.
-/// `label` builds contract labels from a role; `admin` is the wasm admin of the new contracts.
-pub async fn instantiate(
-    client: &ChainClient,
-    params: &GovernanceParams,
-    targets: &Targets<'_>,
-    label: impl Fn(&str) -> String,
-    admin: Option<&str>,
-    mut progress: impl FnMut(&str),
-) -> Result<Deployed, ChainError> {
-    params.validate()?;
-    let deployer = client.address();
-    for (role, addr) in &targets.owned {
-        check_owner(client, role, addr, &deployer, None).await?;
-    }
-    let mut height = 0u64;
+/// `Execute { proposal_id }` (a passed proposal).
+pub fn execute_proposal_msg(proposal_id: u64) -> MultisigExecute {
+    MultisigExecute::Execute { proposal_id }
+}
 
-    let stake_msg = stake::InstantiateMsg {
-        denom: cw20::Denom::Cw20(cosmwasm_std::Addr::unchecked(targets.ect)),
-        tokens_per_weight: params.stake.tokens_per_weight,
-        min_bond: params.stake.min_bond,
-        unbonding_period: params.stake.unbonding_period,
-        admin: Some(deployer.clone()),
-    };
-    progress("instantiating stake (cw4-stake over ECT)");
-    let stake_inst = client
-        .instantiate(targets.stake_code, &label("stake"), &stake_msg, admin)
-        .await?;
-    let stake_addr = stake_inst.address.clone();
-    height = height.max(stake_inst.tx.height);
-    progress(&format!("  stake at {stake_addr}"));
-
-    // Bond before the multisig exists: a group with weight, and the deployer a member.
-    progress(&format!(
-        "bootstrap: deployer bonds {} ECT",
-        params.bootstrap_bond
-    ));
-    let bond = cw20::Cw20ExecuteMsg::Send {
-        contract: stake_addr.clone(),
-        amount: params.bootstrap_bond,
-        msg: json_msg(&stake::ReceiveMsg::Bond {})?,
-    };
-    height = height.max(client.execute(targets.ect, &bond).await?.height);
-
-    let multisig_msg = multisig::InstantiateMsg {
-        group_addr: stake_addr.clone(),
-        threshold: params.multisig.threshold.clone(),
-        max_voting_period: params.multisig.max_voting_period,
-        executor: params.multisig.executor.clone(),
-        proposal_deposit: None,
-    };
-    progress("instantiating multisig (cw3-flex-multisig over the stake group)");
-    let multisig_inst = client
-        .instantiate(
-            targets.multisig_code,
-            &label("multisig"),
-            &multisig_msg,
-            admin,
-        )
-        .await?;
-    let multisig_addr = multisig_inst.address.clone();
-    height = height.max(multisig_inst.tx.height);
-    progress(&format!("  multisig at {multisig_addr}"));
-
-    // Step one of the two-step transfer, by the deployer.
-    let mut accept_msgs: Vec<CosmosMsg> = Vec::new();
-    for (role, addr) in &targets.owned {
-        progress(&format!("{role}: TransferOwnership to the multisig"));
-        let msg = serde_json::json!({ "transfer_ownership": { "new_owner": multisig_addr } });
-        height = height.max(client.execute(addr, &msg).await?.height);
-        check_owner(client, role, addr, &deployer, Some(&multisig_addr)).await?;
-        accept_msgs.push(CosmosMsg::Wasm(WasmMsg::Execute {
-            contract_addr: addr.clone(),
-            msg: json_msg(&serde_json::json!({ "accept_ownership": {} }))?,
-            funds: vec![],
-        }));
-    }
-
-    // Step two, by the multisig: the deployer's proposal passes on its own (only) vote.
-    progress("multisig: proposing AcceptOwnership of every contract");
-    let propose = multisig::ExecuteMsg::Propose {
-        title: "Accept ownership of the reward contracts".into(),
-        description: format!(
-            "Completes the two-step ownership transfer of {} to this multisig.",
-            targets
-                .owned
-                .iter()
-                .map(|(r, _)| r.as_str())
-                .collect::<Vec<_>>()
-                .join(" and ")
-        ),
-        msgs: accept_msgs,
-        latest: None,
-    };
-    let tx = client.execute(&multisig_addr, &propose).await?;
-    height = height.max(tx.height);
-    let proposal_id: u64 = tx
-        .attribute("wasm", "proposal_id")
+/// The proposal id of a `Propose` transaction (its `wasm.proposal_id` attribute).
+pub fn proposal_id(tx: &TxResult) -> Result<u64, ChainError> {
+    tx.attribute("wasm", "proposal_id")
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| ChainError::Decode {
             url: tx.hash.clone(),
             reason: "no wasm.proposal_id attribute in the Propose tx".into(),
-        })?;
-    progress(&format!("multisig: executing proposal {proposal_id}"));
-    let exec = client
-        .execute(
-            &multisig_addr,
-            &multisig::ExecuteMsg::Execute { proposal_id },
-        )
-        .await?;
-    height = height.max(exec.height);
-    for (role, addr) in &targets.owned {
-        check_owner(client, role, addr, &multisig_addr, None).await?;
-        progress(&format!("  {role} owned by the multisig"));
-    }
-
-    progress("stake: hook admin to the multisig");
-    let update_admin = stake::ExecuteMsg::UpdateAdmin {
-        admin: Some(multisig_addr.clone()),
-    };
-    height = height.max(client.execute(&stake_addr, &update_admin).await?.height);
-
-    if params.bootstrap_unbond {
-        progress("bootstrap: deployer unbonds (claimable after the unbonding period)");
-        let unbond = stake::ExecuteMsg::Unbond {
-            tokens: params.bootstrap_bond,
-        };
-        height = height.max(client.execute(&stake_addr, &unbond).await?.height);
-    }
-
-    let record = GovernanceRecord {
-        stake: stake_addr,
-        multisig: multisig_addr,
-        acceptance_proposal_id: proposal_id,
-        acceptance_tx: exec.hash,
-        bootstrap_bond: params.bootstrap_bond,
-        bootstrap_unbonded: params.bootstrap_unbond,
-        wasm_admin_moved: vec![],
-    };
-    Ok(Deployed {
-        contracts: vec![
-            ("stake".into(), targets.stake_code, stake_inst),
-            ("multisig".into(), targets.multisig_code, multisig_inst),
-        ],
-        record,
-        height,
-    })
+        })
 }
 
-/// Converts the `[governance]` TOML table (placeholders already resolved in `json`).
-pub fn parse(json: Value) -> Result<GovernanceParams, ChainError> {
-    let params: GovernanceParams = serde_json::from_value(json)
-        .map_err(|e| ChainError::Config(format!("[governance] is not valid: {e}")))?;
-    params.validate()?;
-    Ok(params)
+crate::contract::typed_client!(
+    /// The cw4-stake contract through one chain client.
+    StakeClient
+);
+
+impl StakeClient<'_> {
+    /// `Member { addr, at_height }`: the voting weight, `None` for a non-member.
+    pub async fn weight(
+        self,
+        addr: &str,
+        at_height: Option<u64>,
+    ) -> Result<Option<u64>, ChainError> {
+        let r: MemberResponse = self
+            .0
+            .query(&StakeQuery::Member {
+                addr: addr.to_string(),
+                at_height,
+            })
+            .await?;
+        Ok(r.weight)
+    }
+
+    /// `TotalWeight {}`.
+    pub async fn total_weight(self) -> Result<u64, ChainError> {
+        let r: TotalWeightResponse = self.0.query(&StakeQuery::TotalWeight {}).await?;
+        Ok(r.weight)
+    }
+
+    /// `Admin {}`: the hook admin, `None` when there is none.
+    pub async fn admin(self) -> Result<Option<String>, ChainError> {
+        let r: AdminResponse = self.0.query(&StakeQuery::Admin {}).await?;
+        Ok(r.admin)
+    }
+
+    /// Bonds `amount` of the ECT at `ect` (a CW20 `Send` signed by the client).
+    pub async fn bond(self, ect: &str, amount: u128) -> Result<TxResult, ChainError> {
+        self.chain()
+            .execute(ect, &bond_msg(self.address(), amount)?)
+            .await
+    }
+
+    /// `Unbond { tokens }`.
+    pub async fn unbond(self, amount: u128) -> Result<TxResult, ChainError> {
+        self.0.execute(&unbond_msg(amount)).await
+    }
+
+    /// `UpdateAdmin { admin }` (the current admin).
+    pub async fn update_admin(self, admin: Option<String>) -> Result<TxResult, ChainError> {
+        self.0.execute(&update_stake_admin_msg(admin)).await
+    }
+}
+
+/// The `Admin {}` answer of a cw4 contract (cw-controllers' `AdminResponse`).
+#[derive(serde::Deserialize)]
+struct AdminResponse {
+    admin: Option<String>,
+}
+
+crate::contract::typed_client!(
+    /// The cw3-flex-multisig contract through one chain client.
+    MultisigClient
+);
+
+impl MultisigClient<'_> {
+    /// `Proposal { proposal_id }`.
+    pub async fn proposal(self, proposal_id: u64) -> Result<ProposalResponse, ChainError> {
+        self.0.query(&MultisigQuery::Proposal { proposal_id }).await
+    }
+
+    /// `Vote { proposal_id, voter }`: the ballot of `voter`, if any.
+    pub async fn ballot(self, proposal_id: u64, voter: &str) -> Result<VoteResponse, ChainError> {
+        self.0
+            .query(&MultisigQuery::Vote {
+                proposal_id,
+                voter: voter.to_string(),
+            })
+            .await
+    }
+
+    /// Proposes `msgs`; returns the proposal id and the tx.
+    pub async fn propose(
+        self,
+        title: &str,
+        description: &str,
+        msgs: Vec<CosmosMsg>,
+        latest: Option<Expiration>,
+    ) -> Result<(u64, TxResult), ChainError> {
+        let tx = self
+            .0
+            .execute(&propose_msg(title, description, msgs, latest))
+            .await?;
+        Ok((proposal_id(&tx)?, tx))
+    }
+
+    /// `Vote { proposal_id, vote }`.
+    pub async fn vote(self, proposal_id: u64, vote: Vote) -> Result<TxResult, ChainError> {
+        self.0.execute(&vote_msg(proposal_id, vote)).await
+    }
+
+    /// `Execute { proposal_id }`.
+    pub async fn execute(self, proposal_id: u64) -> Result<TxResult, ChainError> {
+        self.0.execute(&execute_proposal_msg(proposal_id)).await
+    }
 }

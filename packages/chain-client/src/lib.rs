@@ -11,8 +11,18 @@
 //! * [`retry`]    the one place that recovers from account-sequence mismatch
 //! * [`query`]    accounts, balances, smart queries, latest block
 //! * [`client`]   [`ChainClient`], which ties them together for one signer
-//! * [`deploy`]   stores artifacts and instantiates TOK, ECT and our contracts (the `deploy` binary)
-//! * [`governance`] cw4-stake + cw3-flex-multisig over ECT as owner of our contracts (deploy step)
+//! * [`localnet`] the localnet's accounts file (chain id, endpoints, funded test keys)
+//!
+//! and one typed client per contract, each with pure message builders usable without a client:
+//!
+//! * [`mining_round`] [`mining_round::MiningRoundClient`], and [`mining_round::DeviceRegistration`],
+//!   the record of the fleet manifest and the one builder of `RegisterDevice`
+//! * [`reward_pool`]  [`reward_pool::RewardPoolClient`]
+//! * [`cw20`]         [`cw20::Cw20Client`] (TOK and ECT)
+//! * [`governance`]   [`governance::StakeClient`] (cw4-stake), [`governance::MultisigClient`] (cw3-flex-multisig)
+//! * [`pages`]        the one loop that follows a list query's `next` cursor
+//!
+//! Deployment is an application on top of this crate: `tools/deploy`.
 //!
 //! Transport is plain HTTP/JSON (`reqwest` + rustls) against the node's REST API, which works
 //! with any CometBFT version the SDK ships with.
@@ -20,17 +30,22 @@
 pub mod broadcast;
 pub mod client;
 pub mod config;
-pub mod deploy;
+pub mod contract;
+pub mod cw20;
 pub mod encode;
 pub mod error;
 pub mod fee;
 pub mod gas;
 pub mod governance;
+pub mod hex_bytes;
 pub mod key;
 pub mod localnet;
+pub mod mining_round;
+pub mod pages;
 pub mod query;
 pub mod rest;
 pub mod retry;
+pub mod reward_pool;
 pub mod simulate;
 pub mod tx;
 pub mod wait;

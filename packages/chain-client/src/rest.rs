@@ -36,16 +36,8 @@ impl Rest {
     /// GET `path`, decoding JSON.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ChainError> {
         let url = format!("{}{}", self.base, path);
-        let resp = self
-            .http
-            .get(&url)
-            .send()
-            .await
-            .map_err(|source| ChainError::Http {
-                url: url.clone(),
-                source,
-            })?;
-        Self::decode(url, resp).await
+        let request = self.http.get(&url);
+        Self::send(url, request).await
     }
 
     /// GET `path`; a 404 or a gateway "not found" answer becomes [`Found::NotFound`].
@@ -66,16 +58,19 @@ impl Rest {
         body: &B,
     ) -> Result<T, ChainError> {
         let url = format!("{}{}", self.base, path);
-        let resp = self
-            .http
-            .post(&url)
-            .json(body)
-            .send()
-            .await
-            .map_err(|source| ChainError::Http {
-                url: url.clone(),
-                source,
-            })?;
+        let request = self.http.post(&url).json(body);
+        Self::send(url, request).await
+    }
+
+    /// Sends `request` (to `url`) and decodes the answer.
+    async fn send<T: DeserializeOwned>(
+        url: String,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, ChainError> {
+        let resp = request.send().await.map_err(|source| ChainError::Http {
+            url: url.clone(),
+            source,
+        })?;
         Self::decode(url, resp).await
     }
 

@@ -56,6 +56,31 @@ pub struct TxResponse {
     pub timestamp: String,
 }
 
+impl TxResponse {
+    /// The error of an included tx that failed (`code != 0`).
+    pub fn into_failure(self) -> crate::ChainError {
+        let TxResponse {
+            txhash: hash,
+            height,
+            code,
+            codespace,
+            raw_log,
+            gas_wanted,
+            gas_used,
+            ..
+        } = self;
+        crate::ChainError::TxFailed {
+            hash,
+            height,
+            codespace,
+            code,
+            raw_log,
+            gas_wanted,
+            gas_used,
+        }
+    }
+}
+
 /// A transaction included in a block with code 0.
 #[derive(Clone, Debug)]
 pub struct TxResult {

@@ -118,11 +118,9 @@ fn col_u64(row: &rusqlite::Row<'_>, idx: usize, column: &'static str) -> rusqlit
     })
 }
 
+/// SQLite integers are i64: the wall clock saturates there (year 292 billion).
 fn now_unix() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+    i64::try_from(host_util::now_unix()).unwrap_or(i64::MAX)
 }
 
 fn row_to_reading(row: &rusqlite::Row<'_>) -> rusqlite::Result<SignedReading> {

@@ -1,19 +1,27 @@
 //! Harness of the end-to-end suite: starts (or reuses) the localnet with
-//! `scripts/localnet.sh start`, checks the wasm artifacts, deploys with the `chain-client`
-//! library and hands out clients for the funded test accounts. Gas figures measured by the
-//! tests are collected into `docs/gas.md`.
+//! `scripts/localnet.sh start`, checks the wasm artifacts, deploys with the `deploy` library
+//! and hands out typed contract clients for the funded test accounts. Gas figures measured by
+//! the tests are collected into `docs/gas.md`.
 //!
 //! Nothing here skips: when the chain cannot be started or the artifacts cannot be built, the
 //! test fails with the script's output.
 
+// Test support: a failed expectation is what a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod device;
 pub mod gas;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use chain_client::deploy::{self, DeployParams, Deployment};
+use chain_client::cw20::Cw20Client;
+use chain_client::governance::{MultisigClient, StakeClient};
+use chain_client::mining_round::MiningRoundClient;
+use chain_client::reward_pool::RewardPoolClient;
 use chain_client::{ChainClient, ChainError};
+use deploy::{DeployParams, Deployment};
 
 /// Repository root.
 pub fn repo_root() -> PathBuf {
@@ -51,22 +59,16 @@ fn run_script(script: &str, args: &[&str]) {
     }
 }
 
-/// Makes sure wasmd is built (cached), the localnet produces blocks, and the artifacts exist
-/// (with `governance`, also cw4-stake and cw3-flex-multisig).
-pub fn ensure_chain_and_artifacts(governance: bool) -> LocalnetInfo {
+/// Makes sure wasmd is built (cached), the localnet produces blocks, and the artifacts a
+/// deployment with `params` stores exist (the entries of `deploy/artifacts.txt` it needs).
+pub fn ensure_chain_and_artifacts(params: &DeployParams) -> LocalnetInfo {
     run_script("build-wasmd.sh", &[]);
     run_script("localnet.sh", &["start"]);
     let root = repo_root();
-    let governance_artifacts: &[&str] = if governance {
-        &deploy::GOVERNANCE_ARTIFACTS
-    } else {
-        &[]
-    };
-    let missing: Vec<&str> = deploy::REQUIRED_ARTIFACTS
-        .iter()
-        .chain(governance_artifacts)
-        .copied()
-        .filter(|name| !root.join("artifacts").join(format!("{name}.wasm")).exists())
+    let missing: Vec<String> = deploy::required_artifacts(params)
+        .into_iter()
+        .map(|a| a.file_name())
+        .filter(|file| !root.join("artifacts").join(file).exists())
         .collect();
     if !missing.is_empty() {
         eprintln!("[e2e] artifacts missing ({missing:?}), building them");
@@ -102,8 +104,8 @@ impl Env {
         let root = repo_root();
         let params = DeployParams::load(&root.join(params_file))
             .unwrap_or_else(|e| panic!("{params_file}: {e}"));
-        let governance = params.governance.is_some();
-        let info = tokio::task::spawn_blocking(move || ensure_chain_and_artifacts(governance))
+        let needs = params.clone();
+        let info = tokio::task::spawn_blocking(move || ensure_chain_and_artifacts(&needs))
             .await
             .expect("setup thread");
         let mut clients = BTreeMap::new();
@@ -165,25 +167,46 @@ impl Env {
 
     /// Address of the deployed contract `role`.
     pub fn contract(&self, role: &str) -> String {
+        self.address(role).to_string()
+    }
+
+    fn address(&self, role: &str) -> &str {
         self.deployment
             .address(role)
-            .expect("deployed contract")
-            .to_string()
+            .unwrap_or_else(|e| panic!("deployed contract {role}: {e}"))
+    }
+
+    /// The mining round, transactions signed by account `who`.
+    pub fn mining(&self, who: &str) -> MiningRoundClient<'_> {
+        MiningRoundClient::new(self.client(who), self.address("mining_round"))
+    }
+
+    /// The reward pool, transactions signed by account `who`.
+    pub fn pool(&self, who: &str) -> RewardPoolClient<'_> {
+        RewardPoolClient::new(self.client(who), self.address("reward_pool"))
+    }
+
+    /// The CW20 token `role` (`tok` or `ect`), transactions signed by account `who`.
+    pub fn token(&self, role: &str, who: &str) -> Cw20Client<'_> {
+        Cw20Client::new(self.client(who), self.address(role))
+    }
+
+    /// The governance group (cw4-stake), transactions signed by account `who`.
+    pub fn stake(&self, who: &str) -> StakeClient<'_> {
+        StakeClient::new(self.client(who), self.address("stake"))
+    }
+
+    /// The governance multisig, transactions signed by account `who`.
+    pub fn multisig(&self, who: &str) -> MultisigClient<'_> {
+        MultisigClient::new(self.client(who), self.address("multisig"))
     }
 
     /// CW20 balance of `address` in the token contract `role` (`tok` or `ect`).
     pub async fn cw20_balance(&self, role: &str, address: &str) -> u128 {
-        let resp: cw20::BalanceResponse = self
-            .client("operator")
-            .query(
-                &self.contract(role),
-                &cw20::Cw20QueryMsg::Balance {
-                    address: address.to_string(),
-                },
-            )
+        self.token(role, "operator")
+            .balance(address)
             .await
-            .expect("cw20 balance query");
-        resp.balance.u128()
+            .expect("cw20 balance query")
     }
 }
 

@@ -8,28 +8,27 @@
 //! quorum expires and changes nothing; direct owner calls, from the old owner too, are
 //! rejected.
 
+// An integration-test crate: a failed expectation is what a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::time::Duration;
 
+use chain_client::governance::wasm_execute;
+use chain_client::mining_round::{update_policy_msg, BatchId};
+use chain_client::reward_pool::ConfigUpdate;
 use chain_client::{ChainError, TxResult};
-use cosmwasm_std::{to_json_binary, Binary, CosmosMsg, HexBinary, Timestamp, Uint128, WasmMsg};
-use cube_scoring::{batch_hash, certificate_message, possession_message};
+use cosmwasm_std::Timestamp;
+use cube_scoring::batch_hash;
 use cube_types::mining_round::{
-    BatteryClass, ClaimableResponse, ConfigResponse, CurrentRoundResponse, DeviceModel, ExecuteMsg,
-    PayoutProfileResponse, PayoutSplit, PolicyResponse, QueryMsg, ReceiveMsg, RoundResponse,
-    RoundStatus, ScorePolicy, ScoreResponse, TouClass, UsageBuckets, UsageEntry,
+    BatteryClass, DeviceModel, PayoutSplit, PolicyResponse, ReceiveMsg, RoundResponse, RoundStatus,
+    ScorePolicy, ScoreResponse, TouClass, UsageBuckets, UsageEntry,
 };
-use upstream_contracts::multisig::ExecuteMsg as MultisigExecute;
-use upstream_contracts::multisig::QueryMsg as MultisigQuery;
-use upstream_contracts::stake::{
-    ExecuteMsg as StakeExecute, QueryMsg as StakeQuery, ReceiveMsg as StakeReceive,
-};
-use upstream_contracts::{
-    Expiration, MemberResponse, ProposalResponse, Status, TotalWeightResponse, Vote, VoteResponse,
-};
+use e2e::device::TestDevice;
 use e2e::gas::GasReport;
 use e2e::{assert_contract_error, Env};
-use ed25519_dalek::{Signer as _, SigningKey};
+use ed25519_dalek::SigningKey;
 use mining_round::ContractError;
+use upstream_contracts::{Expiration, ProposalResponse, Status, Vote, VoteResponse};
 
 /// Seed of the test-only manufacturer key whose public key is in the parameter file.
 const MANUFACTURER_SEED: [u8; 32] = [0x4d; 32];
@@ -47,66 +46,50 @@ struct Gov<'a> {
 }
 
 impl Gov<'_> {
-    async fn q<R: serde::de::DeserializeOwned>(
-        &self,
-        contract: &str,
-        msg: &impl serde::Serialize,
-    ) -> R {
-        self.env
-            .client("operator")
-            .query(contract, msg)
-            .await
-            .unwrap_or_else(|e| panic!("query {contract}: {e}"))
-    }
-
     async fn weight(&self, who: &str, at_height: Option<u64>) -> Option<u64> {
-        let r: MemberResponse = self
-            .q(
-                &self.stake,
-                &StakeQuery::Member {
-                    addr: self.env.addr(who),
-                    at_height,
-                },
-            )
-            .await;
-        r.weight
+        self.env
+            .stake("operator")
+            .weight(&self.env.addr(who), at_height)
+            .await
+            .expect("Member")
     }
 
     async fn total_weight(&self) -> u64 {
-        let r: TotalWeightResponse = self.q(&self.stake, &StakeQuery::TotalWeight {}).await;
-        r.weight
+        self.env
+            .stake("operator")
+            .total_weight()
+            .await
+            .expect("TotalWeight")
     }
 
     async fn proposal(&self, proposal_id: u64) -> ProposalResponse {
-        self.q(&self.multisig, &MultisigQuery::Proposal { proposal_id })
+        self.env
+            .multisig("operator")
+            .proposal(proposal_id)
             .await
+            .expect("Proposal")
     }
 
     async fn ballot(&self, proposal_id: u64, who: &str) -> VoteResponse {
-        self.q(
-            &self.multisig,
-            &MultisigQuery::Vote {
-                proposal_id,
-                voter: self.env.addr(who),
-            },
-        )
-        .await
+        self.env
+            .multisig("operator")
+            .ballot(proposal_id, &self.env.addr(who))
+            .await
+            .expect("Vote")
     }
 
     async fn policy(&self) -> PolicyResponse {
-        self.q(&self.round, &QueryMsg::Policy { version: None })
+        self.env
+            .mining("operator")
+            .policy(None)
             .await
+            .expect("Policy")
     }
 
     async fn bond(&self, who: &str, amount: u128) -> TxResult {
-        let send = cw20::Cw20ExecuteMsg::Send {
-            contract: self.stake.clone(),
-            amount: Uint128::new(amount),
-            msg: to_json_binary(&StakeReceive::Bond {}).unwrap(),
-        };
         self.env
-            .client(who)
-            .execute(&self.env.contract("ect"), &send)
+            .stake(who)
+            .bond(&self.env.contract("ect"), amount)
             .await
             .unwrap_or_else(|e| panic!("{who} bonds: {e}"))
     }
@@ -118,37 +101,22 @@ impl Gov<'_> {
         policy: &ScorePolicy,
         latest: Option<Expiration>,
     ) -> (u64, TxResult) {
-        let msg = MultisigExecute::Propose {
-            title: format!("peak multiplier {}", policy.peak_bp),
-            description: "UpdatePolicy of the mining round".into(),
-            msgs: vec![CosmosMsg::Wasm(WasmMsg::Execute {
-                contract_addr: self.round.clone(),
-                msg: to_json_binary(&ExecuteMsg::UpdatePolicy {
-                    policy: policy.clone(),
-                })
-                .unwrap(),
-                funds: vec![],
-            })],
-            latest,
-        };
-        let tx = self
-            .env
-            .client(who)
-            .execute(&self.multisig, &msg)
+        let update = wasm_execute(&self.round, &update_policy_msg(policy.clone()))
+            .expect("proposal message");
+        self.env
+            .multisig(who)
+            .propose(
+                &format!("peak multiplier {}", policy.peak_bp),
+                "UpdatePolicy of the mining round",
+                vec![update],
+                latest,
+            )
             .await
-            .unwrap_or_else(|e| panic!("{who} proposes: {e}"));
-        let id = tx
-            .attribute("wasm", "proposal_id")
-            .and_then(|v| v.parse().ok())
-            .expect("proposal_id attribute");
-        (id, tx)
+            .unwrap_or_else(|e| panic!("{who} proposes: {e}"))
     }
 
     async fn vote(&self, who: &str, proposal_id: u64, vote: Vote) -> Result<TxResult, ChainError> {
-        self.env
-            .client(who)
-            .execute(&self.multisig, &MultisigExecute::Vote { proposal_id, vote })
-            .await
+        self.env.multisig(who).vote(proposal_id, vote).await
     }
 }
 
@@ -195,25 +163,19 @@ async fn holders_govern_the_policy_on_wasmd() {
         (g.stake.as_str(), g.multisig.as_str())
     );
     let operator = env.addr("operator");
-    let ect = env.contract("ect");
 
     // After the deployment: the multisig owns both contracts and the stake's hooks; the
     // deployer unbonded its bootstrap ECT and has no weight left.
-    let cfg: ConfigResponse = g.q(&g.round, &QueryMsg::Config {}).await;
+    let cfg = env.mining("operator").config().await.expect("Config");
     assert_eq!(
         (cfg.owner.as_str(), cfg.pending_owner.as_deref()),
         (g.multisig.as_str(), None)
     );
-    let pool_cfg: cube_types::reward_pool::ConfigResponse = g
-        .q(
-            &env.contract("reward_pool"),
-            &cube_types::reward_pool::QueryMsg::Config {},
-        )
-        .await;
+    let pool_cfg = env.pool("operator").config().await.expect("pool Config");
     assert_eq!(pool_cfg.owner.as_str(), g.multisig);
     assert_eq!(pool_cfg.pending_owner, None);
-    let admin: serde_json::Value = g.q(&g.stake, &StakeQuery::Admin {}).await;
-    assert_eq!(admin["admin"], serde_json::json!(g.multisig));
+    let admin = env.stake("operator").admin().await.expect("Admin");
+    assert_eq!(admin.as_deref(), Some(g.multisig.as_str()));
     assert!(record.bootstrap_unbonded);
     assert_eq!(g.weight("operator", None).await, None);
     assert_eq!(g.total_weight().await, 0);
@@ -255,60 +217,34 @@ async fn holders_govern_the_policy_on_wasmd() {
     // registry view of every round used below has it.
     let (genesis, d) = (cfg.genesis_time, cfg.round_duration);
     let manufacturer = SigningKey::from_bytes(&MANUFACTURER_SEED);
-    let device = SigningKey::from_bytes(&[0x61; 32]);
-    let pubkey = device.verifying_key().to_bytes();
-    let serial = "CUBE-GOV-0001";
+    let device = TestDevice::new(0x61, DeviceModel::CubeV1, "CUBE-GOV");
     let user4 = env.addr("user4");
-    let register = ExecuteMsg::RegisterDevice {
-        pubkey: Binary::from(pubkey.to_vec()),
-        model: DeviceModel::CubeV1,
-        serial: serial.to_string(),
-        timezone: "Europe/Berlin".into(),
-        certificate: Binary::from(
-            manufacturer
-                .sign(&certificate_message(&pubkey, DeviceModel::CubeV1, serial))
-                .to_bytes()
-                .to_vec(),
-        ),
-        possession_signature: Binary::from(
-            device
-                .sign(&possession_message(
-                    &env.info.chain_id,
-                    &g.round,
-                    &user4,
-                    &pubkey,
-                    0, // a new device: registration nonce 0
-                ))
-                .to_bytes()
-                .to_vec(),
-        ),
-    };
+    // A new device: registration nonce 0.
+    let registration = device.registration(
+        &env.info.chain_id,
+        &g.round,
+        &manufacturer,
+        &user4,
+        &user4,
+        0,
+    );
     let tx = env
-        .client("user4")
-        .execute(&g.round, &register)
+        .mining("user4")
+        .register_device(&registration)
         .await
         .expect("register");
     let registered_round = (tx.block_time_seconds().unwrap() - genesis) / d;
     // Some reward so rounds finalize with money (the scores do not depend on it).
-    let fund = cw20::Cw20ExecuteMsg::Send {
-        contract: g.round.clone(),
-        amount: cfg.round_reward * Uint128::new(3),
-        msg: to_json_binary(&ReceiveMsg::Fund {}).unwrap(),
-    };
-    env.client("operator")
-        .execute(&ect, &fund)
+    env.token("ect", "operator")
+        .send(&g.round, cfg.round_reward.u128() * 3, &ReceiveMsg::Fund {})
         .await
         .expect("fund");
 
     // Three holders receive ECT and bond it: weights 40 / 30 / 30 of 100.
     let holders = [("user1", 40u128), ("user2", 30), ("user3", 30)];
     for (who, ects) in holders {
-        let transfer = cw20::Cw20ExecuteMsg::Transfer {
-            recipient: env.addr(who),
-            amount: Uint128::new(ects * ECT),
-        };
-        env.client("operator")
-            .execute(&ect, &transfer)
+        env.token("ect", "operator")
+            .transfer(&env.addr(who), ects * ECT)
             .await
             .expect("transfer");
         let tx = g.bond(who, ects * ECT).await;
@@ -328,13 +264,10 @@ async fn holders_govern_the_policy_on_wasmd() {
     let mut new_policy = ScorePolicy::default();
     assert_eq!(new_policy.peak_bp, 13_500);
     new_policy.peak_bp = 15_000;
-    let direct = ExecuteMsg::UpdatePolicy {
-        policy: new_policy.clone(),
-    };
     for who in ["operator", "user1"] {
         let err = env
-            .client(who)
-            .execute(&g.round, &direct)
+            .mining(who)
+            .update_policy(new_policy.clone())
             .await
             .unwrap_err();
         let sender = cosmwasm_std::Addr::unchecked(env.addr(who));
@@ -344,15 +277,11 @@ async fn holders_govern_the_policy_on_wasmd() {
         );
     }
     let err = env
-        .client("operator")
-        .execute(
-            &env.contract("reward_pool"),
-            &cube_types::reward_pool::ExecuteMsg::UpdateConfig {
-                halving_cooldown: Some(1),
-                hysteresis_bps: None,
-                max_batch_size: None,
-            },
-        )
+        .pool("operator")
+        .update_config(ConfigUpdate {
+            halving_cooldown: Some(1),
+            ..ConfigUpdate::default()
+        })
         .await
         .unwrap_err();
     assert_contract_error(
@@ -383,16 +312,7 @@ async fn holders_govern_the_policy_on_wasmd() {
 
     // user3 unbonds everything after the proposal opened: its weight is gone now, but its
     // vote on p1 counts with the snapshot of the proposal's start (30).
-    let tx = env
-        .client("user3")
-        .execute(
-            &g.stake,
-            &StakeExecute::Unbond {
-                tokens: Uint128::new(30 * ECT),
-            },
-        )
-        .await
-        .expect("unbond");
+    let tx = env.stake("user3").unbond(30 * ECT).await.expect("unbond");
     gas.record("Unbond", "-", &tx);
     assert_eq!(g.weight("user3", None).await, None);
     assert_eq!(g.weight("user3", Some(start_height)).await, Some(30));
@@ -410,11 +330,7 @@ async fn holders_govern_the_policy_on_wasmd() {
     assert_contract_error(&err, "Already voted on this proposal");
 
     // Anyone executes it: the multisig (the owner) calls UpdatePolicy.
-    let tx = env
-        .client("user2")
-        .execute(&g.multisig, &MultisigExecute::Execute { proposal_id: p1 })
-        .await
-        .expect("execute p1");
+    let tx = env.multisig("user2").execute(p1).await.expect("execute p1");
     gas.record("Execute (UpdatePolicy)", "-", &tx);
     let running = (tx.block_time_seconds().unwrap() - genesis) / d;
     assert_eq!(g.proposal(p1).await.status, Status::Executed);
@@ -426,16 +342,16 @@ async fn holders_govern_the_policy_on_wasmd() {
         running + 1,
         "a policy change applies from the round after the running one"
     );
-    let now: CurrentRoundResponse = g.q(&g.round, &QueryMsg::CurrentRound {}).await;
+    let now = env
+        .mining("operator")
+        .current_round()
+        .await
+        .expect("CurrentRound");
     assert_eq!(
         now.policy_version,
         if now.round == Some(running) { 1 } else { 2 }
     );
-    let err = env
-        .client("user2")
-        .execute(&g.multisig, &MultisigExecute::Execute { proposal_id: p1 })
-        .await
-        .unwrap_err();
+    let err = env.multisig("user2").execute(p1).await.unwrap_err();
     assert_contract_error(&err, "Proposal must have passed and not yet been executed");
 
     // A proposal without quorum: user2 (30 of 70 now) proposes peak 2.0, nobody else votes,
@@ -469,56 +385,33 @@ async fn holders_govern_the_policy_on_wasmd() {
     let attest = |round: u64, version: u32| {
         let usage = usage.clone();
         let env = &env;
-        let addr = g.round.clone();
         async move {
             env.client("operator")
                 .wait_for_block_time(genesis + (round + 1) * d + SETTLE, Duration::from_secs(60))
                 .await
                 .expect("round ends");
-            let r: RoundResponse = env
-                .client("operator")
-                .query(&addr, &QueryMsg::Round { round })
-                .await
-                .expect("round");
+            let r = env.mining("operator").round(round).await.expect("round");
             assert_eq!(r.summary.policy_version, version, "round {round}");
-            let submit = ExecuteMsg::SubmitUsage {
+            let batch = BatchId {
                 round,
                 batch_index: 0,
                 batch_count: 1,
                 policy_version: version,
-                entries: usage.clone(),
             };
-            env.client("oracle1")
-                .execute(&addr, &submit)
+            env.mining("oracle1")
+                .submit_usage(batch, usage.clone())
                 .await
                 .unwrap_or_else(|e| panic!("submit round {round}: {e}"));
             let hash = batch_hash(round, 0, 1, version, &usage).expect("sorted");
-            let vote = ExecuteMsg::VoteBatch {
-                round,
-                batch_index: 0,
-                batch_count: 1,
-                policy_version: version,
-                batch_hash: HexBinary::from(hash.to_vec()),
-            };
-            env.client("oracle2")
-                .execute(&addr, &vote)
+            env.mining("oracle2")
+                .vote_batch(batch, &hash)
                 .await
                 .unwrap_or_else(|e| panic!("vote round {round}: {e}"));
-            let r: RoundResponse = env
-                .client("operator")
-                .query(&addr, &QueryMsg::Round { round })
-                .await
-                .expect("round");
+            let r = env.mining("operator").round(round).await.expect("round");
             assert_eq!(r.summary.status, RoundStatus::Finalized, "round {round}");
             let s: ScoreResponse = env
-                .client("operator")
-                .query(
-                    &addr,
-                    &QueryMsg::Score {
-                        round,
-                        owner: usage[0].owner.clone(),
-                    },
-                )
+                .mining("operator")
+                .score(round, &usage[0].owner)
                 .await
                 .expect("score");
             s
@@ -533,16 +426,15 @@ async fn holders_govern_the_policy_on_wasmd() {
         )
         .await
         .expect("next round ends");
-    let stale = ExecuteMsg::SubmitUsage {
+    let stale = BatchId {
         round: running + 1,
         batch_index: 0,
         batch_count: 1,
         policy_version: 1,
-        entries: usage.clone(),
     };
     let err = env
-        .client("oracle1")
-        .execute(&g.round, &stale)
+        .mining("oracle1")
+        .submit_usage(stale, usage.clone())
         .await
         .unwrap_err();
     assert_contract_error(
@@ -569,11 +461,7 @@ async fn holders_govern_the_policy_on_wasmd() {
         .await
         .expect("p2 expires");
     assert_eq!(g.proposal(p2).await.status, Status::Rejected);
-    let err = env
-        .client("user2")
-        .execute(&g.multisig, &MultisigExecute::Execute { proposal_id: p2 })
-        .await
-        .unwrap_err();
+    let err = env.multisig("user2").execute(p2).await.unwrap_err();
     assert_contract_error(&err, "Proposal must have passed and not yet been executed");
     let policy = g.policy().await;
     assert_eq!((policy.version, policy.policy.peak_bp), (2, 15_000));
@@ -595,51 +483,37 @@ async fn holders_govern_the_policy_on_wasmd() {
         },
     ];
     let tx = env
-        .client("user4")
-        .execute(
-            &g.round,
-            &ExecuteMsg::SetPayoutProfile {
-                splits: profile.clone(),
-            },
-        )
+        .mining("user4")
+        .set_payout_profile(profile.clone())
         .await
         .expect("set payout profile");
     pay_gas.record("SetPayoutProfile (2 splits)", "-", &tx);
-    let stored: PayoutProfileResponse = g
-        .q(
-            &g.round,
-            &QueryMsg::PayoutProfile {
-                owner: user4.clone(),
-            },
-        )
-        .await;
+    let stored = env
+        .mining("operator")
+        .payout_profile(&user4)
+        .await
+        .expect("PayoutProfile");
     assert_eq!(stored.splits, profile);
-    let claimable: ClaimableResponse = g
-        .q(
-            &g.round,
-            &QueryMsg::Claimable {
-                owner: user4.clone(),
-                start_after: None,
-                limit: None,
-            },
-        )
-        .await;
+    let claimable = env
+        .mining("operator")
+        .claimable(&user4)
+        .await
+        .expect("Claimable");
     let reward_of = |r: &RoundResponse| r.summary.reward.u128();
-    let r_old: RoundResponse = g.q(&g.round, &QueryMsg::Round { round: running }).await;
-    let r_new: RoundResponse = g.q(&g.round, &QueryMsg::Round { round: running + 1 }).await;
+    let r_old = env.mining("operator").round(running).await.expect("Round");
+    let r_new = env
+        .mining("operator")
+        .round(running + 1)
+        .await
+        .expect("Round");
     // user4 is the only scored owner of both rounds: each pays its whole reward.
     let (a_old, a_new) = (reward_of(&r_old), reward_of(&r_new));
     assert_eq!(claimable.total.u128(), a_old + a_new);
     let before = balances(&env, ["user4", "user1", "user2"]).await;
     let held = env.cw20_balance("ect", &g.round).await;
     let tx = env
-        .client("user4")
-        .execute(
-            &g.round,
-            &ExecuteMsg::Claim {
-                rounds: Some(vec![running]),
-            },
-        )
+        .mining("user4")
+        .claim(Some(vec![running]))
         .await
         .expect("claim with a split profile");
     pay_gas.record("Claim (1 round, two-way split)", "-", &tx);
@@ -655,18 +529,13 @@ async fn holders_govern_the_policy_on_wasmd() {
     );
     assert_eq!(held - env.cw20_balance("ect", &g.round).await, a_old);
     // Cleared: the next claim pays user4 in full (and measures the plain claim).
-    env.client("user4")
-        .execute(&g.round, &ExecuteMsg::ClearPayoutProfile {})
+    env.mining("user4")
+        .clear_payout_profile()
         .await
         .expect("clear payout profile");
     let tx = env
-        .client("user4")
-        .execute(
-            &g.round,
-            &ExecuteMsg::Claim {
-                rounds: Some(vec![running + 1]),
-            },
-        )
+        .mining("user4")
+        .claim(Some(vec![running + 1]))
         .await
         .expect("claim without a profile");
     pay_gas.record("Claim (1 round, no profile)", "-", &tx);

@@ -6,20 +6,22 @@
 //! contract's error and change nothing. SubmitUsage / VoteBatch gas for 1/10/100/max entries
 //! goes to docs/gas.md.
 
+// An integration-test crate: a failed expectation is what a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::time::Duration;
 
-use chain_client::{ChainError, TxResult};
-use cosmwasm_std::{to_json_binary, Binary, HexBinary, Uint128};
-use cube_scoring::{batch_hash, certificate_message, possession_message};
+use chain_client::mining_round::{BatchId, DeviceRegistration, MiningRoundClient};
+use cosmwasm_std::{HexBinary, Uint128};
+use cube_scoring::batch_hash;
 use cube_types::mining_round::{
-    BatchResponse, BatteryClass, ClaimableResponse, ConfigResponse, CurrentRoundResponse,
-    DeviceModel, DeviceResponse, ExecuteMsg, FundsResponse, OwnerDevicesResponse, OwnerView,
-    QueryMsg, ReceiveMsg, RegistrationNonceResponse, RoundResponse, RoundStatus, ScoreResponse,
-    TouClass, UsageBuckets, UsageEntry, VoteResponse,
+    BatteryClass, DeviceModel, FundsResponse, ReceiveMsg, RoundResponse, RoundStatus, TouClass,
+    UsageBuckets, UsageEntry, VoteResponse,
 };
+use e2e::device::TestDevice;
 use e2e::gas::GasReport;
 use e2e::{assert_contract_error, Env};
-use ed25519_dalek::{Signer as _, SigningKey};
+use ed25519_dalek::SigningKey;
 use mining_round::ContractError;
 
 /// Seconds waited past a round boundary before acting on it: the node lists a block before its
@@ -35,49 +37,54 @@ struct Round<'a> {
 }
 
 impl Round<'_> {
-    async fn q<R: serde::de::DeserializeOwned>(&self, msg: &QueryMsg) -> R {
-        self.env
-            .client("operator")
-            .query(&self.addr, msg)
-            .await
-            .unwrap_or_else(|e| panic!("{msg:?}: {e}"))
+    /// The contract as seen by account `who` (its transactions are signed by `who`).
+    fn by(&self, who: &str) -> MiningRoundClient<'_> {
+        MiningRoundClient::new(self.env.client(who), &self.addr)
+    }
+
+    /// The contract for queries.
+    fn q(&self) -> MiningRoundClient<'_> {
+        self.by("operator")
     }
 
     async fn round(&self, round: u64) -> RoundResponse {
-        self.q(&QueryMsg::Round { round }).await
+        self.q().round(round).await.expect("Round")
     }
 
     async fn funds(&self) -> FundsResponse {
-        self.q(&QueryMsg::Funds {}).await
-    }
-
-    async fn exec(&self, who: &str, msg: &ExecuteMsg) -> Result<TxResult, ChainError> {
-        self.env.client(who).execute(&self.addr, msg).await
+        self.q().funds().await.expect("Funds")
     }
 }
 
-struct Device {
-    key: SigningKey,
-    model: DeviceModel,
-    serial: String,
+/// A batch of policy version 1.
+fn batch(round: u64, batch_index: u32, batch_count: u32) -> BatchId {
+    BatchId {
+        round,
+        batch_index,
+        batch_count,
+        policy_version: 1,
+    }
 }
+
+struct Device(TestDevice);
 
 impl Device {
     fn new(seed: u8, model: DeviceModel) -> Self {
-        Device {
-            key: SigningKey::from_bytes(&[seed; 32]),
-            model,
-            serial: format!("CUBE-E2E-{seed:04}"),
-        }
+        Device(TestDevice::new(seed, model, "CUBE-E2E"))
     }
 
     fn pubkey(&self) -> [u8; 32] {
-        self.key.verifying_key().to_bytes()
+        self.0.pubkey()
     }
 
     /// RegisterDevice certified by `manufacturer`, possession proven for `possession_owner`
     /// (the sender in a valid registration).
-    fn register(&self, env: &Env, manufacturer: &SigningKey, possession_owner: &str) -> ExecuteMsg {
+    fn register(
+        &self,
+        env: &Env,
+        manufacturer: &SigningKey,
+        possession_owner: &str,
+    ) -> DeviceRegistration {
         self.register_with_nonce(env, manufacturer, possession_owner, 0)
     }
 
@@ -89,24 +96,16 @@ impl Device {
         manufacturer: &SigningKey,
         possession_owner: &str,
         nonce: u64,
-    ) -> ExecuteMsg {
-        let pubkey = self.pubkey();
-        let cert = manufacturer.sign(&certificate_message(&pubkey, self.model, &self.serial));
-        let possession = self.key.sign(&possession_message(
+    ) -> DeviceRegistration {
+        let contract = env.contract("mining_round");
+        self.0.registration(
             &env.info.chain_id,
-            &env.contract("mining_round"),
+            &contract,
+            manufacturer,
             possession_owner,
-            &pubkey,
+            possession_owner,
             nonce,
-        ));
-        ExecuteMsg::RegisterDevice {
-            pubkey: Binary::from(pubkey.to_vec()),
-            model: self.model,
-            serial: self.serial.clone(),
-            timezone: "Europe/Berlin".to_string(),
-            certificate: Binary::from(cert.to_bytes().to_vec()),
-            possession_signature: Binary::from(possession.to_bytes().to_vec()),
-        }
+        )
     }
 }
 
@@ -152,7 +151,7 @@ async fn mining_round_on_wasmd() {
         addr: env.contract("mining_round"),
     };
     let ect = env.contract("ect");
-    let cfg: ConfigResponse = mr.q(&QueryMsg::Config {}).await;
+    let cfg = mr.q().config().await.expect("Config");
     let rr = cfg.round_reward.u128();
     let (genesis, d) = (cfg.genesis_time, cfg.round_duration);
     assert_eq!(cfg.quorum, 2);
@@ -161,14 +160,9 @@ async fn mining_round_on_wasmd() {
     let (oracle1, oracle3) = (env.addr("oracle1"), env.addr("oracle3"));
 
     // Fund with 10 rounds of reward through the ECT Send hook.
-    let send = cw20::Cw20ExecuteMsg::Send {
-        contract: mr.addr.clone(),
-        amount: Uint128::new(10 * rr),
-        msg: to_json_binary(&ReceiveMsg::Fund {}).unwrap(),
-    };
     let tx = env
-        .client("operator")
-        .execute(&ect, &send)
+        .token("ect", "operator")
+        .send(&mr.addr, 10 * rr, &ReceiveMsg::Fund {})
         .await
         .expect("fund");
     gas.record("Send{Fund} via ECT", "-", &tx);
@@ -192,29 +186,28 @@ async fn mining_round_on_wasmd() {
     for (i, (owner, device)) in devices.iter().enumerate() {
         let owner_addr = env.addr(owner);
         let tx = mr
-            .exec(owner, &device.register(&env, &manufacturer, &owner_addr))
+            .by(owner)
+            .register_device(&device.register(&env, &manufacturer, &owner_addr))
             .await
             .expect("register");
         if i == 0 {
             gas.record("RegisterDevice", "-", &tx);
         }
-        let d: DeviceResponse = mr
-            .q(&QueryMsg::Device {
-                pubkey: Binary::from(device.pubkey().to_vec()),
-            })
-            .await;
+        let d = mr.q().device(&device.pubkey()).await.expect("Device");
         assert_eq!(
             (d.owner.as_str(), d.model, d.serial.as_str()),
-            (owner_addr.as_str(), device.model, device.serial.as_str())
+            (
+                owner_addr.as_str(),
+                device.0.model,
+                device.0.serial.as_str()
+            )
         );
     }
-    let by_owner: OwnerDevicesResponse = mr
-        .q(&QueryMsg::DevicesByOwner {
-            owner: user1.clone(),
-            start_after: None,
-            limit: None,
-        })
-        .await;
+    let by_owner = mr
+        .q()
+        .devices_by_owner(&user1, None, None)
+        .await
+        .expect("DevicesByOwner");
     assert_eq!(
         (by_owner.cube_v1, by_owner.cube_v2, by_owner.dual_product),
         (1, 1, true)
@@ -226,25 +219,25 @@ async fn mining_round_on_wasmd() {
     let rogue = SigningKey::from_bytes(&[0x55; 32]);
     let d5 = Device::new(5, DeviceModel::CubeV1);
     let err = mr
-        .exec("user4", &d5.register(&env, &rogue, &user4))
+        .by("user4")
+        .execute(&d5.register(&env, &rogue, &user4).to_msg())
         .await
         .unwrap_err();
     assert_contract_error(&err, &ContractError::InvalidCertificate {}.to_string());
     let err = mr
-        .exec("user4", &d5.register(&env, &manufacturer, &user1))
+        .by("user4")
+        .execute(&d5.register(&env, &manufacturer, &user1).to_msg())
         .await
         .unwrap_err();
     assert_contract_error(
         &err,
         &ContractError::InvalidPossessionSignature {}.to_string(),
     );
-    let none: OwnerDevicesResponse = mr
-        .q(&QueryMsg::DevicesByOwner {
-            owner: user4.clone(),
-            start_after: None,
-            limit: None,
-        })
-        .await;
+    let none = mr
+        .q()
+        .devices_by_owner(&user4, None, None)
+        .await
+        .expect("DevicesByOwner");
     assert!(
         none.devices.is_empty() && none.cube_v1 == 0 && none.cube_v2 == 0,
         "{none:?}"
@@ -282,17 +275,9 @@ async fn mining_round_on_wasmd() {
 
     // A round that has not ended is refused.
     let future = 1_000_000;
-    let submit = |round: u64, batch_index: u32, batch_count: u32, entries: Vec<UsageEntry>| {
-        ExecuteMsg::SubmitUsage {
-            round,
-            batch_index,
-            batch_count,
-            policy_version: 1,
-            entries,
-        }
-    };
     let err = mr
-        .exec("oracle1", &submit(future, 0, 1, usage.clone()))
+        .by("oracle1")
+        .submit_usage(batch(future, 0, 1), usage.clone())
         .await
         .unwrap_err();
     assert_contract_error(
@@ -306,7 +291,7 @@ async fn mining_round_on_wasmd() {
 
     // Registrations take effect from the round after the one they were made in: the first
     // round scored with these devices is r0. Wait (on block time) for it to end.
-    let now: CurrentRoundResponse = mr.q(&QueryMsg::CurrentRound {}).await;
+    let now = mr.q().current_round().await.expect("CurrentRound");
     let r0 = now.round.map_or(0, |c| c + 1);
     env.client("operator")
         .wait_for_block_time(
@@ -322,33 +307,23 @@ async fn mining_round_on_wasmd() {
     // Oracle 1 submits the batch: one vote, not accepted.
     let hash = batch_hash(r0, 0, 1, 1, &usage).expect("sorted batch");
     let tx = mr
-        .exec("oracle1", &submit(r0, 0, 1, usage.clone()))
+        .by("oracle1")
+        .submit_usage(batch(r0, 0, 1), usage.clone())
         .await
         .expect("submit");
     gas.record("SubmitUsage (first vote)", usage.len(), &tx);
     let r = mr.round(r0).await;
     assert_eq!(r.summary.accepted_batches, 0);
     assert_eq!(r.batches_with_votes, 1);
-    let b: BatchResponse = mr
-        .q(&QueryMsg::Batch {
-            round: r0,
-            batch_index: 0,
-        })
-        .await;
+    let b = mr.q().batch(r0, 0).await.expect("Batch");
     assert_eq!(b.accepted_hash, None);
     assert_eq!(b.tallies.len(), 1);
     assert_eq!(b.tallies[0].votes, 1);
     assert_eq!(b.tallies[0].batch_hash, HexBinary::from(hash.to_vec()));
 
     // Bad votes: oracle 1 again; a non-oracle. Nothing changes.
-    let vote = ExecuteMsg::VoteBatch {
-        round: r0,
-        batch_index: 0,
-        batch_count: 1,
-        policy_version: 1,
-        batch_hash: HexBinary::from(hash.to_vec()),
-    };
-    let err = mr.exec("oracle1", &vote).await.unwrap_err();
+    let vote = |who: &str| mr.by(who).vote_batch(batch(r0, 0, 1), &hash);
+    let err = vote("oracle1").await.unwrap_err();
     assert_contract_error(
         &err,
         &ContractError::AlreadyVoted {
@@ -358,7 +333,7 @@ async fn mining_round_on_wasmd() {
         }
         .to_string(),
     );
-    let err = mr.exec("oracle3", &vote).await.unwrap_err();
+    let err = vote("oracle3").await.unwrap_err();
     assert_contract_error(
         &err,
         &ContractError::NotOracle {
@@ -371,17 +346,13 @@ async fn mining_round_on_wasmd() {
     // The deregistration race: after the first submission, user1 deregisters its CubeV2. The
     // round is still scored with its own registry view (user1 dual), so oracle 2's vote for
     // the same hash is accepted.
-    mr.exec(
-        "user1",
-        &ExecuteMsg::DeregisterDevice {
-            pubkey: Binary::from(devices[1].1.pubkey().to_vec()),
-        },
-    )
-    .await
-    .expect("deregister after the first submission");
+    mr.by("user1")
+        .deregister_device(&devices[1].1.pubkey())
+        .await
+        .expect("deregister after the first submission");
 
     // Oracle 2 votes the hash: quorum 2, the only batch is accepted, the round finalizes.
-    let tx = mr.exec("oracle2", &vote).await.expect("vote");
+    let tx = vote("oracle2").await.expect("vote");
     gas.record("VoteBatch (hash vote, accepts)", usage.len(), &tx);
     let r = mr.round(r0).await;
     assert_eq!(r.summary.status, RoundStatus::Finalized);
@@ -396,12 +367,7 @@ async fn mining_round_on_wasmd() {
         }
     );
     for (entry, score) in usage.iter().zip(&scores) {
-        let s: ScoreResponse = mr
-            .q(&QueryMsg::Score {
-                round: r0,
-                owner: entry.owner.clone(),
-            })
-            .await;
+        let s = mr.q().score(r0, &entry.owner).await.expect("Score");
         assert_eq!(s.score.u128(), *score, "score of {}", entry.owner);
         assert_eq!(s.dual_product, dual(&entry.owner));
         assert_eq!(
@@ -416,18 +382,9 @@ async fn mining_round_on_wasmd() {
             .into_iter()
             .find(|n| env.addr(n) == entry.owner)
             .unwrap();
-        let c: ClaimableResponse = mr
-            .q(&QueryMsg::Claimable {
-                owner: entry.owner.clone(),
-                start_after: None,
-                limit: None,
-            })
-            .await;
+        let c = mr.q().claimable(&entry.owner).await.expect("Claimable");
         assert_eq!(c.total.u128(), *payout);
-        let tx = mr
-            .exec(name, &ExecuteMsg::Claim { rounds: None })
-            .await
-            .expect("claim");
+        let tx = mr.by(name).claim(None).await.expect("claim");
         if i == 0 {
             gas.record("Claim (1 round)", 1, &tx);
         }
@@ -456,10 +413,7 @@ async fn mining_round_on_wasmd() {
     );
     assert_eq!(env.cw20_balance("ect", &mr.addr).await, 10 * rr - paid);
     // A second claim has nothing to pay.
-    let err = mr
-        .exec("user1", &ExecuteMsg::Claim { rounds: None })
-        .await
-        .unwrap_err();
+    let err = mr.by("user1").claim(None).await.unwrap_err();
     assert_contract_error(&err, &ContractError::NothingToClaim {}.to_string());
     assert_eq!(
         env.cw20_balance("ect", &user1).await,
@@ -469,7 +423,7 @@ async fn mining_round_on_wasmd() {
     // Gas per batch size: one round with 4 batches of 1 / 10 / 100 / max entries. The first
     // batch scores user2's real usage, the others owners without devices (0 Wh, the only
     // plausible figure for them), so every entry is validated, stored and scored.
-    let now: CurrentRoundResponse = mr.q(&QueryMsg::CurrentRound {}).await;
+    let now = mr.q().current_round().await.expect("CurrentRound");
     let g = now.round.expect("after genesis");
     env.client("operator")
         .wait_for_block_time(
@@ -502,19 +456,14 @@ async fn mining_round_on_wasmd() {
         entries.sort_by(|a, b| a.owner.cmp(&b.owner));
         let h = batch_hash(g, index, 4, 1, &entries).expect("sorted");
         let tx = mr
-            .exec("oracle1", &submit(g, index, 4, entries))
+            .by("oracle1")
+            .submit_usage(batch(g, index, 4), entries)
             .await
             .unwrap_or_else(|e| panic!("submit {size}: {e}"));
         gas.record("SubmitUsage (first vote)", size, &tx);
-        let vote = ExecuteMsg::VoteBatch {
-            round: g,
-            batch_index: index,
-            batch_count: 4,
-            policy_version: 1,
-            batch_hash: HexBinary::from(h.to_vec()),
-        };
         let tx = mr
-            .exec("oracle2", &vote)
+            .by("oracle2")
+            .vote_batch(batch(g, index, 4), &h)
             .await
             .unwrap_or_else(|e| panic!("vote {size}: {e}"));
         gas.record("VoteBatch (hash vote, accepts)", size, &tx);
@@ -545,21 +494,18 @@ async fn deregistration_race(
     rr: u128,
     gas: &mut GasReport,
 ) {
-    let cfg: ConfigResponse = mr.q(&QueryMsg::Config {}).await;
+    let cfg = mr.q().config().await.expect("Config");
     let (genesis, d) = (cfg.genesis_time, cfg.round_duration);
     let (user3, user4) = (env.addr("user3"), env.addr("user4"));
     let v1 = Device::new(6, DeviceModel::CubeV1);
     let v2 = Device::new(7, DeviceModel::CubeV2);
     let mut effective = 0u64;
     for device in [&v1, &v2] {
-        mr.exec("user4", &device.register(env, manufacturer, &user4))
+        mr.by("user4")
+            .register_device(&device.register(env, manufacturer, &user4))
             .await
             .expect("user4 registers");
-        let dr: DeviceResponse = mr
-            .q(&QueryMsg::Device {
-                pubkey: Binary::from(device.pubkey().to_vec()),
-            })
-            .await;
+        let dr = mr.q().device(&device.pubkey()).await.expect("Device");
         effective = effective.max(dr.effective_from_round);
     }
     let e = effective;
@@ -570,12 +516,7 @@ async fn deregistration_race(
         )
         .await
         .expect("round e ends");
-    let view: OwnerView = mr
-        .q(&QueryMsg::OwnerAsOf {
-            round: e,
-            owner: user4.clone(),
-        })
-        .await;
+    let view = mr.q().owner_as_of(e, &user4).await.expect("OwnerAsOf");
     assert_eq!(
         (view.cube_v1, view.cube_v2, view.dual_product),
         (1, 1, true),
@@ -587,25 +528,11 @@ async fn deregistration_race(
         buckets: buckets(&[(BatteryClass::Whitelisted, TouClass::Peak, 1_000)]),
     }];
     let hash = batch_hash(e, 0, 1, 1, &entries).expect("one entry");
-    mr.exec(
-        "oracle1",
-        &ExecuteMsg::SubmitUsage {
-            round: e,
-            batch_index: 0,
-            batch_count: 1,
-            policy_version: 1,
-            entries: entries.clone(),
-        },
-    )
-    .await
-    .expect("oracle1 submits");
-    let vote1: VoteResponse = mr
-        .q(&QueryMsg::Vote {
-            round: e,
-            batch_index: 0,
-            oracle: env.addr("oracle1"),
-        })
-        .await;
+    mr.by("oracle1")
+        .submit_usage(batch(e, 0, 1), entries.clone())
+        .await
+        .expect("oracle1 submits");
+    let vote1 = mr.q().vote(e, 0, &env.addr("oracle1")).await.expect("Vote");
     assert_eq!(
         vote1,
         VoteResponse {
@@ -615,58 +542,43 @@ async fn deregistration_race(
     );
 
     // The race: user4 deregisters the CubeV2 and sells the CubeV1 to user3 before oracle 2.
-    mr.exec(
-        "user4",
-        &ExecuteMsg::DeregisterDevice {
-            pubkey: Binary::from(v2.pubkey().to_vec()),
-        },
-    )
-    .await
-    .expect("deregister");
-    let nonce: RegistrationNonceResponse = mr
-        .q(&QueryMsg::RegistrationNonce {
-            pubkey: Binary::from(v1.pubkey().to_vec()),
-        })
-        .await;
-    assert_eq!(nonce.nonce, 1);
+    mr.by("user4")
+        .deregister_device(&v2.pubkey())
+        .await
+        .expect("deregister");
+    let nonce = mr
+        .q()
+        .registration_nonce(&v1.pubkey())
+        .await
+        .expect("RegistrationNonce");
+    assert_eq!(nonce, 1);
     let tx = mr
-        .exec(
-            "user3",
-            &v1.register_with_nonce(env, manufacturer, &user3, nonce.nonce),
-        )
+        .by("user3")
+        .register_device(&v1.register_with_nonce(env, manufacturer, &user3, nonce))
         .await
         .expect("user3 buys the CubeV1");
     gas.record("RegisterDevice (move to a new owner)", "-", &tx);
     // The seller's old registration (nonce 0) can never take the device back.
     let err = mr
-        .exec("user4", &v1.register(env, manufacturer, &user4))
+        .by("user4")
+        .execute(&v1.register(env, manufacturer, &user4).to_msg())
         .await
         .unwrap_err();
     assert_contract_error(
         &err,
         &ContractError::InvalidPossessionSignature {}.to_string(),
     );
-    let moved: DeviceResponse = mr
-        .q(&QueryMsg::Device {
-            pubkey: Binary::from(v1.pubkey().to_vec()),
-        })
-        .await;
+    let moved = mr.q().device(&v1.pubkey()).await.expect("Device");
     assert_eq!((moved.owner.as_str(), moved.nonce), (user3.as_str(), 2));
     assert!(moved.effective_from_round > e, "{moved:?}");
     // Round e's view is unchanged; the next rounds see user4 without devices.
-    let still: OwnerView = mr
-        .q(&QueryMsg::OwnerAsOf {
-            round: e,
-            owner: user4.clone(),
-        })
-        .await;
+    let still = mr.q().owner_as_of(e, &user4).await.expect("OwnerAsOf");
     assert_eq!(still, view);
-    let later: OwnerView = mr
-        .q(&QueryMsg::OwnerAsOf {
-            round: moved.effective_from_round,
-            owner: user4.clone(),
-        })
-        .await;
+    let later = mr
+        .q()
+        .owner_as_of(moved.effective_from_round, &user4)
+        .await
+        .expect("OwnerAsOf");
     assert_eq!(
         (
             later.cube_v1,
@@ -679,45 +591,23 @@ async fn deregistration_race(
 
     // Oracle 2 votes the same hash: accepted, finalized, scored with round e's view.
     let tx = mr
-        .exec(
-            "oracle2",
-            &ExecuteMsg::VoteBatch {
-                round: e,
-                batch_index: 0,
-                batch_count: 1,
-                policy_version: 1,
-                batch_hash: HexBinary::from(hash.to_vec()),
-            },
-        )
+        .by("oracle2")
+        .vote_batch(batch(e, 0, 1), &hash)
         .await
         .expect("oracle2 votes after the race");
     gas.record("VoteBatch (accepts after a deregistration)", 1, &tx);
     let r = mr.round(e).await;
     assert_eq!(r.summary.status, RoundStatus::Finalized);
     assert_eq!(r.summary.reward.u128(), rr);
-    let b: BatchResponse = mr
-        .q(&QueryMsg::Batch {
-            round: e,
-            batch_index: 0,
-        })
-        .await;
+    let b = mr.q().batch(e, 0).await.expect("Batch");
     assert_eq!(b.accepted_hash, Some(HexBinary::from(hash.to_vec())));
-    let s: ScoreResponse = mr
-        .q(&QueryMsg::Score {
-            round: e,
-            owner: user4.clone(),
-        })
-        .await;
+    let s = mr.q().score(e, &user4).await.expect("Score");
     assert!(s.dual_product, "{s:?}");
     assert_eq!(s.score.u128(), expected_score(&entries[0].buckets, true));
     // The only owner of the round is paid the whole reward.
-    mr.exec(
-        "user4",
-        &ExecuteMsg::Claim {
-            rounds: Some(vec![e]),
-        },
-    )
-    .await
-    .expect("user4 claims");
+    mr.by("user4")
+        .claim(Some(vec![e]))
+        .await
+        .expect("user4 claims");
     assert_eq!(env.cw20_balance("ect", &user4).await, rr);
 }

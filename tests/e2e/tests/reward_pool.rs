@@ -6,13 +6,16 @@
 //! Parameters (deploy/localnet.toml): S = 1,000,000, R0 = 100, cooldown 6 s, max batch 1000.
 //! T(1) = 500,000, T(2) = 250,000; R(1) = 50, R(2) = 25.
 
+// An integration-test crate: a failed expectation is what a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use chain_client::client::TxOptions;
 use chain_client::encode::AccountSeq;
+use chain_client::reward_pool::{claim_msg, record_actions_msg, RewardPoolClient};
 use chain_client::{ChainError, TxResult};
 use cosmwasm_std::{to_json_binary, Addr, Uint128};
 use cube_types::reward_pool::{
-    ActionEntry, ClaimableResponse, ConfigResponse, ExecuteMsg, LastBatchResponse, QueryMsg,
-    RateEventKind, RateHistoryResponse, ReceiveMsg, StateResponse,
+    ActionEntry, ExecuteMsg, RateEventKind, RateHistoryResponse, ReceiveMsg, StateResponse,
 };
 use e2e::gas::GasReport;
 use e2e::{assert_contract_error, Env};
@@ -28,24 +31,19 @@ struct Pool<'a> {
 }
 
 impl<'a> Pool<'a> {
+    /// The pool as seen by account `who` (its transactions are signed by `who`).
+    fn by(&self, who: &str) -> RewardPoolClient<'_> {
+        RewardPoolClient::new(self.env.client(who), &self.pool)
+    }
+
     async fn state(&self) -> StateResponse {
-        self.env
-            .client("operator")
-            .query(&self.pool, &QueryMsg::State {})
-            .await
-            .expect("state query")
+        self.by("operator").state().await.expect("state query")
     }
 
     async fn claimable(&self, user: &str) -> u128 {
-        let r: ClaimableResponse = self
-            .env
-            .client("operator")
-            .query(
-                &self.pool,
-                &QueryMsg::Claimable {
-                    user: user.to_string(),
-                },
-            )
+        let r = self
+            .by("operator")
+            .claimable(user)
             .await
             .expect("claimable query");
         assert_eq!(r.user.as_str(), user);
@@ -53,32 +51,18 @@ impl<'a> Pool<'a> {
     }
 
     async fn history(&self) -> RateHistoryResponse {
-        self.env
-            .client("operator")
-            .query(
-                &self.pool,
-                &QueryMsg::RateHistory {
-                    start_after: None,
-                    limit: Some(30),
-                },
-            )
+        self.by("operator")
+            .rate_history_page(None, Some(30))
             .await
             .expect("history query")
     }
 
     async fn last_batch(&self, reporter: &str) -> Option<u64> {
-        let r: LastBatchResponse = self
-            .env
-            .client("operator")
-            .query(
-                &self.pool,
-                &QueryMsg::LastBatch {
-                    reporter: reporter.to_string(),
-                },
-            )
+        self.by("operator")
+            .last_batch(reporter)
             .await
-            .expect("last batch query");
-        r.last_batch_id
+            .expect("last batch query")
+            .last_batch_id
     }
 
     /// CW20 `Send` of `amount` TOK from `from` to the pool with the hook message `msg`.
@@ -88,12 +72,7 @@ impl<'a> Pool<'a> {
         amount: u128,
         msg: &ReceiveMsg,
     ) -> Result<TxResult, ChainError> {
-        let send = cw20::Cw20ExecuteMsg::Send {
-            contract: self.pool.clone(),
-            amount: Uint128::new(amount),
-            msg: to_json_binary(msg).expect("hook json"),
-        };
-        self.env.client(from).execute(&self.tok, &send).await
+        self.by(from).send(&self.tok, amount, msg).await
     }
 
     async fn record(
@@ -101,14 +80,9 @@ impl<'a> Pool<'a> {
         batch_id: u64,
         actions: Vec<(String, u64)>,
     ) -> Result<TxResult, ChainError> {
-        let msg = ExecuteMsg::RecordActions {
-            batch_id,
-            actions: actions
-                .into_iter()
-                .map(|(user, count)| ActionEntry { user, count })
-                .collect(),
-        };
-        self.env.client("operator").execute(&self.pool, &msg).await
+        self.by("operator")
+            .record_actions(batch_id, entries(actions))
+            .await
     }
 
     /// Everything a rejected tx must leave untouched.
@@ -130,6 +104,13 @@ impl<'a> Pool<'a> {
             self.last_batch(&self.env.addr("operator")).await,
         )
     }
+}
+
+fn entries(actions: Vec<(String, u64)>) -> Vec<ActionEntry> {
+    actions
+        .into_iter()
+        .map(|(user, count)| ActionEntry { user, count })
+        .collect()
 }
 
 fn attr<'t>(tx: &'t TxResult, key: &'t str) -> &'t str {
@@ -162,11 +143,7 @@ async fn reward_pool_on_wasmd() {
     let [user1, user2, user3, user4] = ["user1", "user2", "user3", "user4"].map(|n| env.addr(n));
 
     // Deployed as configured.
-    let config: ConfigResponse = env
-        .client("operator")
-        .query(&p.pool, &QueryMsg::Config {})
-        .await
-        .unwrap();
+    let config = p.by("operator").config().await.unwrap();
     assert_eq!(config.token, Addr::unchecked(&p.tok));
     assert_eq!(config.reference_pool.u128(), S);
     assert_eq!(config.base_reward.u128(), R0);
@@ -214,13 +191,7 @@ async fn reward_pool_on_wasmd() {
     ];
     let before = p.snapshot(&watched).await;
     // (a) a retried batch id, included in a block (fixed gas, no simulation) and failed there.
-    let retry = ExecuteMsg::RecordActions {
-        batch_id: 1,
-        actions: vec![ActionEntry {
-            user: user2.clone(),
-            count: 5,
-        }],
-    };
+    let retry = record_actions_msg(1, entries(vec![(user2.clone(), 5)]));
     let err = env
         .client("operator")
         .execute_with(
@@ -247,18 +218,9 @@ async fn reward_pool_on_wasmd() {
         .to_string(),
     );
     // (b) a non-reporter reporting (rejected at simulation, never broadcast).
-    let err = env
-        .client("user4")
-        .execute(
-            &p.pool,
-            &ExecuteMsg::RecordActions {
-                batch_id: 9,
-                actions: vec![ActionEntry {
-                    user: user4.clone(),
-                    count: 1,
-                }],
-            },
-        )
+    let err = p
+        .by("user4")
+        .record_actions(9, entries(vec![(user4.clone(), 1)]))
         .await
         .unwrap_err();
     assert!(matches!(err, ChainError::Simulation { .. }), "{err}");
@@ -269,7 +231,8 @@ async fn reward_pool_on_wasmd() {
         }
         .to_string(),
     );
-    // (c) a forged CW20 Receive sent directly by a user, included and failed.
+    // (c) a forged CW20 Receive sent directly by a user, included and failed (a malformed
+    //     message on purpose, so built by hand).
     let forged = ExecuteMsg::Receive(cw20::Cw20ReceiveMsg {
         sender: operator.clone(),
         amount: Uint128::new(1_000_000),
@@ -298,11 +261,7 @@ async fn reward_pool_on_wasmd() {
         .to_string(),
     );
     // (d) a claim with nothing to claim.
-    let err = env
-        .client("user4")
-        .execute(&p.pool, &ExecuteMsg::Claim { recipient: None })
-        .await
-        .unwrap_err();
+    let err = p.by("user4").claim(None).await.unwrap_err();
     assert_contract_error(&err, &ContractError::NothingToClaim.to_string());
     // (e) a batch over the maximum size.
     let max_batch = config.max_batch_size;
@@ -321,13 +280,7 @@ async fn reward_pool_on_wasmd() {
         .client("operator")
         .execute_with(
             &p.pool,
-            &ExecuteMsg::RecordActions {
-                batch_id: 2,
-                actions: vec![ActionEntry {
-                    user: user2.clone(),
-                    count: 1,
-                }],
-            },
+            &record_actions_msg(2, entries(vec![(user2.clone(), 1)])),
             &[(1, env.info.denom.as_str())],
             &TxOptions::default(),
         )
@@ -470,21 +423,12 @@ async fn reward_pool_on_wasmd() {
     );
 
     // 7. user1 claims to itself; user2 claims to user4.
-    let tx = env
-        .client("user1")
-        .execute(&p.pool, &ExecuteMsg::Claim { recipient: None })
-        .await
-        .expect("claim");
+    let tx = p.by("user1").claim(None).await.expect("claim");
     gas.record("Claim", "-", &tx);
     assert_eq!(env.cw20_balance("tok", &user1).await, 400_000);
     assert_eq!(p.claimable(&user1).await, 0);
-    env.client("user2")
-        .execute(
-            &p.pool,
-            &ExecuteMsg::Claim {
-                recipient: Some(user4.clone()),
-            },
-        )
+    p.by("user2")
+        .claim(Some(user4.clone()))
         .await
         .expect("claim to recipient");
     assert_eq!(env.cw20_balance("tok", &user4).await, user2_due);
@@ -531,15 +475,13 @@ async fn reward_pool_on_wasmd() {
     //    price) leaves the cached sequence alone; a stale cached sequence is recovered by
     //    refetching.
     let c = env.client("user3");
-    c.execute(&p.pool, &ExecuteMsg::Claim { recipient: None })
-        .await
-        .expect("user3 claim");
+    p.by("user3").claim(None).await.expect("user3 claim");
     assert_eq!(env.cw20_balance("tok", &user3).await, 250_025);
     let cached = c.cached_account().await.expect("cached after a tx");
     let err = c
         .execute_with(
             &p.pool,
-            &ExecuteMsg::Claim { recipient: None },
+            &claim_msg(None),
             &[],
             &TxOptions {
                 gas_limit: Some(200_000),

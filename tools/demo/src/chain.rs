@@ -1,8 +1,10 @@
 //! Read-only views of the deployed contracts, shared by the live summary and the proof test.
 
-use chain_client::deploy::Deployment;
-use chain_client::{ChainClient, ChainError};
-use cube_types::{mining_round as mr, reward_pool as rp};
+use chain_client::cw20::Cw20Client;
+use chain_client::mining_round::MiningRoundClient;
+use chain_client::reward_pool::RewardPoolClient;
+use chain_client::ChainClient;
+use deploy::Deployment;
 
 use crate::DemoError;
 
@@ -31,7 +33,7 @@ impl Contracts {
     }
 }
 
-/// Queries through one client.
+/// The typed clients of the demo's contracts through one chain client.
 #[derive(Clone, Copy, Debug)]
 pub struct View<'a> {
     /// Any client of the chain (queries are not signed).
@@ -43,172 +45,24 @@ pub struct View<'a> {
 /// Page size used when the demo walks paginated queries.
 pub const PAGE: u32 = 30;
 
-impl View<'_> {
-    /// CW20 balance of `address` in `token`.
-    pub async fn cw20_balance(&self, token: &str, address: &str) -> Result<u128, ChainError> {
-        let r: cw20::BalanceResponse = self
-            .client
-            .query(
-                token,
-                &cw20::Cw20QueryMsg::Balance {
-                    address: address.to_string(),
-                },
-            )
-            .await?;
-        Ok(r.balance.u128())
+impl<'a> View<'a> {
+    /// The reward pool.
+    pub fn pool(&self) -> RewardPoolClient<'a> {
+        RewardPoolClient::new(self.client, &self.contracts.pool)
     }
 
-    /// Pool state.
-    pub async fn pool_state(&self) -> Result<rp::StateResponse, ChainError> {
-        self.client
-            .query(&self.contracts.pool, &rp::QueryMsg::State {})
-            .await
+    /// The mining round.
+    pub fn mining(&self) -> MiningRoundClient<'a> {
+        MiningRoundClient::new(self.client, &self.contracts.round)
     }
 
-    /// Pool config.
-    pub async fn pool_config(&self) -> Result<rp::ConfigResponse, ChainError> {
-        self.client
-            .query(&self.contracts.pool, &rp::QueryMsg::Config {})
-            .await
+    /// TOK.
+    pub fn tok(&self) -> Cw20Client<'a> {
+        Cw20Client::new(self.client, &self.contracts.tok)
     }
 
-    /// TOK credited to `user` and not claimed.
-    pub async fn pool_claimable(&self, user: &str) -> Result<u128, ChainError> {
-        let r: rp::ClaimableResponse = self
-            .client
-            .query(
-                &self.contracts.pool,
-                &rp::QueryMsg::Claimable {
-                    user: user.to_string(),
-                },
-            )
-            .await?;
-        Ok(r.amount.u128())
-    }
-
-    /// Every halving and reversal, oldest first (walks the pages, at most `max_pages`).
-    pub async fn rate_history(&self, max_pages: u32) -> Result<Vec<rp::RateEvent>, ChainError> {
-        let mut events = Vec::new();
-        let mut start_after = None;
-        for _ in 0..max_pages {
-            let page: rp::RateHistoryResponse = self
-                .client
-                .query(
-                    &self.contracts.pool,
-                    &rp::QueryMsg::RateHistory {
-                        start_after,
-                        limit: Some(PAGE),
-                    },
-                )
-                .await?;
-            let n = page.events.len();
-            start_after = page.events.last().map(|e| e.seq);
-            events.extend(page.events);
-            if n < PAGE as usize {
-                break;
-            }
-        }
-        Ok(events)
-    }
-
-    /// Mining-round config.
-    pub async fn round_config(&self) -> Result<mr::ConfigResponse, ChainError> {
-        self.client
-            .query(&self.contracts.round, &mr::QueryMsg::Config {})
-            .await
-    }
-
-    /// The round in progress.
-    pub async fn current_round(&self) -> Result<mr::CurrentRoundResponse, ChainError> {
-        self.client
-            .query(&self.contracts.round, &mr::QueryMsg::CurrentRound {})
-            .await
-    }
-
-    /// One round in full.
-    pub async fn round(&self, round: u64) -> Result<mr::RoundResponse, ChainError> {
-        self.client
-            .query(&self.contracts.round, &mr::QueryMsg::Round { round })
-            .await
-    }
-
-    /// One batch of `round`: accepted hash and tallies.
-    pub async fn batch(
-        &self,
-        round: u64,
-        batch_index: u32,
-    ) -> Result<mr::BatchResponse, ChainError> {
-        self.client
-            .query(
-                &self.contracts.round,
-                &mr::QueryMsg::Batch { round, batch_index },
-            )
-            .await
-    }
-
-    /// Top `limit` owners of `round`.
-    pub async fn leaderboard(
-        &self,
-        round: u64,
-        limit: u32,
-    ) -> Result<mr::LeaderboardResponse, ChainError> {
-        self.client
-            .query(
-                &self.contracts.round,
-                &mr::QueryMsg::Leaderboard {
-                    round,
-                    start_after: None,
-                    limit: Some(limit),
-                },
-            )
-            .await
-    }
-
-    /// `owner`'s score in `round` with its multipliers.
-    pub async fn score(&self, round: u64, owner: &str) -> Result<mr::ScoreResponse, ChainError> {
-        self.client
-            .query(
-                &self.contracts.round,
-                &mr::QueryMsg::Score {
-                    round,
-                    owner: owner.to_string(),
-                },
-            )
-            .await
-    }
-
-    /// ECT `owner` could claim now.
-    pub async fn round_claimable(&self, owner: &str) -> Result<mr::ClaimableResponse, ChainError> {
-        self.client
-            .query(
-                &self.contracts.round,
-                &mr::QueryMsg::Claimable {
-                    owner: owner.to_string(),
-                    start_after: None,
-                    limit: None,
-                },
-            )
-            .await
-    }
-
-    /// `owner`'s registered devices (first page).
-    pub async fn devices_of(&self, owner: &str) -> Result<mr::OwnerDevicesResponse, ChainError> {
-        self.client
-            .query(
-                &self.contracts.round,
-                &mr::QueryMsg::DevicesByOwner {
-                    owner: owner.to_string(),
-                    start_after: None,
-                    limit: Some(PAGE),
-                },
-            )
-            .await
-    }
-
-    /// ECT held by the mining round.
-    pub async fn round_funds(&self) -> Result<mr::FundsResponse, ChainError> {
-        self.client
-            .query(&self.contracts.round, &mr::QueryMsg::Funds {})
-            .await
+    /// ECT.
+    pub fn ect(&self) -> Cw20Client<'a> {
+        Cw20Client::new(self.client, &self.contracts.ect)
     }
 }

@@ -2,8 +2,10 @@
 //! back from the token contract (balance after − before), so the summary shows what the
 //! chain paid, not what was asked for.
 
-use chain_client::ChainClient;
-use cube_types::{mining_round as mr, reward_pool as rp};
+use std::future::Future;
+
+use chain_client::cw20::Cw20Client;
+use chain_client::{ChainClient, ChainError, TxResult};
 
 use crate::chain::{Contracts, View};
 use crate::DemoError;
@@ -50,23 +52,18 @@ pub async fn claim_tok(
     contracts: &Contracts,
 ) -> Result<Option<Claim>, DemoError> {
     let view = View { client, contracts };
-    let me = client.address();
-    if view.pool_claimable(&me).await? == 0 {
+    if view
+        .pool()
+        .claimable(&client.address())
+        .await?
+        .amount
+        .is_zero()
+    {
         return Ok(None);
     }
-    let before = view.cw20_balance(&contracts.tok, &me).await?;
-    let tx = client
-        .execute(&contracts.pool, &rp::ExecuteMsg::Claim { recipient: None })
-        .await?;
-    let after = view.cw20_balance(&contracts.tok, &me).await?;
-    Ok(Some(Claim {
-        holder: holder.to_string(),
-        token: Token::Tok,
-        amount: after.saturating_sub(before),
-        rounds: Vec::new(),
-        tx: tx.hash,
-        height: tx.height,
-    }))
+    let pool = view.pool();
+    let claim = measured(holder, Token::Tok, Vec::new(), view.tok(), pool.claim(None));
+    Ok(Some(claim.await?))
 }
 
 /// Claims `holder`'s ECT for its finalized rounds; `None` when nothing is claimable.
@@ -76,22 +73,34 @@ pub async fn claim_ect(
     contracts: &Contracts,
 ) -> Result<Option<Claim>, DemoError> {
     let view = View { client, contracts };
-    let me = client.address();
-    let claimable = view.round_claimable(&me).await?;
+    let claimable = view.mining().claimable(&client.address()).await?;
     if claimable.total.is_zero() {
         return Ok(None);
     }
-    let before = view.cw20_balance(&contracts.ect, &me).await?;
-    let tx = client
-        .execute(&contracts.round, &mr::ExecuteMsg::Claim { rounds: None })
-        .await?;
-    let after = view.cw20_balance(&contracts.ect, &me).await?;
-    Ok(Some(Claim {
+    let rounds = claimable.rounds.iter().map(|r| r.round).collect();
+    let mining = view.mining();
+    let claim = measured(holder, Token::Ect, rounds, view.ect(), mining.claim(None));
+    Ok(Some(claim.await?))
+}
+
+/// Sends the claim `tx` and measures it as the growth of the claimer's balance in `paid_in`.
+async fn measured(
+    holder: &str,
+    token: Token,
+    rounds: Vec<u64>,
+    paid_in: Cw20Client<'_>,
+    tx: impl Future<Output = Result<TxResult, ChainError>>,
+) -> Result<Claim, DemoError> {
+    let me = paid_in.chain().address();
+    let before = paid_in.balance(&me).await?;
+    let tx = tx.await?;
+    let after = paid_in.balance(&me).await?;
+    Ok(Claim {
         holder: holder.to_string(),
-        token: Token::Ect,
+        token,
         amount: after.saturating_sub(before),
-        rounds: claimable.rounds.iter().map(|r| r.round).collect(),
+        rounds,
         tx: tx.hash,
         height: tx.height,
-    }))
+    })
 }

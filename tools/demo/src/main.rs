@@ -16,10 +16,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use chain_client::deploy;
+use chain_client::mining_round::MiningRoundClient;
 use chain_client::ChainClient;
 use clap::Parser;
-use cosmwasm_std::{to_json_binary, Uint128};
+use cube_types::clock::RoundClock;
 use cube_types::mining_round as mr;
 use cube_types::reward_pool::ReceiveMsg;
 use demo::chain::{Contracts, View};
@@ -103,28 +103,13 @@ fn loud(line: impl AsRef<str>) {
     println!("\n{bar}\n!!! {}\n{bar}\n", line.as_ref());
 }
 
-async fn wait_for_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
-        wait_for_signal().await;
-        println!("\n[demo] stop requested, finishing the current step ...");
+        let signal = host_util::shutdown_signal().await;
+        println!("\n[demo] {signal}: stop requested, finishing the current step ...");
         let _ = stop_tx.send(true);
     });
     run(args, stop_rx).await
@@ -234,7 +219,7 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
         say(format!("web app: {url}"));
     }
 
-    let reference_pool = view.pool_config().await?.reference_pool.u128();
+    let reference_pool = view.pool().config().await?.reference_pool.u128();
     let plan = PoolPlan {
         users: holders
             .iter()
@@ -253,11 +238,12 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
     let mut failures = 0u32;
     let mut result: Result<()> = Ok(());
     let last_round = args.rounds.map(|n| n.saturating_sub(1));
-    let round_end = |r: u64| {
-        setup
-            .genesis
-            .saturating_add(r.saturating_add(1).saturating_mul(args.round_secs))
+    let clock = RoundClock {
+        genesis: setup.genesis,
+        duration: args.round_secs,
     };
+    // Past the end of time (overflow) a round never ends.
+    let round_end = |r: u64| clock.end(r).unwrap_or(u64::MAX);
 
     while !stopped(&stop) {
         let tick_started = Instant::now();
@@ -336,10 +322,10 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
         }
         // 4. rounds, and whether we are done; a chain that stays unreachable ends the demo.
         let observed = async {
-            let cur = view.current_round().await?;
+            let cur = view.mining().current_round().await?;
             let now = cur.now;
             let current = cur.round.unwrap_or(0);
-            let state = view.pool_state().await?;
+            let state = view.pool().state().await?;
             say(format!(
                 "round {current} ({} s left) | {}",
                 cur.end.unwrap_or(now).saturating_sub(now),
@@ -347,7 +333,7 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
             ));
             if let (false, Some(f)) = (votes_seen, current.checked_sub(1)) {
                 for r in f.saturating_sub(2)..=f {
-                    if summary::votes(&view.round(r).await?) > 0 {
+                    if summary::votes(&view.mining().round(r).await?) > 0 {
                         votes_seen = true;
                     }
                 }
@@ -382,8 +368,8 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
             if let Some(last) = last_round {
                 let end = round_end(last);
                 if now >= end {
-                    let last_final =
-                        view.round(last).await?.summary.status == mr::RoundStatus::Finalized;
+                    let last_final = view.mining().round(last).await?.summary.status
+                        == mr::RoundStatus::Finalized;
                     let waited_out = now
                         >= end.saturating_add(
                             aggregation_delay(&args).saturating_add(args.attest_wait_secs),
@@ -415,7 +401,7 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
         }
     }
 
-    if let Ok(cur) = view.current_round().await {
+    if let Ok(cur) = view.mining().current_round().await {
         let current = cur.round.unwrap_or(0);
         let first = current.saturating_sub(REPORT_ROUNDS - 1);
         match summary::report(&view, &names, first, current, &claims).await {
@@ -463,7 +449,7 @@ async fn setup(
     };
     let manufacturer_key = if have_sim {
         let m = fleet::generate(&spec, &work.join("devices.json"))?;
-        Some(m.manufacturer_key()?)
+        Some(m.manufacturer_pubkey)
     } else {
         None
     };
@@ -517,26 +503,19 @@ async fn setup(
     };
 
     // Funding: the treasury tops the pool up to S; the mining round gets ECT for its rounds.
-    let s = view.pool_config().await?.reference_pool.u128();
+    let s = view.pool().config().await?.reference_pool.u128();
     pool::send_to_pool(operator, &contracts, s, &ReceiveMsg::Fund {}).await?;
-    let round_cfg = view.round_config().await?;
+    let round_cfg = view.mining().config().await?;
     let ect_fund = round_cfg.round_reward.u128().saturating_mul(20);
-    operator
-        .execute(
-            &contracts.ect,
-            &cw20::Cw20ExecuteMsg::Send {
-                contract: contracts.round.clone(),
-                amount: Uint128::new(ect_fund),
-                msg: to_json_binary(&mr::ReceiveMsg::Fund {})?,
-            },
-        )
+    view.ect()
+        .send(&contracts.round, ect_fund, &mr::ReceiveMsg::Fund {})
         .await?;
     say(format!(
         "funded: pool {} TOK (level {}), mining round {} ECT (unlocked {})",
         summary::amount(s),
-        view.pool_state().await?.level,
+        view.pool().state().await?.level,
         summary::amount(ect_fund),
-        summary::amount(view.round_funds().await?.unlocked.u128())
+        summary::amount(view.mining().funds().await?.unlocked.u128())
     ));
 
     // Devices: each owner registers its own Cubes.
@@ -549,10 +528,15 @@ async fn setup(
                 .iter()
                 .find(|(_, c)| c.address() == r.owner)
                 .with_context(|| format!("device {} has an unknown owner", r.serial))?;
-            fleet::register(client, &contracts.round, r).await?;
+            MiningRoundClient::new(client, &contracts.round)
+                .register_device(r)
+                .await?;
         }
         for (name, client) in holders {
-            let d = view.devices_of(&client.address()).await?;
+            let d = view
+                .mining()
+                .devices_by_owner(&client.address(), None, Some(demo::chain::PAGE))
+                .await?;
             say(format!(
                 "{name}: {} CubeV1 + {} CubeV2 registered{}",
                 d.cube_v1,
@@ -576,64 +560,37 @@ async fn setup(
     })
 }
 
-fn relayer_config(args: &Args, setup: &Setup, i: usize, port: u16, peers: &[String]) -> String {
+/// The configuration of relayer `i` (oracle `i`), listening on `port`, with `peers`.
+fn relayer_config(
+    args: &Args,
+    setup: &Setup,
+    i: usize,
+    port: u16,
+    peers: &[String],
+) -> Result<relayer::config::Config> {
     let work = &args.work_dir;
-    let peers = peers
-        .iter()
-        .map(|u| format!("\"{u}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        r#"# written by the demo; see relayer/config.example.toml
-[chain]
-chain_id = "{chain_id}"
-mining_round_contract = "{contract}"
-rest_url = "{rest}"
-rpc_url = "{rpc}"
-
-[operator]
-mnemonic_file = "{mnemonic}"
-
-[store]
-path = "{db}"
-synchronous = "normal"
-
-[http]
-listen = "127.0.0.1:{port}"
-
-[rounds]
-genesis = {genesis}
-duration_secs = {duration}
-grace_secs = {grace}
-
-# cube-sim delivers every reading as its window closes, so a round is complete one window plus
-# the grace after its end (the relayer's default waits a full hour-long window).
-[aggregation]
-delay_secs = {delay}
-
-[peers]
-urls = [{peers}]
-
-[devices]
-static_file = "{devices}"
-battery_whitelist = ["WL-BAT-A", "WL-BAT-B"]
-
-[log]
-format = "text"
-level = "info"
-"#,
-        chain_id = setup.info.chain_id,
-        contract = setup.contracts.round,
-        rest = setup.info.rest,
-        rpc = setup.info.rpc,
-        mnemonic = abs(&work.join(format!("oracle{i}.mnemonic"))).display(),
-        db = abs(&work.join(format!("relayer{i}.sqlite"))).display(),
-        genesis = setup.genesis,
-        duration = args.round_secs,
-        grace = args.grace_secs,
-        delay = aggregation_delay(args),
-        devices = abs(&work.join("devices.json")).display(),
+    Ok(relayer::config::Config::builder(
+        &setup.info.chain_id,
+        &setup.contracts.round,
+        setup.genesis,
     )
+    .rest_url(&setup.info.rest)
+    .rpc_url(&setup.info.rpc)
+    .mnemonic_file(abs(&work.join(format!("oracle{i}.mnemonic"))))
+    .store_path(abs(&work.join(format!("relayer{i}.sqlite"))))
+    .synchronous_normal()
+    .listen_local(port)
+    .round_duration_secs(args.round_secs)
+    .grace_secs(args.grace_secs)
+    // cube-sim delivers every reading as its window closes, so a round is complete one
+    // window plus the grace after its end (the relayer's default waits a full window).
+    .aggregation_delay_secs(aggregation_delay(args))
+    .peers(peers.iter().cloned())
+    .static_devices(abs(&work.join("devices.json")))
+    .battery_whitelist(["WL-BAT-A", "WL-BAT-B"])
+    .log_format("text")
+    .log_level("info")
+    .build()?)
 }
 
 /// Seconds after a round's end before the demo's relayers aggregate it.
@@ -643,20 +600,6 @@ fn aggregation_delay(args: &Args) -> u64 {
 
 fn abs(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
-}
-
-fn write_secret(path: &Path, content: &str) -> Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let _ = std::fs::remove_file(path);
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    f.write_all(content.as_bytes())?;
-    Ok(())
 }
 
 fn start_children(
@@ -675,10 +618,9 @@ fn start_children(
             .checked_add(u16::try_from(i)?)
             .context("relayer port overflows")?;
         let account = setup.info.account(oracle)?;
-        write_secret(
-            &args.work_dir.join(format!("oracle{n}.mnemonic")),
-            &account.mnemonic,
-        )?;
+        let mnemonic_file = args.work_dir.join(format!("oracle{n}.mnemonic"));
+        host_util::replace_secret_file(&mnemonic_file, account.mnemonic.as_bytes())
+            .with_context(|| format!("writing {}", mnemonic_file.display()))?;
         let config = args.work_dir.join(format!("relayer{n}.toml"));
         let peers: Vec<String> = (0..ORACLES.len())
             .filter(|j| *j != i)
@@ -690,7 +632,7 @@ fn start_children(
                 Ok(format!("http://127.0.0.1:{peer_port}"))
             })
             .collect::<Result<_>>()?;
-        std::fs::write(&config, relayer_config(args, setup, n, port, &peers))?;
+        relayer_config(args, setup, n, port, &peers)?.write(&config)?;
         let mut cmd = Command::new(relayer_bin);
         cmd.arg("run").arg("--config").arg(&config);
         let log = setup.logs.join(format!("relayer{n}.log"));

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use base64::Engine;
-use chain_client::deploy::DeployParams;
+use deploy::DeployParams;
 
 use crate::DemoError;
 
@@ -102,7 +102,7 @@ mod tests {
         .iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
-        chain_client::deploy::resolve_placeholders(&mut json, &names).unwrap();
+        deploy::resolve_placeholders(&mut json, &names).unwrap();
         let msg: cube_types::mining_round::InstantiateMsg = serde_json::from_value(json).unwrap();
         assert_eq!(msg.round_duration, Some(90));
         assert_eq!(msg.genesis_time, Some(1_800_000_000));

@@ -4,8 +4,7 @@
 //! reverses every halving at once.
 
 use chain_client::{ChainClient, TxResult};
-use cosmwasm_std::{to_json_binary, Uint128};
-use cube_types::reward_pool::{ActionEntry, ExecuteMsg, ReceiveMsg, StateResponse};
+use cube_types::reward_pool::{ActionEntry, ReceiveMsg, StateResponse};
 
 use crate::chain::{Contracts, View};
 use crate::DemoError;
@@ -88,12 +87,8 @@ pub async fn send_to_pool(
     amount: u128,
     msg: &ReceiveMsg,
 ) -> Result<TxResult, DemoError> {
-    let send = cw20::Cw20ExecuteMsg::Send {
-        contract: contracts.pool.clone(),
-        amount: Uint128::new(amount),
-        msg: to_json_binary(msg).map_err(|e| DemoError::format("receive msg", e))?,
-    };
-    Ok(client.execute(&contracts.tok, &send).await?)
+    let view = View { client, contracts };
+    Ok(view.pool().send(&contracts.tok, amount, msg).await?)
 }
 
 /// Drives the pool with the reporter's key (the reporter also pays the ad fees here).
@@ -133,7 +128,7 @@ impl<'a> PoolDriver<'a> {
     /// One tick: actions or an ad fee, the state read back afterwards.
     pub async fn tick(&mut self) -> Result<PoolEvent, DemoError> {
         let view = self.view();
-        let before = view.pool_state().await?;
+        let before = view.pool().state().await?;
         match decide(&before, &self.plan) {
             Decision::RecordActions => {
                 let batch_id = self.next_batch;
@@ -146,15 +141,9 @@ impl<'a> PoolDriver<'a> {
                         count: *count,
                     })
                     .collect();
-                let tx = self
-                    .reporter
-                    .execute(
-                        &self.contracts.pool,
-                        &ExecuteMsg::RecordActions { batch_id, actions },
-                    )
-                    .await?;
+                let tx = view.pool().record_actions(batch_id, actions).await?;
                 self.next_batch = self.next_batch.saturating_add(1);
-                let after = view.pool_state().await?;
+                let after = view.pool().state().await?;
                 Ok(PoolEvent::Actions {
                     batch_id,
                     actions: self.plan.actions_per_tick(),
@@ -178,7 +167,7 @@ impl<'a> PoolDriver<'a> {
                     },
                 )
                 .await?;
-                let after = view.pool_state().await?;
+                let after = view.pool().state().await?;
                 Ok(PoolEvent::AdFee {
                     campaign,
                     amount,
@@ -193,6 +182,7 @@ impl<'a> PoolDriver<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cosmwasm_std::Uint128;
 
     fn state(available: u128, level: u32, reward: u128) -> StateResponse {
         StateResponse {

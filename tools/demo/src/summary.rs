@@ -125,7 +125,7 @@ pub async fn report(
 ) -> Result<String, ChainError> {
     let name = |addr: &str| names.get(addr).cloned().unwrap_or_else(|| addr.to_string());
     let mut out = String::new();
-    let cur = view.current_round().await?;
+    let cur = view.mining().current_round().await?;
     let block = view.client.latest_block().await?;
     let _ = writeln!(
         out,
@@ -143,7 +143,7 @@ pub async fn report(
     );
     let mut latest_final = None;
     for r in first..=last {
-        let rr = view.round(r).await?;
+        let rr = view.mining().round(r).await?;
         let s = &rr.summary;
         if s.status == RoundStatus::Finalized {
             latest_final = Some(r);
@@ -166,11 +166,11 @@ pub async fn report(
         );
     }
     if let Some(r) = latest_final {
-        let board = view.leaderboard(r, 5).await?;
+        let board = view.mining().leaderboard(r, None, Some(5)).await?;
         let mut rows = String::new();
         let mut policy = String::new();
         for (i, e) in board.entries.iter().enumerate() {
-            let s = view.score(r, &e.owner).await?;
+            let s = view.mining().score(r, &e.owner).await?;
             if policy.is_empty() {
                 policy = format!(
                     "policy v{}: M1 whitelisted battery {} / standard {}, M2 valley {} / \
@@ -207,7 +207,7 @@ pub async fn report(
             "    #  owner     Wh whitelisted v/o/p  Wh standard v/o/p  M3            score      payout ECT  claimed\n{rows}"
         );
     }
-    let state = view.pool_state().await?;
+    let state = view.pool().state().await?;
     let _ = writeln!(out, "reward-pool (TOK)\n  {}", pool_line(&state));
     let _ = writeln!(
         out,
@@ -217,7 +217,7 @@ pub async fn report(
         amount(state.total_rewarded.u128()),
         amount(state.total_claimed.u128())
     );
-    let history = view.rate_history(10).await?;
+    let history = view.pool().rate_history(crate::chain::PAGE, 10).await?;
     let skip = history.len().saturating_sub(6);
     if history.is_empty() {
         let _ = writeln!(out, "  rate history: none yet");

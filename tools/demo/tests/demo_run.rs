@@ -15,17 +15,20 @@
 //! binaries from the current sources first (if they do not build, the demo runs the pool part
 //! and must print its banner); the test prints which binaries it used.
 
+// An integration-test crate: a failed expectation is what a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Instant, SystemTime};
 
-use chain_client::deploy::Deployment;
 use cube_types::mining_round::RoundStatus;
 use cube_types::reward_pool::RateEventKind;
 use demo::chain::{Contracts, View};
 use demo::localnet::LocalnetInfo;
 use demo::summary;
 use demo::NOT_ATTESTING_BANNER;
+use deploy::Deployment;
 
 const HOLDERS: [&str; 4] = ["user1", "user2", "user3", "user4"];
 
@@ -167,7 +170,11 @@ async fn two_demo_rounds_finalize_pay_claims_and_move_the_pool_level() {
     // Devices: the fleet pattern of cube-sim (6 devices over 4 owners).
     let mut counts = Vec::new();
     for h in &holders {
-        let d = view.devices_of(h).await.expect("devices by owner");
+        let d = view
+            .mining()
+            .devices_by_owner(h, None, Some(demo::chain::PAGE))
+            .await
+            .expect("devices by owner");
         assert_eq!(d.dual_product, d.cube_v1 > 0 && d.cube_v2 > 0);
         counts.push((d.cube_v1, d.cube_v2, d.dual_product));
     }
@@ -177,7 +184,11 @@ async fn two_demo_rounds_finalize_pay_claims_and_move_the_pool_level() {
     );
 
     // The pool: halving then reversal, one level per event.
-    let history = view.rate_history(20).await.expect("rate history");
+    let history = view
+        .pool()
+        .rate_history(demo::chain::PAGE, 20)
+        .await
+        .expect("rate history");
     for e in &history {
         match e.kind {
             RateEventKind::Halving => assert_eq!(e.to_level, e.from_level + 1, "{e:?}"),
@@ -197,12 +208,13 @@ async fn two_demo_rounds_finalize_pay_claims_and_move_the_pool_level() {
     for e in &history {
         eprintln!("[demo-test] {}", summary::rate_event(e));
     }
-    let state = view.pool_state().await.expect("pool state");
+    let state = view.pool().state().await.expect("pool state");
     assert!(state.total_ad_fees.u128() > 0);
     assert!(state.total_claimed.u128() > 0);
     // Money is conserved and backed.
     let pool_tok = view
-        .cw20_balance(&contracts.tok, &contracts.pool)
+        .tok()
+        .balance(&contracts.pool)
         .await
         .expect("pool balance");
     assert_eq!(pool_tok, state.available.u128() + state.owed.u128());
@@ -214,8 +226,14 @@ async fn two_demo_rounds_finalize_pay_claims_and_move_the_pool_level() {
     let mut tok_sum = 0u128;
     let mut owed_sum = 0u128;
     for h in &holders {
-        tok_sum += view.cw20_balance(&contracts.tok, h).await.expect("tok");
-        owed_sum += view.pool_claimable(h).await.expect("claimable");
+        tok_sum += view.tok().balance(h).await.expect("tok");
+        owed_sum += view
+            .pool()
+            .claimable(h)
+            .await
+            .expect("claimable")
+            .amount
+            .u128();
     }
     assert_eq!(tok_sum, state.total_claimed.u128());
     assert_eq!(owed_sum, state.owed.u128());
@@ -224,7 +242,7 @@ async fn two_demo_rounds_finalize_pay_claims_and_move_the_pool_level() {
     let mut total_votes = 0u32;
     let mut rounds = Vec::new();
     for r in 0..2u64 {
-        let rr = view.round(r).await.expect("round");
+        let rr = view.mining().round(r).await.expect("round");
         total_votes += summary::votes(&rr);
         rounds.push(rr);
     }
@@ -234,7 +252,7 @@ async fn two_demo_rounds_finalize_pay_claims_and_move_the_pool_level() {
         total_votes > 0 && !stdout.contains(NOT_ATTESTING_BANNER),
         "no oracle vote reached the chain during the demo\n{stdout}"
     );
-    let cfg = view.round_config().await.expect("round config");
+    let cfg = view.mining().config().await.expect("round config");
     let mut paid = 0u128;
     for rr in &rounds {
         let s = &rr.summary;
@@ -243,7 +261,7 @@ async fn two_demo_rounds_finalize_pay_claims_and_move_the_pool_level() {
         assert_eq!(s.reward, cfg.round_reward);
         assert!(s.scored_owners > 0 && !s.total_score.is_zero());
         for index in 0..s.batch_count.unwrap_or(0) {
-            let b = view.batch(s.round, index).await.expect("batch");
+            let b = view.mining().batch(s.round, index).await.expect("batch");
             let accepted = b.accepted_hash.clone().expect("accepted batch");
             let tally = b
                 .tallies
@@ -258,12 +276,16 @@ async fn two_demo_rounds_finalize_pay_claims_and_move_the_pool_level() {
     assert!(paid > 0, "no ECT claim paid");
     let mut ect_sum = 0u128;
     for h in &holders {
-        let balance = view.cw20_balance(&contracts.ect, h).await.expect("ect");
+        let balance = view.ect().balance(h).await.expect("ect");
         let mut expected = 0u128;
         for r in 0..2u64 {
-            let board = view.leaderboard(r, 10).await.expect("leaderboard");
+            let board = view
+                .mining()
+                .leaderboard(r, None, Some(10))
+                .await
+                .expect("leaderboard");
             if board.entries.iter().any(|e| &e.owner == h) {
-                let score = view.score(r, h).await.expect("score");
+                let score = view.mining().score(r, h).await.expect("score");
                 if score.claimed {
                     expected += score.reward.expect("reward of a finalized round").u128();
                 }

@@ -1,5 +1,6 @@
-//! Cube telemetry: the reading a device signs, its canonical byte encoding, ed25519 signing and
-//! verification, and the JSON form used over HTTP.
+//! Cube telemetry, the Cube's wire format: the reading a device signs, its canonical byte
+//! encoding, ed25519 signing and verification, the JSON form used over HTTP, and the
+//! device-directory file ([`DeviceRecord`]). Shared by the relayer and `cube-sim`.
 //!
 //! # Canonical encoding (version 1)
 //!
@@ -29,6 +30,11 @@
 //!
 //! Keys and signatures are hex (upper or lower case accepted, lower case emitted); integers
 //! are JSON numbers (u64).
+
+pub mod batch;
+mod device_file;
+
+pub use device_file::{read_device_file, write_device_file, DeviceFileError, DeviceRecord};
 
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! Benchmarks behind `relayer bench` (run it in release). They print figures; nothing here
+//! The benchmarks of `relayer-bench` (run it optimised). They print figures; nothing here
 //! asserts on time.
 //!
 //! * raw ed25519 verification rate on one core (one by one, and batched),
@@ -16,14 +16,15 @@ use std::time::Instant;
 use cube_scoring::{DeviceModel, RatedPower, ScorePolicy};
 use thiserror::Error;
 
-use crate::aggregate::{aggregate_round, RoundInput};
-use crate::directory::{DeviceDirectory, DeviceInfo};
-use crate::ingest::{now_unix, IngestPolicy, Ingestor, RoundClock};
-use crate::metrics::Metrics;
-use crate::server::{router, serve, AppState};
-use crate::sim::{next_reading, Fleet, FleetSpec, SplitMix, WHITELISTED_BATTERIES, ZONES};
-use crate::store::{ReadingStore, SqliteConfig, SqliteStore};
-use crate::telemetry::{Domain, Reading, ReadingJson, SignedReading};
+use cube_sim::{next_reading, Fleet, FleetSpec, SplitMix, WHITELISTED_BATTERIES, ZONES};
+use cube_telemetry::{Domain, Reading, ReadingJson, SignedReading};
+use host_util::now_unix;
+use relayer::aggregate::{aggregate_round, RoundInput};
+use relayer::directory::{DeviceDirectory, DeviceInfo};
+use relayer::ingest::{IngestPolicy, Ingestor, RoundClock};
+use relayer::metrics::Metrics;
+use relayer::server::{router, serve, AppState};
+use relayer::store::{ReadingStore, SqliteConfig, SqliteStore, StoreError};
 
 /// Benchmark failures.
 #[derive(Error, Debug)]
@@ -33,7 +34,7 @@ pub enum BenchError {
     Io(#[from] std::io::Error),
     /// Store.
     #[error("store: {0}")]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] StoreError),
     /// HTTP client.
     #[error("http: {0}")]
     Http(#[from] reqwest::Error),
@@ -163,11 +164,7 @@ pub async fn ingest_http(
     let policy = IngestPolicy::unlimited(
         p.batch.max(1),
         60,
-        RoundClock {
-            genesis: first - first % 3600,
-            duration: 7 * 86_400,
-            grace: 600,
-        },
+        RoundClock::new(first - first % 3600, 7 * 86_400, 600),
         RatedPower::default(),
     );
     // Pre-sign and pre-serialise every request (client-side cost excluded from the server's
@@ -306,10 +303,9 @@ pub fn aggregation(
     dir: &std::path::Path,
 ) -> Result<AggregationFigures, BenchError> {
     let genesis = 1_767_225_600u64; // 2026-01-01T00:00:00Z
-    let clock = RoundClock {
+    let clock = cube_types::clock::RoundClock {
         genesis,
         duration: 7 * 86_400,
-        grace: 600,
     };
     let mut device_map = std::collections::HashMap::with_capacity(devices);
     let mut keys = Vec::with_capacity(devices);
@@ -376,22 +372,12 @@ pub fn aggregation(
             loaded += 1;
             if chunk.len() == 20_000 {
                 let batch = std::mem::replace(&mut chunk, Vec::with_capacity(20_000));
-                rt.block_on(async {
-                    store
-                        .submit(batch)?
-                        .await
-                        .map_err(|_| crate::store::StoreError::Closed)?
-                })?;
+                rt.block_on(async { store.submit(batch)?.await.map_err(|_| StoreError::Closed)? })?;
             }
         }
     }
     if !chunk.is_empty() {
-        rt.block_on(async {
-            store
-                .submit(chunk)?
-                .await
-                .map_err(|_| crate::store::StoreError::Closed)?
-        })?;
+        rt.block_on(async { store.submit(chunk)?.await.map_err(|_| StoreError::Closed)? })?;
     }
     let load_secs = load_started.elapsed().as_secs_f64();
     let whitelist: HashSet<String> = WHITELISTED_BATTERIES
@@ -435,7 +421,9 @@ pub async fn run_all(
     agg_devices: usize,
     agg_readings: usize,
 ) -> Result<(), BenchError> {
-    let dir = tempfile_dir()?;
+    let dir = tempfile::Builder::new()
+        .prefix("relayer-bench-")
+        .tempdir()?;
     println!("== relayer bench ({} CPUs available)", num_cpus());
     let (single, batched) = tokio::task::spawn_blocking(move || raw_verify_rates(verify_n))
         .await
@@ -483,34 +471,4 @@ fn num_cpus() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-}
-
-fn tempfile_dir() -> Result<TempDir, BenchError> {
-    TempDir::new()
-}
-
-/// Minimal temp dir (removed on drop) so the library does not need `tempfile`.
-pub struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn new() -> Result<Self, BenchError> {
-        let p = std::env::temp_dir().join(format!(
-            "relayer-bench-{}-{}",
-            std::process::id(),
-            now_unix()
-        ));
-        std::fs::create_dir_all(&p)?;
-        Ok(TempDir(p))
-    }
-
-    /// Path.
-    pub fn path(&self) -> &std::path::Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

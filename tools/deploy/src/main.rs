@@ -7,7 +7,7 @@
 //! `DEPLOY_MNEMONIC` or a file (`--mnemonic-file`), never a flag and never printed.
 //!
 //! ```text
-//! cargo run -p chain-client --bin deploy -- \
+//! cargo run -p deploy -- \
 //!     --rest http://127.0.0.1:1317 --chain-id rewards-local-1 --gas-price 0.025stake \
 //!     --params deploy/localnet.toml --accounts .localnet/accounts.json --key-name operator
 //! ```
@@ -16,10 +16,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use chain_client::deploy::{self, DeployParams};
 use chain_client::localnet::LocalnetInfo;
 use chain_client::{ChainClient, ChainConfig, GasPrice, Signer};
 use clap::Parser;
+use deploy::DeployParams;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -47,7 +47,7 @@ struct Args {
     /// Parameter file.
     #[arg(long, env = "DEPLOY_PARAMS", default_value = "deploy/localnet.toml")]
     params: PathBuf,
-    /// Directory holding reward_pool.wasm, mining_round.wasm and cw20_base.wasm.
+    /// Directory holding the wasm files of deploy/artifacts.txt (scripts/build-wasm.sh).
     #[arg(long, env = "DEPLOY_ARTIFACTS", default_value = "artifacts")]
     artifacts: PathBuf,
     /// Accounts file (scripts/localnet.sh's accounts.json): resolves `@name` placeholders and,

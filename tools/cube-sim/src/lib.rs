@@ -1,5 +1,6 @@
 //! Simulated Cube fleet: device keys, manufacturer certificates, owners, time zones, batteries
-//! and realistic hourly discharge curves. Used by `cube-sim`, the tests and the benchmarks.
+//! and realistic hourly discharge curves. Used by the `cube-sim` CLI, the relayer's tests and
+//! `relayer-bench`.
 //!
 //! Everything is derived from a seed with a small deterministic PRNG (SplitMix64), so a test
 //! can recompute exactly what the simulator sent.
@@ -9,8 +10,7 @@ use chrono_tz::Tz;
 use cube_scoring::{certificate_message, DeviceModel, RatedPower};
 use ed25519_dalek::{Signer, SigningKey};
 
-use crate::directory::DeviceRecord;
-use crate::telemetry::{Domain, Reading, SignedReading};
+use cube_telemetry::{DeviceRecord, Domain, Reading, SignedReading};
 
 /// Zones the simulator spreads devices over; `Europe/Berlin` and `America/New_York` observe
 /// daylight saving time, `Asia/Tokyo` and `UTC` do not.
@@ -36,6 +36,13 @@ impl SplitMix {
     /// Uniform in `0..n` (n > 0; returns 0 for n = 0).
     pub fn below(&mut self, n: u64) -> u64 {
         self.next_u64().checked_rem(n).unwrap_or(0)
+    }
+
+    /// [`Self::below`] for indices: uniform in `0..n` (0 for n = 0).
+    pub fn index_below(&mut self, n: usize) -> usize {
+        let r = self.below(u64::try_from(n).unwrap_or(u64::MAX));
+        // r < n, so it fits in usize.
+        usize::try_from(r).unwrap_or(0)
     }
 }
 
@@ -269,6 +276,27 @@ pub fn window_reading(
         firmware: "sim-1.0.0".into(),
     };
     domain.sign(&dev.key, reading)
+}
+
+/// The fleet manifest record of `dev` for the mining-round contract `contract` on `chain_id`:
+/// everything `RegisterDevice` needs (first registration, nonce 0).
+#[cfg(feature = "chain")]
+pub fn registration(
+    dev: &SimDevice,
+    chain_id: &str,
+    contract: &str,
+) -> chain_client::mining_round::DeviceRegistration {
+    chain_client::mining_round::DeviceRegistration {
+        owner: dev.owner.clone(),
+        pubkey: dev.pubkey(),
+        model: dev.model,
+        serial: dev.serial.clone(),
+        timezone: dev.timezone.clone(),
+        battery_id: Some(dev.battery_id.clone()),
+        certificate: dev.certificate,
+        nonce: 0,
+        possession_signature: possession_signature(dev, chain_id, contract),
+    }
 }
 
 /// The device's signature proving `owner` holds it

@@ -12,17 +12,25 @@
 //! An optional `[governance]` table (see [`crate::governance`] and
 //! `deploy/governance-localnet.toml`) also deploys cw4-stake over ECT and cw3-flex-multisig
 //! over that group, and makes the multisig the owner of the reward pool and the mining round.
+//!
+//! Which wasm files exist is said once, in `deploy/artifacts.txt` ([`artifacts`]); the
+//! `deploy` binary is the command-line front of this library.
+
+pub mod artifacts;
+pub mod governance;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::client::{ChainClient, StoredCode};
-use crate::error::ChainError;
-use crate::governance::{self, GovernanceParams, GovernanceRecord};
+use chain_client::client::StoredCode;
+use chain_client::{ChainClient, ChainError};
+
+use crate::artifacts::Artifact;
+use crate::governance::{GovernanceParams, GovernanceRecord};
 
 /// Where and how to send the deployment transactions; every field can be overridden by the
 /// `deploy` command's flags or environment.
@@ -74,6 +82,18 @@ impl DeployParams {
     pub fn load(path: &Path) -> Result<Self, ChainError> {
         let text = std::fs::read_to_string(path).map_err(|source| io(path, source))?;
         toml::from_str(&text).map_err(|e| ChainError::Config(format!("{}: {e}", path.display())))
+    }
+
+    /// Replaces the `[mining_round]` table with the typed instantiate message `msg` (strings
+    /// may still be `@` placeholders, e.g. `reward_token = "@ect"`).
+    pub fn set_mining_round(
+        &mut self,
+        msg: &cube_types::mining_round::InstantiateMsg,
+    ) -> Result<(), ChainError> {
+        let table = toml::Table::try_from(msg)
+            .map_err(|e| ChainError::Encode(format!("[mining_round] as TOML: {e}")))?;
+        self.mining_round = Some(table);
+        Ok(())
     }
 }
 
@@ -236,11 +256,41 @@ pub struct Cw20InstantiateMsg {
     pub marketing: Option<Value>,
 }
 
-/// Artifacts the deployment needs, by name.
-pub const REQUIRED_ARTIFACTS: [&str; 2] = ["cw20_base", "reward_pool"];
+/// Package of TOK and ECT.
+pub const CW20: &str = "cw20-base";
+/// Package of the reward pool.
+pub const REWARD_POOL: &str = "reward-pool";
+/// Package of the mining round.
+pub const MINING_ROUND: &str = "mining-round";
+/// Package of the governance group (cw4-stake over ECT).
+pub const STAKE: &str = "cw4-stake";
+/// Package of the governance multisig (cw3-flex-multisig).
+pub const MULTISIG: &str = "cw3-flex-multisig";
 
-/// Artifacts of the `[governance]` step; stored only when the parameters have that table.
-pub const GOVERNANCE_ARTIFACTS: [&str; 2] = ["cw4_stake", "cw3_flex_multisig"];
+/// Whether a deployment with `params` instantiates `package`: the governance pair only with
+/// `[governance]`, the mining round only with `[mining_round]`, everything else always.
+pub fn needs(params: &DeployParams, package: &str) -> bool {
+    match package {
+        STAKE | MULTISIG => params.governance.is_some(),
+        MINING_ROUND => params.mining_round.is_some(),
+        _ => true,
+    }
+}
+
+/// The artifacts of `deploy/artifacts.txt` a deployment with `params` stores, in list order.
+pub fn required_artifacts(params: &DeployParams) -> Vec<Artifact> {
+    artifacts::all()
+        .into_iter()
+        .filter(|a| needs(params, &a.package))
+        .collect()
+}
+
+/// The artifact file stem of `package`, which must be in `deploy/artifacts.txt`.
+fn artifact_name(package: &str) -> Result<String, ChainError> {
+    artifacts::find(package)
+        .map(|a| a.name)
+        .ok_or_else(|| ChainError::Config(format!("{package} is not in deploy/artifacts.txt")))
+}
 
 /// Reads the `[governance]` table, placeholders resolved, as typed parameters.
 pub fn governance_params(
@@ -253,7 +303,7 @@ pub fn governance_params(
             let mut json = serde_json::to_value(table)
                 .map_err(|e| ChainError::Config(format!("[governance]: {e}")))?;
             resolve_placeholders(&mut json, names)?;
-            governance::parse(json).map(Some)
+            crate::governance::parse(json).map(Some)
         }
     }
 }
@@ -270,45 +320,17 @@ pub async fn deploy(
     mut progress: impl FnMut(&str),
 ) -> Result<Deployment, ChainError> {
     client.check_chain_id().await?;
-    let mut wasm_files: Vec<PathBuf> = std::fs::read_dir(artifacts)
-        .map_err(|source| io(artifacts, source))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
-        .collect();
-    wasm_files.sort();
-    let has_governance = params.governance.is_some();
-    if !has_governance {
-        wasm_files.retain(|p| {
-            !GOVERNANCE_ARTIFACTS
-                .iter()
-                .any(|g| p.file_stem().is_some_and(|s| s == *g))
-        });
-    }
-    let required = REQUIRED_ARTIFACTS.iter().chain(if has_governance {
-        GOVERNANCE_ARTIFACTS.iter()
-    } else {
-        [].iter()
-    });
-    for name in required {
-        if !wasm_files
-            .iter()
-            .any(|p| p.file_stem().is_some_and(|s| s == *name))
-        {
+    // Every artifact the parameters need, checked before the first transaction.
+    let mut wasm_files = Vec::new();
+    for artifact in required_artifacts(params) {
+        let path = artifacts.join(artifact.file_name());
+        if !path.is_file() {
             return Err(ChainError::Config(format!(
-                "{}/{name}.wasm is missing",
-                artifacts.display()
+                "{} is missing (run scripts/build-wasm.sh)",
+                path.display()
             )));
         }
-    }
-    if params.mining_round.is_some()
-        && !wasm_files
-            .iter()
-            .any(|p| p.file_stem().is_some_and(|s| s == "mining_round"))
-    {
-        return Err(ChainError::Config(format!(
-            "parameters have [mining_round] but {}/mining_round.wasm is missing",
-            artifacts.display()
-        )));
+        wasm_files.push((artifact.name, path));
     }
 
     let mut names = accounts.clone();
@@ -334,12 +356,8 @@ pub async fn deploy(
         governance: None,
     };
 
-    for path in &wasm_files {
-        let name = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let wasm = std::fs::read(path).map_err(|source| io(path, source))?;
+    for (name, path) in wasm_files {
+        let wasm = std::fs::read(&path).map_err(|source| io(&path, source))?;
         let local = checksum(&wasm);
         let size = u64::try_from(wasm.len()).unwrap_or(u64::MAX);
         progress(&format!("storing {name}.wasm ({size} bytes)"));
@@ -371,87 +389,45 @@ pub async fn deploy(
             },
         );
     }
-    let code_id = |name: &str| -> Result<u64, ChainError> {
-        deployment
-            .codes
-            .get(name)
-            .map(|c| c.code_id)
-            .ok_or_else(|| ChainError::Config(format!("no code stored for {name}")))
-    };
-    let cw20_code = code_id("cw20_base")?;
-    let pool_code = code_id("reward_pool")?;
+    let code_of = |package: &str| deployment.code_id(&artifact_name(package)?);
+    let cw20_code = code_of(CW20)?;
+    let pool_code = code_of(REWARD_POOL)?;
     let round_code = if params.mining_round.is_some() {
-        Some(code_id("mining_round")?)
+        Some(code_of(MINING_ROUND)?)
     } else {
         None
     };
 
-    for role in ["tok", "ect"] {
-        let table = if role == "tok" {
-            &params.tok
-        } else {
-            &params.ect
-        };
-        let msg: Cw20InstantiateMsg = typed_msg(role, table, &names)?;
-        progress(&format!("instantiating {role} ({})", msg.symbol));
-        let (record, height) = instantiate_role(
-            client,
-            params,
-            admin.as_deref(),
-            role,
-            cw20_code,
-            json(&msg)?,
-        )
-        .await?;
-        progress(&format!("  {role} at {}", record.address));
-        names.insert(role.to_string(), record.address.clone());
-        deployment.height = deployment.height.max(height);
-        deployment.contracts.insert(role.to_string(), record);
-    }
-
-    let msg: cube_types::reward_pool::InstantiateMsg =
-        typed_msg("reward_pool", &params.reward_pool, &names)?;
-    progress("instantiating reward_pool");
-    let (record, height) = instantiate_role(
+    let mut add = Instantiator {
         client,
         params,
-        admin.as_deref(),
-        "reward_pool",
-        pool_code,
-        json(&msg)?,
-    )
-    .await?;
-    progress(&format!("  reward_pool at {}", record.address));
-    deployment.height = deployment.height.max(height);
-    deployment
-        .contracts
-        .insert("reward_pool".to_string(), record);
-
+        admin: admin.as_deref(),
+        deployment: &mut deployment,
+    };
+    for (role, table) in [("tok", &params.tok), ("ect", &params.ect)] {
+        let msg: Cw20InstantiateMsg = typed_msg(role, table, &names)?;
+        let what = format!("{role} ({})", msg.symbol);
+        let address = add
+            .contract(role, &what, cw20_code, &msg, &mut progress)
+            .await?;
+        names.insert(role.to_string(), address);
+    }
+    let msg: cube_types::reward_pool::InstantiateMsg =
+        typed_msg("reward_pool", &params.reward_pool, &names)?;
+    add.contract("reward_pool", "reward_pool", pool_code, &msg, &mut progress)
+        .await?;
     if let (Some(table), Some(code)) = (&params.mining_round, round_code) {
         let msg: cube_types::mining_round::InstantiateMsg =
             typed_msg("mining_round", table, &names)?;
-        progress("instantiating mining_round");
-        let (record, height) = instantiate_role(
-            client,
-            params,
-            admin.as_deref(),
-            "mining_round",
-            code,
-            json(&msg)?,
-        )
-        .await?;
-        progress(&format!("  mining_round at {}", record.address));
-        deployment.height = deployment.height.max(height);
-        deployment
-            .contracts
-            .insert("mining_round".to_string(), record);
+        add.contract("mining_round", "mining_round", code, &msg, &mut progress)
+            .await?;
     }
 
     if let Some(gov) = gov_params {
-        let targets = governance::Targets {
+        let targets = crate::governance::Targets {
             ect: deployment.address("ect")?,
-            stake_code: deployment.code_id("cw4_stake")?,
-            multisig_code: deployment.code_id("cw3_flex_multisig")?,
+            stake_code: deployment.code_id(&artifact_name(STAKE)?)?,
+            multisig_code: deployment.code_id(&artifact_name(MULTISIG)?)?,
             owned: ["reward_pool", "mining_round"]
                 .iter()
                 .filter_map(|role| {
@@ -463,7 +439,7 @@ pub async fn deploy(
                 .collect(),
         };
         let label = |role: &str| format!("{}-{role}", params.label_prefix);
-        let done = governance::instantiate(
+        let done = crate::governance::instantiate(
             client,
             &gov,
             &targets,
@@ -510,30 +486,46 @@ pub async fn deploy(
     Ok(deployment)
 }
 
-fn json<T: Serialize>(msg: &T) -> Result<Value, ChainError> {
-    serde_json::to_value(msg).map_err(|e| ChainError::Encode(e.to_string()))
+/// Instantiates contracts into a deployment record.
+struct Instantiator<'a> {
+    client: &'a ChainClient,
+    params: &'a DeployParams,
+    admin: Option<&'a str>,
+    deployment: &'a mut Deployment,
 }
 
-/// Instantiates one contract with label `<prefix>-<role>`; returns its record and tx height.
-async fn instantiate_role(
-    client: &ChainClient,
-    params: &DeployParams,
-    admin: Option<&str>,
-    role: &str,
-    code_id: u64,
-    msg: Value,
-) -> Result<(ContractRecord, u64), ChainError> {
-    let label = format!("{}-{}", params.label_prefix, role.replace('_', "-"));
-    let inst = client.instantiate(code_id, &label, &msg, admin).await?;
-    let record = ContractRecord {
-        address: inst.address,
-        code_id,
-        label,
-        tx_hash: inst.tx.hash,
-        gas_used: inst.tx.gas_used,
-        gas_wanted: inst.tx.gas_wanted,
-    };
-    Ok((record, inst.tx.height))
+impl Instantiator<'_> {
+    /// Instantiates `code_id` with `msg` as `role` (label `<prefix>-<role>`), records it and
+    /// returns its address.
+    async fn contract<T: Serialize>(
+        &mut self,
+        role: &str,
+        what: &str,
+        code_id: u64,
+        msg: &T,
+        progress: &mut impl FnMut(&str),
+    ) -> Result<String, ChainError> {
+        progress(&format!("instantiating {what}"));
+        let label = format!("{}-{}", self.params.label_prefix, role.replace('_', "-"));
+        let inst = self
+            .client
+            .instantiate(code_id, &label, msg, self.admin)
+            .await?;
+        progress(&format!("  {role} at {}", inst.address));
+        self.deployment.height = self.deployment.height.max(inst.tx.height);
+        self.deployment.contracts.insert(
+            role.to_string(),
+            ContractRecord {
+                address: inst.address.clone(),
+                code_id,
+                label,
+                tx_hash: inst.tx.hash,
+                gas_used: inst.tx.gas_used,
+                gas_wanted: inst.tx.gas_wanted,
+            },
+        );
+        Ok(inst.address)
+    }
 }
 
 #[cfg(test)]
@@ -652,6 +644,39 @@ mod tests {
             matches!(&err, ChainError::Config(m) if m.contains("unknown field `quorum`")),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_typed_mining_round_message_round_trips_through_the_parameters() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/localnet.toml");
+        let mut params = DeployParams::load(&path).unwrap();
+        let names: BTreeMap<String, String> = [
+            "deployer", "tok", "ect", "operator", "oracle1", "oracle2", "oracle3", "user1",
+        ]
+        .iter()
+        .map(|n| (n.to_string(), format!("wasm1{n}")))
+        .collect();
+        let mut msg: cube_types::mining_round::InstantiateMsg = typed_msg(
+            "mining_round",
+            params.mining_round.as_ref().unwrap(),
+            &names,
+        )
+        .unwrap();
+        msg.reward_token = "@ect".into();
+        msg.genesis_time = Some(1_700_000_040);
+        msg.guardian = None;
+        params.set_mining_round(&msg).unwrap();
+        let back: cube_types::mining_round::InstantiateMsg = typed_msg(
+            "mining_round",
+            params.mining_round.as_ref().unwrap(),
+            &names,
+        )
+        .unwrap();
+        assert_eq!(back.reward_token, "wasm1ect");
+        assert_eq!(back.genesis_time, Some(1_700_000_040));
+        assert_eq!(back.guardian, None);
+        assert_eq!(back.manufacturer_keys, msg.manufacturer_keys);
+        assert_eq!(back.rated_power, msg.rated_power);
     }
 
     #[test]

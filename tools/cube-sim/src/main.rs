@@ -25,13 +25,14 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use chain_client::localnet::{LocalnetAccount, LocalnetInfo};
+use chain_client::mining_round::FleetManifest;
 use clap::{Parser, Subcommand};
 use cube_scoring::RatedPower;
-use relayer::directory::DeviceFileEntry;
-use relayer::ingest::now_unix;
-use relayer::sim::{possession_signature, window_reading, Fleet, FleetSpec};
-use relayer::telemetry::{Domain, ReadingJson};
-use serde_json::{json, Value};
+use cube_sim::{registration, window_reading, Fleet, FleetSpec};
+use cube_telemetry::batch::{BatchRequest, BatchResponse};
+use cube_telemetry::{write_device_file, Domain, ReadingJson};
+use host_util::now_unix;
 
 #[derive(Parser)]
 #[command(name = "cube-sim", version, about = "Simulated Cube fleet")]
@@ -83,7 +84,6 @@ enum Cmd {
     },
     /// Register every device on chain: each owner account (from `--accounts-json`) sends
     /// `RegisterDevice` with the manufacturer certificate and the possession signature.
-    #[cfg(feature = "chain")]
     Register {
         #[command(flatten)]
         fleet: FleetArgs,
@@ -98,58 +98,54 @@ enum Cmd {
     Stream {
         #[command(flatten)]
         fleet: FleetArgs,
-        /// Relayer base URL (repeat for several relayers).
-        #[arg(long = "relayer", required = true)]
-        relayers: Vec<String>,
-        /// Reading window length, seconds (≤ 3600).
-        #[arg(long, default_value_t = 300)]
-        window_secs: u64,
-        /// History to send first, seconds before now.
-        #[arg(long, default_value_t = 0)]
-        backfill_secs: u64,
-        /// Real-time streaming after the backfill, seconds.
-        #[arg(long, default_value_t = 0)]
-        duration_secs: u64,
-        /// Maximum readings per second (per relayer).
-        #[arg(long, default_value_t = 5_000)]
-        rate: u64,
-        /// Readings per HTTP request.
-        #[arg(long, default_value_t = 500)]
-        batch: usize,
+        #[command(flatten)]
+        stream: StreamArgs,
     },
 }
 
-/// `(name, address, mnemonic)` of the `--owner-names` accounts in `--accounts-json`.
-fn owner_accounts(a: &FleetArgs) -> Result<Vec<(String, String, String)>> {
+#[derive(clap::Args, Clone)]
+struct StreamArgs {
+    /// Relayer base URL (repeat for several relayers).
+    #[arg(long = "relayer", required = true)]
+    relayers: Vec<String>,
+    /// Reading window length, seconds (≤ 3600).
+    #[arg(long, default_value_t = 300)]
+    window_secs: u64,
+    /// History to send first, seconds before now.
+    #[arg(long, default_value_t = 0)]
+    backfill_secs: u64,
+    /// Real-time streaming after the backfill, seconds.
+    #[arg(long, default_value_t = 0)]
+    duration_secs: u64,
+    /// Maximum readings per second (per relayer).
+    #[arg(long, default_value_t = 5_000)]
+    rate: u64,
+    /// Readings per HTTP request.
+    #[arg(long, default_value_t = 500)]
+    batch: usize,
+}
+
+/// The `--accounts-json` localnet file.
+fn localnet(a: &FleetArgs) -> Result<LocalnetInfo> {
     let Some(path) = &a.accounts_json else {
         bail!("--accounts-json is required");
     };
-    let doc: Value = serde_json::from_slice(
-        &std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
-    )?;
-    let mut out = Vec::new();
-    for name in a
+    Ok(LocalnetInfo::load(path)?)
+}
+
+/// The `--owner-names` accounts of `info`.
+fn owner_accounts<'a>(a: &FleetArgs, info: &'a LocalnetInfo) -> Result<Vec<&'a LocalnetAccount>> {
+    let owners = a
         .owner_names
         .split(',')
         .map(str::trim)
         .filter(|n| !n.is_empty())
-    {
-        let acct = doc["accounts"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|x| x["name"].as_str() == Some(name))
-            .with_context(|| format!("account {name} not in {}", path.display()))?;
-        out.push((
-            name.to_string(),
-            acct["address"].as_str().unwrap_or_default().to_string(),
-            acct["mnemonic"].as_str().unwrap_or_default().to_string(),
-        ));
-    }
-    if out.is_empty() {
+        .map(|name| info.account(name))
+        .collect::<Result<Vec<_>, _>>()?;
+    if owners.is_empty() {
         bail!("--owner-names names no account");
     }
-    Ok(out)
+    Ok(owners)
 }
 
 fn build_fleet(a: &FleetArgs) -> Result<Fleet> {
@@ -159,7 +155,11 @@ fn build_fleet(a: &FleetArgs) -> Result<Fleet> {
         owner_prefix: a.owner_prefix.clone(),
     };
     if a.accounts_json.is_some() {
-        let owners: Vec<String> = owner_accounts(a)?.into_iter().map(|o| o.1).collect();
+        let info = localnet(a)?;
+        let owners: Vec<String> = owner_accounts(a, &info)?
+            .into_iter()
+            .map(|o| o.address.clone())
+            .collect();
         return Ok(Fleet::with_owners(&spec, &owners));
     }
     Ok(match &a.owners_file {
@@ -194,30 +194,18 @@ fn main() -> Result<()> {
             registrations_out,
         } => {
             let f = build_fleet(&fleet)?;
-            let dir: Vec<DeviceFileEntry> = f.records().iter().map(DeviceFileEntry::from).collect();
-            std::fs::write(&devices_out, serde_json::to_vec_pretty(&dir)?)?;
+            write_device_file(&devices_out, &f.records())?;
             if let Some(path) = registrations_out {
-                let regs: Vec<Value> = f
-                    .devices
-                    .iter()
-                    .map(|d| {
-                        json!({
-                            "owner": d.owner,
-                            "pubkey": hex::encode(d.pubkey()),
-                            "model": d.model.as_str(),
-                            "serial": d.serial,
-                            "timezone": d.timezone,
-                            "battery_id": d.battery_id,
-                            "certificate": hex::encode(d.certificate),
-                            "possession_signature": hex::encode(possession_signature(d, &fleet.chain_id, &fleet.contract)),
-                        })
-                    })
-                    .collect();
-                let doc = json!({
-                    "manufacturer_pubkey": hex::encode(f.manufacturer.verifying_key().to_bytes()),
-                    "devices": regs,
-                });
-                std::fs::write(&path, serde_json::to_vec_pretty(&doc)?)?;
+                let manifest = FleetManifest {
+                    manufacturer_pubkey: f.manufacturer.verifying_key().to_bytes(),
+                    devices: f
+                        .devices
+                        .iter()
+                        .map(|d| registration(d, &fleet.chain_id, &fleet.contract))
+                        .collect(),
+                };
+                std::fs::write(&path, serde_json::to_vec_pretty(&manifest)?)
+                    .with_context(|| format!("writing {}", path.display()))?;
             }
             println!(
                 "{} devices, {} owners, manufacturer key {}",
@@ -231,84 +219,47 @@ fn main() -> Result<()> {
             );
             Ok(())
         }
-        #[cfg(feature = "chain")]
         Cmd::Register {
             fleet,
             rest,
             gas_price,
-        } => tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?
-            .block_on(register(fleet, rest, gas_price)),
-        Cmd::Stream {
-            fleet,
-            relayers,
-            window_secs,
-            backfill_secs,
-            duration_secs,
-            rate,
-            batch,
-        } => tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?
-            .block_on(stream(
-                fleet,
-                relayers,
-                window_secs,
-                backfill_secs,
-                duration_secs,
-                rate,
-                batch,
-            )),
+        } => block_on(register(fleet, rest, gas_price)),
+        Cmd::Stream { fleet, stream: a } => block_on(stream(fleet, a)),
     }
 }
 
-#[cfg(feature = "chain")]
-async fn register(fa: FleetArgs, rest: Option<String>, gas_price: Option<String>) -> Result<()> {
-    use cosmwasm_std::Binary;
-    use cube_types::mining_round::ExecuteMsg;
-    use relayer::sim::possession_signature;
+fn block_on(task: impl std::future::Future<Output = Result<()>>) -> Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(task)
+}
 
+async fn register(fa: FleetArgs, rest: Option<String>, gas_price: Option<String>) -> Result<()> {
     let fleet = build_fleet(&fa)?;
-    let doc: Value = match &fa.accounts_json {
-        Some(p) => serde_json::from_slice(&std::fs::read(p)?)?,
-        None => Value::Null,
-    };
-    let rest = rest
-        .or_else(|| doc["rest"].as_str().map(str::to_string))
-        .unwrap_or_else(|| "http://127.0.0.1:1317".into());
-    let gas_price = gas_price
-        .or_else(|| doc["gas_price"].as_str().map(str::to_string))
-        .unwrap_or_else(|| "0.025stake".into());
+    let mut info = localnet(&fa)?;
+    // The telemetry domain's chain id is the chain the devices are registered on.
+    info.chain_id.clone_from(&fa.chain_id);
+    if let Some(rest) = rest {
+        info.rest = rest;
+    }
+    if let Some(gas_price) = gas_price {
+        info.gas_price = gas_price;
+    }
     let mut tasks = Vec::new();
-    for (name, address, mnemonic) in owner_accounts(&fa)? {
-        let cfg =
-            chain_client::ChainConfig::new(rest.clone(), fa.chain_id.clone(), gas_price.parse()?);
-        let client = chain_client::ChainClient::new(
-            cfg,
-            chain_client::Signer::from_mnemonic(&mnemonic, "wasm")?,
-        )?;
+    for owner in owner_accounts(&fa, &info)? {
+        let client = info.client(&owner.name)?;
         let mine: Vec<_> = fleet
             .devices
             .iter()
-            .filter(|d| d.owner == address)
-            .cloned()
+            .filter(|d| d.owner == owner.address)
+            .map(|d| registration(d, &fa.chain_id, &fa.contract))
             .collect();
-        let (contract, chain_id) = (fa.contract.clone(), fa.chain_id.clone());
+        let (contract, name) = (fa.contract.clone(), owner.name.clone());
         tasks.push(tokio::spawn(async move {
-            for d in &mine {
-                let msg = ExecuteMsg::RegisterDevice {
-                    pubkey: Binary::from(d.pubkey().to_vec()),
-                    model: d.model,
-                    serial: d.serial.clone(),
-                    timezone: d.timezone.clone(),
-                    certificate: Binary::from(d.certificate.to_vec()),
-                    possession_signature: Binary::from(
-                        possession_signature(d, &chain_id, &contract).to_vec(),
-                    ),
-                };
-                let tx = client.execute(&contract, &msg).await?;
-                tracing::info!(owner = %name, device = %hex::encode(d.pubkey()), tx = %tx.hash, "registered");
+            for reg in &mine {
+                let tx = client.execute(&contract, &reg.to_msg()).await?;
+                tracing::info!(owner = %name, device = %hex::encode(reg.pubkey), tx = %tx.hash, "registered");
             }
             Ok::<usize, chain_client::ChainError>(mine.len())
         }));
@@ -328,7 +279,7 @@ async fn register(fa: FleetArgs, rest: Option<String>, gas_price: Option<String>
 struct Tally {
     accepted: u64,
     duplicates: u64,
-    rejected: BTreeMap<String, u64>,
+    rejected: BTreeMap<&'static str, u64>,
     busy_retries: u64,
 }
 
@@ -355,16 +306,18 @@ async fn post_all(
                 backoff = (backoff * 2).min(Duration::from_secs(2));
                 continue;
             }
-            let v: Value = resp.json().await?;
             if status != 200 {
-                bail!("{url} answered {status}: {v}");
+                let text = resp.text().await.unwrap_or_default();
+                bail!("{url} answered {status}: {text}");
             }
-            tally.accepted += v["accepted"].as_u64().unwrap_or(0);
-            tally.duplicates += v["duplicates"].as_u64().unwrap_or(0);
-            for r in v["results"].as_array().into_iter().flatten() {
-                if let Some(reason) = r["reason"].as_str() {
-                    *tally.rejected.entry(reason.to_string()).or_default() += 1;
-                }
+            let v: BatchResponse = resp
+                .json()
+                .await
+                .with_context(|| format!("reading the answer of {url}"))?;
+            tally.accepted += u64::try_from(v.accepted)?;
+            tally.duplicates += u64::try_from(v.duplicates)?;
+            for reason in v.results.iter().filter_map(|r| r.reason) {
+                *tally.rejected.entry(reason.as_str()).or_default() += 1;
             }
             break;
         }
@@ -372,15 +325,30 @@ async fn post_all(
     Ok(())
 }
 
-async fn stream(
-    fa: FleetArgs,
-    relayers: Vec<String>,
-    window_secs: u64,
-    backfill_secs: u64,
-    duration_secs: u64,
-    rate: u64,
-    batch: usize,
-) -> Result<()> {
+/// Posts `pending` to every relayer and empties it; the number of readings sent.
+async fn send_batch(
+    client: &reqwest::Client,
+    relayers: &[String],
+    pending: &mut Vec<ReadingJson>,
+    tallies: &mut [Tally],
+) -> Result<u64> {
+    let request = BatchRequest {
+        readings: std::mem::take(pending),
+    };
+    let body = serde_json::to_vec(&request)?;
+    post_all(client, relayers, &body, tallies).await?;
+    Ok(u64::try_from(request.readings.len())?)
+}
+
+async fn stream(fa: FleetArgs, a: StreamArgs) -> Result<()> {
+    let StreamArgs {
+        relayers,
+        window_secs,
+        backfill_secs,
+        duration_secs,
+        rate,
+        batch,
+    } = a;
     if window_secs == 0 || window_secs > 3600 {
         bail!("--window-secs must be in 1..=3600");
     }
@@ -410,18 +378,12 @@ async fn stream(
             let r = window_reading(dev, i, fa.seed, &domain, &rated, t, end);
             pending.push(ReadingJson::from(&r));
             if pending.len() >= batch.max(1) {
-                let body = serde_json::to_vec(&json!({ "readings": pending }))?;
-                post_all(&client, &relayers, &body, &mut tallies).await?;
-                sent += u64::try_from(pending.len())?;
-                pending.clear();
+                sent += send_batch(&client, &relayers, &mut pending, &mut tallies).await?;
                 throttle(started, sent, rate).await;
             }
         }
         if !pending.is_empty() {
-            let body = serde_json::to_vec(&json!({ "readings": pending }))?;
-            post_all(&client, &relayers, &body, &mut tallies).await?;
-            sent += u64::try_from(pending.len())?;
-            pending.clear();
+            sent += send_batch(&client, &relayers, &mut pending, &mut tallies).await?;
             throttle(started, sent, rate).await;
         }
         t = end;

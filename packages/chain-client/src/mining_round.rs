@@ -1,0 +1,613 @@
+//! The mining-round contract: message builders and the typed client.
+//!
+//! [`DeviceRegistration`] is the one description of a device registration: the fleet manifest
+//! (`cube-sim fleet --registrations-out`) is a [`FleetManifest`] of them, and
+//! [`DeviceRegistration::to_msg`] is the one place that builds `RegisterDevice`. Signing stays
+//! with whoever holds the keys: the manufacturer signs `cube_scoring::certificate_message`, the
+//! device signs `cube_scoring::possession_message` (bound to chain, contract, owner and
+//! registration nonce).
+
+use cosmwasm_std::{Binary, HexBinary, Uint128};
+use cube_types::mining_round::{
+    BatchResponse, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ConfigResponse,
+    CurrentRoundResponse, DeviceModel, DeviceResponse, DeviceView, DevicesAsOfResponse,
+    DevicesResponse, ExecuteMsg, FundsResponse, LeaderboardResponse, OraclesResponse,
+    OwnerDevicesResponse, OwnerView, OwnersAsOfResponse, PayoutProfileResponse, PayoutSplit,
+    PolicyResponse, QueryMsg, ReceiveMsg, RegistrationNonceResponse, RoundParamsResponse,
+    RoundResponse, RoundsResponse, ScorePolicy, ScoreResponse, UsageEntry, VoteResponse,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::pages::{all_pages, MAX_PAGES, PAGE};
+use crate::{ChainError, TxResult};
+
+/// Everything `RegisterDevice` needs for one device, plus who sends it: one record of the fleet
+/// manifest. Keys and signatures are hex in JSON.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceRegistration {
+    /// The owner address: the sender of `RegisterDevice`, bound into the possession signature.
+    pub owner: String,
+    /// Device ed25519 public key.
+    #[serde(with = "crate::hex_bytes")]
+    pub pubkey: [u8; 32],
+    /// Hardware model.
+    pub model: DeviceModel,
+    /// Manufacturer serial number.
+    pub serial: String,
+    /// IANA time zone of the device.
+    pub timezone: String,
+    /// Paired battery id, when the device has one (read by the relayers' device directory, not
+    /// sent on chain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub battery_id: Option<String>,
+    /// Manufacturer ed25519 signature over `certificate_message(pubkey, model, serial)`.
+    #[serde(with = "crate::hex_bytes")]
+    pub certificate: [u8; 64],
+    /// The registration nonce the possession signature is for (`RegistrationNonce`: 0 for a
+    /// new device, +1 per registration).
+    #[serde(default)]
+    pub nonce: u64,
+    /// Device ed25519 signature over `possession_message(chain, contract, owner, pubkey, nonce)`.
+    #[serde(with = "crate::hex_bytes")]
+    pub possession_signature: [u8; 64],
+}
+
+impl DeviceRegistration {
+    /// The `RegisterDevice` message (to be sent by [`owner`](Self::owner)).
+    pub fn to_msg(&self) -> ExecuteMsg {
+        register_device_msg(self)
+    }
+}
+
+/// `RegisterDevice` for `r`.
+pub fn register_device_msg(r: &DeviceRegistration) -> ExecuteMsg {
+    ExecuteMsg::RegisterDevice {
+        pubkey: Binary::from(r.pubkey.to_vec()),
+        model: r.model,
+        serial: r.serial.clone(),
+        timezone: r.timezone.clone(),
+        certificate: Binary::from(r.certificate.to_vec()),
+        possession_signature: Binary::from(r.possession_signature.to_vec()),
+    }
+}
+
+/// The fleet manifest `cube-sim fleet --registrations-out` writes and the demo reads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetManifest {
+    /// The manufacturer key that certified the fleet (must be in the contract's
+    /// `manufacturer_keys`).
+    #[serde(with = "crate::hex_bytes")]
+    pub manufacturer_pubkey: [u8; 32],
+    /// One registration per device.
+    pub devices: Vec<DeviceRegistration>,
+}
+
+/// The CW20 `Send` (to the reward token) that adds `amount` to the unlocked funds of the
+/// mining round at `contract` (`ReceiveMsg::Fund {}`).
+pub fn fund_msg(contract: &str, amount: u128) -> Result<::cw20::Cw20ExecuteMsg, ChainError> {
+    crate::cw20::send_msg(contract, amount, &ReceiveMsg::Fund {})
+}
+
+/// `DeregisterDevice { pubkey }`.
+pub fn deregister_device_msg(pubkey: &[u8]) -> ExecuteMsg {
+    ExecuteMsg::DeregisterDevice {
+        pubkey: Binary::from(pubkey),
+    }
+}
+
+/// One batch of a round's usage, as an oracle submits or votes for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchId {
+    /// Round.
+    pub round: u64,
+    /// Index of the batch, `0..batch_count`.
+    pub batch_index: u32,
+    /// Number of batches of the round.
+    pub batch_count: u32,
+    /// Scoring policy version the batch was computed with.
+    pub policy_version: u32,
+}
+
+/// `SubmitUsage` of `batch` with its entries.
+pub fn submit_usage_msg(batch: BatchId, entries: Vec<UsageEntry>) -> ExecuteMsg {
+    ExecuteMsg::SubmitUsage {
+        round: batch.round,
+        batch_index: batch.batch_index,
+        batch_count: batch.batch_count,
+        policy_version: batch.policy_version,
+        entries,
+    }
+}
+
+/// `VoteBatch` for `batch` with hash `batch_hash`.
+pub fn vote_batch_msg(batch: BatchId, batch_hash: &[u8]) -> ExecuteMsg {
+    ExecuteMsg::VoteBatch {
+        round: batch.round,
+        batch_index: batch.batch_index,
+        batch_count: batch.batch_count,
+        policy_version: batch.policy_version,
+        batch_hash: HexBinary::from(batch_hash),
+    }
+}
+
+/// `AcceptBatch { round, batch_index, batch_hash }`.
+pub fn accept_batch_msg(round: u64, batch_index: u32, batch_hash: &[u8]) -> ExecuteMsg {
+    ExecuteMsg::AcceptBatch {
+        round,
+        batch_index,
+        batch_hash: HexBinary::from(batch_hash),
+    }
+}
+
+/// `Claim { rounds }` (`None`: every claimable round, oldest first).
+pub fn claim_msg(rounds: Option<Vec<u64>>) -> ExecuteMsg {
+    ExecuteMsg::Claim { rounds }
+}
+
+/// `CloseVoidRound { round }`.
+pub fn close_void_round_msg(round: u64) -> ExecuteMsg {
+    ExecuteMsg::CloseVoidRound { round }
+}
+
+/// `UpdatePolicy { policy }` (owner).
+pub fn update_policy_msg(policy: ScorePolicy) -> ExecuteMsg {
+    ExecuteMsg::UpdatePolicy { policy }
+}
+
+/// `UpdateOracles { add, remove }` (owner).
+pub fn update_oracles_msg(add: Vec<String>, remove: Vec<String>) -> ExecuteMsg {
+    ExecuteMsg::UpdateOracles { add, remove }
+}
+
+/// `UpdateBatteryWhitelist { add, remove }` (owner).
+pub fn update_battery_whitelist_msg(add: Vec<String>, remove: Vec<String>) -> ExecuteMsg {
+    ExecuteMsg::UpdateBatteryWhitelist { add, remove }
+}
+
+/// `TransferOwnership { new_owner }` (owner; step one of two).
+pub fn transfer_ownership_msg(new_owner: &str) -> ExecuteMsg {
+    ExecuteMsg::TransferOwnership {
+        new_owner: new_owner.to_string(),
+    }
+}
+
+/// `AcceptOwnership {}` (the pending owner; step two).
+pub fn accept_ownership_msg() -> ExecuteMsg {
+    ExecuteMsg::AcceptOwnership {}
+}
+
+/// `WithdrawUnlocked { amount, recipient }` (owner).
+pub fn withdraw_unlocked_msg(amount: u128, recipient: Option<String>) -> ExecuteMsg {
+    ExecuteMsg::WithdrawUnlocked {
+        amount: Uint128::new(amount),
+        recipient,
+    }
+}
+
+/// `Pause {}` (owner or guardian).
+pub fn pause_msg() -> ExecuteMsg {
+    ExecuteMsg::Pause {}
+}
+
+/// `Unpause {}` (owner).
+pub fn unpause_msg() -> ExecuteMsg {
+    ExecuteMsg::Unpause {}
+}
+
+/// `SetPayoutProfile { splits }`.
+pub fn set_payout_profile_msg(splits: Vec<PayoutSplit>) -> ExecuteMsg {
+    ExecuteMsg::SetPayoutProfile { splits }
+}
+
+/// `ClearPayoutProfile {}`.
+pub fn clear_payout_profile_msg() -> ExecuteMsg {
+    ExecuteMsg::ClearPayoutProfile {}
+}
+
+crate::contract::typed_client!(
+    /// The mining-round contract at one address, through one chain client (transactions are
+    /// signed by that client's key).
+    MiningRoundClient
+);
+
+impl MiningRoundClient<'_> {
+    /// Sends `msg` to the contract.
+    pub async fn execute(self, msg: &ExecuteMsg) -> Result<TxResult, ChainError> {
+        self.0.execute(msg).await
+    }
+
+    // --- queries ---
+
+    /// `Config {}`.
+    pub async fn config(self) -> Result<ConfigResponse, ChainError> {
+        self.query(&QueryMsg::Config {}).await
+    }
+
+    /// `Policy { version }` (`None`: the latest).
+    pub async fn policy(self, version: Option<u32>) -> Result<PolicyResponse, ChainError> {
+        self.query(&QueryMsg::Policy { version }).await
+    }
+
+    /// `Oracles {}`.
+    pub async fn oracles(self) -> Result<OraclesResponse, ChainError> {
+        self.query(&QueryMsg::Oracles {}).await
+    }
+
+    /// `Round { round }`.
+    pub async fn round(self, round: u64) -> Result<RoundResponse, ChainError> {
+        self.query(&QueryMsg::Round { round }).await
+    }
+
+    /// `Batch { round, batch_index }`.
+    pub async fn batch(self, round: u64, batch_index: u32) -> Result<BatchResponse, ChainError> {
+        self.query(&QueryMsg::Batch { round, batch_index }).await
+    }
+
+    /// `Batches { round, start_after, limit }`: one page.
+    pub async fn batches(
+        self,
+        round: u64,
+        start_after: Option<u32>,
+        limit: Option<u32>,
+    ) -> Result<BatchesResponse, ChainError> {
+        self.query(&QueryMsg::Batches {
+            round,
+            start_after,
+            limit,
+        })
+        .await
+    }
+
+    /// `Vote { round, batch_index, oracle }`.
+    pub async fn vote(
+        self,
+        round: u64,
+        batch_index: u32,
+        oracle: &str,
+    ) -> Result<VoteResponse, ChainError> {
+        self.query(&QueryMsg::Vote {
+            round,
+            batch_index,
+            oracle: oracle.to_string(),
+        })
+        .await
+    }
+
+    /// `RoundParams { round }`: the rules pinned for the round.
+    pub async fn round_params(self, round: u64) -> Result<RoundParamsResponse, ChainError> {
+        self.query(&QueryMsg::RoundParams { round }).await
+    }
+
+    /// `DevicesAsOf { round, start_after, limit }`: one page of the round's registry view.
+    pub async fn devices_as_of_page(
+        self,
+        round: u64,
+        start_after: Option<Binary>,
+        limit: Option<u32>,
+    ) -> Result<DevicesAsOfResponse, ChainError> {
+        self.query(&QueryMsg::DevicesAsOf {
+            round,
+            start_after,
+            limit,
+        })
+        .await
+    }
+
+    /// Every page of `DevicesAsOf { round }`.
+    pub async fn devices_as_of(self, round: u64) -> Result<Vec<DeviceView>, ChainError> {
+        all_pages("DevicesAsOf", MAX_PAGES, |start_after| async move {
+            let page = self
+                .devices_as_of_page(round, start_after, Some(PAGE))
+                .await?;
+            Ok((page.devices, page.next))
+        })
+        .await
+    }
+
+    /// `OwnersAsOf { round, start_after, limit }`: one page.
+    pub async fn owners_as_of(
+        self,
+        round: u64,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    ) -> Result<OwnersAsOfResponse, ChainError> {
+        self.query(&QueryMsg::OwnersAsOf {
+            round,
+            start_after,
+            limit,
+        })
+        .await
+    }
+
+    /// `OwnerAsOf { round, owner }`.
+    pub async fn owner_as_of(self, round: u64, owner: &str) -> Result<OwnerView, ChainError> {
+        self.query(&QueryMsg::OwnerAsOf {
+            round,
+            owner: owner.to_string(),
+        })
+        .await
+    }
+
+    /// `RegistrationNonce { pubkey }`: the nonce the next possession signature must use.
+    pub async fn registration_nonce(self, pubkey: &[u8]) -> Result<u64, ChainError> {
+        let r: RegistrationNonceResponse = self
+            .query(&QueryMsg::RegistrationNonce {
+                pubkey: Binary::from(pubkey),
+            })
+            .await?;
+        Ok(r.nonce)
+    }
+
+    /// `Rounds { start_after, limit }`: one page.
+    pub async fn rounds(
+        self,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    ) -> Result<RoundsResponse, ChainError> {
+        self.query(&QueryMsg::Rounds { start_after, limit }).await
+    }
+
+    /// `CurrentRound {}`.
+    pub async fn current_round(self) -> Result<CurrentRoundResponse, ChainError> {
+        self.query(&QueryMsg::CurrentRound {}).await
+    }
+
+    /// `Score { round, owner }`.
+    pub async fn score(self, round: u64, owner: &str) -> Result<ScoreResponse, ChainError> {
+        self.query(&QueryMsg::Score {
+            round,
+            owner: owner.to_string(),
+        })
+        .await
+    }
+
+    /// `Claimable { owner, start_after, limit }`: one page.
+    pub async fn claimable_page(
+        self,
+        owner: &str,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    ) -> Result<ClaimableResponse, ChainError> {
+        self.query(&QueryMsg::Claimable {
+            owner: owner.to_string(),
+            start_after,
+            limit,
+        })
+        .await
+    }
+
+    /// `Claimable { owner }`: the first page with the contract's default size.
+    pub async fn claimable(self, owner: &str) -> Result<ClaimableResponse, ChainError> {
+        self.claimable_page(owner, None, None).await
+    }
+
+    /// `Leaderboard { round, start_after, limit }`: one page.
+    pub async fn leaderboard(
+        self,
+        round: u64,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    ) -> Result<LeaderboardResponse, ChainError> {
+        self.query(&QueryMsg::Leaderboard {
+            round,
+            start_after,
+            limit,
+        })
+        .await
+    }
+
+    /// `Device { pubkey }`.
+    pub async fn device(self, pubkey: &[u8]) -> Result<DeviceResponse, ChainError> {
+        self.query(&QueryMsg::Device {
+            pubkey: Binary::from(pubkey),
+        })
+        .await
+    }
+
+    /// `Devices { start_after, limit }`: one page of the latest registry.
+    pub async fn devices_page(
+        self,
+        start_after: Option<Binary>,
+        limit: Option<u32>,
+    ) -> Result<DevicesResponse, ChainError> {
+        self.query(&QueryMsg::Devices { start_after, limit }).await
+    }
+
+    /// Every page of `Devices {}`.
+    pub async fn devices(self) -> Result<Vec<DeviceResponse>, ChainError> {
+        all_pages("Devices", MAX_PAGES, |start_after| async move {
+            let page = self.devices_page(start_after, Some(PAGE)).await?;
+            Ok((page.devices, page.next))
+        })
+        .await
+    }
+
+    /// `DevicesByOwner { owner, start_after, limit }`: one page.
+    pub async fn devices_by_owner(
+        self,
+        owner: &str,
+        start_after: Option<Binary>,
+        limit: Option<u32>,
+    ) -> Result<OwnerDevicesResponse, ChainError> {
+        self.query(&QueryMsg::DevicesByOwner {
+            owner: owner.to_string(),
+            start_after,
+            limit,
+        })
+        .await
+    }
+
+    /// `BatteryWhitelist { as_of_round, start_after, limit }`: one page.
+    pub async fn battery_whitelist_page(
+        self,
+        as_of_round: Option<u64>,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    ) -> Result<BatteryWhitelistResponse, ChainError> {
+        self.query(&QueryMsg::BatteryWhitelist {
+            as_of_round,
+            start_after,
+            limit,
+        })
+        .await
+    }
+
+    /// Every page of `BatteryWhitelist { as_of_round }`.
+    pub async fn battery_whitelist(
+        self,
+        as_of_round: Option<u64>,
+    ) -> Result<Vec<String>, ChainError> {
+        all_pages("BatteryWhitelist", MAX_PAGES, |start_after| async move {
+            let page = self
+                .battery_whitelist_page(as_of_round, start_after, Some(PAGE))
+                .await?;
+            Ok((page.batteries, page.next))
+        })
+        .await
+    }
+
+    /// `Funds {}`.
+    pub async fn funds(self) -> Result<FundsResponse, ChainError> {
+        self.query(&QueryMsg::Funds {}).await
+    }
+
+    /// `PayoutProfile { owner }`.
+    pub async fn payout_profile(self, owner: &str) -> Result<PayoutProfileResponse, ChainError> {
+        self.query(&QueryMsg::PayoutProfile {
+            owner: owner.to_string(),
+        })
+        .await
+    }
+
+    // --- transactions (signed by the client's key) ---
+
+    /// Registers `r` (the client must be `r.owner`).
+    pub async fn register_device(self, r: &DeviceRegistration) -> Result<TxResult, ChainError> {
+        if self.chain().address() != r.owner {
+            return Err(ChainError::Config(format!(
+                "device {} is owned by {}, not by the signer {}",
+                r.serial,
+                r.owner,
+                self.chain().address()
+            )));
+        }
+        self.execute(&r.to_msg()).await
+    }
+
+    /// `DeregisterDevice { pubkey }`.
+    pub async fn deregister_device(self, pubkey: &[u8]) -> Result<TxResult, ChainError> {
+        self.execute(&deregister_device_msg(pubkey)).await
+    }
+
+    /// `SubmitUsage` (oracle).
+    pub async fn submit_usage(
+        self,
+        batch: BatchId,
+        entries: Vec<UsageEntry>,
+    ) -> Result<TxResult, ChainError> {
+        self.execute(&submit_usage_msg(batch, entries)).await
+    }
+
+    /// `VoteBatch` (oracle).
+    pub async fn vote_batch(
+        self,
+        batch: BatchId,
+        batch_hash: &[u8],
+    ) -> Result<TxResult, ChainError> {
+        self.execute(&vote_batch_msg(batch, batch_hash)).await
+    }
+
+    /// `AcceptBatch` (anyone, once a hash has quorum).
+    pub async fn accept_batch(
+        self,
+        round: u64,
+        batch_index: u32,
+        batch_hash: &[u8],
+    ) -> Result<TxResult, ChainError> {
+        self.execute(&accept_batch_msg(round, batch_index, batch_hash))
+            .await
+    }
+
+    /// `Claim { rounds }`.
+    pub async fn claim(self, rounds: Option<Vec<u64>>) -> Result<TxResult, ChainError> {
+        self.execute(&claim_msg(rounds)).await
+    }
+
+    /// `UpdatePolicy { policy }` (owner).
+    pub async fn update_policy(self, policy: ScorePolicy) -> Result<TxResult, ChainError> {
+        self.execute(&update_policy_msg(policy)).await
+    }
+
+    /// `SetPayoutProfile { splits }`.
+    pub async fn set_payout_profile(
+        self,
+        splits: Vec<PayoutSplit>,
+    ) -> Result<TxResult, ChainError> {
+        self.execute(&set_payout_profile_msg(splits)).await
+    }
+
+    /// `ClearPayoutProfile {}`.
+    pub async fn clear_payout_profile(self) -> Result<TxResult, ChainError> {
+        self.execute(&clear_payout_profile_msg()).await
+    }
+
+    /// `TransferOwnership { new_owner }` (owner).
+    pub async fn transfer_ownership(self, new_owner: &str) -> Result<TxResult, ChainError> {
+        self.execute(&transfer_ownership_msg(new_owner)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> DeviceRegistration {
+        DeviceRegistration {
+            owner: "wasm1o".into(),
+            pubkey: [1; 32],
+            model: DeviceModel::CubeV2,
+            serial: "SN-1".into(),
+            timezone: "UTC".into(),
+            battery_id: Some("WL-BAT-A".into()),
+            certificate: [2; 64],
+            nonce: 0,
+            possession_signature: [3; 64],
+        }
+    }
+
+    #[test]
+    fn manifest_records_round_trip_as_hex_and_become_register_messages() {
+        let m = FleetManifest {
+            manufacturer_pubkey: [0x0a; 32],
+            devices: vec![sample()],
+        };
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["manufacturer_pubkey"], "0a".repeat(32));
+        assert_eq!(json["devices"][0]["pubkey"], "01".repeat(32));
+        assert_eq!(json["devices"][0]["model"], "cube_v2");
+        let back: FleetManifest = serde_json::from_value(json).unwrap();
+        assert_eq!(back, m);
+        let expected = ExecuteMsg::RegisterDevice {
+            pubkey: Binary::from(vec![1u8; 32]),
+            model: DeviceModel::CubeV2,
+            serial: "SN-1".into(),
+            timezone: "UTC".into(),
+            certificate: Binary::from(vec![2u8; 64]),
+            possession_signature: Binary::from(vec![3u8; 64]),
+        };
+        assert_eq!(back.devices[0].to_msg(), expected);
+    }
+
+    #[test]
+    fn a_record_without_battery_or_nonce_reads_and_bad_hex_is_an_error() {
+        let mut json = serde_json::to_value(sample()).unwrap();
+        let obj = json.as_object_mut().unwrap();
+        obj.remove("battery_id");
+        obj.remove("nonce");
+        let r: DeviceRegistration = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!((r.battery_id, r.nonce), (None, 0));
+        json["certificate"] = "zz".into();
+        let err = serde_json::from_value::<DeviceRegistration>(json).unwrap_err();
+        assert!(err.to_string().contains("64 bytes"), "{err}");
+    }
+}

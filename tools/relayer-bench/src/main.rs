@@ -1,0 +1,68 @@
+//! `relayer-bench`: the relayer's benchmarks; prints figures, asserts nothing. Build with
+//! `--profile native` (see `scripts/bench-relayer.sh`).
+//!
+//! ```text
+//! relayer-bench [--devices 2000] [--per-device 50] [--batch 500] [--clients 8]
+//!               [--verify 20000] [--agg-devices 10000] [--agg-readings 1000000]
+//! ```
+
+mod bench;
+
+use anyhow::Result;
+use clap::Parser;
+
+#[derive(Parser)]
+#[command(
+    name = "relayer-bench",
+    version,
+    about = "Relayer benchmarks (build with --profile native); prints figures"
+)]
+struct Cli {
+    /// Devices in the ingest benchmark.
+    #[arg(long, default_value_t = 2_000)]
+    devices: usize,
+    /// Readings per device in the ingest benchmark.
+    #[arg(long, default_value_t = 50)]
+    per_device: usize,
+    /// Readings per HTTP request.
+    #[arg(long, default_value_t = 500)]
+    batch: usize,
+    /// Concurrent HTTP clients.
+    #[arg(long, default_value_t = 8)]
+    clients: usize,
+    /// Signatures for the raw verification rate.
+    #[arg(long, default_value_t = 20_000)]
+    verify: usize,
+    /// Devices in the aggregation benchmark.
+    #[arg(long, default_value_t = 10_000)]
+    agg_devices: usize,
+    /// Readings in the aggregation benchmark.
+    #[arg(long, default_value_t = 1_000_000)]
+    agg_readings: usize,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let ingest = bench::IngestBench {
+        devices: cli.devices,
+        per_device: cli.per_device,
+        batch: cli.batch,
+        clients: cli.clients,
+    };
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(bench::run_all(
+            &ingest,
+            cli.verify,
+            cli.agg_devices,
+            cli.agg_readings,
+        ))?;
+    Ok(())
+}

@@ -2,11 +2,12 @@
 # Relayer benchmarks (prints figures, asserts nothing): readings/s acknowledged through the
 # HTTP batch endpoint with durable SQLite storage next to the raw ed25519 verification rate
 # measured in the same run, and aggregation time and peak memory for 1,000,000 readings over
-# 10,000 devices. Built with the `native` profile (optimised, no fat LTO).
+# 10,000 devices. Built with the `native` profile (optimised, no fat LTO). Arguments go to
+# `relayer-bench` (`scripts/bench-relayer.sh --help`).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
-step "building the relayer (profile native)"
-cargo build --locked --profile native -p relayer --no-default-features --bin relayer
-step "relayer bench"
-target/native/relayer bench "$@"
+step "building relayer-bench (profile native)"
+cargo build --locked --profile native -p relayer-bench --bin relayer-bench
+step "relayer-bench"
+target/native/relayer-bench "$@"

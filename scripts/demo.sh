@@ -81,7 +81,7 @@ if [ -n "${DEMO_SKIP_BUILD:-}" ]; then
   info "DEMO_SKIP_BUILD set: using $DEMO_BIN and $DEMO_BIN_DIR/{relayer,cube-sim} as they are"
 else
   cargo build -p demo --bin demo
-  if ! cargo build -p relayer --bins; then
+  if ! cargo build -p relayer -p cube-sim --bins; then
     printf '\n\033[31m!!! the relayer crate does not build: the demo runs the reward-pool part only\033[0m\n\n'
     export DEMO_BIN_DIR="$DEMO_WORK_DIR/no-relayer-binaries"
   fi

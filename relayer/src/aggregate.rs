@@ -38,9 +38,9 @@ use cube_scoring::{
 use thiserror::Error;
 
 use crate::directory::DeviceInfo;
-use crate::ingest::RoundClock;
 use crate::store::ReadingStore;
 use crate::telemetry::Reading;
+use cube_types::clock::RoundClock;
 
 /// Aggregation errors.
 #[derive(Error, Debug, Clone, PartialEq, Eq)]
@@ -406,7 +406,6 @@ mod tests {
         RoundClock {
             genesis: 0,
             duration: 86_400,
-            grace: 0,
         }
     }
 
@@ -479,7 +478,6 @@ mod tests {
         let c = RoundClock {
             genesis: 1000,
             duration: 3000,
-            grace: 0,
         };
         // Window 3700..4300 crosses round end 4000 (and UTC hour 3600 is before it).
         let p = split_window(&UTC, &c, 3700, 4300, 10);
@@ -555,7 +553,6 @@ mod tests {
         let c = RoundClock {
             genesis: from,
             duration: to - from,
-            grace: 0,
         };
         let pol = dst_policy();
         let mut agg = Aggregator::new(0, c, &pol, &wl, &devices).unwrap();

@@ -700,11 +700,11 @@ impl Config {
 
     /// Round timing.
     pub fn round_clock(&self) -> RoundClock {
-        RoundClock {
-            genesis: self.rounds.genesis,
-            duration: self.rounds.duration_secs,
-            grace: self.rounds.grace_secs,
-        }
+        RoundClock::new(
+            self.rounds.genesis,
+            self.rounds.duration_secs,
+            self.rounds.grace_secs,
+        )
     }
 
     /// Ingest limits.
@@ -1007,6 +1007,14 @@ mod tests {
             .collect()
     }
 
+    /// The field a config with these overrides is rejected for.
+    fn rejected_field(pairs: &[(&str, &str)]) -> &'static str {
+        match Config::from_toml_with_env(MIN, env(pairs)) {
+            Err(ConfigError::Invalid { field, .. }) => field,
+            other => panic!("{pairs:?}: expected an invalid field, got {other:?}"),
+        }
+    }
+
     #[test]
     fn defaults_apply() {
         let c = Config::from_toml_with_env(MIN, vec![]).unwrap();
@@ -1055,11 +1063,7 @@ mod tests {
                 "ingest.max_invalid_signatures",
             ),
         ] {
-            let e = Config::from_toml_with_env(MIN, env(&[(k, v)])).unwrap_err();
-            assert!(
-                matches!(e, ConfigError::Invalid { field: f, .. } if f == field),
-                "{k}: {e}"
-            );
+            assert_eq!(rejected_field(&[(k, v)]), field, "{k}");
         }
     }
 
@@ -1104,71 +1108,24 @@ mod tests {
             matches!(e, ConfigError::Parse(ref m) if m.contains("listen_port")),
             "{e}"
         );
-        let e =
-            Config::from_toml_with_env(MIN, env(&[("RELAYER__HTTP__LISTEN", "nope")])).unwrap_err();
-        assert!(
-            matches!(
-                e,
-                ConfigError::Invalid {
-                    field: "http.listen",
-                    ..
-                }
-            ),
-            "{e}"
-        );
         let e = Config::from_toml_with_env(MIN, env(&[("RELAYER__HTTP", "x")])).unwrap_err();
         assert!(
             matches!(e, ConfigError::BadEnvKey(ref k) if k == "RELAYER__HTTP"),
             "{e}"
         );
-        let e = Config::from_toml_with_env(MIN, env(&[("RELAYER__ROUNDS__GRACE_SECS", "90000")]))
-            .unwrap_err();
-        assert!(
-            matches!(
-                e,
-                ConfigError::Invalid {
-                    field: "rounds.grace_secs",
-                    ..
-                }
+        for (k, v, field) in [
+            ("RELAYER__HTTP__LISTEN", "nope", "http.listen"),
+            ("RELAYER__ROUNDS__GRACE_SECS", "90000", "rounds.grace_secs"),
+            (
+                "RELAYER__OPERATOR__MNEMONIC",
+                "one two",
+                "operator.mnemonic",
             ),
-            "{e}"
-        );
-        let e = Config::from_toml_with_env(MIN, env(&[("RELAYER__OPERATOR__MNEMONIC", "one two")]))
-            .unwrap_err();
-        assert!(
-            matches!(
-                e,
-                ConfigError::Invalid {
-                    field: "operator.mnemonic",
-                    ..
-                }
-            ),
-            "{e}"
-        );
-        let e = Config::from_toml_with_env(MIN, env(&[("RELAYER__CHAIN__ENABLED", "true")]))
-            .unwrap_err();
-        assert!(
-            matches!(
-                e,
-                ConfigError::Invalid {
-                    field: "operator",
-                    ..
-                }
-            ),
-            "{e}"
-        );
-        let e = Config::from_toml_with_env(MIN, env(&[("RELAYER__STORE__SYNCHRONOUS", "off")]))
-            .unwrap_err();
-        assert!(
-            matches!(
-                e,
-                ConfigError::Invalid {
-                    field: "store.synchronous",
-                    ..
-                }
-            ),
-            "{e}"
-        );
+            ("RELAYER__CHAIN__ENABLED", "true", "operator"),
+            ("RELAYER__STORE__SYNCHRONOUS", "off", "store.synchronous"),
+        ] {
+            assert_eq!(rejected_field(&[(k, v)]), field, "{k}");
+        }
     }
 
     #[test]

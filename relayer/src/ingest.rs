@@ -52,35 +52,34 @@ impl From<ConflictKind> for RejectReason {
     }
 }
 
-/// Round timing, used to decide which windows are still open for data.
+/// Round timing, used to decide which windows are still open for data: the chain's round
+/// clock (`cube_types::clock::RoundClock`, the one round arithmetic of contract, relayer and
+/// tools; this type derefs to it for `round_at`, `bounds`, `genesis`, …) plus the relayer's
+/// grace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RoundClock {
-    /// Start of round 0, unix seconds.
-    pub genesis: u64,
-    /// Round length, seconds (> 0).
-    pub duration: u64,
+    /// Round arithmetic (genesis, duration).
+    pub clock: cube_types::clock::RoundClock,
     /// Time after a round's end during which its readings are still accepted.
     pub grace: u64,
 }
 
 impl RoundClock {
-    /// Round containing `t` (None before genesis).
-    pub fn round_at(&self, t: u64) -> Option<u64> {
-        t.checked_sub(self.genesis)?.checked_div(self.duration)
-    }
-
-    /// `[start, end)` of round `r`.
-    pub fn bounds(&self, r: u64) -> Option<(u64, u64)> {
-        let start = self.genesis.checked_add(r.checked_mul(self.duration)?)?;
-        Some((start, start.checked_add(self.duration)?))
+    /// Rounds of `duration` seconds (> 0) from `genesis`, readings accepted `grace` seconds
+    /// after [`MAX_WINDOW_SECS`] past a round's end.
+    pub const fn new(genesis: u64, duration: u64, grace: u64) -> Self {
+        RoundClock {
+            clock: cube_types::clock::RoundClock { genesis, duration },
+            grace,
+        }
     }
 
     /// When round `r` stops accepting readings: its end + [`MAX_WINDOW_SECS`] + grace. A
     /// window straddling the end of `r` ends at most one window length later and must still
     /// be deliverable within grace; the round worker aggregates `r` only from this time on.
     pub fn closes_at(&self, r: u64) -> Option<u64> {
-        self.bounds(r)?
-            .1
+        self.clock
+            .end(r)?
             .checked_add(MAX_WINDOW_SECS)?
             .checked_add(self.grace)
     }
@@ -88,9 +87,18 @@ impl RoundClock {
     /// Whether a window starting at `window_start` may still be accepted at `now`: every round
     /// it touches is open, i.e. the first one (the others close later).
     pub fn window_open(&self, window_start: u64, now: u64) -> bool {
-        self.round_at(window_start)
+        self.clock
+            .round_at(window_start)
             .and_then(|r| self.closes_at(r))
             .is_some_and(|close| now < close)
+    }
+}
+
+impl std::ops::Deref for RoundClock {
+    type Target = cube_types::clock::RoundClock;
+
+    fn deref(&self) -> &Self::Target {
+        &self.clock
     }
 }
 
@@ -149,12 +157,19 @@ impl<K: std::hash::Hash + Eq + Copy> Buckets<K> {
         let dt = now.saturating_duration_since(b.last).as_secs_f64();
         b.tokens = (b.tokens + dt * q.rate).min(q.burst);
         b.last = now;
-        // f64 -> u64 of a non-negative bounded value; `as` saturates.
-        let have = b.tokens.max(0.0).floor() as u64;
+        let have = saturating_u64(b.tokens.floor());
         let granted = have.min(want);
         b.tokens -= granted as f64;
         granted
     }
+}
+
+/// A float count (tokens, seconds) as an integer, saturating: NaN and negatives give 0, values
+/// beyond `u64::MAX` give `u64::MAX`, fractions are dropped. Float-to-integer `as` is defined
+/// to do exactly this in Rust; the function names the intent in one place.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // saturating by definition
+fn saturating_u64(x: f64) -> u64 {
+    x as u64
 }
 
 /// Ingest limits and rules.
@@ -421,7 +436,7 @@ impl Ingestor {
                 self.metrics
                     .quota_refused(crate::metrics::QuotaKind::Client);
                 return Err(BatchError::ClientQuota {
-                    retry_after_secs: (secs as u64).clamp(1, 3_600),
+                    retry_after_secs: saturating_u64(secs).clamp(1, 3_600),
                 });
             }
         }
@@ -654,11 +669,7 @@ mod tests {
 
     #[test]
     fn round_clock() {
-        let c = RoundClock {
-            genesis: 1_000,
-            duration: 100,
-            grace: 30,
-        };
+        let c = RoundClock::new(1_000, 100, 30);
         assert_eq!(c.round_at(999), None);
         assert_eq!(c.round_at(1_000), Some(0));
         assert_eq!(c.round_at(1_199), Some(1));

@@ -162,7 +162,7 @@ fn aggregate_cmd(cfg: &Config, round: u64, policy_version: u32) -> Result<()> {
         &store,
         &RoundInput {
             round,
-            clock: cfg.round_clock(),
+            clock: cfg.round_clock().clock,
             policy: &policy,
             policy_version,
             whitelist: &whitelist,

@@ -138,59 +138,47 @@ impl Metrics {
     /// Renders the text exposition.
     pub fn render(&self) -> String {
         let mut s = String::with_capacity(4096);
-        let _ = writeln!(
-            s,
-            "# HELP relayer_readings_accepted_total Readings newly stored and acknowledged.\n\
-             # TYPE relayer_readings_accepted_total counter\n\
-             relayer_readings_accepted_total {}",
-            self.accepted.load(Ordering::Relaxed)
+        counter(
+            &mut s,
+            "relayer_readings_accepted_total",
+            "Readings newly stored and acknowledged.",
+            &self.accepted,
         );
-        let _ = writeln!(
-            s,
-            "# HELP relayer_readings_duplicate_total Identical resends (idempotent success).\n\
-             # TYPE relayer_readings_duplicate_total counter\n\
-             relayer_readings_duplicate_total {}",
-            self.duplicate.load(Ordering::Relaxed)
+        counter(
+            &mut s,
+            "relayer_readings_duplicate_total",
+            "Identical resends (idempotent success).",
+            &self.duplicate,
         );
-        let _ = writeln!(
-            s,
-            "# HELP relayer_readings_rejected_total Rejected readings by reason.\n\
-             # TYPE relayer_readings_rejected_total counter"
+        labelled_counters(
+            &mut s,
+            "relayer_readings_rejected_total",
+            "Rejected readings by reason.",
+            "reason",
+            RejectReason::ALL.map(RejectReason::as_str),
+            &self.rejected,
         );
-        for r in RejectReason::ALL {
-            let _ = writeln!(
-                s,
-                "relayer_readings_rejected_total{{reason=\"{}\"}} {}",
-                r.as_str(),
-                self.rejected_count(r)
-            );
-        }
-        let _ = writeln!(
-            s,
-            "# HELP relayer_ingest_requests_total Ingest HTTP responses by status.\n\
-             # TYPE relayer_ingest_requests_total counter"
+        labelled_counters(
+            &mut s,
+            "relayer_ingest_requests_total",
+            "Ingest HTTP responses by status.",
+            "status",
+            HTTP_LABELS,
+            &self.http_status,
         );
-        for (i, l) in HTTP_LABELS.iter().enumerate() {
-            let v = self
-                .http_status
-                .get(i)
-                .map(|c| c.load(Ordering::Relaxed))
-                .unwrap_or(0);
-            let _ = writeln!(s, "relayer_ingest_requests_total{{status=\"{l}\"}} {v}");
-        }
-        let _ = writeln!(
-            s,
-            "# HELP relayer_ingest_latency_seconds Ingest request latency (verify + commit).\n\
-             # TYPE relayer_ingest_latency_seconds histogram"
+        header(
+            &mut s,
+            "relayer_ingest_latency_seconds",
+            "Ingest request latency (verify + commit).",
+            "histogram",
         );
-        for (i, b) in LATENCY_BUCKETS.iter().enumerate() {
-            let v = self
-                .latency_buckets
-                .get(i)
-                .map(|c| c.load(Ordering::Relaxed))
-                .unwrap_or(0);
-            let _ = writeln!(s, "relayer_ingest_latency_seconds_bucket{{le=\"{b}\"}} {v}");
-        }
+        samples(
+            &mut s,
+            "relayer_ingest_latency_seconds_bucket",
+            "le",
+            LATENCY_BUCKETS,
+            &self.latency_buckets,
+        );
         let count = self.latency_count.load(Ordering::Relaxed);
         let _ = writeln!(
             s,
@@ -200,37 +188,71 @@ impl Metrics {
             Duration::from_micros(self.latency_sum_micros.load(Ordering::Relaxed)).as_secs_f64()
         );
         // --- issue 10, ingest/storage side ---
-        let _ = writeln!(
-            s,
-            "# HELP relayer_readings_evidence_total Conflicting readings kept as evidence.\n\
-             # TYPE relayer_readings_evidence_total counter\n\
-             relayer_readings_evidence_total {}",
-            self.evidence.load(Ordering::Relaxed)
+        counter(
+            &mut s,
+            "relayer_readings_evidence_total",
+            "Conflicting readings kept as evidence.",
+            &self.evidence,
         );
-        let _ = writeln!(
-            s,
-            "# HELP relayer_quota_refused_total Requests (client) or readings (device) refused by a quota.\n\
-             # TYPE relayer_quota_refused_total counter"
+        labelled_counters(
+            &mut s,
+            "relayer_quota_refused_total",
+            "Requests (client) or readings (device) refused by a quota.",
+            "quota",
+            QUOTA_LABELS,
+            &self.quota_refused,
         );
-        for (i, l) in QUOTA_LABELS.iter().enumerate() {
-            let v = self
-                .quota_refused
-                .get(i)
-                .map(|c| c.load(Ordering::Relaxed))
-                .unwrap_or(0);
-            let _ = writeln!(s, "relayer_quota_refused_total{{quota=\"{l}\"}} {v}");
-        }
-        let _ = writeln!(
-            s,
-            "# HELP relayer_peer_readings_imported_total Readings newly stored from peers.\n\
-             # TYPE relayer_peer_readings_imported_total counter\n\
-             relayer_peer_readings_imported_total {}",
-            self.peer_imported.load(Ordering::Relaxed)
+        counter(
+            &mut s,
+            "relayer_peer_readings_imported_total",
+            "Readings newly stored from peers.",
+            &self.peer_imported,
         );
         // --- end ingest/storage block ---
         self.rounds.render(&mut s);
         s
     }
+}
+
+/// The `# HELP` and `# TYPE` lines of metric `name`.
+fn header(s: &mut String, name: &str, help: &str, kind: &str) {
+    let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// An unlabelled counter with its header.
+pub(crate) fn counter(s: &mut String, name: &str, help: &str, value: &AtomicU64) {
+    header(s, name, help, "counter");
+    let _ = writeln!(s, "{name} {}", value.load(Ordering::Relaxed));
+}
+
+/// One sample `name{key="label"} value` per label, the values from `counters` in label order.
+fn samples<L: std::fmt::Display>(
+    s: &mut String,
+    name: &str,
+    key: &str,
+    labels: impl IntoIterator<Item = L>,
+    counters: &[AtomicU64],
+) {
+    for (i, label) in labels.into_iter().enumerate() {
+        let v = counters
+            .get(i)
+            .map(|c| c.load(Ordering::Relaxed))
+            .unwrap_or(0);
+        let _ = writeln!(s, "{name}{{{key}=\"{label}\"}} {v}");
+    }
+}
+
+/// A counter labelled by `key`, with its header.
+fn labelled_counters<L: std::fmt::Display>(
+    s: &mut String,
+    name: &str,
+    help: &str,
+    key: &str,
+    labels: impl IntoIterator<Item = L>,
+    counters: &[AtomicU64],
+) {
+    header(s, name, help, "counter");
+    samples(s, name, key, labels, counters);
 }
 
 #[cfg(test)]

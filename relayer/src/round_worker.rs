@@ -25,7 +25,6 @@
 //! transaction is simply retried on the next pass after re-reading the chain.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fmt::Write as _;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -39,7 +38,7 @@ use tracing::Instrument;
 
 use crate::aggregate::{plan_batches, AggregateError, AggregateStats, Aggregator, RoundPlan};
 use crate::directory::DeviceInfo;
-use crate::ingest::{now_unix, RoundClock};
+use crate::ingest::now_unix;
 use crate::peers::Peers;
 use crate::plans::{PlanStore, StoredPlan};
 use crate::store::{ReadingStore, RoundProgress, StoreError, SubmissionRecord};
@@ -455,11 +454,7 @@ impl RoundMetrics {
             ),
         ];
         for (name, help, v) in rows {
-            let _ = writeln!(
-                s,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
-                v.load(Ordering::Relaxed)
-            );
+            crate::metrics::counter(s, name, help, v);
         }
     }
 }
@@ -542,10 +537,9 @@ pub fn compute_plan(
     grace: u64,
 ) -> Result<ComputedPlan, WorkerError> {
     let rules = &inputs.rules;
-    let clock = RoundClock {
+    let clock = cube_types::clock::RoundClock {
         genesis: rules.genesis_time,
         duration: rules.round_duration,
-        grace,
     };
     let mut agg = Aggregator::new(
         rules.round,
@@ -733,10 +727,7 @@ impl<C: RoundChain> WorkerCtx<C> {
             inputs_digest: c.inputs_digest,
             plan: c.plan,
         };
-        let plans = self.plans.clone();
-        let s = stored.clone();
-        blocking(move || plans.save(&s)).await?;
-        self.record_planned(&stored.plan).await?;
+        self.persist_plan(&stored).await?;
         tracing::info!(
             batches = stored.plan.batches.len(),
             readings = c.stats.readings,
@@ -746,6 +737,14 @@ impl<C: RoundChain> WorkerCtx<C> {
             "round aggregated with pinned inputs, plan persisted"
         );
         Ok(stored)
+    }
+
+    /// Saves `stored` (the plan store) and records its batches as planned (the submissions).
+    async fn persist_plan(&self, stored: &StoredPlan) -> Result<(), WorkerError> {
+        let plans = self.plans.clone();
+        let s = stored.clone();
+        blocking(move || plans.save(&s)).await?;
+        self.record_planned(&stored.plan).await
     }
 
     async fn record_planned(&self, plan: &RoundPlan) -> Result<(), WorkerError> {
@@ -937,10 +936,7 @@ impl<C: RoundChain> WorkerCtx<C> {
                 inputs_digest: c.inputs_digest,
                 plan: c.plan,
             };
-            let plans = self.plans.clone();
-            let s = next.clone();
-            blocking(move || plans.save(&s)).await?;
-            self.record_planned(&next.plan).await?;
+            self.persist_plan(&next).await?;
             self.metrics
                 .rounds
                 .readopted

@@ -1,6 +1,7 @@
 //! Two relayers with separate databases receive the same simulated readings over HTTP in a
 //! different order and chunking; their round batches must be byte-identical and equal to an
 //! independent in-memory aggregation of the raw readings.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test crate: failures are panics
 
 mod common;
 
@@ -17,7 +18,7 @@ use relayer::telemetry::{ReadingJson, SignedReading};
 async fn two_relayers_produce_byte_identical_batches() {
     let a = Harness::start(60).await;
     let b = Harness::start(60).await;
-    let clock = a.ingest.policy.rounds;
+    let clock = a.ingest.policy.rounds.clock;
     let (round_start, _) = clock.bounds(0).unwrap();
     let now = relayer::ingest::now_unix();
     let last_hour = now - now % 3600;
@@ -110,11 +111,7 @@ async fn two_relayers_produce_byte_identical_batches() {
         agg.add(&r.reading);
     }
     let (entries, _) = agg.finish();
-    let flat: Vec<_> = plan_a
-        .batches
-        .iter()
-        .flat_map(|b| b.entries.clone())
-        .collect();
+    let flat = plan_entries(&plan_a);
     assert_eq!(flat, entries);
     let total: u128 = entries.iter().map(|e| e.buckets.total_wh()).sum();
     let raw: u128 = all
@@ -139,7 +136,7 @@ async fn two_relayers_produce_byte_identical_batches() {
 }
 
 fn round_input<'a>(
-    clock: relayer::ingest::RoundClock,
+    clock: cube_types::clock::RoundClock,
     policy: &'a ScorePolicy,
     whitelist: &'a HashSet<String>,
     devices: &'a std::collections::HashMap<[u8; 32], relayer::directory::DeviceInfo>,
@@ -169,6 +166,23 @@ fn equivocate(dev: &cube_sim::SimDevice, r: &SignedReading, wh: u64) -> SignedRe
     domain().sign(&dev.key, x)
 }
 
+/// Every entry of a plan, batches concatenated.
+fn plan_entries(plan: &relayer::aggregate::RoundPlan) -> Vec<cube_scoring::UsageEntry> {
+    plan.batches
+        .iter()
+        .flat_map(|b| b.entries.clone())
+        .collect()
+}
+
+/// Two relayers over the same fleet, their round clock and the start of the current hour.
+async fn two_relayers(devices: usize) -> (Harness, Harness, cube_types::clock::RoundClock, u64) {
+    let a = Harness::start(devices).await;
+    let b = Harness::start(devices).await;
+    let clock = a.ingest.policy.rounds.clock;
+    let now = relayer::ingest::now_unix();
+    (a, b, clock, now - now % 3600)
+}
+
 /// Finding 1 (delivery order): relayer A receives every reading in device/sequence order,
 /// relayer B the same readings shuffled, re-chunked and partly duplicated — including later
 /// sequences before earlier ones, and both sides of an equivocation and of an overlap in
@@ -176,11 +190,7 @@ fn equivocate(dev: &cube_sim::SimDevice, r: &SignedReading, wh: u64) -> SignedRe
 /// and count exactly the readings that are in no conflict.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivery_order_does_not_change_the_accepted_set() {
-    let a = Harness::start(24).await;
-    let b = Harness::start(24).await;
-    let clock = a.ingest.policy.rounds;
-    let now = relayer::ingest::now_unix();
-    let last_hour = now - now % 3600;
+    let (a, b, clock, last_hour) = two_relayers(24).await;
     let mut fleet = a.fleet.clone();
     let mut rng = SplitMix(5);
     let rated = RatedPower::default();
@@ -228,7 +238,7 @@ async fn delivery_order_does_not_change_the_accepted_set() {
     let mut shuffled = all.clone();
     let mut rng = SplitMix(99);
     for i in (1..shuffled.len()).rev() {
-        let j = rng.below(i as u64 + 1) as usize;
+        let j = rng.index_below(i + 1);
         shuffled.swap(i, j);
     }
     let (twins, rest): (Vec<_>, Vec<_>) = shuffled
@@ -238,7 +248,7 @@ async fn delivery_order_does_not_change_the_accepted_set() {
     let mut evidence_b = 0;
     let mut i = 0;
     while i < shuffled.len() {
-        let n = 1 + rng.below(60) as usize;
+        let n = 1 + rng.index_below(60);
         let mut chunk: Vec<SignedReading> = shuffled[i..(i + n).min(shuffled.len())].to_vec();
         if rng.below(3) == 0 {
             chunk.push(chunk[0].clone());
@@ -297,11 +307,7 @@ async fn delivery_order_does_not_change_the_accepted_set() {
     assert_eq!(excluded, expected);
     let (entries, ref_stats) = agg.finish();
     assert_eq!(stats_a.readings, ref_stats.readings);
-    let flat: Vec<_> = plan_a
-        .batches
-        .iter()
-        .flat_map(|b| b.entries.clone())
-        .collect();
+    let flat = plan_entries(&plan_a);
     assert_eq!(flat, entries);
     a.stop().await;
     b.stop().await;
@@ -311,19 +317,11 @@ async fn pull_all(from: &Harness, round: u64, limit: usize) -> Vec<SignedReading
     let mut out = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let mut url = format!("{}/v1/rounds/{round}/readings?limit={limit}", from.url);
+        let mut path = format!("/v1/rounds/{round}/readings?limit={limit}");
         if let Some(c) = &after {
-            url.push_str(&format!("&after={c}"));
+            path.push_str(&format!("&after={c}"));
         }
-        let page: serde_json::Value = from
-            .client
-            .get(url)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = from.get_json(&path).await;
         for j in page["readings"].as_array().unwrap() {
             let rj: ReadingJson = serde_json::from_value(j.clone()).unwrap();
             out.push(SignedReading::try_from(&rj).unwrap());
@@ -337,14 +335,7 @@ async fn pull_all(from: &Harness, round: u64, limit: usize) -> Vec<SignedReading
 }
 
 async fn digest(h: &Harness, round: u64) -> serde_json::Value {
-    h.client
-        .get(format!("{}/v1/rounds/{round}/digest", h.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    h.get_json(&format!("/v1/rounds/{round}/digest")).await
 }
 
 /// Finding 2 (equivocation): a device signs two different readings with one sequence and
@@ -354,11 +345,7 @@ async fn digest(h: &Harness, round: u64) -> serde_json::Value {
 /// owner's entry is unchanged — the batches are byte-identical.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn equivocating_device_is_excluded_on_every_relayer_and_kept_as_evidence() {
-    let a = Harness::start(12).await;
-    let b = Harness::start(12).await;
-    let clock = a.ingest.policy.rounds;
-    let now = relayer::ingest::now_unix();
-    let last_hour = now - now % 3600;
+    let (a, b, clock, last_hour) = two_relayers(12).await;
     let mut fleet = a.fleet.clone();
     let mut rng = SplitMix(8);
     let rated = RatedPower::default();
@@ -441,23 +428,11 @@ async fn equivocating_device_is_excluded_on_every_relayer_and_kept_as_evidence()
     for r in &common_readings {
         agg.add(&r.reading);
     }
-    let flat: Vec<_> = plan_a
-        .batches
-        .iter()
-        .flat_map(|b| b.entries.clone())
-        .collect();
+    let flat = plan_entries(&plan_a);
     assert_eq!(flat, agg.finish().0);
     // Evidence on both relayers: the two copies, sequence_conflict.
     for h in [&a, &b] {
-        let ev: serde_json::Value = h
-            .client
-            .get(format!("{}/v1/evidence?round=0", h.url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let ev: serde_json::Value = h.get_json("/v1/evidence?round=0").await;
         let items = ev["evidence"].as_array().unwrap();
         assert_eq!(items.len(), 2, "{ev}");
         for it in items {

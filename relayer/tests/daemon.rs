@@ -1,6 +1,7 @@
 //! The real binaries as processes: `cube-sim fleet` writes the directory, `relayer run` serves
 //! it, `cube-sim stream` feeds it; SIGTERM shuts down gracefully; SIGKILL under load loses no
 //! acknowledged reading.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test crate: failures are panics
 
 mod common;
 
@@ -8,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use chain_client::mining_round::FleetManifest;
 use cube_scoring::RatedPower;
 use cube_sim::{window_reading, Fleet, FleetSpec};
 use relayer::config::Config;
@@ -70,33 +72,50 @@ async fn wait_healthy(url: &str) -> Value {
     }
 }
 
-fn fleet_files(dir: &Path) {
-    let out = Command::new(common::cube_sim_bin())
-        .args([
-            "fleet",
-            "--devices",
-            &DEVICES.to_string(),
-            "--seed",
-            &SEED.to_string(),
-            "--chain-id",
-            CHAIN,
-            "--contract",
-            CONTRACT,
-            "--devices-out",
-        ])
-        .arg(dir.join("devices.json"))
-        .arg("--registrations-out")
-        .arg(dir.join("registrations.json"))
-        .output()
-        .unwrap();
+/// `cube-sim <subcommand>` for this test's fleet (devices, seed, chain id, contract).
+fn cube_sim(subcommand: &str) -> Command {
+    let mut cmd = Command::new(common::cube_sim_bin());
+    cmd.args([subcommand, "--devices", &DEVICES.to_string()])
+        .args(["--seed", &SEED.to_string()])
+        .args(["--chain-id", CHAIN, "--contract", CONTRACT]);
+    cmd
+}
+
+/// Asserts the process succeeded; its stdout.
+fn succeeded(out: &std::process::Output) -> String {
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let regs: Value =
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn fleet_files(dir: &Path) {
+    succeeded(
+        &cube_sim("fleet")
+            .arg("--devices-out")
+            .arg(dir.join("devices.json"))
+            .arg("--registrations-out")
+            .arg(dir.join("registrations.json"))
+            .output()
+            .unwrap(),
+    );
+    let manifest: FleetManifest =
         serde_json::from_slice(&std::fs::read(dir.join("registrations.json")).unwrap()).unwrap();
-    assert_eq!(regs["devices"].as_array().unwrap().len(), DEVICES);
+    assert_eq!(manifest.devices.len(), DEVICES);
+}
+
+/// The fleet files and a relayer serving them from `dir`: the process, its URL and its first
+/// healthy `/health` answer.
+async fn fleet_and_relayer(dir: &Path) -> (Child, String, Value) {
+    fleet_files(dir);
+    let port = free_port();
+    let config = write_config(dir, port);
+    let url = format!("http://127.0.0.1:{port}");
+    let relayer = start_relayer(&config);
+    let health = wait_healthy(&url).await;
+    (relayer, url, health)
 }
 
 fn sigterm(child: &Child) {
@@ -121,30 +140,15 @@ fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simulator_feeds_daemon_and_sigterm_is_graceful() {
     let dir = tempfile::tempdir().unwrap();
-    fleet_files(dir.path());
-    let port = free_port();
-    let config = write_config(dir.path(), port);
-    let url = format!("http://127.0.0.1:{port}");
-    let mut relayer = start_relayer(&config);
-    let h = wait_healthy(&url).await;
+    let (mut relayer, url, h) = fleet_and_relayer(dir.path()).await;
     assert_eq!(h["devices"], DEVICES);
     assert_eq!(h["readings"], 0);
 
     // Two hours of 10-minute windows: 12 windows × 50 devices.
     let run_sim = || {
-        Command::new(common::cube_sim_bin())
+        cube_sim("stream")
+            .args(["--relayer", &url])
             .args([
-                "stream",
-                "--devices",
-                &DEVICES.to_string(),
-                "--seed",
-                &SEED.to_string(),
-                "--chain-id",
-                CHAIN,
-                "--contract",
-                CONTRACT,
-                "--relayer",
-                &url,
                 "--window-secs",
                 "600",
                 "--backfill-secs",
@@ -155,13 +159,7 @@ async fn simulator_feeds_daemon_and_sigterm_is_graceful() {
             .output()
             .unwrap()
     };
-    let out = run_sim();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = succeeded(&run_sim());
     let health = wait_healthy(&url).await;
     let stored = health["readings"].as_u64().unwrap();
     assert!(
@@ -174,8 +172,7 @@ async fn simulator_feeds_daemon_and_sigterm_is_graceful() {
     );
 
     // A restarted simulator resends the same windows: all idempotent duplicates.
-    let out = run_sim();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = succeeded(&run_sim());
     assert!(text.contains("accepted 0 duplicates"), "{text}");
     assert_eq!(wait_healthy(&url).await["readings"].as_u64(), Some(stored));
 
@@ -201,12 +198,7 @@ async fn simulator_feeds_daemon_and_sigterm_is_graceful() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_under_load_loses_no_acknowledged_reading() {
     let dir = tempfile::tempdir().unwrap();
-    fleet_files(dir.path());
-    let port = free_port();
-    let config = write_config(dir.path(), port);
-    let url = format!("http://127.0.0.1:{port}");
-    let mut relayer = start_relayer(&config);
-    wait_healthy(&url).await;
+    let (mut relayer, url, _) = fleet_and_relayer(dir.path()).await;
 
     let fleet = Fleet::generate(&FleetSpec {
         devices: DEVICES,
@@ -271,7 +263,7 @@ async fn sigkill_under_load_loses_no_acknowledged_reading() {
     assert!(acked.len() >= 6_000, "only {} acknowledged", acked.len());
 
     // Restart on the same database: every acknowledged reading is there, byte for byte.
-    let mut relayer = start_relayer(&config);
+    let mut relayer = start_relayer(&dir.path().join("relayer.toml"));
     let h = wait_healthy(&url).await;
     assert!(h["readings"].as_u64().unwrap() >= acked.len() as u64);
     sigterm(&relayer);

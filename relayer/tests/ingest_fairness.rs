@@ -2,32 +2,17 @@
 //! while every round they touch is open; quotas per device and per client, the bounded cost
 //! of invalid signatures, de-duplication inside a request, and a health endpoint that reads
 //! counters only.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test crate: failures are panics
 
 mod common;
 
-use common::{domain, Harness};
+use common::{signed, Harness};
 use cube_scoring::RatedPower;
 use cube_sim::SimDevice;
 use relayer::ingest::{now_unix, IngestPolicy, Quota, RejectReason, RoundClock};
 use relayer::store::ReadingStore;
-use relayer::telemetry::{Reading, SignedReading};
+use relayer::telemetry::SignedReading;
 use serde_json::Value;
-
-fn signed(dev: &SimDevice, seq: u64, (start, end): (u64, u64), wh: u64) -> SignedReading {
-    domain().sign(
-        &dev.key,
-        Reading {
-            device_pubkey: dev.pubkey(),
-            sequence: seq,
-            window_start: start,
-            window_end: end,
-            discharged_wh: wh,
-            charged_wh: 0,
-            battery_id: dev.battery_id.clone(),
-            firmware: "1.0.0".into(),
-        },
-    )
-}
 
 fn reasons(body: &Value) -> Vec<Option<String>> {
     body["results"]
@@ -44,11 +29,7 @@ fn reasons(body: &Value) -> Vec<Option<String>> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn straddling_window_is_accepted_while_its_rounds_are_open() {
     let now = now_unix();
-    let clock = RoundClock {
-        genesis: now - 10 * 3600,
-        duration: 3600,
-        grace: 600,
-    };
+    let clock = RoundClock::new(now - 10 * 3600, 3600, 600);
     let h = Harness::start_with_policy(
         2,
         IngestPolicy::unlimited(100, 60, clock, RatedPower::default()),
@@ -158,15 +139,7 @@ async fn flooding_device_and_garbage_signatures_do_not_starve_others() {
     );
     assert!(m.contains("relayer_readings_rejected_total{reason=\"signature_budget\"} 89\n"));
     // Health reads counters: devices and readings without scanning.
-    let health: Value = h
-        .client
-        .get(format!("{}/health", h.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = h.get_json("/health").await;
     assert_eq!(health["readings"], 23);
     assert_eq!(h.store.count_readings().unwrap(), 23);
     h.stop().await;

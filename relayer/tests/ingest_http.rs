@@ -1,32 +1,15 @@
 //! Ingest over real HTTP with real ed25519 signatures and a real SQLite file: every rejection
 //! reason, idempotent resend, conflict, body limits, malformed JSON and back-pressure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test crate: failures are panics
 
 mod common;
 
-use common::{domain, window, Harness, MAX_ITEMS};
-use cube_sim::SimDevice;
+use common::{domain, reading, signed, window, Harness, MAX_ITEMS};
 use ed25519_dalek::SigningKey;
 use relayer::ingest::{now_unix, RejectReason};
 use relayer::store::ReadingStore;
-use relayer::telemetry::{Reading, SignedReading};
+use relayer::telemetry::SignedReading;
 use serde_json::{json, Value};
-
-fn reading(dev: &SimDevice, seq: u64, (start, end): (u64, u64), wh: u64) -> Reading {
-    Reading {
-        device_pubkey: dev.pubkey(),
-        sequence: seq,
-        window_start: start,
-        window_end: end,
-        discharged_wh: wh,
-        charged_wh: 0,
-        battery_id: dev.battery_id.clone(),
-        firmware: "1.0.0".into(),
-    }
-}
-
-fn signed(dev: &SimDevice, r: Reading) -> SignedReading {
-    domain().sign(&dev.key, r)
-}
 
 fn statuses(body: &Value) -> Vec<(String, Option<String>)> {
     body["results"]
@@ -119,9 +102,9 @@ async fn accepts_stores_and_resend_is_idempotent() {
     let d0 = h.fleet.devices[0].clone();
     let d1 = h.fleet.devices[1].clone();
     let batch = vec![
-        signed(&d0, reading(&d0, 1, window(5), 300)),
-        signed(&d0, reading(&d0, 2, window(4), 400)),
-        signed(&d1, reading(&d1, 1, window(5), 100)),
+        signed(&d0, 1, window(5), 300),
+        signed(&d0, 2, window(4), 400),
+        signed(&d1, 1, window(5), 100),
     ];
     let (status, body) = h.post(&batch).await;
     assert_eq!(status, 200, "{body}");
@@ -149,52 +132,26 @@ async fn accepts_stores_and_resend_is_idempotent() {
 
     // Device stats through the read API.
     let stats: Value = h
-        .client
-        .get(format!("{}/v1/devices/{}", h.url, hex::encode(d0.pubkey())))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/devices/{}", hex::encode(d0.pubkey())))
+        .await;
     assert_eq!(stats["stats"]["readings"], 2);
     assert_eq!(stats["stats"]["last_sequence"], 2);
     assert_eq!(stats["stats"]["discharged_wh"], 700);
     assert_eq!(stats["owner"], json!(d0.owner));
-    let health: Value = h
-        .client
-        .get(format!("{}/health", h.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = h.get_json("/health").await;
     assert_eq!(health, json!({"status": "ok", "devices": 4, "readings": 3}));
 
     // Round read API: local progress (none yet) and round bounds; chain-backed routes say
     // the chain is unavailable in offline mode.
-    let r = h
-        .client
-        .get(format!("{}/v1/rounds/0", h.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    let v: Value = r.json().await.unwrap();
+    let (status, v) = h.get("/v1/rounds/0").await;
+    assert_eq!(status, 200);
     let clock = h.ingest.policy.rounds;
     assert_eq!(v["start"], clock.genesis);
     assert_eq!(v["end"], clock.genesis + clock.duration);
     assert_eq!(v["progress"], Value::Null);
     assert_eq!(v["on_chain"], Value::Null);
-    let r = h
-        .client
-        .get(format!("{}/v1/rounds/0/leaderboard", h.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 503);
-    let v: Value = r.json().await.unwrap();
+    let (status, v) = h.get("/v1/rounds/0/leaderboard").await;
+    assert_eq!(status, 503);
     assert_eq!(v["error"], "chain_unavailable");
     h.stop().await;
 }
@@ -208,8 +165,7 @@ async fn every_rejection_reason_nothing_stored() {
     // malformed: signature of the wrong length (valid JSON).
     {
         let before = metric_line(&h.metrics().await, RejectReason::Malformed);
-        let mut j =
-            relayer::telemetry::ReadingJson::from(&signed(&d, reading(&d, 1, window(3), 1)));
+        let mut j = relayer::telemetry::ReadingJson::from(&signed(&d, 1, window(3), 1));
         j.signature.truncate(10);
         let (status, body) = h
             .post_raw(serde_json::to_vec(&json!({ "readings": [j] })).unwrap())
@@ -227,7 +183,7 @@ async fn every_rejection_reason_nothing_stored() {
     }
 
     // bad_signature: one flipped bit.
-    let mut bad = signed(&d, reading(&d, 1, window(3), 10));
+    let mut bad = signed(&d, 1, window(3), 10);
     bad.signature[10] ^= 0x01;
     assert_rejected(&h, bad, RejectReason::BadSignature).await;
     // bad_signature: signed for another chain.
@@ -241,56 +197,32 @@ async fn every_rejection_reason_nothing_stored() {
     r.device_pubkey = stranger.verifying_key().to_bytes();
     assert_rejected(&h, domain().sign(&stranger, r), RejectReason::UnknownDevice).await;
 
-    // bad_window: end <= start, and longer than an hour.
     let (s, _) = window(3);
-    assert_rejected(
-        &h,
-        signed(&d, reading(&d, 1, (s, s), 0)),
-        RejectReason::BadWindow,
-    )
-    .await;
-    assert_rejected(
-        &h,
-        signed(&d, reading(&d, 1, (s, s + 3601), 0)),
-        RejectReason::BadWindow,
-    )
-    .await;
-
-    // future_window: ends two hours from now.
     let now = now_unix();
-    assert_rejected(
-        &h,
-        signed(&d, reading(&d, 1, (now + 3600, now + 7200), 1)),
-        RejectReason::FutureWindow,
-    )
-    .await;
-
-    // stale_window: three days ago, before the open round (see common::policy).
-    assert_rejected(
-        &h,
-        signed(&d, reading(&d, 1, window(72), 1)),
-        RejectReason::StaleWindow,
-    )
-    .await;
-
-    // implausible_energy: one Wh more than rated power allows in one hour.
-    assert_rejected(
-        &h,
-        signed(&d, reading(&d, 1, window(3), rated_v + 1)),
-        RejectReason::ImplausibleEnergy,
-    )
-    .await;
-
-    // out_of_range: a sequence that SQLite's signed integers cannot hold.
-    assert_rejected(
-        &h,
-        signed(&d, reading(&d, u64::MAX, window(3), 1)),
-        RejectReason::OutOfRange,
-    )
-    .await;
+    for (r, reason) in [
+        // bad_window: end <= start, and longer than an hour.
+        (signed(&d, 1, (s, s), 0), RejectReason::BadWindow),
+        (signed(&d, 1, (s, s + 3601), 0), RejectReason::BadWindow),
+        // future_window: ends two hours from now.
+        (
+            signed(&d, 1, (now + 3600, now + 7200), 1),
+            RejectReason::FutureWindow,
+        ),
+        // stale_window: three days ago, before the open round (see common::policy).
+        (signed(&d, 1, window(72), 1), RejectReason::StaleWindow),
+        // implausible_energy: one Wh more than rated power allows in one hour.
+        (
+            signed(&d, 1, window(3), rated_v + 1),
+            RejectReason::ImplausibleEnergy,
+        ),
+        // out_of_range: a sequence that SQLite's signed integers cannot hold.
+        (signed(&d, u64::MAX, window(3), 1), RejectReason::OutOfRange),
+    ] {
+        assert_rejected(&h, r, reason).await;
+    }
 
     // Establish the device's tip: sequence 5, window(3); exactly at rated power is fine.
-    let tip = signed(&d, reading(&d, 5, window(3), rated_v));
+    let tip = signed(&d, 5, window(3), rated_v);
     let (status, body) = h.post(std::slice::from_ref(&tip)).await;
     assert_eq!(status, 200);
     assert_eq!(statuses(&body), vec![("accepted".into(), None)]);
@@ -298,7 +230,7 @@ async fn every_rejection_reason_nothing_stored() {
     // sequence_conflict: sequence 5 again with different content — kept as evidence.
     assert_evidence(
         &h,
-        signed(&d, reading(&d, 5, window(3), rated_v - 1)),
+        signed(&d, 5, window(3), rated_v - 1),
         RejectReason::SequenceConflict,
     )
     .await;
@@ -310,17 +242,12 @@ async fn every_rejection_reason_nothing_stored() {
     let (ts, _) = window(3);
     assert_evidence(
         &h,
-        signed(&d, reading(&d, 6, (ts + 1800, ts + 3600), 1)),
+        signed(&d, 6, (ts + 1800, ts + 3600), 1),
         RejectReason::Overlap,
     )
     .await;
     // sequence_order: an unused lower sequence with a later window.
-    assert_evidence(
-        &h,
-        signed(&d, reading(&d, 4, window(1), 1)),
-        RejectReason::SequenceOrder,
-    )
-    .await;
+    assert_evidence(&h, signed(&d, 4, window(1), 1), RejectReason::SequenceOrder).await;
     assert_eq!(h.store.count_readings().unwrap(), 4);
     // The union rule excludes every reading of `d` involved in a conflict: all four.
     let clock = h.ingest.policy.rounds;
@@ -331,15 +258,7 @@ async fn every_rejection_reason_nothing_stored() {
         .unwrap();
     assert_eq!(counted, Vec::<u64>::new());
     // Evidence over HTTP: all four with their strongest conflict, canonical order.
-    let ev: Value = h
-        .client
-        .get(format!("{}/v1/evidence?round=0", h.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ev: Value = h.get_json("/v1/evidence?round=0").await;
     let kinds: Vec<(u64, String)> = ev["evidence"]
         .as_array()
         .unwrap()
@@ -365,7 +284,7 @@ async fn every_rejection_reason_nothing_stored() {
     // Another device: arrival order does not matter (finding 1) and adjacent windows are fine.
     let e = h.fleet.devices[1].clone();
     for (seq, w) in [(2, 2), (1, 3)] {
-        let ok = signed(&e, reading(&e, seq, window(w), 1));
+        let ok = signed(&e, seq, window(w), 1);
         let (_, body) = h.post(std::slice::from_ref(&ok)).await;
         assert_eq!(statuses(&body), vec![("accepted".into(), None)]);
     }
@@ -377,16 +296,16 @@ async fn every_rejection_reason_nothing_stored() {
 async fn mixed_batch_reports_per_item_in_order() {
     let h = Harness::start(2).await;
     let d = h.fleet.devices[0].clone();
-    let mut bad = signed(&d, reading(&d, 2, window(4), 5));
+    let mut bad = signed(&d, 2, window(4), 5);
     bad.signature[0] ^= 0x80;
     let batch = vec![
-        signed(&d, reading(&d, 1, window(5), 5)),
+        signed(&d, 1, window(5), 5),
         bad,
-        signed(&d, reading(&d, 3, window(3), 5)),
+        signed(&d, 3, window(3), 5),
         // Same batch: overlaps item 2 (processed in order inside one transaction).
-        signed(&d, reading(&d, 4, window(3), 5)),
+        signed(&d, 4, window(3), 5),
         // Identical to item 0 within the same request.
-        signed(&d, reading(&d, 1, window(5), 5)),
+        signed(&d, 1, window(5), 5),
     ];
     let (status, body) = h.post(&batch).await;
     assert_eq!(status, 200);
@@ -448,7 +367,7 @@ async fn malformed_json_and_oversized_bodies() {
     dev.next_sequence = 1;
     let base = window(3).0;
     let many: Vec<SignedReading> = (0..(MAX_ITEMS as u64 + 1))
-        .map(|i| signed(&dev, reading(&dev, i + 1, (base + i, base + i + 1), 0)))
+        .map(|i| signed(&dev, i + 1, (base + i, base + i + 1), 0))
         .collect();
     let body = json!({"readings": many.iter().map(relayer::telemetry::ReadingJson::from).collect::<Vec<_>>()});
     let bytes = serde_json::to_vec(&body).unwrap();
@@ -478,7 +397,7 @@ async fn back_pressure_returns_429_and_stores_nothing_of_refused_requests() {
 
     let mut tasks = Vec::new();
     for (i, dev) in h.fleet.devices.clone().into_iter().enumerate() {
-        let r = signed(&dev, reading(&dev, 1, window(2), 10));
+        let r = signed(&dev, 1, window(2), 10);
         let client = h.client.clone();
         let url = format!("{}/v1/readings", h.url);
         tasks.push(tokio::spawn(async move {

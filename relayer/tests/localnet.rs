@@ -8,6 +8,7 @@
 //! Needs the running localnet, so it is ignored by default:
 //! `cargo test -p relayer --test localnet -- --ignored --nocapture`
 //! (`LOCALNET_DIR` overrides the default `<workspace>/.localnet`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test crate: failures are panics
 
 mod common;
 
@@ -437,7 +438,7 @@ impl E2e {
             let d = &self.fleet.devices[*i];
             let tz: chrono_tz::Tz = d.timezone.parse().unwrap();
             let hour = tz
-                .timestamp_opt(r.reading.window_start as i64, 0)
+                .timestamp_opt(i64::try_from(r.reading.window_start).unwrap(), 0)
                 .single()
                 .unwrap()
                 .hour();
@@ -959,7 +960,7 @@ async fn chaos_three_relayers_converge_under_loss_equivocation_sale_and_restart(
             let d = &e.fleet.devices[i];
             let tz: chrono_tz::Tz = d.timezone.parse().unwrap();
             let hour = tz
-                .timestamp_opt(piece_start as i64, 0)
+                .timestamp_opt(i64::try_from(piece_start).unwrap(), 0)
                 .single()
                 .unwrap()
                 .hour();

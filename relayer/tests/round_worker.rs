@@ -1,6 +1,7 @@
 //! The round side of issue 10 against a real SQLite store: aggregation reads only the inputs
 //! pinned for the round (registry as of the round, the round's rated power, batch size, policy
 //! and clock), and the result is the same whatever the arrival order.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test crate: failures are panics
 
 mod common;
 
@@ -11,7 +12,7 @@ use ed25519_dalek::SigningKey;
 use relayer::directory::DeviceInfo;
 use relayer::round_worker::{compute_plan, first_differing_owner, PinnedInputs, RoundRules};
 use relayer::store::{InsertOutcome, ReadingStore, SqliteConfig, SqliteStore};
-use relayer::telemetry::{Reading, SignedReading};
+use relayer::telemetry::SignedReading;
 
 const GENESIS: u64 = 1_800_000_000;
 const ROUND: u64 = 600;
@@ -21,19 +22,7 @@ fn key(i: u8) -> SigningKey {
 }
 
 fn reading(k: &SigningKey, start: u64, len: u64, wh: u64) -> SignedReading {
-    common::domain().sign(
-        k,
-        Reading {
-            device_pubkey: k.verifying_key().to_bytes(),
-            sequence: start,
-            window_start: start,
-            window_end: start + len,
-            discharged_wh: wh,
-            charged_wh: 0,
-            battery_id: "B".into(),
-            firmware: "f".into(),
-        },
-    )
+    common::signed_by_key(k, start, (start, start + len), wh)
 }
 
 fn inputs(

@@ -1,5 +1,6 @@
 //! SQLite store: group commit under concurrency, ordering rules, progress tables and
 //! crash-safety of acknowledged readings (a child process is killed with SIGKILL mid-ingest).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test crate: failures are panics
 
 mod common;
 
@@ -13,7 +14,7 @@ use relayer::store::{
     ConflictKind, InsertOutcome, ReadingStore, RoundProgress, SqliteConfig, SqliteStore,
     StoreRejection, SubmissionRecord,
 };
-use relayer::telemetry::{Reading, SignedReading};
+use relayer::telemetry::SignedReading;
 
 fn key(i: u64) -> SigningKey {
     let mut seed = [0u8; 32];
@@ -23,19 +24,7 @@ fn key(i: u64) -> SigningKey {
 }
 
 fn mk(k: &SigningKey, seq: u64, start: u64, wh: u64) -> SignedReading {
-    common::domain().sign(
-        k,
-        Reading {
-            device_pubkey: k.verifying_key().to_bytes(),
-            sequence: seq,
-            window_start: start,
-            window_end: start + 60,
-            discharged_wh: wh,
-            charged_wh: 0,
-            battery_id: "B".into(),
-            firmware: "f".into(),
-        },
-    )
+    common::signed_by_key(k, seq, (start, start + 60), wh)
 }
 
 async fn submit(store: &SqliteStore, batch: Vec<SignedReading>) -> Vec<InsertOutcome> {

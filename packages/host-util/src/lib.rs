@@ -110,16 +110,22 @@ mod tests {
     async fn sigterm_resolves_the_future() {
         #[cfg(unix)]
         {
-            let waiter = tokio::spawn(shutdown_signal());
-            // Let the listener register before the signal arrives.
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            let waiter = shutdown_signal();
+            tokio::pin!(waiter);
+            // The first poll installs the SIGTERM listener (before that, SIGTERM would end the
+            // test process); nothing has arrived yet.
+            tokio::select! {
+                biased;
+                s = &mut waiter => panic!("resolved before any signal: {s}"),
+                () = tokio::time::sleep(std::time::Duration::from_millis(10)) => {}
+            }
             let pid = std::process::id().to_string();
             let ok = std::process::Command::new("kill")
                 .args(["-TERM", &pid])
                 .status()
                 .unwrap();
             assert!(ok.success());
-            assert_eq!(waiter.await.unwrap(), ShutdownSignal::Terminate);
+            assert_eq!(waiter.await, ShutdownSignal::Terminate);
         }
     }
 }

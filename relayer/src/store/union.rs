@@ -146,26 +146,22 @@ pub fn device_conflicts(group: &[&Reading]) -> Vec<Option<ConflictKind>> {
 
 /// Canonical order of readings: device, sequence, then the remaining content fields.
 pub fn canonical_cmp(a: &Reading, b: &Reading) -> std::cmp::Ordering {
+    canonical_key(a).cmp(&canonical_key(b))
+}
+
+/// The fields of a reading in canonical order.
+#[allow(clippy::type_complexity)]
+fn canonical_key(r: &Reading) -> (&[u8; 32], u64, u64, u64, u64, u64, &[u8], &[u8]) {
     (
-        &a.device_pubkey,
-        a.sequence,
-        a.window_start,
-        a.window_end,
-        a.discharged_wh,
-        a.charged_wh,
-        a.battery_id.as_bytes(),
-        a.firmware.as_bytes(),
+        &r.device_pubkey,
+        r.sequence,
+        r.window_start,
+        r.window_end,
+        r.discharged_wh,
+        r.charged_wh,
+        r.battery_id.as_bytes(),
+        r.firmware.as_bytes(),
     )
-        .cmp(&(
-            &b.device_pubkey,
-            b.sequence,
-            b.window_start,
-            b.window_end,
-            b.discharged_wh,
-            b.charged_wh,
-            b.battery_id.as_bytes(),
-            b.firmware.as_bytes(),
-        ))
 }
 
 /// Domain tag of [`readings_digest`].

@@ -5,13 +5,14 @@
 use std::sync::Arc;
 
 use cube_scoring::RatedPower;
-use cube_sim::{Fleet, FleetSpec};
+use cube_sim::{Fleet, FleetSpec, SimDevice};
 use relayer::directory::DeviceDirectory;
+use relayer::ingest::BatchRequest;
 use relayer::ingest::{now_unix, IngestPolicy, Ingestor, RoundClock};
 use relayer::metrics::Metrics;
 use relayer::server::{router, serve, AppState};
 use relayer::store::{ReadingStore, SqliteConfig, SqliteStore};
-use relayer::telemetry::{Domain, ReadingJson, SignedReading};
+use relayer::telemetry::{Domain, Reading, ReadingJson, SignedReading};
 use tokio::sync::oneshot;
 
 pub const CHAIN_ID: &str = "cube-localnet";
@@ -28,13 +29,13 @@ pub fn policy() -> IngestPolicy {
     IngestPolicy::unlimited(
         MAX_ITEMS,
         60,
-        RoundClock {
+        RoundClock::new(
             // Round 0 started two days ago (hour-aligned) and lasts a week: windows up to two
             // days old are open, older ones are stale, whatever the time of day.
-            genesis: now - now % 3_600 - 48 * 3_600,
-            duration: 7 * 86_400,
-            grace: 3_600,
-        },
+            now - now % 3_600 - 48 * 3_600,
+            7 * 86_400,
+            3_600,
+        ),
         RatedPower::default(),
     )
 }
@@ -121,18 +122,30 @@ impl Harness {
             .send()
             .await
             .unwrap();
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
-        )
+        status_and_json(r).await
     }
 
+    /// GETs `path` (below the server's URL); returns status and parsed JSON (Null if not JSON).
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap();
+        status_and_json(r).await
+    }
+
+    /// The JSON answer to GET `path` (status not checked).
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        self.get(path).await.1
+    }
+
+    /// POSTs `readings` as one batch; returns status and parsed JSON.
     pub async fn post(&self, readings: &[SignedReading]) -> (u16, serde_json::Value) {
-        let body = serde_json::json!({
-            "readings": readings.iter().map(ReadingJson::from).collect::<Vec<_>>()
-        });
+        let body = BatchRequest {
+            readings: readings.iter().map(ReadingJson::from).collect(),
+        };
         self.post_raw(serde_json::to_vec(&body).unwrap()).await
     }
 
@@ -155,6 +168,58 @@ impl Harness {
             s.await.unwrap().unwrap();
         }
     }
+}
+
+/// Status and JSON body of a response (Null if the body is not JSON).
+async fn status_and_json(r: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// A reading of `dev` for `window` with `wh` discharged, nothing charged, firmware 1.0.0.
+pub fn reading(dev: &SimDevice, seq: u64, (start, end): (u64, u64), wh: u64) -> Reading {
+    Reading {
+        device_pubkey: dev.pubkey(),
+        sequence: seq,
+        window_start: start,
+        window_end: end,
+        discharged_wh: wh,
+        charged_wh: 0,
+        battery_id: dev.battery_id.clone(),
+        firmware: "1.0.0".into(),
+    }
+}
+
+/// [`reading`] signed by `dev` for [`domain`].
+pub fn signed(dev: &SimDevice, seq: u64, window: (u64, u64), wh: u64) -> SignedReading {
+    domain().sign(&dev.key, reading(dev, seq, window, wh))
+}
+
+/// A reading of the bare key `k` (battery "B", firmware "f", nothing charged), signed for
+/// [`domain`].
+pub fn signed_by_key(
+    k: &ed25519_dalek::SigningKey,
+    seq: u64,
+    (start, end): (u64, u64),
+    wh: u64,
+) -> SignedReading {
+    domain().sign(
+        k,
+        Reading {
+            device_pubkey: k.verifying_key().to_bytes(),
+            sequence: seq,
+            window_start: start,
+            window_end: end,
+            discharged_wh: wh,
+            charged_wh: 0,
+            battery_id: "B".into(),
+            firmware: "f".into(),
+        },
+    )
 }
 
 /// An hour-aligned window `hours_ago` hours before the current hour.

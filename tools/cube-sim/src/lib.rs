@@ -37,6 +37,13 @@ impl SplitMix {
     pub fn below(&mut self, n: u64) -> u64 {
         self.next_u64().checked_rem(n).unwrap_or(0)
     }
+
+    /// [`Self::below`] for indices: uniform in `0..n` (0 for n = 0).
+    pub fn index_below(&mut self, n: usize) -> usize {
+        let r = self.below(u64::try_from(n).unwrap_or(u64::MAX));
+        // r < n, so it fits in usize.
+        usize::try_from(r).unwrap_or(0)
+    }
 }
 
 /// One simulated device.

@@ -98,25 +98,31 @@ enum Cmd {
     Stream {
         #[command(flatten)]
         fleet: FleetArgs,
-        /// Relayer base URL (repeat for several relayers).
-        #[arg(long = "relayer", required = true)]
-        relayers: Vec<String>,
-        /// Reading window length, seconds (≤ 3600).
-        #[arg(long, default_value_t = 300)]
-        window_secs: u64,
-        /// History to send first, seconds before now.
-        #[arg(long, default_value_t = 0)]
-        backfill_secs: u64,
-        /// Real-time streaming after the backfill, seconds.
-        #[arg(long, default_value_t = 0)]
-        duration_secs: u64,
-        /// Maximum readings per second (per relayer).
-        #[arg(long, default_value_t = 5_000)]
-        rate: u64,
-        /// Readings per HTTP request.
-        #[arg(long, default_value_t = 500)]
-        batch: usize,
+        #[command(flatten)]
+        stream: StreamArgs,
     },
+}
+
+#[derive(clap::Args, Clone)]
+struct StreamArgs {
+    /// Relayer base URL (repeat for several relayers).
+    #[arg(long = "relayer", required = true)]
+    relayers: Vec<String>,
+    /// Reading window length, seconds (≤ 3600).
+    #[arg(long, default_value_t = 300)]
+    window_secs: u64,
+    /// History to send first, seconds before now.
+    #[arg(long, default_value_t = 0)]
+    backfill_secs: u64,
+    /// Real-time streaming after the backfill, seconds.
+    #[arg(long, default_value_t = 0)]
+    duration_secs: u64,
+    /// Maximum readings per second (per relayer).
+    #[arg(long, default_value_t = 5_000)]
+    rate: u64,
+    /// Readings per HTTP request.
+    #[arg(long, default_value_t = 500)]
+    batch: usize,
 }
 
 /// The `--accounts-json` localnet file.
@@ -217,31 +223,16 @@ fn main() -> Result<()> {
             fleet,
             rest,
             gas_price,
-        } => tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?
-            .block_on(register(fleet, rest, gas_price)),
-        Cmd::Stream {
-            fleet,
-            relayers,
-            window_secs,
-            backfill_secs,
-            duration_secs,
-            rate,
-            batch,
-        } => tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?
-            .block_on(stream(
-                fleet,
-                relayers,
-                window_secs,
-                backfill_secs,
-                duration_secs,
-                rate,
-                batch,
-            )),
+        } => block_on(register(fleet, rest, gas_price)),
+        Cmd::Stream { fleet, stream: a } => block_on(stream(fleet, a)),
     }
+}
+
+fn block_on(task: impl std::future::Future<Output = Result<()>>) -> Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(task)
 }
 
 async fn register(fa: FleetArgs, rest: Option<String>, gas_price: Option<String>) -> Result<()> {
@@ -349,15 +340,15 @@ async fn send_batch(
     Ok(u64::try_from(request.readings.len())?)
 }
 
-async fn stream(
-    fa: FleetArgs,
-    relayers: Vec<String>,
-    window_secs: u64,
-    backfill_secs: u64,
-    duration_secs: u64,
-    rate: u64,
-    batch: usize,
-) -> Result<()> {
+async fn stream(fa: FleetArgs, a: StreamArgs) -> Result<()> {
+    let StreamArgs {
+        relayers,
+        window_secs,
+        backfill_secs,
+        duration_secs,
+        rate,
+        batch,
+    } = a;
     if window_secs == 0 || window_secs > 3600 {
         bail!("--window-secs must be in 1..=3600");
     }

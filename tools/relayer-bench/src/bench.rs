@@ -164,11 +164,7 @@ pub async fn ingest_http(
     let policy = IngestPolicy::unlimited(
         p.batch.max(1),
         60,
-        RoundClock {
-            genesis: first - first % 3600,
-            duration: 7 * 86_400,
-            grace: 600,
-        },
+        RoundClock::new(first - first % 3600, 7 * 86_400, 600),
         RatedPower::default(),
     );
     // Pre-sign and pre-serialise every request (client-side cost excluded from the server's
@@ -307,10 +303,9 @@ pub fn aggregation(
     dir: &std::path::Path,
 ) -> Result<AggregationFigures, BenchError> {
     let genesis = 1_767_225_600u64; // 2026-01-01T00:00:00Z
-    let clock = RoundClock {
+    let clock = cube_types::clock::RoundClock {
         genesis,
         duration: 7 * 86_400,
-        grace: 600,
     };
     let mut device_map = std::collections::HashMap::with_capacity(devices);
     let mut keys = Vec::with_capacity(devices);

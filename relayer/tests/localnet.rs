@@ -112,6 +112,10 @@ async fn deploy_with(
     oracles: &[&str],
     genesis_lead: u64,
 ) -> E2e {
+    // The simulator binary is built on first use: build it before round 0 is scheduled, so
+    // the registrations land before genesis (a device registered during round 0 only counts
+    // from round 1).
+    let cube_sim = register_with_cli.then(common::cube_sim_bin);
     let dir = localnet_dir();
     let info = LocalnetInfo::load(&dir.join("accounts.json")).unwrap();
     let chain_id = info.chain_id.clone();
@@ -180,9 +184,9 @@ async fn deploy_with(
         .await
         .unwrap();
 
-    if register_with_cli {
+    if let Some(cube_sim) = cube_sim {
         // The simulator's own `register` command, owners from accounts.json.
-        let out = Command::new(common::cube_sim_bin())
+        let out = Command::new(cube_sim)
             .args([
                 "register",
                 "--devices",

@@ -10,7 +10,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use chain_client::mining_round::{self as msgs, BatchId, MiningRoundClient};
+use chain_client::mining_round::MiningRoundClient;
 use chain_client::{ChainClient, ChainError};
 use cosmwasm_std::{Binary, HexBinary};
 use cube_types::mining_round::{
@@ -22,8 +22,7 @@ use crate::directory::{
     DeviceRecord, DeviceRecordExt as _, DeviceSource, DirectoryError, FetchFuture,
 };
 use crate::round_worker::{
-    BatchView, ChainAction, ChainRoundStatus, PinnedInputs, RoundChain, RoundRules, TallyView,
-    WorkerError,
+    BatchView, ChainRoundStatus, PinnedInputs, RoundChain, RoundRules, TallyView, WorkerError,
 };
 use crate::store::StoreError;
 
@@ -238,44 +237,7 @@ impl RoundChain for MiningRound {
         v.batch_hash.as_ref().map(hash32).transpose()
     }
 
-    async fn send(&self, action: ChainAction) -> Result<String, WorkerError> {
-        let msg = match action {
-            ChainAction::SubmitUsage {
-                round,
-                batch_index,
-                batch_count,
-                policy_version,
-                entries,
-            } => msgs::submit_usage_msg(
-                BatchId {
-                    round,
-                    batch_index,
-                    batch_count,
-                    policy_version,
-                },
-                entries,
-            ),
-            ChainAction::VoteBatch {
-                round,
-                batch_index,
-                batch_count,
-                policy_version,
-                batch_hash,
-            } => msgs::vote_batch_msg(
-                BatchId {
-                    round,
-                    batch_index,
-                    batch_count,
-                    policy_version,
-                },
-                &batch_hash,
-            ),
-            ChainAction::AcceptBatch {
-                round,
-                batch_index,
-                batch_hash,
-            } => msgs::accept_batch_msg(round, batch_index, &batch_hash),
-        };
+    async fn send(&self, msg: cube_types::mining_round::ExecuteMsg) -> Result<String, WorkerError> {
         let tx = self.contract().execute(&msg).await.map_err(chain_err)?;
         Ok(tx.hash)
     }

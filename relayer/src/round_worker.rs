@@ -31,6 +31,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cube_scoring::{RatedPower, ScorePolicy, UsageEntry};
+use cube_types::mining_round::{BatchId, ExecuteMsg};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 use tokio::sync::watch;
@@ -278,57 +279,6 @@ impl BatchView {
     }
 }
 
-/// A transaction the worker sends.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChainAction {
-    /// `SubmitUsage`: the batch data (counts as our vote).
-    SubmitUsage {
-        /// Round.
-        round: u64,
-        /// Batch index.
-        batch_index: u32,
-        /// Batches in the round.
-        batch_count: u32,
-        /// Policy version.
-        policy_version: u32,
-        /// Entries.
-        entries: Vec<UsageEntry>,
-    },
-    /// `VoteBatch`: our hash (replaces an earlier vote of ours).
-    VoteBatch {
-        /// Round.
-        round: u64,
-        /// Batch index.
-        batch_index: u32,
-        /// Batches in the round.
-        batch_count: u32,
-        /// Policy version.
-        policy_version: u32,
-        /// Hash.
-        batch_hash: [u8; 32],
-    },
-    /// `AcceptBatch`: the tally already meets quorum.
-    AcceptBatch {
-        /// Round.
-        round: u64,
-        /// Batch index.
-        batch_index: u32,
-        /// Hash.
-        batch_hash: [u8; 32],
-    },
-}
-
-impl ChainAction {
-    /// Kind recorded locally.
-    pub fn kind(&self) -> SubmissionKind {
-        match self {
-            ChainAction::SubmitUsage { .. } => SubmissionKind::Data,
-            ChainAction::VoteBatch { .. } => SubmissionKind::Vote,
-            ChainAction::AcceptBatch { .. } => SubmissionKind::Accept,
-        }
-    }
-}
-
 /// The chain as the round worker sees it (implemented over the mining-round contract in
 /// [`crate::chain`]).
 pub trait RoundChain: Send + Sync + 'static {
@@ -361,9 +311,8 @@ pub trait RoundChain: Send + Sync + 'static {
         round: u64,
         batch_index: u32,
     ) -> impl Future<Output = Result<Option<[u8; 32]>, WorkerError>> + Send;
-    /// Sends one transaction; returns its hash.
-    fn send(&self, action: ChainAction)
-        -> impl Future<Output = Result<String, WorkerError>> + Send;
+    /// Sends one transaction (`SubmitUsage`, `VoteBatch` or `AcceptBatch`); returns its hash.
+    fn send(&self, msg: ExecuteMsg) -> impl Future<Output = Result<String, WorkerError>> + Send;
 }
 
 /// What to do for one batch, from chain state alone.
@@ -854,7 +803,13 @@ impl<C: RoundChain> WorkerCtx<C> {
                         .await?;
                     }
                 }
-                let action = match decision {
+                let batch = BatchId {
+                    round: plan.round,
+                    batch_index: b.index,
+                    batch_count,
+                    policy_version: plan.policy_version,
+                };
+                let (kind, msg) = match decision {
                     BatchDecision::Accepted | BatchDecision::Wait => return Ok(()),
                     BatchDecision::AcceptedOther(acc) => {
                         tracing::warn!(
@@ -864,27 +819,13 @@ impl<C: RoundChain> WorkerCtx<C> {
                         );
                         return Ok(());
                     }
-                    BatchDecision::CallAccept => ChainAction::AcceptBatch {
-                        round: plan.round,
-                        batch_index: b.index,
-                        batch_hash: b.hash,
-                    },
-                    BatchDecision::Vote => ChainAction::VoteBatch {
-                        round: plan.round,
-                        batch_index: b.index,
-                        batch_count,
-                        policy_version: plan.policy_version,
-                        batch_hash: b.hash,
-                    },
-                    BatchDecision::SubmitData => ChainAction::SubmitUsage {
-                        round: plan.round,
-                        batch_index: b.index,
-                        batch_count,
-                        policy_version: plan.policy_version,
-                        entries: b.entries.clone(),
-                    },
+                    BatchDecision::CallAccept => (SubmissionKind::Accept, batch.accept(&b.hash)),
+                    BatchDecision::Vote => (SubmissionKind::Vote, batch.vote(&b.hash)),
+                    BatchDecision::SubmitData => {
+                        (SubmissionKind::Data, batch.submit_usage(b.entries.clone()))
+                    }
                 };
-                let kind = action.kind();
+
                 let mut rec = SubmissionRecord {
                     round: plan.round,
                     batch_index: b.index,
@@ -894,7 +835,7 @@ impl<C: RoundChain> WorkerCtx<C> {
                     tx_hash: None,
                 };
                 self.put_record(rec.clone()).await?;
-                match self.chain.send(action).await {
+                match self.chain.send(msg).await {
                     Ok(tx) => {
                         self.metrics
                             .rounds

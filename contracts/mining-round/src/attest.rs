@@ -18,26 +18,7 @@ use crate::state::{
 };
 use crate::state::{voter_key, BATCH_HASHES};
 use crate::ContractError;
-
-/// The fields identifying a batch, common to `SubmitUsage` and `VoteBatch`.
-#[derive(Clone, Copy, Debug)]
-pub struct BatchHeader {
-    pub round: u64,
-    pub batch_index: u32,
-    pub batch_count: u32,
-    pub policy_version: u32,
-}
-
-impl BatchHeader {
-    pub fn new(round: u64, batch_index: u32, batch_count: u32, policy_version: u32) -> Self {
-        BatchHeader {
-            round,
-            batch_index,
-            batch_count,
-            policy_version,
-        }
-    }
-}
+use cube_types::mining_round::BatchId;
 
 /// Loads the round (or a fresh state) after checking the batch may be voted on (or accepted)
 /// now.
@@ -45,7 +26,7 @@ fn check_attestable(
     storage: &dyn Storage,
     config: &Config,
     now: u64,
-    h: &BatchHeader,
+    h: &BatchId,
 ) -> Result<RoundState, ContractError> {
     if h.batch_count == 0 || h.batch_count > MAX_BATCH_COUNT || h.batch_index >= h.batch_count {
         return Err(ContractError::InvalidBatchIndex {
@@ -160,7 +141,7 @@ pub fn submit_usage(
     deps: DepsMut,
     env: Env,
     info: MessageInfo,
-    h: BatchHeader,
+    h: BatchId,
     entries: Vec<UsageEntry>,
 ) -> Result<Response, ContractError> {
     ensure_not_paused(deps.storage)?;
@@ -222,11 +203,11 @@ fn stored_header(
     round: u64,
     batch_index: u32,
     hash: &[u8; 32],
-) -> Result<BatchHeader, ContractError> {
+) -> Result<BatchId, ContractError> {
     BATCHES
         .may_load(storage, (round, hash.as_slice()))?
         .filter(|b| b.batch_index == batch_index)
-        .map(|b| BatchHeader {
+        .map(|b| BatchId {
             round,
             batch_index,
             batch_count: b.batch_count,
@@ -296,7 +277,7 @@ pub fn vote_batch(
     deps: DepsMut,
     env: Env,
     info: MessageInfo,
-    h: BatchHeader,
+    h: BatchId,
     hash: HexBinary,
 ) -> Result<Response, ContractError> {
     ensure_not_paused(deps.storage)?;
@@ -329,7 +310,7 @@ fn cast_vote(
     oracle: &Addr,
     config: &Config,
     mut state: RoundState,
-    h: BatchHeader,
+    h: BatchId,
     hash: &[u8; 32],
     res: Response,
 ) -> Result<Response, ContractError> {
@@ -395,7 +376,7 @@ fn accept(
     now: u64,
     config: &Config,
     state: &mut RoundState,
-    h: BatchHeader,
+    h: BatchId,
     hash: &[u8; 32],
 ) -> Result<(), ContractError> {
     let batch = BATCHES.load(deps.storage, (h.round, hash.as_slice()))?;

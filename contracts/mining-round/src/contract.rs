@@ -7,13 +7,14 @@ use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Resp
 use cube_types::mining_round::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 use cw_utils::nonpayable;
 
-use crate::attest::{self, BatchHeader};
+use crate::attest;
 use crate::config::{self, ConfigChanges};
 use crate::devices::{self, Registration};
 use crate::{
     claim, emergency, funding, instantiate as init, oracles, payout, policy, query, whitelist,
     ContractError,
 };
+use cube_types::mining_round::BatchId;
 
 pub const CONTRACT_NAME: &str = "cube-rewards:mining-round";
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -75,7 +76,12 @@ pub fn execute(
             deps,
             env,
             info,
-            BatchHeader::new(round, batch_index, batch_count, policy_version),
+            BatchId {
+                round,
+                batch_index,
+                batch_count,
+                policy_version,
+            },
             entries,
         ),
         // oracle only (checked inside)
@@ -89,7 +95,12 @@ pub fn execute(
             deps,
             env,
             info,
-            BatchHeader::new(round, batch_index, batch_count, policy_version),
+            BatchId {
+                round,
+                batch_index,
+                batch_count,
+                policy_version,
+            },
             batch_hash,
         ),
         // anyone; fails while paused

@@ -95,39 +95,16 @@ pub fn deregister_device_msg(pubkey: &[u8]) -> ExecuteMsg {
     }
 }
 
-/// One batch of a round's usage, as an oracle submits or votes for it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BatchId {
-    /// Round.
-    pub round: u64,
-    /// Index of the batch, `0..batch_count`.
-    pub batch_index: u32,
-    /// Number of batches of the round.
-    pub batch_count: u32,
-    /// Scoring policy version the batch was computed with.
-    pub policy_version: u32,
-}
+pub use cube_types::mining_round::BatchId;
 
 /// `SubmitUsage` of `batch` with its entries.
 pub fn submit_usage_msg(batch: BatchId, entries: Vec<UsageEntry>) -> ExecuteMsg {
-    ExecuteMsg::SubmitUsage {
-        round: batch.round,
-        batch_index: batch.batch_index,
-        batch_count: batch.batch_count,
-        policy_version: batch.policy_version,
-        entries,
-    }
+    batch.submit_usage(entries)
 }
 
 /// `VoteBatch` for `batch` with hash `batch_hash`.
 pub fn vote_batch_msg(batch: BatchId, batch_hash: &[u8]) -> ExecuteMsg {
-    ExecuteMsg::VoteBatch {
-        round: batch.round,
-        batch_index: batch.batch_index,
-        batch_count: batch.batch_count,
-        policy_version: batch.policy_version,
-        batch_hash: HexBinary::from(batch_hash),
-    }
+    batch.vote(batch_hash)
 }
 
 /// `AcceptBatch { round, batch_index, batch_hash }`.

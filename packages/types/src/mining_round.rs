@@ -61,6 +61,54 @@ pub struct InstantiateMsg {
     pub guardian: Option<String>,
 }
 
+/// One batch of a round's usage as oracles attest it: the fields `SubmitUsage` and `VoteBatch`
+/// share. The contract, the chain client and the relayer all identify a batch with it; the
+/// messages keep their flat JSON fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BatchId {
+    /// Round.
+    pub round: u64,
+    /// Index of the batch, `0..batch_count`.
+    pub batch_index: u32,
+    /// Number of batches of the round.
+    pub batch_count: u32,
+    /// Scoring policy version the batch was computed with.
+    pub policy_version: u32,
+}
+
+impl BatchId {
+    /// `SubmitUsage` of this batch with its entries (the data; counts as the sender's vote).
+    pub fn submit_usage(self, entries: Vec<UsageEntry>) -> ExecuteMsg {
+        ExecuteMsg::SubmitUsage {
+            round: self.round,
+            batch_index: self.batch_index,
+            batch_count: self.batch_count,
+            policy_version: self.policy_version,
+            entries,
+        }
+    }
+
+    /// `VoteBatch` for this batch with hash `batch_hash`.
+    pub fn vote(self, batch_hash: &[u8]) -> ExecuteMsg {
+        ExecuteMsg::VoteBatch {
+            round: self.round,
+            batch_index: self.batch_index,
+            batch_count: self.batch_count,
+            policy_version: self.policy_version,
+            batch_hash: HexBinary::from(batch_hash),
+        }
+    }
+
+    /// `AcceptBatch` of this batch's `batch_hash` (its tally already meets quorum).
+    pub fn accept(self, batch_hash: &[u8]) -> ExecuteMsg {
+        ExecuteMsg::AcceptBatch {
+            round: self.round,
+            batch_index: self.batch_index,
+            batch_hash: HexBinary::from(batch_hash),
+        }
+    }
+}
+
 /// Actions.
 #[cw_serde]
 pub enum ExecuteMsg {

@@ -164,18 +164,7 @@ impl RoundChain for MiningRound {
     }
 
     async fn round_rules(&self, round: u64) -> Result<RoundRules, WorkerError> {
-        let p = self.round_params(round).await.map_err(chain_err)?;
-        Ok(RoundRules {
-            round: p.round,
-            start: p.start,
-            end: p.end,
-            attestation_deadline: p.attestation_deadline,
-            genesis_time: p.genesis_time,
-            round_duration: p.round_duration,
-            policy_version: p.policy_version,
-            rated_power: p.rated_power,
-            max_entries_per_batch: p.max_entries_per_batch,
-        })
+        self.round_params(round).await.map_err(chain_err)
     }
 
     async fn pinned_inputs(&self, round: u64) -> Result<PinnedInputs, WorkerError> {

@@ -203,28 +203,8 @@ pub enum ChainRoundStatus {
     Expired,
 }
 
-/// The pinned rules of one round (`RoundParams { round }`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoundRules {
-    /// Round index.
-    pub round: u64,
-    /// Start (inclusive), unix seconds.
-    pub start: u64,
-    /// End (exclusive).
-    pub end: u64,
-    /// Last second + 1 for attestations.
-    pub attestation_deadline: u64,
-    /// Start of round 0.
-    pub genesis_time: u64,
-    /// Round length.
-    pub round_duration: u64,
-    /// Policy version scoring the round.
-    pub policy_version: u32,
-    /// Rated power per model.
-    pub rated_power: RatedPower,
-    /// Entries per batch.
-    pub max_entries_per_batch: u32,
-}
+/// The pinned rules of one round: the contract's answer to `RoundParams { round }` as it is.
+pub use cube_types::mining_round::RoundParamsResponse as RoundRules;
 
 /// Everything aggregation of one round reads, as of that round.
 #[derive(Debug, Clone)]

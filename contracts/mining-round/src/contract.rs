@@ -76,12 +76,7 @@ pub fn execute(
             deps,
             env,
             info,
-            BatchId {
-                round,
-                batch_index,
-                batch_count,
-                policy_version,
-            },
+            BatchId::new(round, batch_index, batch_count, policy_version),
             entries,
         ),
         // oracle only (checked inside)
@@ -95,12 +90,7 @@ pub fn execute(
             deps,
             env,
             info,
-            BatchId {
-                round,
-                batch_index,
-                batch_count,
-                policy_version,
-            },
+            BatchId::new(round, batch_index, batch_count, policy_version),
             batch_hash,
         ),
         // anyone; fails while paused

@@ -77,6 +77,16 @@ pub struct BatchId {
 }
 
 impl BatchId {
+    /// The batch `batch_index` of `batch_count` of `round`, scored with `policy_version`.
+    pub const fn new(round: u64, batch_index: u32, batch_count: u32, policy_version: u32) -> Self {
+        BatchId {
+            round,
+            batch_index,
+            batch_count,
+            policy_version,
+        }
+    }
+
     /// `SubmitUsage` of this batch with its entries (the data; counts as the sender's vote).
     pub fn submit_usage(self, entries: Vec<UsageEntry>) -> ExecuteMsg {
         ExecuteMsg::SubmitUsage {

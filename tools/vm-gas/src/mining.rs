@@ -4,10 +4,11 @@
 
 use std::path::Path;
 
-use cosmwasm_std::{to_json_binary, Binary, HexBinary, Uint128};
+use chain_client::mining_round::{claim_msg, DeviceRegistration};
+use cosmwasm_std::{to_json_binary, Binary, Uint128};
 use cube_scoring::{batch_hash, certificate_message, possession_message, DeviceModel};
 use cube_types::mining_round::{
-    ConfigResponse, ExecuteMsg, InstantiateMsg, ReceiveMsg, UsageBuckets, UsageEntry,
+    BatchId, ConfigResponse, ExecuteMsg, InstantiateMsg, ReceiveMsg, UsageBuckets, UsageEntry,
 };
 use cw20::Cw20ReceiveMsg;
 use ed25519_dalek::{Signer, SigningKey};
@@ -85,17 +86,18 @@ pub fn run(dir: &Path) -> Result<String, String> {
         let possession = device.sign(&possession_message(
             &chain_id, &contract, &holder, &pubkey, 0,
         ));
-        let gas = c.execute(
-            &holder,
-            &ExecuteMsg::RegisterDevice {
-                pubkey: Binary::from(pubkey),
-                model: DeviceModel::CubeV1,
-                serial,
-                timezone: "Europe/Berlin".into(),
-                certificate: Binary::from(certificate.to_bytes()),
-                possession_signature: Binary::from(possession.to_bytes()),
-            },
-        )?;
+        let registration = DeviceRegistration {
+            owner: holder.clone(),
+            pubkey,
+            model: DeviceModel::CubeV1,
+            serial,
+            timezone: "Europe/Berlin".into(),
+            battery_id: None,
+            certificate: certificate.to_bytes(),
+            nonce: 0,
+            possession_signature: possession.to_bytes(),
+        };
+        let gas = c.execute(&holder, &registration.to_msg())?;
         register_gas.push(gas);
         owners.push(holder);
     }
@@ -134,26 +136,9 @@ pub fn run(dir: &Path) -> Result<String, String> {
         entries.sort_by(|a, b| a.owner.cmp(&b.owner));
         let hash = batch_hash(0, index, batch_count, policy_version, &entries)
             .map_err(|e| e.to_string())?;
-        let submit = c.execute(
-            &oracles[0],
-            &ExecuteMsg::SubmitUsage {
-                round: 0,
-                batch_index: index,
-                batch_count,
-                policy_version,
-                entries,
-            },
-        )?;
-        let vote = c.execute(
-            &oracles[1],
-            &ExecuteMsg::VoteBatch {
-                round: 0,
-                batch_index: index,
-                batch_count,
-                policy_version,
-                batch_hash: HexBinary::from(hash.to_vec()),
-            },
-        )?;
+        let batch = BatchId::new(0, index, batch_count, policy_version);
+        let submit = c.execute(&oracles[0], &batch.submit_usage(entries))?;
+        let vote = c.execute(&oracles[1], &batch.vote(&hash))?;
         rows.push(Row {
             label: "SubmitUsage (first vote, stores the batch)".into(),
             entries: n,
@@ -174,44 +159,17 @@ pub fn run(dir: &Path) -> Result<String, String> {
             buckets,
         }];
         let hash = batch_hash(round, 0, 1, policy_version, &entries).map_err(|e| e.to_string())?;
-        c.execute(
-            &oracles[0],
-            &ExecuteMsg::SubmitUsage {
-                round,
-                batch_index: 0,
-                batch_count: 1,
-                policy_version,
-                entries,
-            },
-        )?;
-        c.execute(
-            &oracles[2],
-            &ExecuteMsg::VoteBatch {
-                round,
-                batch_index: 0,
-                batch_count: 1,
-                policy_version,
-                batch_hash: HexBinary::from(hash.to_vec()),
-            },
-        )?;
+        let batch = BatchId::new(round, 0, 1, policy_version);
+        c.execute(&oracles[0], &batch.submit_usage(entries))?;
+        c.execute(&oracles[2], &batch.vote(&hash))?;
     }
-    let one = c.execute(
-        &claimer,
-        &ExecuteMsg::Claim {
-            rounds: Some(vec![0]),
-        },
-    )?;
+    let one = c.execute(&claimer, &claim_msg(Some(vec![0])))?;
     rows.push(Row {
         label: "Claim (n rounds)".into(),
         entries: 1,
         gas: one,
     });
-    let ten = c.execute(
-        &claimer,
-        &ExecuteMsg::Claim {
-            rounds: Some((1..=10).collect()),
-        },
-    )?;
+    let ten = c.execute(&claimer, &claim_msg(Some((1..=10).collect())))?;
     rows.push(Row {
         label: "Claim (n rounds)".into(),
         entries: 10,

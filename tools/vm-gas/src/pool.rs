@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use chain_client::reward_pool::{claim_msg, record_actions_msg};
 use cosmwasm_std::{to_json_binary, Uint128};
 use cube_types::reward_pool::{ActionEntry, ExecuteMsg, InstantiateMsg, ReceiveMsg};
 use cw20::Cw20ReceiveMsg;
@@ -60,7 +61,7 @@ pub fn run(dir: &Path) -> Result<String, String> {
                 }
             })
             .collect();
-        c.execute(&reporter, &ExecuteMsg::RecordActions { batch_id, actions })
+        c.execute(&reporter, &record_actions_msg(batch_id, actions))
     };
     let max = u64::from(MAX_BATCH_SIZE_CAP);
     for n in [1, 10, 100, max] {
@@ -79,7 +80,7 @@ pub fn run(dir: &Path) -> Result<String, String> {
             gas,
         });
     }
-    let claim = c.execute(&c.addr("user1"), &ExecuteMsg::Claim { recipient: None })?;
+    let claim = c.execute(&c.addr("user1"), &claim_msg(None))?;
     rows.push(Row {
         label: "Claim".into(),
         entries: 1,
@@ -110,16 +111,11 @@ pub fn run(dir: &Path) -> Result<String, String> {
             msg: to_json_binary(&ReceiveMsg::Fund {}).map_err(|e| e.to_string())?,
         }),
     )?;
-    let crossing = h.execute(
-        &reporter,
-        &ExecuteMsg::RecordActions {
-            batch_id: 1,
-            actions: vec![ActionEntry {
-                user: h.addr("heavy"),
-                count: 1_000_000,
-            }],
-        },
-    )?;
+    let heavy = ActionEntry {
+        user: h.addr("heavy"),
+        count: 1_000_000,
+    };
+    let crossing = h.execute(&reporter, &record_actions_msg(1, vec![heavy]))?;
     rows.push(Row {
         label: "RecordActions (1 entry through every halving level, cooldown 0)".into(),
         entries: 1,

@@ -7,7 +7,7 @@
 //! device signs `cube_scoring::possession_message` (bound to chain, contract, owner and
 //! registration nonce).
 
-use cosmwasm_std::{Binary, HexBinary, Uint128};
+use cosmwasm_std::{Binary, Uint128};
 use cube_types::mining_round::{
     BatchResponse, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ConfigResponse,
     CurrentRoundResponse, DeviceModel, DeviceResponse, DeviceView, DevicesAsOfResponse,
@@ -95,7 +95,7 @@ pub fn deregister_device_msg(pubkey: &[u8]) -> ExecuteMsg {
     }
 }
 
-pub use cube_types::mining_round::BatchId;
+pub use cube_types::mining_round::{accept_batch_msg, BatchId};
 
 /// `SubmitUsage` of `batch` with its entries.
 pub fn submit_usage_msg(batch: BatchId, entries: Vec<UsageEntry>) -> ExecuteMsg {
@@ -105,15 +105,6 @@ pub fn submit_usage_msg(batch: BatchId, entries: Vec<UsageEntry>) -> ExecuteMsg 
 /// `VoteBatch` for `batch` with hash `batch_hash`.
 pub fn vote_batch_msg(batch: BatchId, batch_hash: &[u8]) -> ExecuteMsg {
     batch.vote(batch_hash)
-}
-
-/// `AcceptBatch { round, batch_index, batch_hash }`.
-pub fn accept_batch_msg(round: u64, batch_index: u32, batch_hash: &[u8]) -> ExecuteMsg {
-    ExecuteMsg::AcceptBatch {
-        round,
-        batch_index,
-        batch_hash: HexBinary::from(batch_hash),
-    }
 }
 
 /// `Claim { rounds }` (`None`: every claimable round, oldest first).

@@ -111,11 +111,17 @@ impl BatchId {
 
     /// `AcceptBatch` of this batch's `batch_hash` (its tally already meets quorum).
     pub fn accept(self, batch_hash: &[u8]) -> ExecuteMsg {
-        ExecuteMsg::AcceptBatch {
-            round: self.round,
-            batch_index: self.batch_index,
-            batch_hash: HexBinary::from(batch_hash),
-        }
+        accept_batch_msg(self.round, self.batch_index, batch_hash)
+    }
+}
+
+/// `AcceptBatch { round, batch_index, batch_hash }`: the one builder of the message (an accept
+/// names no batch count or policy version, so it needs no [`BatchId`]).
+pub fn accept_batch_msg(round: u64, batch_index: u32, batch_hash: &[u8]) -> ExecuteMsg {
+    ExecuteMsg::AcceptBatch {
+        round,
+        batch_index,
+        batch_hash: HexBinary::from(batch_hash),
     }
 }
 

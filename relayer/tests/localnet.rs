@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use chain_client::cw20::Cw20Client;
 use chain_client::localnet::LocalnetInfo;
-use chain_client::mining_round::{DeviceRegistration, MiningRoundClient};
+use chain_client::mining_round::MiningRoundClient;
 use chain_client::ChainClient;
 use chrono::{TimeZone, Timelike};
 use cosmwasm_std::{Binary, Uint128};
@@ -813,20 +813,7 @@ async fn chaos_three_relayers_converge_under_loss_equivocation_sale_and_restart(
     let buyer = e.info.account(buyer_name).unwrap().address.clone();
     wait_until(g + 5).await;
     let nonce = e.mr().registration_nonce(&sold.pubkey()).await.unwrap();
-    use ed25519_dalek::Signer as _;
-    let sig = sold.key.sign(&cube_scoring::possession_message(
-        &e.chain_id,
-        &e.mining,
-        &buyer,
-        &sold.pubkey(),
-        nonce,
-    ));
-    let resale = DeviceRegistration {
-        owner: buyer.clone(),
-        nonce,
-        possession_signature: sig.to_bytes(),
-        ..cube_sim::registration(sold, &e.chain_id, &e.mining)
-    };
+    let resale = cube_sim::registration_for(sold, &e.chain_id, &e.mining, &buyer, nonce);
     let buyer_client = e.info.client(buyer_name).unwrap();
     MiningRoundClient::new(&buyer_client, &e.mining)
         .register_device(&resale)

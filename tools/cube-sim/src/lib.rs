@@ -286,29 +286,48 @@ pub fn registration(
     chain_id: &str,
     contract: &str,
 ) -> chain_client::mining_round::DeviceRegistration {
+    registration_for(dev, chain_id, contract, &dev.owner, 0)
+}
+
+/// As [`registration`], for `owner` holding the device at registration nonce `nonce` (a
+/// device sold and re-registered by its buyer: the contract's `RegistrationNonce`).
+#[cfg(feature = "chain")]
+pub fn registration_for(
+    dev: &SimDevice,
+    chain_id: &str,
+    contract: &str,
+    owner: &str,
+    nonce: u64,
+) -> chain_client::mining_round::DeviceRegistration {
     chain_client::mining_round::DeviceRegistration {
-        owner: dev.owner.clone(),
+        owner: owner.to_string(),
         pubkey: dev.pubkey(),
         model: dev.model,
         serial: dev.serial.clone(),
         timezone: dev.timezone.clone(),
         battery_id: Some(dev.battery_id.clone()),
         certificate: dev.certificate,
-        nonce: 0,
-        possession_signature: possession_signature(dev, chain_id, contract),
+        nonce,
+        possession_signature: possession_signature(dev, chain_id, contract, owner, nonce),
     }
 }
 
-/// The device's signature proving `owner` holds it
+/// The device's signature proving `owner` holds it at registration nonce `nonce`
 /// (`cube_scoring::possession_message`), for `RegisterDevice`.
-pub fn possession_signature(dev: &SimDevice, chain_id: &str, contract: &str) -> [u8; 64] {
+pub fn possession_signature(
+    dev: &SimDevice,
+    chain_id: &str,
+    contract: &str,
+    owner: &str,
+    nonce: u64,
+) -> [u8; 64] {
     dev.key
         .sign(&cube_scoring::possession_message(
             chain_id,
             contract,
-            &dev.owner,
+            owner,
             &dev.pubkey(),
-            0,
+            nonce,
         ))
         .to_bytes()
 }
@@ -369,14 +388,8 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.reading.sequence, 7_200);
         assert_eq!(d.verify(&a), Ok(()));
-        let sig = possession_signature(&f.devices[1], "c", "x");
-        let msg = cube_scoring::possession_message(
-            "c",
-            "x",
-            &f.devices[1].owner,
-            &f.devices[1].pubkey(),
-            0,
-        );
+        let sig = possession_signature(&f.devices[1], "c", "x", "buyer", 3);
+        let msg = cube_scoring::possession_message("c", "x", "buyer", &f.devices[1].pubkey(), 3);
         assert!(f.devices[1]
             .key
             .verifying_key()

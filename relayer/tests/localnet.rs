@@ -608,17 +608,25 @@ async fn relayer_killed_during_submission_resumes_without_lost_or_double_votes()
             .count(),
         4
     );
-    // Both relayers' records end confirmed for every batch.
+    // Both relayers' records end confirmed for every batch. The transaction that finalizes the
+    // round may be a relayer's own last vote, which it records as confirmed only once its
+    // inclusion poll returns: give that poll a bounded moment after the chain shows the round
+    // finalized.
     for i in 0..2 {
         let c = rusqlite::Connection::open(e.db(i)).unwrap();
-        let confirmed: i64 = c
-            .query_row(
+        let confirmed = || -> i64 {
+            c.query_row(
                 "SELECT COUNT(*) FROM submissions WHERE round = 0 AND state = 'confirmed'",
                 [],
                 |r| r.get(0),
             )
-            .unwrap();
-        assert_eq!(confirmed, 4, "relayer {i}");
+            .unwrap()
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while confirmed() < 4 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert_eq!(confirmed(), 4, "relayer {i}");
     }
     e.check_scores_and_claims(&round, &readings).await;
     sigterm_and_wait(vec![p0, p1]);

@@ -10,4 +10,4 @@ cd "$REPO_ROOT"
 step "building relayer-bench (profile native)"
 cargo build --locked --profile native -p relayer-bench --bin relayer-bench
 step "relayer-bench"
-target/native/relayer-bench "$@"
+"$(cargo_target_dir)/native/relayer-bench" "$@"

@@ -3,11 +3,23 @@
 # governance contracts cw4-stake 2.0 and cw3-flex-multisig 2.0, each from its published package)
 # into artifacts/, writes artifacts/checksums.txt and runs the pinned cosmwasm-check on each.
 #
+#   scripts/build-wasm.sh              build, optimise and check every artifact
+#   scripts/build-wasm.sh --if-changed the cargo build always runs (a no-op when the sources are
+#                                      unchanged); optimising and checking are skipped when the
+#                                      compiled wasm is byte for byte what artifacts/ was made from
+#
 # A plain stable wasm build is rejected by the chain's VM ("bulk memory support is not
 # enabled"): we rebuild std for the MVP CPU with -Z build-std (RUSTC_BOOTSTRAP=1 on stable).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
+
+if_changed=0
+case "${1:-}" in
+  --if-changed) if_changed=1 ;;
+  "") ;;
+  *) die "unknown argument $1 (usage: scripts/build-wasm.sh [--if-changed])" ;;
+esac
 
 ensure_wasm_toolchain
 ensure_cosmwasm_check
@@ -21,14 +33,26 @@ step "building wasm: ${packages[*]}"
 pkg_flags=(-p upstream-contracts)
 for p in "${packages[@]}"; do pkg_flags+=(-p "$p"); done
 # A separate target dir: RUSTFLAGS for the MVP build must not invalidate the host build cache.
-# Under $CARGO_TARGET_DIR when it is set (a shared cache), else target/.
-wasm_target="${CARGO_TARGET_DIR:-target}/wasm"
+# Under Cargo's target directory (CARGO_TARGET_DIR or the user's Cargo config when set).
+wasm_target="$(cargo_target_dir)/wasm"
 RUSTC_BOOTSTRAP=1 RUSTFLAGS='-C link-arg=-s -C target-cpu=mvp' \
   cargo build --release ${CARGO_LOCKED---locked} --target wasm32-unknown-unknown --lib \
   -Z build-std=std,panic_abort --target-dir "$wasm_target" "${pkg_flags[@]}"
 
+# What artifacts/ is made from: the compiled wasm of every package, in list order.
+stamp="$(for p in "${packages[@]}"; do
+  f="$wasm_target/wasm32-unknown-unknown/release/$(artifact_name "$p").wasm"
+  [ -f "$f" ] && sha256sum < "$f" || echo missing
+done | sha256sum | cut -d' ' -f1)"
+if [ "$if_changed" = 1 ] && [ -f artifacts/.source-stamp ] && [ "$(cat artifacts/.source-stamp)" = "$stamp" ] \
+   && (cd artifacts && sha256sum --quiet -c checksums.txt >/dev/null 2>&1); then
+  info "artifacts/ is current (compiled wasm unchanged): not optimising or checking again"
+  exit 0
+fi
+
 step "optimizing into artifacts/"
 mkdir -p artifacts
+rm -f artifacts/.source-stamp
 rm -f artifacts/*.wasm artifacts/checksums.txt
 for p in "${packages[@]}"; do
   name="$(artifact_name "$p")"
@@ -41,3 +65,4 @@ done
 
 step "cosmwasm-check $COSMWASM_CHECK_VERSION"
 cosmwasm-check artifacts/*.wasm
+echo "$stamp" > artifacts/.source-stamp

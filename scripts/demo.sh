@@ -4,7 +4,8 @@
 #   scripts/demo.sh [--rounds N] [demo options]
 #
 # 1. builds what is missing, with progress: the pinned wasmd (cached, scripts/build-wasmd.sh),
-#    the contract artifacts (scripts/build-wasm.sh, only when artifacts/*.wasm are missing),
+#    the contract artifacts (scripts/build-wasm.sh --if-changed: optimised and checked again
+#    only when the compiled contracts changed),
 #    the `demo`, `relayer` and `cube-sim` binaries (cargo, incremental);
 # 2. starts the localnet unless it already runs (scripts/localnet.sh start);
 # 3. runs the `demo` binary (tools/demo): deploys TOK, ECT, reward-pool and mining-round
@@ -14,12 +15,14 @@
 # 4. on Ctrl-C or after --rounds N: stops the relayers and cube-sim, and the localnet too if
 #    this script started it, then says where the logs and the deployment file are.
 #
-# Demo options (also DEMO_* environment variables, see `target/debug/demo --help`):
+# Demo options (also DEMO_* environment variables, see `<cargo target dir>/debug/demo --help`):
 #   --rounds N  --round-secs 60  --cooldown-secs 20  --tick-secs 5  --devices 6
 #   --work-dir target/demo  --relayer-port 18181
 # Environment:
 #   LOCALNET_HOME, LOCALNET_*_PORT, LOCALNET_CHAIN_ID   another localnet (see scripts/localnet.sh)
-#   DEMO_SKIP_BUILD=1   use the binaries as they are (DEMO_BIN, default target/debug/demo)
+#   DEMO_SKIP_BUILD=1   use the binaries as they are (DEMO_BIN, default <target>/debug/demo,
+#                       where <target> is Cargo's target directory: CARGO_TARGET_DIR, the
+#                       user's Cargo config, or target/)
 #   DEMO_KEEP_LOCALNET=1  leave a localnet this script started running at the end
 #   DEMO_WEB_PORT (8088)  port of the web app on 127.0.0.1; DEMO_WEB=0 skips the web app
 #   DEMO_KEEP_WEB=1       leave the web app's server running at the end (its pid file:
@@ -33,8 +36,10 @@ set -euo pipefail
 cd "$REPO_ROOT"
 
 t0=$(date +%s)
-DEMO_BIN="${DEMO_BIN:-$REPO_ROOT/target/debug/demo}"
-export DEMO_BIN_DIR="${DEMO_BIN_DIR:-$REPO_ROOT/target/debug}"
+# The binaries are where Cargo puts them (CARGO_TARGET_DIR and Cargo config honoured).
+cargo_dir="$(cargo_target_dir)"
+DEMO_BIN="${DEMO_BIN:-$cargo_dir/debug/demo}"
+export DEMO_BIN_DIR="${DEMO_BIN_DIR:-$cargo_dir/debug}"
 export DEMO_WORK_DIR="${DEMO_WORK_DIR:-$REPO_ROOT/target/demo}"
 LOCALNET_DIR="${LOCALNET_HOME:-$REPO_ROOT/.localnet}"
 export DEMO_ACCOUNTS="${DEMO_ACCOUNTS:-$LOCALNET_DIR/accounts.json}"
@@ -64,17 +69,8 @@ step "wasmd node (cached build)"
 scripts/build-wasmd.sh
 
 step "contract artifacts"
-missing=()
-while read -r pkg; do
-  name="$(artifact_name "$pkg")"
-  [ -f "artifacts/$name.wasm" ] || missing+=("$name")
-done < <(artifact_packages)
-if [ ${#missing[@]} -gt 0 ]; then
-  info "missing: ${missing[*]}; building (scripts/build-wasm.sh)"
-  scripts/build-wasm.sh
-else
-  info "reusing artifacts/*.wasm"
-fi
+# Rebuilt when the contract sources changed (the cargo build is a no-op otherwise).
+scripts/build-wasm.sh --if-changed
 
 step "binaries (demo, relayer, cube-sim)"
 if [ -n "${DEMO_SKIP_BUILD:-}" ]; then

@@ -9,6 +9,22 @@ export REWARD_INFRA_CACHE="${REWARD_INFRA_CACHE:-$HOME/.cache/reward-infra}"
 # (WASMD_BIN overrides the binary; its directory also holds libwasmvm).
 WASMD_BIN_DIR="$REWARD_INFRA_CACHE/bin"
 WASMD="${WASMD_BIN:-$WASMD_BIN_DIR/wasmd}"
+# Where Cargo puts what it builds: $CARGO_TARGET_DIR, a `build.target-dir` in the user's Cargo
+# config, or <repo>/target. Asked of Cargo itself, once per process.
+cargo_target_dir() {
+  if [ -z "${_CARGO_TARGET_DIR_CACHED:-}" ]; then
+    _CARGO_TARGET_DIR_CACHED="$(cd "$REPO_ROOT" && cargo metadata --format-version 1 --no-deps --offline 2>/dev/null \
+      | jq -r '.target_directory' 2>/dev/null || true)"
+    if [ -z "$_CARGO_TARGET_DIR_CACHED" ] || [ "$_CARGO_TARGET_DIR_CACHED" = null ]; then
+      _CARGO_TARGET_DIR_CACHED="$(cd "$REPO_ROOT" && cargo metadata --format-version 1 --no-deps \
+        | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+    fi
+    [ -n "$_CARGO_TARGET_DIR_CACHED" ] || die "cargo metadata did not name a target directory"
+    export _CARGO_TARGET_DIR_CACHED
+  fi
+  printf '%s\n' "$_CARGO_TARGET_DIR_CACHED"
+}
+
 # Pinned tool versions.
 COSMWASM_CHECK_VERSION="3.0.10"
 
@@ -44,6 +60,18 @@ ensure_apt() {
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# rustfmt and clippy (rustup components), jq and curl (Debian).
+ensure_rust_tools() {
+  ensure_apt jq curl
+  local c
+  for c in rustfmt clippy; do
+    if ! rustup component list --installed 2>/dev/null | grep -q "^$c"; then
+      info "adding rustup component $c"
+      rustup component add "$c"
+    fi
+  done
 }
 
 ensure_wasm_toolchain() {

@@ -7,7 +7,9 @@
 #      downloaded) against a localnet of their own: `scripts/demo.sh --rounds 1` deploys both
 #      contracts, two relayers finalize round 0, the pool records actions, and the demo leaves
 #      one holder's rewards unclaimed (DEMO_NO_CLAIM); the chain and the app's server stay up for
-#      the browser suite, then everything is stopped. Screenshots go to docs/screenshots/.
+#      the browser suite, then everything is stopped. Screenshots go to
+#      $WEB_TEST_HOME/screenshots (WEB_SCREENSHOTS overrides it; scripts/refresh-docs.sh points
+#      it at the committed docs/screenshots/).
 #
 #   scripts/test-web.sh [--unit]     --unit: steps 1–2 only
 # Environment: WEB_TEST_{RPC,REST,GRPC,P2P}_PORT, WEB_TEST_RELAYER_PORT, WEB_TEST_WEB_PORT,
@@ -66,6 +68,6 @@ WEB_URL="http://127.0.0.1:$DEMO_WEB_PORT/" \
 WEB_DEPLOYMENT="$DEMO_WORK_DIR/deployment.json" \
 WEB_ACCOUNTS="$LOCALNET_HOME/accounts.json" \
 WEB_HOLDER=user4 \
-WEB_SCREENSHOTS="$REPO_ROOT/docs/screenshots" \
+WEB_SCREENSHOTS="${WEB_SCREENSHOTS:-$base/screenshots}" \
 CHROMIUM=/usr/bin/chromium \
   npx vitest run --config vitest.browser.config.ts

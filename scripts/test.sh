@@ -1,27 +1,153 @@
 #!/usr/bin/env bash
-# The one test command (README.md): installs what is missing, then runs every check.
-#   format → clippy (warnings denied) → wasm artifacts + cosmwasm-check → schema staleness
-#   → every test of the workspace, including the end-to-end suite on a real wasmd localnet,
-#     the demo's proof run and the relayer quorum tests with two relayers on the chain
-#   → the web app: generated TypeScript clients current, npm ci, unit tests, browser tests
-#     (chromium) on a demo localnet of their own
-#   → the VM gas benchmark (prints figures).
-# Each step prints its start time; the whole run ends with the elapsed time per step.
-set -euo pipefail
+# The one test command (README.md). Runs in stages; each stage installs or starts what it needs
+# (toolchain, wasmd, artifacts, localnet), so any stage works alone from a fresh clone.
+#
+#   scripts/test.sh                  every stage, in order (what .ci/run and the README call)
+#   scripts/test.sh STAGE...         the named stages only, in the order given
+#   scripts/test.sh --list           the stages, one line each
+#   scripts/test.sh --fail-fast ...  stop at the first failing stage (default: run the rest, so
+#                                    one run reports every failing stage)
+#
+# The run ends with a table (stage, result, seconds); its last line names the first failing
+# stage and the exit code is non-zero when any stage failed. Each stage's output is also kept in
+# <cargo target dir>/test-logs/<stage>.log. A full run (no stage named) that passes writes the
+# commit it tested to target/last-green-commit (git-ignored): compare it with `git rev-parse HEAD`
+# to know whether the checkout as it stands passed the whole suite on this machine.
+#
+# No stage writes a tracked file: gas tables and screenshots land under the target directory;
+# scripts/refresh-docs.sh regenerates the committed copies in docs/. The last stage (`clean`)
+# fails when `git status --porcelain` is not empty and names the files.
+set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
-declare -a timings=()
-started=$(date +%s)
-run_step() {
-  local name="$1"; shift
-  step "$name"
-  local t0; t0=$(date +%s)
-  "$@"
-  timings+=("$(printf '%-34s %5ds' "$name" $(( $(date +%s) - t0 )))")
+# name|one-line description (the order of a full run)
+STAGES=(
+  "lint|cargo fmt --check and cargo clippy -D warnings over the whole workspace, every target"
+  "wasm|contract artifacts (MVP wasm build, wasm-opt) + cosmwasm-check; schema/ and the web's TypeScript clients are current"
+  "contracts|unit, property and cw-multi-test tests of both contracts and the shared contract packages"
+  "relayer|relayer (SQLite store, HTTP ingest, daemon), telemetry, chain client, deploy and tool tests: no chain needed"
+  "e2e|both contracts and governance through real signed transactions on the wasmd localnet (crate e2e)"
+  "quorum|two and three relayer processes attesting rounds on the wasmd localnet: exact payouts, crash, chaos"
+  "demo|scripts/demo.sh --rounds 2 on a localnet of its own, then every figure checked from the chain"
+  "web|web app: npm ci, unit tests, build, browser tests (Debian chromium) on a demo localnet of its own"
+  "gas|VM gas benchmark in cosmwasm-vm: prints the gas of each message (target/vm-gas.md)"
+  "clean|the tests left the work tree as they found it: git status --porcelain is empty"
+)
+
+stage_names() { local s; for s in "${STAGES[@]}"; do printf '%s\n' "${s%%|*}"; done; }
+
+usage() {
+  printf 'usage: scripts/test.sh [--fail-fast] [STAGE...] | --list\n'
 }
 
-# The suite starts the localnet when it is not running; stop it again at the end in that case.
+list_stages() {
+  local s
+  for s in "${STAGES[@]}"; do printf '%-10s %s\n' "${s%%|*}" "${s#*|}"; done
+}
+
+# --- prerequisites shared by stages (each is idempotent and cheap when already satisfied) ---
+
+need_wasmd() { scripts/build-wasmd.sh; }
+need_artifacts() { scripts/build-wasm.sh --if-changed; }
+need_localnet() {
+  ensure_apt jq curl
+  need_wasmd
+  need_artifacts
+  scripts/localnet.sh start
+}
+
+# --- the stages (each runs in a subshell with `set -euo pipefail`) ---
+
+stage_lint() {
+  ensure_rust_tools
+  cargo fmt --all -- --check
+  cargo clippy --workspace --all-targets --locked -- -D warnings
+}
+
+stage_wasm() {
+  ensure_apt jq curl
+  need_artifacts
+  scripts/schema.sh --check
+  scripts/codegen.sh --check
+}
+
+stage_contracts() {
+  cargo test --locked -p reward-pool -p mining-round -p contract-common -p cube-scoring \
+    -p cube-types -p upstream-contracts
+}
+
+stage_relayer() {
+  cargo test --locked -p relayer -p cube-telemetry -p host-util -p chain-client -p cube-sim \
+    -p deploy -p relayer-bench -p vm-gas
+}
+
+stage_e2e() {
+  need_localnet
+  cargo test --locked -p e2e
+}
+
+stage_quorum() {
+  need_localnet
+  # #[ignore]d in a plain `cargo test` because they need the localnet; here they always run.
+  cargo test --locked -p relayer --test localnet -- --ignored --test-threads=1
+}
+
+stage_demo() {
+  ensure_apt jq curl
+  need_wasmd
+  need_artifacts
+  # The proof starts (and stops) a localnet of its own, on ports of its own.
+  cargo test --locked -p demo
+}
+
+stage_web() {
+  need_wasmd
+  need_artifacts
+  scripts/test-web.sh
+}
+
+stage_gas() {
+  need_artifacts
+  scripts/bench-gas.sh
+}
+
+stage_clean() {
+  local dirty
+  dirty="$(git status --porcelain --untracked-files=all)"
+  if [ -n "$dirty" ]; then
+    printf '\033[31mthe work tree is not clean after the tests\033[0m; these files were written or left:\n'
+    printf '%s\n' "$dirty" | sed 's/^/    /'
+    return 1
+  fi
+  info "git status --porcelain is empty"
+}
+
+# --- arguments ---
+
+fail_fast=0
+selected=()
+for arg in "$@"; do
+  case "$arg" in
+    --list) list_stages; exit 0 ;;
+    --fail-fast) fail_fast=1 ;;
+    -h|--help) usage; printf '\nstages:\n'; list_stages | sed 's/^/  /'; exit 0 ;;
+    -*) usage >&2; die "unknown option $arg" ;;
+    *)
+      stage_names | grep -qx -- "$arg" || { usage >&2; printf '\nstages:\n' >&2; list_stages >&2; die "unknown stage '$arg'"; }
+      selected+=("$arg")
+      ;;
+  esac
+done
+full=0
+if [ ${#selected[@]} -eq 0 ]; then
+  full=1
+  mapfile -t selected < <(stage_names)
+fi
+
+# --- the run ---
+
+# Stages start the default localnet when it is not running; stop it again at the end then.
 localnet_was_running=0
 scripts/localnet.sh status >/dev/null 2>&1 && localnet_was_running=1
 cleanup() {
@@ -30,21 +156,56 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-run_step "toolchain: wasm target, binaryen, jq, cosmwasm-check" bash -c '. scripts/lib.sh; ensure_apt jq curl; ensure_wasm_toolchain; ensure_cosmwasm_check'
-run_step "wasmd (pinned, cached build)" scripts/build-wasmd.sh
-run_step "cargo fmt --check" cargo fmt --all -- --check
-run_step "cargo clippy -D warnings" cargo clippy --workspace --all-targets --locked -- -D warnings
-run_step "wasm artifacts + cosmwasm-check" scripts/build-wasm.sh
-run_step "schema is current" scripts/schema.sh --check
-run_step "TypeScript clients are current (web/src/generated)" scripts/codegen.sh --check
-run_step "cargo test (all, incl. e2e on wasmd)" cargo test --workspace --locked
-# The relayer's quorum test on the chain (2 relayers, 50 devices, crash during submission)
-# is #[ignore]d in plain `cargo test` because it needs the localnet; here it always runs.
-run_step "localnet (for the relayer quorum tests)" scripts/localnet.sh start
-run_step "relayer quorum tests on wasmd" cargo test --locked -p relayer --test localnet -- --ignored --test-threads=1
-run_step "web app: npm ci, unit tests, build, browser tests on a demo localnet" scripts/test-web.sh
-run_step "VM gas benchmark" scripts/bench-gas.sh
+log_dir="$(cargo_target_dir)/test-logs"
+mkdir -p "$log_dir"
+tested_commit="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
+run_started=$(date +%s)
+results=()
+first_failed=""
+skipped_after=""
 
-step "done in $(( $(date +%s) - started ))s"
-printf '    %s\n' "${timings[@]}"
+for name in "${selected[@]}"; do
+  if [ -n "$first_failed" ] && [ "$fail_fast" = 1 ]; then
+    results+=("$name|skipped|0")
+    skipped_after=1
+    continue
+  fi
+  step "stage $name: $(list_stages | awk -v n="$name" '$1 == n { $1 = ""; sub(/^ +/, ""); print }')"
+  t0=$(date +%s)
+  (
+    set -euo pipefail
+    "stage_$name"
+  ) 2>&1 | tee "$log_dir/$name.log"
+  rc=${PIPESTATUS[0]}
+  secs=$(( $(date +%s) - t0 ))
+  if [ "$rc" -eq 0 ]; then
+    results+=("$name|pass|$secs")
+  else
+    results+=("$name|FAIL|$secs")
+    [ -n "$first_failed" ] || first_failed="$name"
+    printf '\033[31m    stage %s failed (exit %s) after %s s; log: %s\033[0m\n' "$name" "$rc" "$secs" "$log_dir/$name.log"
+  fi
+done
+
+total=$(( $(date +%s) - run_started ))
+printf '\n%-10s %-7s %8s\n' stage result seconds
+printf '%-10s %-7s %8s\n' ---------- ------- --------
+for r in "${results[@]}"; do
+  IFS='|' read -r n res secs <<<"$r"
+  printf '%-10s %-7s %8s\n' "$n" "$res" "$secs"
+done
+printf '%-10s %-7s %8s\n' total "" "$total"
+if [ -n "$first_failed" ]; then
+  [ -n "$skipped_after" ] && printf '(--fail-fast: the stages after it were skipped)\n'
+  printf '\033[31mFAILED: first failing stage: %s\033[0m (log: %s/%s.log)\n' "$first_failed" "$log_dir" "$first_failed"
+  exit 1
+fi
+if [ "$full" = 1 ]; then
+  mkdir -p "$REPO_ROOT/target"
+  printf '%s\n' "$tested_commit" > "$REPO_ROOT/target/last-green-commit"
+  printf 'all stages passed at %s (written to target/last-green-commit)\n' "$tested_commit"
+else
+  printf 'passed: %s\n' "${selected[*]}"
+fi

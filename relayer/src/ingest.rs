@@ -1,5 +1,5 @@
-//! Ingest checks (§3) and the batch pipeline shared by the HTTP endpoint, peer import and the
-//! benchmark.
+//! Ingest checks (`docs/spec.md` §3.2) and the batch pipeline shared by the HTTP endpoint,
+//! peer import and the benchmark.
 //!
 //! Order of checks for each reading, cheapest first; the first failing check names the
 //! reason: `malformed` → `unknown_device` → `bad_window` → `future_window` → `stale_window` →

@@ -1,11 +1,11 @@
-//! Cube relayer: the oracle daemon of PRODUCT.md §3.
+//! Cube relayer: the oracle daemon (specification: `docs/spec.md` §3).
 //!
 //! * [`telemetry`]: the Cube wire format (`cube-telemetry`): readings, canonical encoding,
 //!   ed25519 signing / verification, the device-directory file.
 //! * [`store`]: durable storage behind the [`store::ReadingStore`] trait (SQLite, WAL, group
 //!   commit).
 //! * [`directory`]: registered devices (owner, model, time zone), filled from the chain.
-//! * [`ingest`]: the checks of §3 and the batch pipeline; [`server`]: HTTP routes.
+//! * [`ingest`]: the ingest checks and the batch pipeline; [`server`]: HTTP routes.
 //! * [`metrics`]: Prometheus counters and histogram.
 //! * [`service`]: the supervised daemon (ingest server, registry follower, round manager);
 //!   [`round_worker`]: one round from pinned inputs to finalization; [`plans`]: persisted

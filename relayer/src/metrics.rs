@@ -21,7 +21,7 @@ pub struct Metrics {
     latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
-    // --- issue 10, ingest/storage side: evidence, quotas, peer import ---
+    // --- ingest/storage side: evidence, quotas, peer import ---
     evidence: AtomicU64,
     quota_refused: [AtomicU64; 2],
     peer_imported: AtomicU64,
@@ -187,7 +187,7 @@ impl Metrics {
              relayer_ingest_latency_seconds_count {count}",
             Duration::from_micros(self.latency_sum_micros.load(Ordering::Relaxed)).as_secs_f64()
         );
-        // --- issue 10, ingest/storage side ---
+        // --- ingest/storage side: evidence, quotas, peer import ---
         counter(
             &mut s,
             "relayer_readings_evidence_total",

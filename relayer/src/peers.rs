@@ -1,4 +1,5 @@
-//! Pulling a round's signed readings from peer relayers (finding 1 of issue 10).
+//! Pulling a round's signed readings from peer relayers, so that every relayer aggregates the
+//! same set whatever each one received and in whatever order.
 //!
 //! Readings are self-authenticating (device signatures over the deployment's domain), so
 //! relayers can share them without trusting each other: before aggregating round `r`, and

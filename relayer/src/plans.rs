@@ -1,4 +1,4 @@
-//! Persisted round plans (finding 3): the batches, their hashes and the digest of the inputs
+//! Persisted round plans: the batches, their hashes and the digest of the inputs
 //! a round was aggregated from, written **before** the first vote. After a restart the worker
 //! votes with the persisted plan, so a relayer never votes on batches of two different
 //! aggregations unless it deliberately recomputes (a new `generation`, see

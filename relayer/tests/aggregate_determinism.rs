@@ -183,7 +183,7 @@ async fn two_relayers(devices: usize) -> (Harness, Harness, cube_types::clock::R
     (a, b, clock, now - now % 3600)
 }
 
-/// Finding 1 (delivery order): relayer A receives every reading in device/sequence order,
+/// Delivery order: relayer A receives every reading in device/sequence order,
 /// relayer B the same readings shuffled, re-chunked and partly duplicated — including later
 /// sequences before earlier ones, and both sides of an equivocation and of an overlap in
 /// the opposite order. Both hold the same set (digest), aggregate to byte-identical batches,
@@ -338,7 +338,7 @@ async fn digest(h: &Harness, round: u64) -> serde_json::Value {
     h.get_json(&format!("/v1/rounds/{round}/digest")).await
 }
 
-/// Finding 2 (equivocation): a device signs two different readings with one sequence and
+/// Equivocation: a device signs two different readings with one sequence and
 /// sends one to each relayer; both accept theirs and their batches differ. After the peer
 /// exchange (served pages → `import_peer`) both hold the union, the digests match, the
 /// device's conflicting readings count nowhere, both are listed as evidence, and every other

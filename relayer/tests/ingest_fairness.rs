@@ -1,4 +1,4 @@
-//! Issue 10 findings 5 and 7 over real HTTP: windows straddling a round boundary are accepted
+//! Ingest fairness over real HTTP: windows straddling a round boundary are accepted
 //! while every round they touch is open; quotas per device and per client, the bounded cost
 //! of invalid signatures, de-duplication inside a request, and a health endpoint that reads
 //! counters only.
@@ -23,7 +23,7 @@ fn reasons(body: &Value) -> Vec<Option<String>> {
         .collect()
 }
 
-/// Finding 5: with hourly rounds whose boundaries fall at `now - 1 h`, `now - 2 h`, …, a
+/// Straddling windows: with hourly rounds whose boundaries fall at `now - 1 h`, `now - 2 h`, …, a
 /// 60-minute window across the boundary one hour ago is accepted (its first round closes at
 /// `now + grace`), counted in both rounds; one across the boundary two hours ago is stale.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -39,7 +39,8 @@ async fn straddling_window_is_accepted_while_its_rounds_are_open() {
     let b1 = now - 3600;
     let b2 = now - 7200;
     assert_eq!(clock.bounds(8).unwrap().1, b1);
-    // Before issue 10 this was stale_window (its start lies in a round past end + grace).
+    // Its start lies in a round that ended more than `grace` ago, yet that round stays open
+    // for data until its end + 1 h + grace, so the window is accepted, not stale_window.
     let ok = signed(&d, 2, (b1 - 1800, b1 + 1800), 60);
     let old = signed(&d, 1, (b2 - 1800, b2 + 1800), 60);
     let (s, body) = h.post(&[ok.clone(), old]).await;
@@ -68,7 +69,7 @@ fn hourly(dev: &SimDevice, first_seq: u64, n: u64) -> Vec<SignedReading> {
         .collect()
 }
 
-/// Finding 7: a device resending one reading 500 times in a request costs one verification
+/// Fair ingest: a device resending one reading 500 times in a request costs one verification
 /// and one store lookup; a device over its quota is refused per item (`device_quota`) without
 /// affecting another device in the same request; garbage signatures under a public device key
 /// neither spend that device's quota nor cost more than the request's signature budget.
@@ -145,7 +146,7 @@ async fn flooding_device_and_garbage_signatures_do_not_starve_others() {
     h.stop().await;
 }
 
-/// Finding 7: one client over its quota gets 429 `client_quota` with `Retry-After`; nothing of
+/// Fair ingest: one client over its quota gets 429 `client_quota` with `Retry-After`; nothing of
 /// the refused request is stored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_over_quota_gets_typed_429() {

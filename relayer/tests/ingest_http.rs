@@ -281,7 +281,7 @@ async fn every_rejection_reason_nothing_stored() {
     );
     assert_eq!(ev["count"], 4);
 
-    // Another device: arrival order does not matter (finding 1) and adjacent windows are fine.
+    // Another device: arrival order does not matter and adjacent windows are fine.
     let e = h.fleet.devices[1].clone();
     for (seq, w) in [(2, 2), (1, 3)] {
         let ok = signed(&e, seq, window(w), 1);

@@ -67,7 +67,7 @@ fn free_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
-/// PRODUCT.md §2 default time-of-use table, written out independently of cube-scoring.
+/// The default time-of-use table (`docs/spec.md` §2.4), written out independently of cube-scoring.
 fn tou_bp(hour: u32) -> u128 {
     match hour {
         0..=7 => 5_000,
@@ -633,7 +633,7 @@ async fn relayer_killed_during_submission_resumes_without_lost_or_double_votes()
 }
 
 // ---------------------------------------------------------------------------------------------
-// Issue 10: three independently fed relayers converge.
+// Chaos: three independently fed relayers converge.
 
 const CHAOS_ROUNDS: u64 = 2;
 const CHAOS_WINDOW: u64 = 20;
@@ -706,7 +706,7 @@ async fn wait_until(unix: u64) {
     }
 }
 
-/// The chaos proof of issue 10: 3 relayers (quorum 2), each reading delivered to each relayer
+/// The chaos proof: 3 relayers (quorum 2), each reading delivered to each relayer
 /// in random order with ≥ 10 % loss and duplication per relayer, one equivocating device, one
 /// device sold to another owner during round 0, windows straddling the round boundary, and one
 /// relayer SIGKILLed during round 0's attestation and restarted more than a round later. Every

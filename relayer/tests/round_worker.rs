@@ -1,4 +1,4 @@
-//! The round side of issue 10 against a real SQLite store: aggregation reads only the inputs
+//! The round worker against a real SQLite store: aggregation reads only the inputs
 //! pinned for the round (registry as of the round, the round's rated power, batch size, policy
 //! and clock), and the result is the same whatever the arrival order.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test crate: failures are panics
@@ -71,10 +71,10 @@ async fn store_with(path: &std::path::Path, readings: Vec<SignedReading>) -> Sql
     store
 }
 
-/// Finding 4: the owner of a sold device, the rated power and the batch size all come from
+/// Pinned inputs: the owner of a sold device, the rated power and the batch size all come from
 /// the round's pinned view; a reading counts for the round by its window.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn finding_4_pinned_inputs_decide_owner_power_and_batches() {
+async fn pinned_inputs_decide_owner_power_and_batches() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (key(1), key(2));
     // Round 0: [G, G+600). Device a: 3 windows of 60 s with 10 Wh; the last one straddles the
@@ -152,10 +152,10 @@ async fn finding_4_pinned_inputs_decide_owner_power_and_batches() {
     );
 }
 
-/// Finding 1 (round side): two relayers holding the same union, received in different orders
+/// Delivery order (round side): two relayers holding the same union, received in different orders
 /// and batches, compute byte-identical plans and the same inputs digest.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn finding_1_same_union_same_plan_whatever_the_arrival() {
+async fn same_union_same_plan_whatever_the_arrival() {
     let dir = tempfile::tempdir().unwrap();
     let keys: Vec<SigningKey> = (1..=6).map(key).collect();
     let mut all = Vec::new();

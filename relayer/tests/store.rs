@@ -139,7 +139,7 @@ async fn ordering_rules() {
     assert_eq!(store.count_readings().unwrap(), 4);
 }
 
-/// The cutoff race (finding 3): a reading queued before its round's close but reached by the
+/// The cutoff race: a reading queued before its round's close but reached by the
 /// writer after it is refused; after a barrier issued at/after the close nothing of the round
 /// can commit any more.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -150,7 +150,7 @@ fn quorum_two_of_three_and_seed_scores() {
         .iter()
         .any(|t| t.batch_hash == rogue_hash && t.votes == 1));
 
-    // The seed's numbers, exactly: 2106 and 500 points.
+    // The default policy's example, exactly: 2106 and 500 points.
     let a = s.score(0, &alice);
     assert_eq!(a.score, Uint128::new(2_106_000_000));
     assert_eq!(

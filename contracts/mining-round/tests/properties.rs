@@ -10,7 +10,7 @@ use mining_round::claim::payout;
 use mining_round::ContractError;
 use proptest::prelude::*;
 
-/// Independent score in micro-points with the seed's multipliers (bp), single product.
+/// Independent score in micro-points with the default multipliers (bp), single product.
 fn expected_score(battery: usize, tou: usize, wh: u64) -> u128 {
     let m1 = [12_000u128, 10_000][battery];
     let m2 = [5_000u128, 10_000, 13_500][tou];

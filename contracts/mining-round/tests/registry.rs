@@ -55,7 +55,7 @@ fn deregister(s: &mut Suite, owner: &Addr, d: &Device) {
     .unwrap();
 }
 
-/// The seed scores of round 0: alice 2106 points (M3 1.3), bob 500.
+/// The example scores of round 0: alice 2106 points (M3 1.3), bob 500.
 fn assert_seed_scores(s: &Suite, alice: &Addr, bob: &Addr) {
     let r = s.round(0);
     assert_eq!(r.summary.status, RoundStatus::Finalized);

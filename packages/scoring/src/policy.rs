@@ -62,7 +62,7 @@ pub struct ScorePolicy {
 }
 
 impl Default for ScorePolicy {
-    /// The seed's numbers: 00–08 valley, 08–10 off-peak, 10–12 peak, 12–14 off-peak,
+    /// The default policy: 00–08 valley, 08–10 off-peak, 10–12 peak, 12–14 off-peak,
     /// 14–19 peak, 19–21 off-peak, 21–24 valley; M1 1.2/1.0; M2 0.5/1.0/1.35; M3 1.3/1.0.
     fn default() -> Self {
         let r = |start_hour, end_hour, class| TouRange {

@@ -49,7 +49,8 @@ pub struct InstantiateMsg {
     pub manufacturer_keys: Vec<Binary>,
     /// Battery ids (as reported over Bluetooth) that earn the whitelisted multiplier.
     pub battery_whitelist: Vec<String>,
-    /// Initial score policy (version 1). Default: the seed's numbers.
+    /// Initial score policy (version 1). Default: the multipliers and time-of-use table of
+    /// docs/spec.md §2.4.
     pub policy: Option<ScorePolicy>,
     /// Rated power per model for the plausibility cap. Default: CubeV1 2_000 W, CubeV2 3_000 W.
     pub rated_power: Option<RatedPower>,

@@ -47,7 +47,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (
         3,
-        // Issue 10: every validly signed reading is kept, conflicting ones as evidence. A
+        // Every validly signed reading is kept, conflicting ones as evidence. A
         // (device, sequence) may now hold several readings (`variant` 0, 1, … in arrival
         // order, local only); `status` is what the device was answered when it arrived
         // (0 accepted, 1 sequence_conflict, 2 overlap, 3 sequence_order).
@@ -74,7 +74,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
         ALTER TABLE readings_v3 RENAME TO readings;
         CREATE INDEX readings_by_window_start ON readings (window_start);",
     ),
-    // Issue 10 round side (relayer::plans): the persisted plan of each round.
+    // Round side (relayer::plans): the persisted plan of each round.
     (
         4,
         "CREATE TABLE round_plans (

@@ -226,5 +226,5 @@ pub trait ReadingStore: Send + Sync + 'static {
     fn submissions(&self, round: u64) -> Result<Vec<SubmissionRecord>, StoreError>;
 }
 
-/// Longest accepted reading window, seconds (§3: at most one hour).
+/// Longest accepted reading window, seconds (a reading covers at most one hour).
 pub const MAX_WINDOW_SECS: u64 = 3_600;

@@ -1,7 +1,8 @@
 //! Harness of the end-to-end suite: starts (or reuses) the localnet with
 //! `scripts/localnet.sh start`, checks the wasm artifacts, deploys with the `deploy` library
 //! and hands out typed contract clients for the funded test accounts. Gas figures measured by
-//! the tests are collected into `docs/gas.md`.
+//! the tests are collected into `<target>/e2e-gas/gas.md` (`scripts/refresh-docs.sh` refreshes
+//! the committed `docs/gas.md`).
 //!
 //! Nothing here skips: when the chain cannot be started or the artifacts cannot be built, the
 //! test fails with the script's output.

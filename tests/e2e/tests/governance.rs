@@ -1,4 +1,4 @@
-//! Token-weighted governance on the real chain (issue 12), with real signed transactions:
+//! Token-weighted governance on the real chain, with real signed transactions:
 //! `deploy/governance-localnet.toml` deploys cw4-stake over ECT and cw3-flex-multisig over that
 //! group, which owns the reward pool and the mining round after the deployer's bootstrap
 //! proposal. Then three holders bond ECT, one proposes `UpdatePolicy` (peak 1.35 → 1.5), a
@@ -293,7 +293,7 @@ async fn holders_govern_the_policy_on_wasmd() {
     );
     assert_eq!(g.policy().await.version, 1);
 
-    // Under issue 9 registry changes apply from the next round: open the proposal no earlier
+    // Registry changes apply from the next round: open the proposal no earlier
     // than the round after the registration, so the round the policy change lands in (and the
     // one after it) both see the Cube.
     env.client("operator")

@@ -109,7 +109,7 @@ impl Device {
     }
 }
 
-/// The score formula of the product spec, computed independently of the contract:
+/// The score formula (`docs/spec.md` §2.4), computed independently of the contract:
 /// S = M3 · Σ wh[b][c] · M1[b] · M2[c], multipliers in basis points, micro-points.
 fn expected_score(b: &UsageBuckets, dual: bool) -> u128 {
     let m1 = [12_000u128, 10_000]; // whitelisted, standard
@@ -482,7 +482,7 @@ async fn mining_round_on_wasmd() {
     );
 }
 
-/// The deregistration race of issue 9 with two real oracles: after oracle 1 has submitted a
+/// The deregistration race with two real oracles: after oracle 1 has submitted a
 /// round's batch, its owner deregisters one device and sells the other. The registry view of
 /// the finished round does not move, so oracle 2's vote still accepts the batch, the round
 /// finalizes and the owner is scored with the round's own view (both models: M3 = 1.3). The

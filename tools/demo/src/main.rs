@@ -72,9 +72,10 @@ struct Args {
     /// Logs, relayer configs and databases, the deployment file.
     #[arg(long, env = "DEMO_WORK_DIR", default_value = "target/demo")]
     work_dir: PathBuf,
-    /// Directory holding the `relayer` and `cube-sim` binaries.
-    #[arg(long, env = "DEMO_BIN_DIR", default_value = "target/debug")]
-    bin_dir: PathBuf,
+    /// Directory holding the `relayer` and `cube-sim` binaries (default: this binary's own
+    /// directory, where Cargo puts all three).
+    #[arg(long, env = "DEMO_BIN_DIR")]
+    bin_dir: Option<PathBuf>,
     /// Holders the demo never claims for (comma-separated names, e.g. `user4`): their TOK and
     /// ECT stay claimable, for a wallet (the web app's browser tests claim them).
     #[arg(long, env = "DEMO_NO_CLAIM", value_delimiter = ',')]
@@ -93,6 +94,16 @@ const MAX_FAILED_TICKS: u32 = 6;
 
 /// Seconds between the start of the setup and the earliest genesis (see `setup`).
 const GENESIS_LEAD_SECS: u64 = 20;
+
+/// Where the `relayer` and `cube-sim` binaries are: `--bin-dir`, else next to this binary.
+fn bin_dir(args: &Args) -> PathBuf {
+    args.bin_dir.clone().unwrap_or_else(|| {
+        std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("."))
+    })
+}
 
 fn say(line: impl AsRef<str>) {
     println!("[demo] {}", line.as_ref());
@@ -165,15 +176,16 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
         .map(|a| (a.address.clone(), a.name.clone()))
         .collect();
 
-    let relayer_bin = args.bin_dir.join("relayer");
-    let cube_sim_bin = args.bin_dir.join("cube-sim");
+    let bin_dir = bin_dir(&args);
+    let relayer_bin = bin_dir.join("relayer");
+    let cube_sim_bin = bin_dir.join("cube-sim");
     let have_sim = cube_sim_bin.is_file();
     let have_relayer = relayer_bin.is_file();
     if !have_sim || !have_relayer {
         loud(format!(
             "{NOT_ATTESTING_BANNER}: relayer binaries missing in {} (relayer: {}, cube-sim: {}); \
              running the reward-pool part only",
-            args.bin_dir.display(),
+            bin_dir.display(),
             have_relayer,
             have_sim
         ));
@@ -441,7 +453,7 @@ async fn setup(
     let owners_file = work.join("owners.txt");
     fleet::write_owners(&owners_file, &owners)?;
     let mut spec = FleetSpec {
-        cube_sim: args.bin_dir.join("cube-sim"),
+        cube_sim: bin_dir(args).join("cube-sim"),
         devices: args.devices,
         owners_file,
         chain_id: info.chain_id.clone(),
@@ -455,7 +467,7 @@ async fn setup(
     };
 
     // Round 0 starts at a window boundary, so reading windows never straddle rounds. Devices
-    // registered while a round runs count from the next round (issue 9), those registered
+    // registered while a round runs count from the next round, those registered
     // before genesis from round 0: genesis is the first boundary at least GENESIS_LEAD_SECS
     // ahead, after the setup below (about 10 s) has registered the fleet.
     let block = operator.latest_block().await?;

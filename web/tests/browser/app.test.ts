@@ -4,7 +4,8 @@
 //   WEB_URL          the served app (web/serve.mjs with the demo's deployment)
 //   WEB_DEPLOYMENT   the deployment file; WEB_ACCOUNTS the localnet's accounts.json
 //   WEB_HOLDER       the holder whose rewards the demo left unclaimed (DEMO_NO_CLAIM)
-//   WEB_SCREENSHOTS  where to write the screenshots (docs/screenshots)
+//   WEB_SCREENSHOTS  where to write the screenshots (target/web-test/screenshots; only
+//                    scripts/refresh-docs.sh points it at the committed docs/screenshots)
 //   CHROMIUM         the browser binary (default /usr/bin/chromium)
 import { readFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,7 +28,7 @@ const URL = env("WEB_URL");
 const deployment = JSON.parse(readFileSync(env("WEB_DEPLOYMENT"), "utf8"));
 const accounts = JSON.parse(readFileSync(env("WEB_ACCOUNTS"), "utf8"));
 const HOLDER = env("WEB_HOLDER", "user4");
-const SHOTS = env("WEB_SCREENSHOTS", path.resolve(__dirname, "../../../docs/screenshots"));
+const SHOTS = env("WEB_SCREENSHOTS", path.resolve(__dirname, "../../../target/web-test/screenshots"));
 const CHROMIUM = env("CHROMIUM", "/usr/bin/chromium");
 const mnemonic = (name: string) => accounts.accounts.find((a: { name: string }) => a.name === name).mnemonic;
 
@@ -168,7 +169,7 @@ describe("pages", () => {
     try {
       batches = await round.batches({ round: 0 });
     } catch (e) {
-      // The contract of this build does not answer Batches yet (issue 9 in progress): the page
+      // The contract of this build does not answer Batches (an older build): the page
       // must say so instead of inventing tallies.
       expect(String(e)).toMatch(/not implemented/);
     }

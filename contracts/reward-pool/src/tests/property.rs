@@ -9,7 +9,7 @@ use crate::ContractError;
 
 const USERS: usize = 4;
 
-/// The reference model: the rule of PRODUCT.md §1 applied to every single action in turn.
+/// The reference model: the pool rule (`docs/spec.md` §1) applied to every single action in turn.
 /// Written independently of `halving.rs` (no closed form, no segments).
 #[derive(Debug, Default)]
 struct Model {

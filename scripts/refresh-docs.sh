@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Regenerates the committed figures and screenshots; the tests never write them.
+#
+#   scripts/refresh-docs.sh [gas] [vm-gas] [screenshots]     (no argument: all three)
+#
+#   gas          docs/gas.md: SDK gas on the wasmd localnet, from the end-to-end suite
+#                (cargo test -p e2e, which starts the localnet when it is not running)
+#   vm-gas       docs/vm-gas.md: VM gas in cosmwasm-vm (scripts/bench-gas.sh)
+#   screenshots  docs/screenshots/*.png: the web app at desktop and phone width, from the
+#                browser suite on a demo localnet of its own (scripts/test-web.sh)
+#
+# Review the diff (git diff --stat docs/) and commit it with the change that moved the figures.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$REPO_ROOT"
+
+what=("$@")
+[ ${#what[@]} -gt 0 ] || what=(gas vm-gas screenshots)
+for w in "${what[@]}"; do
+  case "$w" in gas|vm-gas|screenshots) ;; *) die "unknown part '$w' (gas, vm-gas, screenshots)" ;; esac
+done
+
+for w in "${what[@]}"; do
+  case "$w" in
+    gas)
+      step "docs/gas.md (end-to-end suite on the localnet)"
+      ensure_apt jq curl
+      scripts/build-wasmd.sh
+      scripts/build-wasm.sh --if-changed
+      was_running=0
+      scripts/localnet.sh status >/dev/null 2>&1 && was_running=1
+      # Only this run's sections: stale ones from older runs must not reach the table.
+      rm -rf "$(cargo_target_dir)/e2e-gas"
+      rc=0
+      E2E_GAS_DOC="$REPO_ROOT/docs/gas.md" cargo test --locked -p e2e || rc=$?
+      [ "$was_running" = 1 ] || scripts/localnet.sh stop >/dev/null 2>&1 || true
+      [ "$rc" = 0 ] || die "the end-to-end suite failed; docs/gas.md may be partial (git checkout docs/gas.md)"
+      ;;
+    vm-gas)
+      step "docs/vm-gas.md (VM gas benchmark)"
+      VM_GAS_DOC="$REPO_ROOT/docs/vm-gas.md" scripts/bench-gas.sh
+      ;;
+    screenshots)
+      step "docs/screenshots (browser suite)"
+      WEB_SCREENSHOTS="$REPO_ROOT/docs/screenshots" scripts/test-web.sh
+      ;;
+  esac
+done
+step "refreshed: ${what[*]}"
+git status --short -- docs/ | sed 's/^/    /'

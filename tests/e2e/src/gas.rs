@@ -103,7 +103,13 @@ fn gas_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .filter(|d| !d.is_empty())
         .map(PathBuf::from)
-        .map(|d| if d.is_absolute() { d } else { repo_root().join(d) })
+        .map(|d| {
+            if d.is_absolute() {
+                d
+            } else {
+                repo_root().join(d)
+            }
+        })
         .unwrap_or_else(|| repo_root().join("target"))
         .join("e2e-gas")
 }

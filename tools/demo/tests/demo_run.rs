@@ -142,10 +142,7 @@ async fn two_demo_rounds_finalize_pay_claims_and_move_the_pool_level() {
     for bin in ["relayer", "cube-sim"] {
         eprintln!(
             "[demo-test] used {}",
-            describe_binary(
-                &Path::new(env!("CARGO_BIN_EXE_demo"))
-                    .with_file_name(bin)
-            )
+            describe_binary(&Path::new(env!("CARGO_BIN_EXE_demo")).with_file_name(bin))
         );
     }
     assert!(stdout.contains("2 rounds done"), "{stdout}");

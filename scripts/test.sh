@@ -50,12 +50,6 @@ list_stages() {
 
 need_wasmd() { scripts/build-wasmd.sh; }
 need_artifacts() { scripts/build-wasm.sh --if-changed; }
-need_localnet() {
-  ensure_apt jq curl
-  need_wasmd
-  need_artifacts
-  scripts/localnet.sh start
-}
 
 # --- the stages (each runs in a subshell with `set -euo pipefail`) ---
 
@@ -83,14 +77,74 @@ stage_relayer() {
 }
 
 stage_e2e() {
-  need_localnet
+  ensure_apt jq curl
+  need_wasmd
+  need_artifacts
+  # The default localnet (.localnet); stopped again afterwards when this stage started it.
+  local started=0
+  if ! scripts/localnet.sh status >/dev/null 2>&1; then
+    scripts/localnet.sh start
+    started=1
+  fi
+  trap '[ "$started" = 1 ] && scripts/localnet.sh stop >/dev/null 2>&1 || true' EXIT
   cargo test --locked -p e2e
 }
 
+# The relayer's chain tests (#[ignore]d in a plain `cargo test`: they need a localnet). Each
+# waits for real rounds of 60 s, so they run side by side, each on a localnet of its own (own
+# home under <target>/quorum, ports, chain id and accounts): the stage takes as long as the
+# longest test instead of the sum.
 stage_quorum() {
-  need_localnet
-  # #[ignore]d in a plain `cargo test` because they need the localnet; here they always run.
-  cargo test --locked -p relayer --test localnet -- --ignored --test-threads=1
+  ensure_apt jq curl
+  need_wasmd
+  need_artifacts
+  cargo test --locked -p relayer --test localnet --no-run
+  local tests
+  mapfile -t tests < <(cargo test --locked --quiet -p relayer --test localnet -- --ignored --list 2>/dev/null \
+    | sed -n 's/: test$//p')
+  [ ${#tests[@]} -gt 0 ] || die "no #[ignore]d tests found in relayer/tests/localnet.rs"
+  local base; base="$(cargo_target_dir)/quorum"
+  rm -rf "$base"
+  mkdir -p "$base"
+  local n=${#tests[@]} i
+  quorum_net_env() {
+    local k=$1
+    printf '%s\n' "LOCALNET_HOME=$base/net$k" "LOCALNET_RPC_PORT=$(( 37057 + k * 10 ))" \
+      "LOCALNET_P2P_PORT=$(( 37056 + k * 10 ))" "LOCALNET_REST_PORT=$(( 11717 + k * 10 ))" \
+      "LOCALNET_GRPC_PORT=$(( 19490 + k * 10 ))" "LOCALNET_CHAIN_ID=rewards-quorum-$k"
+  }
+  quorum_stop_all() {
+    local k
+    for (( k = 0; k < n; k++ )); do
+      env $(quorum_net_env "$k") scripts/localnet.sh stop >/dev/null 2>&1 || true
+    done
+  }
+  trap quorum_stop_all EXIT
+  for (( i = 0; i < n; i++ )); do
+    info "localnet $i for ${tests[$i]}"
+    env $(quorum_net_env "$i") scripts/localnet.sh start > "$base/net$i.start.log" 2>&1 \
+      || { cat "$base/net$i.start.log"; die "localnet $i did not start"; }
+  done
+  local pids=() t0; t0=$(date +%s)
+  for (( i = 0; i < n; i++ )); do
+    info "started ${tests[$i]} (log: $base/${tests[$i]}.log)"
+    LOCALNET_DIR="$base/net$i" cargo test --locked -p relayer --test localnet -- \
+      --ignored --exact "${tests[$i]}" --nocapture > "$base/${tests[$i]}.log" 2>&1 &
+    pids+=($!)
+  done
+  local failed=0 rc
+  for (( i = 0; i < n; i++ )); do
+    rc=0
+    wait "${pids[$i]}" || rc=$?
+    if [ "$rc" -eq 0 ]; then
+      info "$(printf 'pass %-75s %4d s' "${tests[$i]}" $(( $(date +%s) - t0 )))"
+    else
+      failed=1
+      printf '\033[31mFAIL %s (exit %s); last lines of %s:\033[0m\n' "${tests[$i]}" "$rc" "$base/${tests[$i]}.log"
+      tail -n 80 "$base/${tests[$i]}.log"
+    fi
+  done
+  return "$failed"
 }
 
 stage_demo() {
@@ -147,15 +201,6 @@ fi
 
 # --- the run ---
 
-# Stages start the default localnet when it is not running; stop it again at the end then.
-localnet_was_running=0
-scripts/localnet.sh status >/dev/null 2>&1 && localnet_was_running=1
-cleanup() {
-  if [ "$localnet_was_running" -eq 0 ]; then
-    scripts/localnet.sh stop >/dev/null 2>&1 || true
-  fi
-}
-trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 log_dir="$(cargo_target_dir)/test-logs"

@@ -76,75 +76,89 @@ stage_relayer() {
     -p deploy -p relayer-bench -p vm-gas
 }
 
+# side_by_side LABEL PORT_BASE NAME=COMMAND...
+# Runs each COMMAND in the background on a wasmd localnet of its own, started first: home
+# <target>/LABEL/net<k>, ports PORT_BASE + 10·k (RPC; P2P one below), chain id rewards-LABEL-<k>,
+# passed to the command as LOCALNET_HOME/LOCALNET_DIR, LOCALNET_*_PORT and LOCALNET_CHAIN_ID.
+# Waits for all, prints each result (and the tail of each failing log), stops the localnets.
+# Tests on the chain mostly wait for blocks and rounds, so side by side they take as long as
+# the longest instead of the sum.
+side_by_side() {
+  local label=$1 port_base=$2; shift 2
+  local base; base="$(cargo_target_dir)/$label"
+  rm -rf "$base"
+  mkdir -p "$base"
+  local jobs=("$@") n=$# k
+  _sbs_env() {
+    local k=$1
+    printf '%s\n' "LOCALNET_HOME=$base/net$k" "LOCALNET_DIR=$base/net$k" \
+      "LOCALNET_RPC_PORT=$(( port_base + k * 10 ))" "LOCALNET_P2P_PORT=$(( port_base - 1 + k * 10 ))" \
+      "LOCALNET_REST_PORT=$(( port_base - 25340 + k * 10 ))" "LOCALNET_GRPC_PORT=$(( port_base - 17567 + k * 10 ))" \
+      "LOCALNET_CHAIN_ID=rewards-$label-$k"
+  }
+  _sbs_stop() {
+    local k
+    for (( k = 0; k < n; k++ )); do
+      env $(_sbs_env "$k") scripts/localnet.sh stop >/dev/null 2>&1 || true
+    done
+  }
+  trap _sbs_stop EXIT
+  for (( k = 0; k < n; k++ )); do
+    info "localnet $k ($(_sbs_env "$k" | sed -n 's/^LOCALNET_RPC_PORT=//p')) for ${jobs[$k]%%=*}"
+    env $(_sbs_env "$k") scripts/localnet.sh start > "$base/net$k.start.log" 2>&1 \
+      || { cat "$base/net$k.start.log"; die "localnet $k did not start"; }
+  done
+  local pids=() t0; t0=$(date +%s)
+  for (( k = 0; k < n; k++ )); do
+    info "started ${jobs[$k]%%=*} (log: $base/${jobs[$k]%%=*}.log)"
+    env $(_sbs_env "$k") bash -c "${jobs[$k]#*=}" > "$base/${jobs[$k]%%=*}.log" 2>&1 &
+    pids+=($!)
+  done
+  local failed=0 rc
+  for (( k = 0; k < n; k++ )); do
+    rc=0
+    wait "${pids[$k]}" || rc=$?
+    if [ "$rc" -eq 0 ]; then
+      info "$(printf 'pass  %-72s done by %4d s' "${jobs[$k]%%=*}" $(( $(date +%s) - t0 )))"
+    else
+      failed=1
+      printf '\033[31mFAIL  %s (exit %s); last lines of %s:\033[0m\n' "${jobs[$k]%%=*}" "$rc" "$base/${jobs[$k]%%=*}.log"
+      tail -n 80 "$base/${jobs[$k]%%=*}.log"
+    fi
+  done
+  return "$failed"
+}
+
+# The end-to-end suite: one test binary per scenario (tests/e2e/tests/*.rs), side by side.
 stage_e2e() {
   ensure_apt jq curl
   need_wasmd
   need_artifacts
-  # The default localnet (.localnet); stopped again afterwards when this stage started it.
-  local started=0
-  if ! scripts/localnet.sh status >/dev/null 2>&1; then
-    scripts/localnet.sh start
-    started=1
-  fi
-  trap '[ "$started" = 1 ] && scripts/localnet.sh stop >/dev/null 2>&1 || true' EXIT
-  cargo test --locked -p e2e
+  cargo test --locked -p e2e --no-run
+  cargo test --locked -p e2e --lib
+  local jobs=() f t
+  for f in tests/e2e/tests/*.rs; do
+    t="$(basename "$f" .rs)"
+    jobs+=("$t=cargo test --locked -p e2e --test $t -- --nocapture")
+  done
+  side_by_side e2e 38057 "${jobs[@]}"
 }
 
-# The relayer's chain tests (#[ignore]d in a plain `cargo test`: they need a localnet). Each
-# waits for real rounds of 60 s, so they run side by side, each on a localnet of its own (own
-# home under <target>/quorum, ports, chain id and accounts): the stage takes as long as the
-# longest test instead of the sum.
+# The relayer's chain tests (#[ignore]d in a plain `cargo test`: they need a localnet), each
+# waiting for real rounds of 60 s: side by side, one localnet each.
 stage_quorum() {
   ensure_apt jq curl
   need_wasmd
   need_artifacts
   cargo test --locked -p relayer --test localnet --no-run
-  local tests
+  local tests jobs=() t
   mapfile -t tests < <(cargo test --locked --quiet -p relayer --test localnet -- --ignored --list 2>/dev/null \
     | sed -n 's/: test$//p')
   [ ${#tests[@]} -gt 0 ] || die "no #[ignore]d tests found in relayer/tests/localnet.rs"
-  local base; base="$(cargo_target_dir)/quorum"
-  rm -rf "$base"
-  mkdir -p "$base"
-  local n=${#tests[@]} i
-  quorum_net_env() {
-    local k=$1
-    printf '%s\n' "LOCALNET_HOME=$base/net$k" "LOCALNET_RPC_PORT=$(( 37057 + k * 10 ))" \
-      "LOCALNET_P2P_PORT=$(( 37056 + k * 10 ))" "LOCALNET_REST_PORT=$(( 11717 + k * 10 ))" \
-      "LOCALNET_GRPC_PORT=$(( 19490 + k * 10 ))" "LOCALNET_CHAIN_ID=rewards-quorum-$k"
-  }
-  quorum_stop_all() {
-    local k
-    for (( k = 0; k < n; k++ )); do
-      env $(quorum_net_env "$k") scripts/localnet.sh stop >/dev/null 2>&1 || true
-    done
-  }
-  trap quorum_stop_all EXIT
-  for (( i = 0; i < n; i++ )); do
-    info "localnet $i for ${tests[$i]}"
-    env $(quorum_net_env "$i") scripts/localnet.sh start > "$base/net$i.start.log" 2>&1 \
-      || { cat "$base/net$i.start.log"; die "localnet $i did not start"; }
+  for t in "${tests[@]}"; do
+    jobs+=("$t=cargo test --locked -p relayer --test localnet -- --ignored --exact $t --nocapture")
   done
-  local pids=() t0; t0=$(date +%s)
-  for (( i = 0; i < n; i++ )); do
-    info "started ${tests[$i]} (log: $base/${tests[$i]}.log)"
-    LOCALNET_DIR="$base/net$i" cargo test --locked -p relayer --test localnet -- \
-      --ignored --exact "${tests[$i]}" --nocapture > "$base/${tests[$i]}.log" 2>&1 &
-    pids+=($!)
-  done
-  local failed=0 rc
-  for (( i = 0; i < n; i++ )); do
-    rc=0
-    wait "${pids[$i]}" || rc=$?
-    if [ "$rc" -eq 0 ]; then
-      info "$(printf 'pass %-75s %4d s' "${tests[$i]}" $(( $(date +%s) - t0 )))"
-    else
-      failed=1
-      printf '\033[31mFAIL %s (exit %s); last lines of %s:\033[0m\n' "${tests[$i]}" "$rc" "$base/${tests[$i]}.log"
-      tail -n 80 "$base/${tests[$i]}.log"
-    fi
-  done
-  return "$failed"
+  side_by_side quorum 37057 "${jobs[@]}"
 }
 
 stage_demo() {

@@ -92,8 +92,12 @@ impl GasReport {
         let dir = gas_dir();
         std::fs::create_dir_all(&dir).expect("create the e2e-gas directory");
         let json = serde_json::to_string_pretty(&self.rows).expect("gas rows json");
-        std::fs::write(dir.join(format!("{}.json", self.section)), json)
-            .expect("write gas section");
+        // Written whole, then renamed: test binaries running side by side read each other's
+        // sections while regenerating the table.
+        let tmp = dir.join(format!("{}.json.{}.tmp", self.section, std::process::id()));
+        std::fs::write(&tmp, json).expect("write gas section");
+        std::fs::rename(&tmp, dir.join(format!("{}.json", self.section)))
+            .expect("rename gas section");
         write_doc(&dir, chain_id);
     }
 }
@@ -184,6 +188,8 @@ fn write_doc(dir: &std::path::Path, chain_id: &str) {
         Some(p) => repo_root().join(p),
         None => dir.join("gas.md"),
     };
-    std::fs::write(&path, doc).expect("write the gas table");
+    let tmp = path.with_extension(format!("md.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, doc).expect("write the gas table");
+    std::fs::rename(&tmp, &path).expect("rename the gas table");
     eprintln!("[gas] wrote {}", path.display());
 }

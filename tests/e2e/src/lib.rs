@@ -100,7 +100,7 @@ impl Env {
     }
 
     /// [`Env::setup`] with another parameter file (relative to the repository root); the
-    /// deployment's gas goes to section `gas_section` of `docs/gas.md`.
+    /// deployment's gas goes to section `gas_section` of the gas table.
     pub async fn setup_with(params_file: &str, gas_section: &str) -> Env {
         let root = repo_root();
         let params = DeployParams::load(&root.join(params_file))

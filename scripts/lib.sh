@@ -94,3 +94,80 @@ ensure_cosmwasm_check() {
   info "installing cosmwasm-check $COSMWASM_CHECK_VERSION (a one-off build of a few minutes)"
   cargo install cosmwasm-check --version "$COSMWASM_CHECK_VERSION" --locked --quiet
 }
+
+# --- one workspace build shared by every test stage -------------------------------------------
+# `cargo test -p A` and `cargo test -p B` resolve features for their own selection, so a
+# dependency (tokio, cosmwasm-std…) is compiled once per selection and every crate above it with
+# it. The test command builds the whole workspace once instead — libraries, binaries and every
+# test target, with one feature resolution — and runs the test executables it produced.
+
+# The executables of the last workspace_build: package, test (true/false), kind, target name,
+# executable, package directory; tab-separated, libraries' tests first.
+workspace_executables() { printf '%s/test-logs/executables.tsv\n' "$(cargo_target_dir)"; }
+
+# Builds libraries, binaries and tests of every workspace member (a no-op when nothing changed)
+# and records the executables.
+workspace_build() {
+  local out json meta
+  out="$(workspace_executables)"
+  mkdir -p "$(dirname "$out")"
+  json="$(mktemp)"
+  meta="$(mktemp)"
+  if ! cargo build --workspace --lib --bins --tests --locked --message-format=json-render-diagnostics > "$json"; then
+    rm -f "$json" "$meta"
+    return 1
+  fi
+  cargo metadata --format-version 1 --no-deps --locked > "$meta"
+  jq -r --slurpfile meta "$meta" '
+      ($meta[0].packages | map({key: .manifest_path, value: .name}) | from_entries) as $names
+      | select(.reason == "compiler-artifact" and .executable != null)
+      | [$names[.manifest_path], (.profile.test | tostring), (.target.kind | join(",")),
+         .target.name, .executable, (.manifest_path | sub("/Cargo.toml$"; ""))]
+      | @tsv' "$json" \
+    | sort -t$'\t' -k1,1 -k2,2 -k3,3 -k4,4 > "$out.tmp"
+  mv "$out.tmp" "$out"
+  rm -f "$json" "$meta"
+}
+
+# The binary BIN of package PKG from the last workspace_build.
+workspace_bin() {
+  local pkg=$1 bin=$2 exe
+  exe="$(awk -F'\t' -v p="$pkg" -v b="$bin" '$1 == p && $2 == "false" && $4 == b { print $5 }' "$(workspace_executables)")"
+  [ -n "$exe" ] && [ -x "$exe" ] || die "binary $bin of $pkg not built (workspace_build first)"
+  printf '%s\n' "$exe"
+}
+
+# run_tests PKG[:TARGET]... [-- ARGS]: runs every test executable of the packages (unit tests
+# of the library and binaries, each integration test; PKG:TARGET only that target), as
+# `cargo test -p PKG... -- ARGS` would: from the package's directory, with Cargo's runtime
+# environment. Runs them all; fails when one failed.
+run_tests() {
+  local pkgs=() args=()
+  while [ $# -gt 0 ]; do
+    if [ "$1" = -- ]; then shift; args=("$@"); break; fi
+    pkgs+=("$1"); shift
+  done
+  local list; list="$(workspace_executables)"
+  [ -f "$list" ] || die "no workspace build recorded (workspace_build first)"
+  local cargo_bin; cargo_bin="$(command -v cargo)"
+  local failed=() found=0 pkg is_test kind target exe dir p want
+  while IFS=$'\t' read -r -u 3 pkg is_test kind target exe dir; do
+    [ "$is_test" = true ] || continue
+    want=0
+    for p in "${pkgs[@]}"; do
+      [ "$p" = "$pkg" ] || [ "$p" = "$pkg:$target" ] && want=1
+    done
+    [ "$want" = 1 ] || continue
+    found=1
+    printf '     \033[1mRunning\033[0m %s %s of %s (%s)\n' "$kind" "$target" "$pkg" "${exe#"$REPO_ROOT"/}"
+    if ! (cd "$dir" && CARGO="$cargo_bin" CARGO_MANIFEST_DIR="$dir" CARGO_PKG_NAME="$pkg" \
+          CARGO_PRIMARY_PACKAGE=1 "$exe" ${args[@]+"${args[@]}"}); then
+      failed+=("$pkg/$target")
+    fi
+  done 3< "$list"
+  [ "$found" = 1 ] || die "no test executables of ${pkgs[*]} in $list"
+  if [ ${#failed[@]} -gt 0 ]; then
+    printf '\033[31mfailed test executables: %s\033[0m\n' "${failed[*]}"
+    return 1
+  fi
+}

@@ -66,14 +66,23 @@ stage_wasm() {
   scripts/codegen.sh --check
 }
 
+CONTRACT_PACKAGES=(reward-pool mining-round contract-common cube-scoring cube-types upstream-contracts)
+
 stage_contracts() {
-  cargo test --locked -p reward-pool -p mining-round -p contract-common -p cube-scoring \
-    -p cube-types -p upstream-contracts
+  workspace_build
+  run_tests "${CONTRACT_PACKAGES[@]}"
 }
 
+# Every other package's tests, except the chain suites of e2e and demo (their own stages).
 stage_relayer() {
-  cargo test --locked -p relayer -p cube-telemetry -p host-util -p chain-client -p cube-sim \
-    -p deploy -p relayer-bench -p vm-gas
+  workspace_build
+  local pkgs
+  mapfile -t pkgs < <(cut -f1 "$(workspace_executables)" | sort -u \
+    | grep -vxF -f <(printf '%s\n' "${CONTRACT_PACKAGES[@]}" e2e demo))
+  info "packages: ${pkgs[*]}"
+  CUBE_SIM_BIN="$(workspace_bin cube-sim cube-sim)" run_tests "${pkgs[@]}" e2e:e2e
+  # Doc tests of every crate (same feature resolution as the workspace build).
+  cargo test --workspace --doc --locked
 }
 
 # side_by_side LABEL PORT_BASE NAME=COMMAND...
@@ -134,13 +143,12 @@ stage_e2e() {
   ensure_apt jq curl
   need_wasmd
   need_artifacts
-  cargo test --locked -p e2e --no-run
-  cargo test --locked -p e2e --lib
-  local jobs=() f t
-  for f in tests/e2e/tests/*.rs; do
-    t="$(basename "$f" .rs)"
-    jobs+=("$t=cargo test --locked -p e2e --test $t -- --nocapture")
+  workspace_build
+  local jobs=() t
+  for t in $(awk -F'\t' '$1 == "e2e" && $3 == "test" { print $4 }' "$(workspace_executables)"); do
+    jobs+=("$t=. scripts/lib.sh; run_tests e2e:$t -- --nocapture")
   done
+  [ ${#jobs[@]} -gt 0 ] || die "no e2e test binaries built"
   side_by_side e2e 38057 "${jobs[@]}"
 }
 
@@ -150,13 +158,15 @@ stage_quorum() {
   ensure_apt jq curl
   need_wasmd
   need_artifacts
-  cargo test --locked -p relayer --test localnet --no-run
-  local tests jobs=() t
-  mapfile -t tests < <(cargo test --locked --quiet -p relayer --test localnet -- --ignored --list 2>/dev/null \
-    | sed -n 's/: test$//p')
+  workspace_build
+  local exe tests jobs=() t
+  exe="$(awk -F'\t' '$1 == "relayer" && $3 == "test" && $4 == "localnet" { print $5 }' "$(workspace_executables)")"
+  [ -x "$exe" ] || die "the relayer's localnet test was not built"
+  mapfile -t tests < <("$exe" --ignored --list 2>/dev/null | sed -n 's/: test$//p')
   [ ${#tests[@]} -gt 0 ] || die "no #[ignore]d tests found in relayer/tests/localnet.rs"
+  export CUBE_SIM_BIN; CUBE_SIM_BIN="$(workspace_bin cube-sim cube-sim)"
   for t in "${tests[@]}"; do
-    jobs+=("$t=cargo test --locked -p relayer --test localnet -- --ignored --exact $t --nocapture")
+    jobs+=("$t=. scripts/lib.sh; run_tests relayer:localnet -- --ignored --exact $t --nocapture")
   done
   side_by_side quorum 37057 "${jobs[@]}"
 }
@@ -165,19 +175,25 @@ stage_demo() {
   ensure_apt jq curl
   need_wasmd
   need_artifacts
-  # The proof starts (and stops) a localnet of its own, on ports of its own.
-  cargo test --locked -p demo
+  workspace_build
+  # The proof starts (and stops) a localnet of its own, on ports of its own; the demo runs the
+  # binaries of the workspace build.
+  DEMO_SKIP_BUILD=1 DEMO_BIN_DIR="$(dirname "$(workspace_bin relayer relayer)")" run_tests demo
 }
 
 stage_web() {
+  ensure_apt jq curl
   need_wasmd
   need_artifacts
-  scripts/test-web.sh
+  workspace_build
+  DEMO_SKIP_BUILD=1 DEMO_BIN="$(workspace_bin demo demo)" \
+    DEMO_BIN_DIR="$(dirname "$(workspace_bin relayer relayer)")" scripts/test-web.sh
 }
 
 stage_gas() {
   need_artifacts
-  scripts/bench-gas.sh
+  workspace_build
+  VM_GAS_BIN="$(workspace_bin vm-gas vm-gas)" scripts/bench-gas.sh
 }
 
 stage_clean() {

@@ -229,12 +229,19 @@ pub fn window(hours_ago: u64) -> (u64, u64) {
     (start, start + 3600)
 }
 
-/// The `cube-sim` binary. Cargo hands integration tests only their own package's binaries, so
-/// it is built here on first use (same workspace, target directory and profile as the running
-/// test; a no-op when it is up to date) and found next to the `relayer` binary.
+/// The `cube-sim` binary: `CUBE_SIM_BIN` when set (the test command builds the whole workspace
+/// once and points here). Otherwise, since Cargo hands integration tests only their own
+/// package's binaries, it is built here on first use (same workspace, target directory and
+/// profile as the running test; a no-op when it is up to date) and found next to the `relayer`
+/// binary.
 pub fn cube_sim_bin() -> std::path::PathBuf {
     static BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     BIN.get_or_init(|| {
+        if let Some(bin) = std::env::var_os("CUBE_SIM_BIN").filter(|b| !b.is_empty()) {
+            let bin = std::path::PathBuf::from(bin);
+            assert!(bin.is_file(), "CUBE_SIM_BIN={} is not a file", bin.display());
+            return bin;
+        }
         let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_relayer"))
             .parent()
             .expect("the relayer binary has a directory")

@@ -92,25 +92,27 @@ stage_relayer() {
 # Waits for all, prints each result (and the tail of each failing log), stops the localnets.
 # Tests on the chain mostly wait for blocks and rounds, so side by side they take as long as
 # the longest instead of the sum.
+_sbs_env() {
+  local k=$1
+  printf '%s\n' "LOCALNET_HOME=$SBS_BASE/net$k" "LOCALNET_DIR=$SBS_BASE/net$k" \
+    "LOCALNET_RPC_PORT=$(( SBS_PORT + k * 10 ))" "LOCALNET_P2P_PORT=$(( SBS_PORT - 1 + k * 10 ))" \
+    "LOCALNET_REST_PORT=$(( SBS_PORT - 25340 + k * 10 ))" "LOCALNET_GRPC_PORT=$(( SBS_PORT - 17567 + k * 10 ))" \
+    "LOCALNET_CHAIN_ID=rewards-$SBS_LABEL-$k"
+}
+_sbs_stop() {
+  local k
+  for (( k = 0; k < ${SBS_N:-0}; k++ )); do
+    env $(_sbs_env "$k") scripts/localnet.sh stop >/dev/null 2>&1 || true
+  done
+}
 side_by_side() {
-  local label=$1 port_base=$2; shift 2
-  local base; base="$(cargo_target_dir)/$label"
-  rm -rf "$base"
-  mkdir -p "$base"
-  local jobs=("$@") n=$# k
-  _sbs_env() {
-    local k=$1
-    printf '%s\n' "LOCALNET_HOME=$base/net$k" "LOCALNET_DIR=$base/net$k" \
-      "LOCALNET_RPC_PORT=$(( port_base + k * 10 ))" "LOCALNET_P2P_PORT=$(( port_base - 1 + k * 10 ))" \
-      "LOCALNET_REST_PORT=$(( port_base - 25340 + k * 10 ))" "LOCALNET_GRPC_PORT=$(( port_base - 17567 + k * 10 ))" \
-      "LOCALNET_CHAIN_ID=rewards-$label-$k"
-  }
-  _sbs_stop() {
-    local k
-    for (( k = 0; k < n; k++ )); do
-      env $(_sbs_env "$k") scripts/localnet.sh stop >/dev/null 2>&1 || true
-    done
-  }
+  # Globals, not locals: the EXIT trap that stops the localnets runs after this function returns.
+  SBS_LABEL=$1 SBS_PORT=$2; shift 2
+  SBS_BASE="$(cargo_target_dir)/$SBS_LABEL"
+  SBS_N=$#
+  rm -rf "$SBS_BASE"
+  mkdir -p "$SBS_BASE"
+  local jobs=("$@") n=$# k base=$SBS_BASE
   trap _sbs_stop EXIT
   for (( k = 0; k < n; k++ )); do
     info "localnet $k ($(_sbs_env "$k" | sed -n 's/^LOCALNET_RPC_PORT=//p')) for ${jobs[$k]%%=*}"

@@ -1,6 +1,6 @@
 //! Writes the JSON schema of the reward-pool messages.
 //!
-//! `cargo run -p reward-pool --bin schema [OUT_DIR]` (default `schema/reward-pool`, relative to
+//! `cargo run -p reward-pool --bin reward-pool-schema [OUT_DIR]` (default `schema/reward-pool`, relative to
 //! the current directory, normally the repository root).
 
 use std::path::PathBuf;

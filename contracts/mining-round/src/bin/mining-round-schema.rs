@@ -1,6 +1,6 @@
 //! Writes the JSON schema of the mining-round messages.
 //!
-//! `cargo run -p mining-round --bin schema [OUT_DIR]` (default `schema/mining-round`, relative
+//! `cargo run -p mining-round --bin mining-round-schema [OUT_DIR]` (default `schema/mining-round`, relative
 //! to the current directory, normally the repository root). Produces `mining-round.json` and
 //! one file per message/response under `raw/`.
 

@@ -114,10 +114,14 @@ side_by_side() {
   mkdir -p "$SBS_BASE"
   local jobs=("$@") n=$# k base=$SBS_BASE
   trap _sbs_stop EXIT
+  local starts=()
   for (( k = 0; k < n; k++ )); do
-    info "localnet $k ($(_sbs_env "$k" | sed -n 's/^LOCALNET_RPC_PORT=//p')) for ${jobs[$k]%%=*}"
-    env $(_sbs_env "$k") scripts/localnet.sh start > "$base/net$k.start.log" 2>&1 \
-      || { cat "$base/net$k.start.log"; die "localnet $k did not start"; }
+    info "localnet $k (RPC port $(_sbs_env "$k" | sed -n 's/^LOCALNET_RPC_PORT=//p')) for ${jobs[$k]%%=*}"
+    env $(_sbs_env "$k") scripts/localnet.sh start > "$base/net$k.start.log" 2>&1 &
+    starts+=($!)
+  done
+  for (( k = 0; k < n; k++ )); do
+    wait "${starts[$k]}" || { cat "$base/net$k.start.log"; die "localnet $k did not start"; }
   done
   local pids=() t0; t0=$(date +%s)
   for (( k = 0; k < n; k++ )); do

@@ -55,8 +55,11 @@ need_artifacts() { scripts/build-wasm.sh --if-changed; }
 
 stage_lint() {
   ensure_rust_tools
-  cargo fmt --all -- --check
+  # Both run, so one pass reports formatting and clippy findings together.
+  local fmt=0
+  cargo fmt --all -- --check || fmt=$?
   cargo clippy --workspace --all-targets --locked -- -D warnings
+  [ "$fmt" = 0 ] || die "cargo fmt --check found unformatted code (run cargo fmt --all)"
 }
 
 stage_wasm() {

@@ -239,7 +239,11 @@ pub fn cube_sim_bin() -> std::path::PathBuf {
     BIN.get_or_init(|| {
         if let Some(bin) = std::env::var_os("CUBE_SIM_BIN").filter(|b| !b.is_empty()) {
             let bin = std::path::PathBuf::from(bin);
-            assert!(bin.is_file(), "CUBE_SIM_BIN={} is not a file", bin.display());
+            assert!(
+                bin.is_file(),
+                "CUBE_SIM_BIN={} is not a file",
+                bin.display()
+            );
             return bin;
         }
         let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_relayer"))

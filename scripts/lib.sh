@@ -109,6 +109,7 @@ workspace_executables() { printf '%s/test-logs/executables.tsv\n' "$(cargo_targe
 # and records the executables.
 workspace_build() {
   local out json meta
+  ensure_apt jq
   out="$(workspace_executables)"
   mkdir -p "$(dirname "$out")"
   json="$(mktemp)"

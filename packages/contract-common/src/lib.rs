@@ -9,6 +9,7 @@
 //! - [`checked`]: overflow-checked counters and arithmetic on primitive integers returning
 //!   cosmwasm's [`OverflowError`](cosmwasm_std::OverflowError), so a contract error converts it
 //!   with `?`.
+//! - [`schema`]: what each contract's schema binary does with its rendered API.
 //!
 //! Each contract's `ContractError` wraps [`OwnershipError`], [`MigrateError`] and [`DepositError`] with
 //! `#[error(transparent)]` and `#[from]`, so the messages read the same in both and `?` converts.
@@ -24,6 +25,7 @@ pub mod deposit;
 pub mod migrate;
 pub mod ownership;
 pub mod paging;
+pub mod schema;
 
 pub use checked::Checked;
 pub use deposit::{ensure_token_deposit, DepositError};

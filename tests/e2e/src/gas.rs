@@ -92,30 +92,33 @@ impl GasReport {
         let dir = gas_dir();
         std::fs::create_dir_all(&dir).expect("create the e2e-gas directory");
         let json = serde_json::to_string_pretty(&self.rows).expect("gas rows json");
-        // Written whole, then renamed: test binaries running side by side read each other's
-        // sections while regenerating the table.
-        let tmp = dir.join(format!("{}.json.{}.tmp", self.section, std::process::id()));
-        std::fs::write(&tmp, json).expect("write gas section");
-        std::fs::rename(&tmp, dir.join(format!("{}.json", self.section)))
-            .expect("rename gas section");
+        write_whole(&dir.join(format!("{}.json", self.section)), &json);
         write_doc(&dir, chain_id);
     }
 }
 
+/// A path from an environment variable: relative to the repository root unless absolute
+/// (`Path::join` keeps an absolute path as it is).
+fn env_path(var: &str) -> Option<PathBuf> {
+    std::env::var_os(var)
+        .filter(|p| !p.is_empty())
+        .map(|p| repo_root().join(p))
+}
+
 /// `<cargo target dir>/e2e-gas`: `CARGO_TARGET_DIR` when set, else the workspace's `target/`.
 fn gas_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .map(|d| {
-            if d.is_absolute() {
-                d
-            } else {
-                repo_root().join(d)
-            }
-        })
+    env_path("CARGO_TARGET_DIR")
         .unwrap_or_else(|| repo_root().join("target"))
         .join("e2e-gas")
+}
+
+/// Writes the file whole, then renames it into place: test binaries running side by side
+/// read each other's sections, and write the table, while one of them regenerates it.
+fn write_whole(path: &std::path::Path, contents: &str) {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    std::fs::write(&tmp, contents).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    std::fs::rename(&tmp, path).unwrap_or_else(|e| panic!("rename into {}: {e}", path.display()));
 }
 
 fn write_doc(dir: &std::path::Path, chain_id: &str) {
@@ -183,13 +186,7 @@ fn write_doc(dir: &std::path::Path, chain_id: &str) {
             ));
         }
     }
-    let path = match std::env::var_os("E2E_GAS_DOC").filter(|p| !p.is_empty()) {
-        Some(p) if PathBuf::from(&p).is_absolute() => PathBuf::from(p),
-        Some(p) => repo_root().join(p),
-        None => dir.join("gas.md"),
-    };
-    let tmp = path.with_extension(format!("md.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, doc).expect("write the gas table");
-    std::fs::rename(&tmp, &path).expect("rename the gas table");
+    let path = env_path("E2E_GAS_DOC").unwrap_or_else(|| dir.join("gas.md"));
+    write_whole(&path, &doc);
     eprintln!("[gas] wrote {}", path.display());
 }

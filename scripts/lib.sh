@@ -13,11 +13,14 @@ WASMD="${WASMD_BIN:-$WASMD_BIN_DIR/wasmd}"
 # config, or <repo>/target. Asked of Cargo itself, once per process.
 cargo_target_dir() {
   if [ -z "${_CARGO_TARGET_DIR_CACHED:-}" ]; then
-    _CARGO_TARGET_DIR_CACHED="$(cd "$REPO_ROOT" && cargo metadata --format-version 1 --no-deps --offline 2>/dev/null \
-      | jq -r '.target_directory' 2>/dev/null || true)"
-    if [ -z "$_CARGO_TARGET_DIR_CACHED" ] || [ "$_CARGO_TARGET_DIR_CACHED" = null ]; then
-      _CARGO_TARGET_DIR_CACHED="$(cd "$REPO_ROOT" && cargo metadata --format-version 1 --no-deps \
-        | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+    local meta
+    meta="$(cd "$REPO_ROOT" && cargo metadata --format-version 1 --no-deps)" \
+      || die "cargo metadata failed"
+    # jq when it is installed; a fresh machine's first call may come before a stage installs it.
+    if command -v jq >/dev/null; then
+      _CARGO_TARGET_DIR_CACHED="$(jq -r '.target_directory' <<<"$meta")"
+    else
+      _CARGO_TARGET_DIR_CACHED="$(sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p' <<<"$meta")"
     fi
     [ -n "$_CARGO_TARGET_DIR_CACHED" ] || die "cargo metadata did not name a target directory"
     export _CARGO_TARGET_DIR_CACHED
@@ -128,6 +131,13 @@ workspace_build() {
     | sort -t$'\t' -k1,1 -k2,2 -k3,3 -k4,4 > "$out.tmp"
   mv "$out.tmp" "$out"
   rm -f "$json" "$meta"
+}
+
+# workspace_tests PKG: the names of PKG's integration tests; workspace_tests PKG NAME: the
+# executable of integration test NAME. From the last workspace_build.
+workspace_tests() {
+  awk -F'\t' -v p="$1" -v t="${2:-}" '$1 == p && $3 == "test" && (t == "" || $4 == t) {
+    print (t == "" ? $4 : $5) }' "$(workspace_executables)"
 }
 
 # The binary BIN of package PKG from the last workspace_build.

@@ -115,33 +115,34 @@ side_by_side() {
   SBS_N=$#
   rm -rf "$SBS_BASE"
   mkdir -p "$SBS_BASE"
-  local jobs=("$@") n=$# k base=$SBS_BASE
   trap _sbs_stop EXIT
+  local names=() cmds=() job k
+  for job in "$@"; do names+=("${job%%=*}"); cmds+=("${job#*=}"); done
   local starts=()
-  for (( k = 0; k < n; k++ )); do
-    info "localnet $k (RPC port $(_sbs_env "$k" | sed -n 's/^LOCALNET_RPC_PORT=//p')) for ${jobs[$k]%%=*}"
-    env $(_sbs_env "$k") scripts/localnet.sh start > "$base/net$k.start.log" 2>&1 &
+  for (( k = 0; k < SBS_N; k++ )); do
+    info "localnet $k (RPC port $(( SBS_PORT + k * 10 ))) for ${names[$k]}"
+    env $(_sbs_env "$k") scripts/localnet.sh start > "$SBS_BASE/net$k.start.log" 2>&1 &
     starts+=($!)
   done
-  for (( k = 0; k < n; k++ )); do
-    wait "${starts[$k]}" || { cat "$base/net$k.start.log"; die "localnet $k did not start"; }
+  for (( k = 0; k < SBS_N; k++ )); do
+    wait "${starts[$k]}" || { cat "$SBS_BASE/net$k.start.log"; die "localnet $k did not start"; }
   done
   local pids=() t0; t0=$(date +%s)
-  for (( k = 0; k < n; k++ )); do
-    info "started ${jobs[$k]%%=*} (log: $base/${jobs[$k]%%=*}.log)"
-    env $(_sbs_env "$k") bash -c "${jobs[$k]#*=}" > "$base/${jobs[$k]%%=*}.log" 2>&1 &
+  for (( k = 0; k < SBS_N; k++ )); do
+    info "started ${names[$k]} (log: $SBS_BASE/${names[$k]}.log)"
+    env $(_sbs_env "$k") bash -c "${cmds[$k]}" > "$SBS_BASE/${names[$k]}.log" 2>&1 &
     pids+=($!)
   done
   local failed=0 rc
-  for (( k = 0; k < n; k++ )); do
+  for (( k = 0; k < SBS_N; k++ )); do
     rc=0
     wait "${pids[$k]}" || rc=$?
     if [ "$rc" -eq 0 ]; then
-      info "$(printf 'pass  %-72s done by %4d s' "${jobs[$k]%%=*}" $(( $(date +%s) - t0 )))"
+      info "$(printf 'pass  %-72s done by %4d s' "${names[$k]}" $(( $(date +%s) - t0 )))"
     else
       failed=1
-      printf '\033[31mFAIL  %s (exit %s); last lines of %s:\033[0m\n' "${jobs[$k]%%=*}" "$rc" "$base/${jobs[$k]%%=*}.log"
-      tail -n 80 "$base/${jobs[$k]%%=*}.log"
+      printf '\033[31mFAIL  %s (exit %s); last lines of %s:\033[0m\n' "${names[$k]}" "$rc" "$SBS_BASE/${names[$k]}.log"
+      tail -n 80 "$SBS_BASE/${names[$k]}.log"
     fi
   done
   return "$failed"
@@ -154,7 +155,7 @@ stage_e2e() {
   need_artifacts
   workspace_build
   local jobs=() t
-  for t in $(awk -F'\t' '$1 == "e2e" && $3 == "test" { print $4 }' "$(workspace_executables)"); do
+  for t in $(workspace_tests e2e); do
     jobs+=("$t=. scripts/lib.sh; run_tests e2e:$t -- --nocapture")
   done
   [ ${#jobs[@]} -gt 0 ] || die "no e2e test binaries built"
@@ -169,8 +170,8 @@ stage_quorum() {
   need_artifacts
   workspace_build
   local exe tests jobs=() t
-  exe="$(awk -F'\t' '$1 == "relayer" && $3 == "test" && $4 == "localnet" { print $5 }' "$(workspace_executables)")"
-  [ -x "$exe" ] || die "the relayer's localnet test was not built"
+  exe="$(workspace_tests relayer localnet)"
+  [ -n "$exe" ] && [ -x "$exe" ] || die "the relayer's localnet test was not built"
   mapfile -t tests < <("$exe" --ignored --list 2>/dev/null | sed -n 's/: test$//p')
   [ ${#tests[@]} -gt 0 ] || die "no #[ignore]d tests found in relayer/tests/localnet.rs"
   export CUBE_SIM_BIN; CUBE_SIM_BIN="$(workspace_bin cube-sim cube-sim)"

@@ -411,6 +411,14 @@ pub struct AggregationConfig {
     /// reading is delivered before the round ends.
     #[serde(default)]
     pub delay_secs: Option<u64>,
+    /// Before its first vote on a round, a relayer waits until every peer's digest of the
+    /// round equals its own (pulling from the peers that differ), at most this many seconds.
+    #[serde(default = "default_agreement_timeout")]
+    pub agreement_timeout_secs: u64,
+}
+
+fn default_agreement_timeout() -> u64 {
+    120
 }
 
 fn default_poll() -> u64 {
@@ -426,6 +434,7 @@ impl Default for AggregationConfig {
             poll_secs: default_poll(),
             max_resume_rounds: default_resume(),
             delay_secs: None,
+            agreement_timeout_secs: default_agreement_timeout(),
         }
     }
 }
@@ -959,6 +968,12 @@ impl ConfigBuilder {
     /// `aggregation.delay_secs`.
     pub fn aggregation_delay_secs(mut self, secs: u64) -> Self {
         self.cfg.aggregation.delay_secs = Some(secs);
+        self
+    }
+
+    /// `aggregation.agreement_timeout_secs`.
+    pub fn agreement_timeout_secs(mut self, secs: u64) -> Self {
+        self.cfg.aggregation.agreement_timeout_secs = secs;
         self
     }
 

@@ -238,6 +238,44 @@ pub enum BatchError {
     Unavailable(String),
 }
 
+/// The rated power the contract pinned for each round, as far as this relayer has read it
+/// (`RoundParams`). Plausibility is judged with the power of the round a reading's window
+/// starts in, so relayers with different local configs accept the same readings; a round not
+/// read yet falls back to the local config's `[devices]` power.
+#[derive(Debug, Default)]
+pub struct PinnedRated {
+    rounds: std::sync::RwLock<std::collections::BTreeMap<u64, (RatedPower, bool)>>,
+}
+
+/// Rounds kept by [`PinnedRated`] (the oldest are dropped beyond this).
+const PINNED_RATED_CAP: usize = 4_096;
+
+impl PinnedRated {
+    /// The pinned power of `round`, if known.
+    pub fn get(&self, round: u64) -> Option<RatedPower> {
+        let map = self.rounds.read().unwrap_or_else(|e| e.into_inner());
+        map.get(&round).map(|(r, _)| *r)
+    }
+
+    /// Whether `round`'s power is known and can no longer change (the round had started
+    /// when it was read: a config change applies from the next round on).
+    pub fn is_final(&self, round: u64) -> bool {
+        let map = self.rounds.read().unwrap_or_else(|e| e.into_inner());
+        map.get(&round).is_some_and(|(_, f)| *f)
+    }
+
+    /// Records `round`'s power; `is_final` when the round had started at the time of reading.
+    pub fn insert(&self, round: u64, rated: RatedPower, is_final: bool) {
+        let mut map = self.rounds.write().unwrap_or_else(|e| e.into_inner());
+        map.insert(round, (rated, is_final));
+        while map.len() > PINNED_RATED_CAP {
+            if map.pop_first().is_none() {
+                break;
+            }
+        }
+    }
+}
+
 /// Everything the ingest pipeline needs.
 pub struct Ingestor {
     /// Signature domain.
@@ -254,6 +292,8 @@ pub struct Ingestor {
     pub device_buckets: Option<Buckets<[u8; 32]>>,
     /// Per-client buckets (from `policy.client_quota`).
     pub client_buckets: Option<Buckets<IpAddr>>,
+    /// Rated power pinned per round (read from chain; plausibility).
+    pub pinned: PinnedRated,
 }
 
 /// Current unix time, seconds (the one wall clock of `host-util`).
@@ -289,6 +329,7 @@ impl Ingestor {
         Ingestor {
             device_buckets: policy.device_quota.map(Buckets::new),
             client_buckets: policy.client_quota.map(Buckets::new),
+            pinned: PinnedRated::default(),
             domain,
             policy,
             directory,
@@ -305,13 +346,16 @@ impl Ingestor {
     /// view of the round the reading belongs to (moved or deregistered since), and the round's
     /// aggregation filters by that pinned view anyway — refusing it here would make the union
     /// depend on when each relayer refreshed its directory.
+    ///
+    /// Plausibility uses [`Self::rated_power_for`], the power pinned for the round the window
+    /// starts in: the same verdict on every relayer, whatever its local config.
     pub fn structural_check(
         &self,
         s: &SignedReading,
         require_registered: bool,
     ) -> Result<(), RejectReason> {
         let r = &s.reading;
-        let rated = self.policy.rated_power;
+        let rated = self.rated_power_for(r.window_start);
         let watts = match self.directory.get(&r.device_pubkey) {
             Some(device) => rated.of(device.model),
             None if require_registered => return Err(RejectReason::UnknownDevice),
@@ -333,6 +377,16 @@ impl Ingestor {
             return Err(RejectReason::OutOfRange);
         }
         Ok(())
+    }
+
+    /// The rated power that judges a reading whose window starts at `window_start`: the one
+    /// the contract pinned for that round when known ([`PinnedRated`]), else the local config's.
+    pub fn rated_power_for(&self, window_start: u64) -> RatedPower {
+        self.policy
+            .rounds
+            .round_at(window_start)
+            .and_then(|r| self.pinned.get(r))
+            .unwrap_or(self.policy.rated_power)
     }
 
     /// Stateless checks of one decoded reading at time `now` (everything but signature and

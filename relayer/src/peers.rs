@@ -47,6 +47,8 @@ pub struct ReadingsPage {
 /// Result of pulling one round from all peers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PullReport {
+    /// Peers configured.
+    pub peers: u64,
     /// Peers answering.
     pub peers_ok: u64,
     /// Peers skipped because their digest equals ours.
@@ -57,6 +59,14 @@ pub struct PullReport {
     pub imported: u64,
     /// Readings refused (undecodable, bad signature, unknown device, implausible).
     pub rejected: u64,
+}
+
+impl PullReport {
+    /// Whether every configured peer answered with a digest equal to ours (none configured:
+    /// trivially true).
+    pub fn agreed(&self) -> bool {
+        self.peers_equal == self.peers
+    }
 }
 
 /// The configured peers.
@@ -113,7 +123,10 @@ impl Peers {
         (from, to): (u64, u64),
         ingest: &Ingestor,
     ) -> PullReport {
-        let mut report = PullReport::default();
+        let mut report = PullReport {
+            peers: u64::try_from(self.urls.len()).unwrap_or(u64::MAX),
+            ..PullReport::default()
+        };
         for url in &self.urls {
             let res = self
                 .pull_one(url, round, (from, to), ingest, &mut report)

@@ -40,7 +40,7 @@ use tracing::Instrument;
 use crate::aggregate::{plan_batches, AggregateError, AggregateStats, Aggregator, RoundPlan};
 use crate::directory::DeviceInfo;
 use crate::ingest::now_unix;
-use crate::peers::Peers;
+use crate::peers::{Peers, PullReport};
 use crate::plans::{PlanStore, StoredPlan};
 use crate::store::{ReadingStore, RoundProgress, StoreError, SubmissionRecord};
 use crate::telemetry::Reading;
@@ -247,16 +247,41 @@ impl BatchView {
         self.tallies.iter().find(|t| &t.hash == hash)
     }
 
-    /// The most-voted hash other than `ours` (ties: smallest hash), if any has votes.
-    pub fn foreign(&self, ours: &[u8; 32]) -> Option<[u8; 32]> {
-        self.tallies
+    /// Every hash other than `ours` that current oracles vote for, in hash order. A submitted
+    /// hash with no votes left (e.g. a vote replaced after a re-sync) is evidence, not a
+    /// competing result.
+    pub fn foreign(&self, ours: &[u8; 32]) -> Vec<[u8; 32]> {
+        let mut v: Vec<[u8; 32]> = self
+            .tallies
             .iter()
-            // Only hashes other oracles currently vote for: a submitted hash with no votes left
-            // (e.g. a vote replaced after a re-sync) is evidence, not a competing result.
             .filter(|t| &t.hash != ours && t.votes > 0)
-            .max_by(|a, b| a.votes.cmp(&b.votes).then(b.hash.cmp(&a.hash)))
             .map(|t| t.hash)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
     }
+}
+
+/// What one pass over the chain learned about the round's batches.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChainSummary {
+    /// `(batch_index, hash)` of every hash the chain holds for a batch that is not ours:
+    /// voted hashes of batches not accepted yet, and the accepted hash where it is not ours.
+    pub foreign: Vec<(u32, [u8; 32])>,
+    /// Accepted hash per batch index.
+    pub accepted: BTreeMap<u32, [u8; 32]>,
+}
+
+/// Whether `plan` keeps every batch the chain already accepted (same index, same hash; the
+/// hash covers the batch count). A plan that contradicts an accepted batch can never
+/// finalize the round.
+pub fn keeps_accepted(plan: &RoundPlan, accepted: &BTreeMap<u32, [u8; 32]>) -> bool {
+    accepted.iter().all(|(i, h)| {
+        plan.batches
+            .iter()
+            .any(|b| b.index == *i && &b.hash == h)
+    })
 }
 
 /// The chain as the round worker sees it (implemented over the mining-round contract in
@@ -543,6 +568,8 @@ pub struct WorkerCtx<C: RoundChain> {
     pub delay: u64,
     /// Pause between passes.
     pub poll: Duration,
+    /// Longest wait, before the first vote on a round, for the peers' digests to equal ours.
+    pub agreement_timeout: Duration,
     /// Metrics (round counters in `metrics.rounds`).
     pub metrics: Arc<crate::metrics::Metrics>,
 }
@@ -593,12 +620,41 @@ impl<C: RoundChain> WorkerCtx<C> {
         .await
     }
 
-    /// Pulls the round's readings from every peer (failures logged, never fatal).
-    pub async fn pull_peers(&self, round: u64) -> Result<(), WorkerError> {
+    /// Reads into the ingest's [`crate::ingest::PinnedRated`] the rated power the contract
+    /// pinned for each of `rounds` not known for good yet (at most 256 rounds per call).
+    pub async fn learn_rated_power(
+        &self,
+        rounds: std::ops::RangeInclusive<u64>,
+    ) -> Result<(), WorkerError> {
+        let now = now_unix();
+        for r in rounds.take(256) {
+            if self.ingest.pinned.is_final(r) {
+                continue;
+            }
+            let rules = self.chain.round_rules(r).await?;
+            self.ingest
+                .pinned
+                .insert(r, rules.rated_power, now >= rules.start);
+        }
+        Ok(())
+    }
+
+    /// Pulls the round's readings from every peer (failures logged and counted, never fatal).
+    /// Readings are judged with the rated power pinned for the rounds they start in, so that
+    /// power is read first.
+    pub async fn pull_peers(&self, round: u64) -> Result<PullReport, WorkerError> {
         if self.peers.is_empty() {
-            return Ok(());
+            return Ok(PullReport::default());
         }
         let rules = self.chain.round_rules(round).await?;
+        let clock = cube_types::clock::RoundClock {
+            genesis: rules.genesis_time,
+            duration: rules.round_duration,
+        };
+        let first = clock
+            .round_at(rules.start.saturating_sub(crate::store::MAX_WINDOW_SECS))
+            .unwrap_or(0);
+        self.learn_rated_power(first..=round).await?;
         let report = self
             .peers
             .pull_round(round, (rules.start, rules.end), &self.ingest)
@@ -607,7 +663,7 @@ impl<C: RoundChain> WorkerCtx<C> {
             .rounds
             .peer_failures
             .fetch_add(report.failures, Ordering::Relaxed);
-        Ok(())
+        Ok(report)
     }
 
     /// Waits until every reading queued for the store before now is committed (or failed), so
@@ -637,8 +693,13 @@ impl<C: RoundChain> WorkerCtx<C> {
         blocking(move || compute_plan(store.as_ref(), &inputs, grace)).await
     }
 
-    /// The persisted plan of `round`, or a new one (pulled, computed and persisted).
-    pub async fn ensure_plan(&self, round: u64) -> Result<StoredPlan, WorkerError> {
+    /// The persisted plan of `round`, or a new one: pulled until the peers agree (or the
+    /// agreement timeout passed), computed and persisted.
+    pub async fn ensure_plan(
+        &self,
+        round: u64,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Result<StoredPlan, WorkerError> {
         let plans = self.plans.clone();
         if let Some(p) = blocking(move || plans.load(round)).await? {
             tracing::info!(
@@ -648,7 +709,7 @@ impl<C: RoundChain> WorkerCtx<C> {
             );
             return Ok(p);
         }
-        self.pull_peers(round).await?;
+        self.await_agreement(round, stop).await?;
         let c = self.compute(round).await?;
         let stored = StoredPlan {
             round,
@@ -740,11 +801,11 @@ impl<C: RoundChain> WorkerCtx<C> {
         blocking(move || Ok(store.put_submission(&rec)?)).await
     }
 
-    /// One pass over the plan's batches. Returns the batches where the chain holds a hash we
-    /// did not compute: `(batch_index, chain_hash)`.
-    pub async fn submit_pass(&self, plan: &RoundPlan) -> Result<Vec<(u32, [u8; 32])>, WorkerError> {
+    /// One pass over the plan's batches: votes what chain state asks for, and returns what
+    /// the chain holds besides our hashes.
+    pub async fn submit_pass(&self, plan: &RoundPlan) -> Result<ChainSummary, WorkerError> {
         let batch_count = u32::try_from(plan.batches.len()).unwrap_or(u32::MAX);
-        let mut foreign = Vec::new();
+        let mut summary = ChainSummary::default();
         let store = self.store.clone();
         let round = plan.round;
         let local = blocking(move || Ok(store.submissions(round)?)).await?;
@@ -752,10 +813,16 @@ impl<C: RoundChain> WorkerCtx<C> {
             let span = tracing::info_span!("batch", round = plan.round, batch = b.index);
             let f = async {
                 let view = self.chain.batch(plan.round, b.index).await?;
-                if let Some(h) = view.foreign(&b.hash) {
-                    if view.accepted.is_none() || view.accepted == Some(h) {
-                        foreign.push((b.index, h));
+                match view.accepted {
+                    Some(acc) => {
+                        summary.accepted.insert(b.index, acc);
+                        if acc != b.hash {
+                            summary.foreign.push((b.index, acc));
+                        }
                     }
+                    None => summary
+                        .foreign
+                        .extend(view.foreign(&b.hash).into_iter().map(|h| (b.index, h))),
                 }
                 let mine = self.chain.my_vote(plan.round, b.index).await?;
                 let decision = decide(&view, mine, &b.hash);
@@ -835,43 +902,49 @@ impl<C: RoundChain> WorkerCtx<C> {
             };
             f.instrument(span).await?;
         }
-        Ok(foreign)
+        Ok(summary)
     }
 
-    /// Pulls, recomputes and adopts the recomputation when it reproduces a chain hash we did
-    /// not compute. Returns the plan to vote with.
+    /// Re-sync: pulls the round from the peers, recomputes over the union and adopts the
+    /// recomputation as a new plan generation (to be voted on the next pass) whenever it
+    /// differs from the current plan — unless it contradicts a batch the chain already
+    /// accepted while the current plan does not. Returns the plan to vote with.
     pub async fn resync(
         &self,
         current: StoredPlan,
-        foreign: &[(u32, [u8; 32])],
+        chain: &ChainSummary,
     ) -> Result<StoredPlan, WorkerError> {
         self.pull_peers(current.round).await?;
         let c = self.compute(current.round).await?;
-        let matches = foreign
-            .iter()
-            .any(|(i, h)| c.plan.batches.iter().any(|b| b.index == *i && &b.hash == h));
-        if matches && c.plan != current.plan {
-            let next = StoredPlan {
-                round: current.round,
-                generation: current.generation.saturating_add(1),
-                inputs_digest: c.inputs_digest,
-                plan: c.plan,
-            };
-            self.persist_plan(&next).await?;
-            self.metrics
-                .rounds
-                .readopted
-                .fetch_add(1, Ordering::Relaxed);
-            tracing::info!(
-                generation = next.generation,
-                "recomputation reproduces the chain's hash: plan replaced, re-voting"
+        if c.plan != current.plan {
+            let keeps = keeps_accepted(&c.plan, &chain.accepted);
+            if keeps || !keeps_accepted(&current.plan, &chain.accepted) {
+                let owner = first_differing_owner(&current.plan, &c.plan);
+                let next = StoredPlan {
+                    round: current.round,
+                    generation: current.generation.saturating_add(1),
+                    inputs_digest: c.inputs_digest,
+                    plan: c.plan,
+                };
+                self.persist_plan(&next).await?;
+                self.metrics
+                    .rounds
+                    .readopted
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::info!(
+                    generation = next.generation,
+                    readings = c.stats.readings,
+                    first_differing_owner = %owner.unwrap_or_default(),
+                    "the union grew: plan replaced by its recomputation, re-voting"
+                );
+                return Ok(next);
+            }
+            tracing::warn!(
+                "recomputation contradicts a batch the chain accepted; keeping the current plan"
             );
-            return Ok(next);
         }
-        for (i, h) in foreign {
+        for (i, h) in &chain.foreign {
             let ours = current.plan.batches.iter().find(|b| b.index == *i);
-            let owner = first_differing_owner(&current.plan, &c.plan)
-                .or_else(|| ours.and_then(|b| b.entries.first().map(|e| e.owner.clone())));
             self.metrics
                 .rounds
                 .divergence
@@ -880,11 +953,44 @@ impl<C: RoundChain> WorkerCtx<C> {
                 batch = i,
                 chain = %hex::encode(h),
                 ours = %ours.map(|b| hex::encode(b.hash)).unwrap_or_default(),
-                first_differing_owner = %owner.unwrap_or_default(),
-                "chain holds a batch hash our recomputation does not reproduce"
+                "chain holds a batch hash our union does not reproduce (peers may not have pulled our readings yet)"
             );
         }
         Ok(current)
+    }
+
+    /// Before the first vote on a round: pulls from the peers whose digest differs from ours
+    /// until every peer's digest equals ours or `agreement_timeout` has passed (or `stop` is
+    /// set).
+    pub async fn await_agreement(
+        &self,
+        round: u64,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Result<(), WorkerError> {
+        let started = std::time::Instant::now();
+        let pause = self
+            .poll
+            .clamp(Duration::from_millis(200), Duration::from_secs(2));
+        loop {
+            let report = self.pull_peers(round).await?;
+            if report.agreed() {
+                tracing::info!(peers = report.peers, "every peer holds the same readings");
+                return Ok(());
+            }
+            if started.elapsed() >= self.agreement_timeout {
+                tracing::warn!(
+                    peers = report.peers,
+                    equal = report.peers_equal,
+                    unreachable = report.failures,
+                    "peers still hold other readings after the agreement timeout; voting our union"
+                );
+                return Ok(());
+            }
+            tokio::select! {
+                _ = stop.wait_for(|s| *s) => return Ok(()),
+                _ = tokio::time::sleep(pause) => {}
+            }
+        }
     }
 
     /// Works on `round` until it is closed on chain, its window expires, or `stop` is set.
@@ -894,16 +1000,16 @@ impl<C: RoundChain> WorkerCtx<C> {
         mut stop: watch::Receiver<bool>,
     ) -> Result<RoundOutcome, WorkerError> {
         let mut plan: Option<StoredPlan> = None;
-        // Foreign hashes already examined against the current union (avoid recomputing each
-        // pass); cleared when the plan changes.
+        // Foreign hashes seen at the last re-sync: a new one triggers a re-sync at once.
         let mut examined: HashSet<(u32, [u8; 32])> = HashSet::new();
         let mut last_pull = 0u64;
         loop {
             if *stop.borrow() {
                 return Ok(RoundOutcome::Stopped);
             }
+            let mut s = stop.clone();
             match self
-                .pass(round, &mut plan, &mut examined, &mut last_pull)
+                .pass(round, &mut plan, &mut examined, &mut last_pull, &mut s)
                 .await
             {
                 Ok(Some(outcome)) => return Ok(outcome),
@@ -924,6 +1030,7 @@ impl<C: RoundChain> WorkerCtx<C> {
         plan: &mut Option<StoredPlan>,
         examined: &mut HashSet<(u32, [u8; 32])>,
         last_pull: &mut u64,
+        stop: &mut watch::Receiver<bool>,
     ) -> Result<Option<RoundOutcome>, WorkerError> {
         match self.chain.round_status(round).await? {
             ChainRoundStatus::Closed => {
@@ -951,38 +1058,28 @@ impl<C: RoundChain> WorkerCtx<C> {
                 if now_unix() < rules.end.saturating_add(self.delay) {
                     return Ok(None);
                 }
-                self.ensure_plan(round).await?
+                self.ensure_plan(round, stop).await?
             }
         };
         self.set_phase(&current.plan, RoundPhase::Submitting)
             .await?;
-        let foreign = self.submit_pass(&current.plan).await;
-        let foreign = match foreign {
-            Ok(f) => f,
+        let summary = match self.submit_pass(&current.plan).await {
+            Ok(s) => s,
             Err(e) => {
                 *plan = Some(current);
                 return Err(e);
             }
         };
-        let fresh: Vec<(u32, [u8; 32])> = foreign
-            .into_iter()
-            .filter(|f| !examined.contains(f))
-            .collect();
-        // Re-examine known foreign hashes at most every few passes (peers may have learned
-        // readings meanwhile).
+        // Re-sync at once when the chain shows a hash not seen at the last re-sync, and every
+        // few passes while any other hash is on chain (peers may have learned readings since).
+        let fresh = summary.foreign.iter().any(|f| !examined.contains(f));
         let now = now_unix();
         let due = now >= last_pull.saturating_add(self.poll.as_secs().saturating_mul(5).max(10));
-        if !fresh.is_empty() || (due && !examined.is_empty()) {
+        if fresh || (due && !summary.foreign.is_empty()) {
             *last_pull = now;
-            let all: Vec<(u32, [u8; 32])> = examined.iter().copied().chain(fresh).collect();
-            let before = current.generation;
-            let next = self.resync(current, &all).await?;
-            if next.generation != before {
-                examined.clear();
-            } else {
-                examined.extend(all);
-            }
-            *plan = Some(next);
+            examined.clear();
+            examined.extend(summary.foreign.iter().copied());
+            *plan = Some(self.resync(current, &summary).await?);
         } else {
             *plan = Some(current);
         }
@@ -1074,17 +1171,34 @@ mod tests {
     }
 
     #[test]
-    fn foreign_hash_is_the_most_voted_other_one() {
+    fn every_other_voted_hash_is_foreign() {
+        // Every hash with votes other than ours counts, not only the most voted one.
         let v = view(None, 2, &[(1, 1, true), (3, 1, true), (2, 2, true)]);
-        assert_eq!(v.foreign(&h(1)), Some(h(2)));
-        // Ties: smallest hash.
-        let v = view(None, 2, &[(1, 1, true), (3, 1, true), (2, 1, true)]);
-        assert_eq!(v.foreign(&h(1)), Some(h(2)));
+        assert_eq!(v.foreign(&h(1)), vec![h(2), h(3)]);
         let v = view(None, 2, &[(1, 1, true)]);
-        assert_eq!(v.foreign(&h(1)), None);
+        assert_eq!(v.foreign(&h(1)), Vec::<[u8; 32]>::new());
         // A submitted hash whose votes moved away is not a competitor.
         let v = view(None, 2, &[(1, 2, true), (2, 0, true)]);
-        assert_eq!(v.foreign(&h(1)), None);
+        assert_eq!(v.foreign(&h(1)), Vec::<[u8; 32]>::new());
+    }
+
+    #[test]
+    fn a_plan_must_keep_the_accepted_batches() {
+        let batch = |index: u32, hash: u8| crate::aggregate::PlannedBatch {
+            index,
+            hash: h(hash),
+            entries: Vec::new(),
+            encoded: Vec::new(),
+        };
+        let plan = RoundPlan {
+            round: 3,
+            policy_version: 1,
+            batches: vec![batch(0, 1), batch(1, 2)],
+        };
+        assert!(keeps_accepted(&plan, &BTreeMap::new()));
+        assert!(keeps_accepted(&plan, &BTreeMap::from([(1, h(2))])));
+        assert!(!keeps_accepted(&plan, &BTreeMap::from([(1, h(9))])));
+        assert!(!keeps_accepted(&plan, &BTreeMap::from([(2, h(2))])));
     }
 
     #[test]

@@ -126,6 +126,7 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()> + Send + 'stati
                 grace: cfg.rounds.grace_secs,
                 delay: cfg.aggregation_delay(),
                 poll: Duration::from_secs(cfg.aggregation.poll_secs),
+                agreement_timeout: Duration::from_secs(cfg.aggregation.agreement_timeout_secs),
                 metrics: metrics.clone(),
             });
             set.spawn(manage_rounds(
@@ -347,6 +348,20 @@ pub async fn manage_rounds<C: RoundChain>(
     let mut running: HashSet<u64> = HashSet::new();
     loop {
         let now = now_unix();
+        // Plausibility at ingest uses the rated power pinned for the rounds still open for
+        // data (and the next one, as far as it is known).
+        let oldest_open = now
+            .saturating_sub(crate::store::MAX_WINDOW_SECS)
+            .saturating_sub(ctx.grace)
+            .saturating_sub(genesis)
+            / duration;
+        let current = now.saturating_sub(genesis) / duration;
+        if let Err(e) = ctx
+            .learn_rated_power(oldest_open.saturating_sub(1)..=current.saturating_add(1))
+            .await
+        {
+            tracing::warn!(error = %e, "reading the pinned rated power failed (will retry)");
+        }
         // Every ended round gets a worker (unless finished locally).
         loop {
             let end = genesis.saturating_add(next.saturating_add(1).saturating_mul(duration));

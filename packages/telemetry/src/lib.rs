@@ -30,13 +30,24 @@
 //!
 //! Keys and signatures are hex (upper or lower case accepted, lower case emitted); integers
 //! are JSON numbers (u64).
+//!
+//! # Verification: one predicate per reading
+//!
+//! A reading is valid when its signature passes **ZIP-215** verification: `s < l`, `A` and `R`
+//! any encodings of curve points, and the cofactored equation `[8][s]B = [8]R + [8][k]A`. It
+//! is the rule of the chain's own `ed25519_verify` (CosmWasm verifies with the same
+//! `ed25519-zebra` crate), and its batch form accepts a batch exactly when every item passes
+//! alone. The cofactorless rule (`[s]B = R + [k]A`) does not have that property: a signature
+//! whose `R` carries a small-order component fails alone but passes a cofactorless batch
+//! whenever its batch coefficient is even, so two relayers verifying the same reading inside
+//! different batches would disagree about it.
 
 pub mod batch;
 mod device_file;
 
 pub use device_file::{read_device_file, write_device_file, DeviceFileError, DeviceRecord};
 
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -161,56 +172,41 @@ impl Domain {
         SignedReading { reading, signature }
     }
 
-    /// Verifies one signed reading.
+    /// Verifies one signed reading: the **acceptance predicate** of every path (ingest, peer
+    /// import), ZIP-215 cofactored verification (see the module documentation).
     pub fn verify(&self, signed: &SignedReading) -> Result<(), TelemetryError> {
-        let key = VerifyingKey::from_bytes(&signed.reading.device_pubkey)
-            .map_err(|_| TelemetryError::BadPublicKey)?;
-        let sig = Signature::from_bytes(&signed.signature);
-        key.verify(&self.message(&signed.reading), &sig)
+        let key = zebra_key(&signed.reading.device_pubkey)?;
+        key.verify(&zebra_sig(&signed.signature), &self.message(&signed.reading))
             .map_err(|_| TelemetryError::BadSignature)
     }
 
-    /// Verifies many readings, returning one result per input in order. Uses ed25519 batch
-    /// verification (about twice as fast as one by one) and falls back to individual
-    /// verification only when the batch contains an invalid signature, to name which.
+    /// Verifies many readings, returning one result per input in order, each equal to
+    /// [`Domain::verify`] of that input. Cofactored batch verification (random 128-bit
+    /// coefficients from the operating system) is only a fast path: it accepts a batch exactly
+    /// when every item would pass alone (up to a 2^-128 chance), and when it refuses, every item
+    /// is verified alone to name the bad ones. So no verdict depends on the other items of the
+    /// batch.
     pub fn verify_many(&self, items: &[&SignedReading]) -> Vec<Result<(), TelemetryError>> {
-        let mut results: Vec<Result<(), TelemetryError>> = Vec::with_capacity(items.len());
-        let mut keys = Vec::with_capacity(items.len());
-        let mut idx = Vec::with_capacity(items.len());
-        for (i, s) in items.iter().enumerate() {
-            match VerifyingKey::from_bytes(&s.reading.device_pubkey) {
-                Ok(k) => {
-                    keys.push(k);
-                    idx.push(i);
-                    results.push(Ok(()));
-                }
-                Err(_) => results.push(Err(TelemetryError::BadPublicKey)),
-            }
+        let mut batch = ed25519_zebra::batch::Verifier::new();
+        for s in items {
+            let vk = ed25519_zebra::VerificationKeyBytes::from(s.reading.device_pubkey);
+            let msg = self.message(&s.reading);
+            batch.queue((vk, zebra_sig(&s.signature), &msg));
         }
-        if keys.is_empty() {
-            return results;
+        if batch.verify(rand::rngs::OsRng).is_ok() {
+            return items.iter().map(|_| Ok(())).collect();
         }
-        let messages: Vec<Vec<u8>> = idx
-            .iter()
-            .map(|&i| self.message(&items[i].reading))
-            .collect();
-        let msg_refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
-        let sigs: Vec<Signature> = idx
-            .iter()
-            .map(|&i| Signature::from_bytes(&items[i].signature))
-            .collect();
-        if ed25519_dalek::verify_batch(&msg_refs, &sigs, &keys).is_ok() {
-            return results;
-        }
-        for (j, &i) in idx.iter().enumerate() {
-            if keys[j].verify(msg_refs[j], &sigs[j]).is_err() {
-                if let Some(r) = results.get_mut(i) {
-                    *r = Err(TelemetryError::BadSignature);
-                }
-            }
-        }
-        results
+        items.iter().map(|s| self.verify(s)).collect()
     }
+}
+
+/// The device key as a ZIP-215 verification key (any encoding of a curve point).
+fn zebra_key(bytes: &[u8; 32]) -> Result<ed25519_zebra::VerificationKey, TelemetryError> {
+    ed25519_zebra::VerificationKey::try_from(*bytes).map_err(|_| TelemetryError::BadPublicKey)
+}
+
+fn zebra_sig(bytes: &[u8; 64]) -> ed25519_zebra::Signature {
+    ed25519_zebra::Signature::from_bytes(bytes)
 }
 
 /// JSON form of a signed reading (see the module documentation).

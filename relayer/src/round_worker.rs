@@ -277,11 +277,9 @@ pub struct ChainSummary {
 /// hash covers the batch count). A plan that contradicts an accepted batch can never
 /// finalize the round.
 pub fn keeps_accepted(plan: &RoundPlan, accepted: &BTreeMap<u32, [u8; 32]>) -> bool {
-    accepted.iter().all(|(i, h)| {
-        plan.batches
-            .iter()
-            .any(|b| b.index == *i && &b.hash == h)
-    })
+    accepted
+        .iter()
+        .all(|(i, h)| plan.batches.iter().any(|b| b.index == *i && &b.hash == h))
 }
 
 /// The chain as the round worker sees it (implemented over the mining-round contract in
@@ -1002,7 +1000,7 @@ impl<C: RoundChain> WorkerCtx<C> {
         let mut plan: Option<StoredPlan> = None;
         // Foreign hashes seen at the last re-sync: a new one triggers a re-sync at once.
         let mut examined: HashSet<(u32, [u8; 32])> = HashSet::new();
-        let mut last_pull = 0u64;
+        let mut last_pull: Option<std::time::Instant> = None;
         loop {
             if *stop.borrow() {
                 return Ok(RoundOutcome::Stopped);
@@ -1029,7 +1027,7 @@ impl<C: RoundChain> WorkerCtx<C> {
         round: u64,
         plan: &mut Option<StoredPlan>,
         examined: &mut HashSet<(u32, [u8; 32])>,
-        last_pull: &mut u64,
+        last_pull: &mut Option<std::time::Instant>,
         stop: &mut watch::Receiver<bool>,
     ) -> Result<Option<RoundOutcome>, WorkerError> {
         match self.chain.round_status(round).await? {
@@ -1073,10 +1071,10 @@ impl<C: RoundChain> WorkerCtx<C> {
         // Re-sync at once when the chain shows a hash not seen at the last re-sync, and every
         // few passes while any other hash is on chain (peers may have learned readings since).
         let fresh = summary.foreign.iter().any(|f| !examined.contains(f));
-        let now = now_unix();
-        let due = now >= last_pull.saturating_add(self.poll.as_secs().saturating_mul(5).max(10));
+        let every = self.poll.saturating_mul(5).max(Duration::from_secs(1));
+        let due = last_pull.is_none_or(|t| t.elapsed() >= every);
         if fresh || (due && !summary.foreign.is_empty()) {
-            *last_pull = now;
+            *last_pull = Some(std::time::Instant::now());
             examined.clear();
             examined.extend(summary.foreign.iter().copied());
             *plan = Some(self.resync(current, &summary).await?);

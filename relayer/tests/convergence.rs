@@ -1,0 +1,683 @@
+//! Relayers converge by construction: whatever each one received first, once they can reach
+//! each other they hold the same union, recompute it, re-vote it, and the round finalizes with
+//! the union's batches; and one reading gets one verdict, alone or inside any batch.
+//!
+//! Each scenario runs several relayers in this process, each with its own SQLite file, HTTP
+//! server, ingest pipeline, peer puller and round worker — the daemon's own components. Only
+//! the chain is replaced, by a small model of the mining-round contract's vote rules
+//! (replaceable votes, data before votes, acceptance at quorum of current oracles, fixed batch
+//! count, finalization after the last batch) so that every interleaving is quick to provoke;
+//! the three-relayer chaos test in `tests/localnet.rs` proves the same on wasmd.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test crate: failures are panics
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use cube_scoring::{RatedPower, ScorePolicy};
+use cube_types::mining_round::ExecuteMsg;
+use relayer::aggregate::RoundPlan;
+use relayer::ingest::{now_unix, IngestPolicy, RoundClock};
+use relayer::metrics::Metrics;
+use relayer::peers::{Peers, RoundDigest};
+use relayer::plans::PlanStore;
+use relayer::round_worker::{
+    compute_plan, BatchView, ChainRoundStatus, PinnedInputs, RoundChain, RoundOutcome, RoundRules,
+    TallyView, WorkerCtx, WorkerError,
+};
+use relayer::store::{InsertOutcome, ReadingStore, SqliteConfig, SqliteStore};
+use relayer::telemetry::{ReadingJson, SignedReading};
+use serde_json::json;
+use tokio::sync::watch;
+
+const HOUR: u64 = 3_600;
+const ROUND_SECS: u64 = 2 * HOUR;
+const DEVICES: usize = 6;
+/// Entries per batch: six owners make several batches, so acceptance is per batch.
+const BATCH: u32 = 2;
+
+/// Round 0 = [genesis, genesis + 2 h), ended an hour ago (hour-aligned genesis).
+fn genesis() -> u64 {
+    let now = now_unix();
+    now - now % HOUR - 3 * HOUR
+}
+
+fn policy(genesis: u64) -> IngestPolicy {
+    // Grace long enough that round 0 still takes readings over HTTP (the torsion scenario).
+    IngestPolicy::unlimited(
+        500,
+        60,
+        RoundClock::new(genesis, ROUND_SECS, 4 * HOUR),
+        RatedPower::default(),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// A model of the contract's vote rules.
+
+#[derive(Default)]
+struct ChainState {
+    oracles: Vec<String>,
+    quorum: u32,
+    /// (batch index, oracle) → voted hash.
+    votes: HashMap<(u32, String), [u8; 32]>,
+    /// batch index → hashes whose data is on chain.
+    data: HashMap<u32, HashSet<[u8; 32]>>,
+    accepted: BTreeMap<u32, [u8; 32]>,
+    batch_count: Option<u32>,
+}
+
+impl ChainState {
+    fn tally(&self, index: u32, hash: &[u8; 32]) -> u32 {
+        let n = self
+            .oracles
+            .iter()
+            .filter(|o| self.votes.get(&(index, (*o).clone())) == Some(hash))
+            .count();
+        u32::try_from(n).unwrap()
+    }
+
+    fn attestable(&self, index: u32, count: u32) -> Result<(), WorkerError> {
+        if self.accepted.contains_key(&index) {
+            return Err(WorkerError::Chain(format!(
+                "batch {index} already accepted"
+            )));
+        }
+        if self.batch_count.is_some_and(|c| c != count) {
+            return Err(WorkerError::Chain("batch count mismatch".into()));
+        }
+        Ok(())
+    }
+
+    fn vote(&mut self, oracle: &str, index: u32, count: u32, hash: [u8; 32]) {
+        self.votes.insert((index, oracle.to_string()), hash);
+        if self.tally(index, &hash) >= self.quorum {
+            self.accepted.insert(index, hash);
+            self.batch_count = Some(count);
+        }
+    }
+
+    fn finalized(&self) -> bool {
+        self.batch_count
+            .is_some_and(|c| self.accepted.len() == usize::try_from(c).unwrap())
+    }
+}
+
+#[derive(Clone)]
+struct ModelChain {
+    state: Arc<Mutex<ChainState>>,
+    oracle: String,
+    inputs: PinnedInputs,
+}
+
+impl ModelChain {
+    fn send_sync(&self, msg: ExecuteMsg) -> Result<String, WorkerError> {
+        let mut st = self.state.lock().unwrap();
+        match msg {
+            ExecuteMsg::SubmitUsage {
+                round,
+                batch_index,
+                batch_count,
+                policy_version,
+                entries,
+            } => {
+                st.attestable(batch_index, batch_count)?;
+                let hash = cube_scoring::batch_hash(
+                    round,
+                    batch_index,
+                    batch_count,
+                    policy_version,
+                    &entries,
+                )
+                .map_err(|e| WorkerError::Chain(e.to_string()))?;
+                st.data.entry(batch_index).or_default().insert(hash);
+                st.vote(&self.oracle, batch_index, batch_count, hash);
+            }
+            ExecuteMsg::VoteBatch {
+                batch_index,
+                batch_count,
+                batch_hash,
+                ..
+            } => {
+                st.attestable(batch_index, batch_count)?;
+                let hash: [u8; 32] = batch_hash.as_slice().try_into().unwrap();
+                if !st.data.get(&batch_index).is_some_and(|d| d.contains(&hash)) {
+                    return Err(WorkerError::Chain("no data for this hash".into()));
+                }
+                st.vote(&self.oracle, batch_index, batch_count, hash);
+            }
+            ExecuteMsg::AcceptBatch {
+                batch_index,
+                batch_hash,
+                ..
+            } => {
+                let hash: [u8; 32] = batch_hash.as_slice().try_into().unwrap();
+                if st.tally(batch_index, &hash) < st.quorum {
+                    return Err(WorkerError::Chain("quorum not met".into()));
+                }
+                st.accepted.insert(batch_index, hash);
+            }
+            other => return Err(WorkerError::Chain(format!("unexpected {other:?}"))),
+        }
+        Ok("tx".into())
+    }
+}
+
+impl RoundChain for ModelChain {
+    fn oracle(&self) -> String {
+        self.oracle.clone()
+    }
+
+    async fn round_status(&self, _round: u64) -> Result<ChainRoundStatus, WorkerError> {
+        Ok(if self.state.lock().unwrap().finalized() {
+            ChainRoundStatus::Closed
+        } else {
+            ChainRoundStatus::Attesting
+        })
+    }
+
+    async fn round_rules(&self, _round: u64) -> Result<RoundRules, WorkerError> {
+        Ok(self.inputs.rules.clone())
+    }
+
+    async fn pinned_inputs(&self, _round: u64) -> Result<PinnedInputs, WorkerError> {
+        Ok(self.inputs.clone())
+    }
+
+    async fn batch(&self, _round: u64, index: u32) -> Result<BatchView, WorkerError> {
+        let st = self.state.lock().unwrap();
+        let mut hashes: HashSet<[u8; 32]> = st.data.get(&index).cloned().unwrap_or_default();
+        hashes.extend(
+            st.votes
+                .iter()
+                .filter(|((i, _), _)| *i == index)
+                .map(|(_, h)| *h),
+        );
+        Ok(BatchView {
+            accepted: st.accepted.get(&index).copied(),
+            quorum: st.quorum,
+            tallies: hashes
+                .into_iter()
+                .map(|hash| TallyView {
+                    hash,
+                    votes: st.tally(index, &hash),
+                    submitted: st.data.get(&index).is_some_and(|d| d.contains(&hash)),
+                })
+                .collect(),
+        })
+    }
+
+    async fn my_vote(&self, _round: u64, index: u32) -> Result<Option<[u8; 32]>, WorkerError> {
+        let st = self.state.lock().unwrap();
+        Ok(st.votes.get(&(index, self.oracle.clone())).copied())
+    }
+
+    async fn send(&self, msg: ExecuteMsg) -> Result<String, WorkerError> {
+        self.send_sync(msg)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The network: relayers, a partition and a hostile peer.
+
+struct Relayer {
+    h: common::Harness,
+    db: std::path::PathBuf,
+}
+
+/// `n` relayers over the same fleet, round 0 ended.
+async fn relayers(n: usize, genesis: u64) -> Vec<Relayer> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let h = common::Harness::start_with_policy(DEVICES, policy(genesis)).await;
+        let db = h._dir.path().join("relayer.sqlite");
+        out.push(Relayer { h, db });
+    }
+    out
+}
+
+fn pinned_inputs(r: &Relayer, genesis: u64) -> PinnedInputs {
+    let devices =
+        r.h.fleet
+            .devices
+            .iter()
+            .map(|d| (d.pubkey(), r.h.ingest.directory.get(&d.pubkey()).unwrap()))
+            .collect();
+    PinnedInputs {
+        rules: RoundRules {
+            round: 0,
+            start: genesis,
+            end: genesis + ROUND_SECS,
+            attestation_deadline: genesis + 100 * ROUND_SECS,
+            genesis_time: genesis,
+            round_duration: ROUND_SECS,
+            policy_version: 1,
+            rated_power: RatedPower::default(),
+            max_entries_per_batch: BATCH,
+        },
+        policy: ScorePolicy::default(),
+        whitelist: HashSet::new(),
+        devices,
+    }
+}
+
+/// A TCP forwarder to `target` (`host:port`) that drops every connection until `open` is set.
+async fn partition_proxy(target: String, open: Arc<AtomicBool>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            if !open.load(Ordering::SeqCst) {
+                drop(inbound);
+                continue;
+            }
+            let target = target.clone();
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    url
+}
+
+/// A hostile peer: serves `/to/{who}/v1/rounds/{r}/readings` with a different set of (validly
+/// signed) readings for each honest relayer, and a digest that never equals anyone's.
+async fn hostile_peer(sets: HashMap<String, Vec<SignedReading>>) -> String {
+    type Sets = Arc<HashMap<String, Vec<ReadingJson>>>;
+    async fn digest(Path((who, round)): Path<(String, u64)>) -> Json<RoundDigest> {
+        Json(RoundDigest {
+            round,
+            count: 1,
+            digest: format!("{:f>64}", who),
+        })
+    }
+    async fn readings(
+        State(sets): State<Sets>,
+        Path((who, round)): Path<(String, u64)>,
+        Query(_q): Query<HashMap<String, String>>,
+    ) -> Json<serde_json::Value> {
+        Json(
+            json!({"round": round, "readings": sets.get(&who).cloned().unwrap_or_default(), "next": null}),
+        )
+    }
+    let sets: Sets = Arc::new(
+        sets.into_iter()
+            .map(|(k, v)| (k, v.iter().map(ReadingJson::from).collect()))
+            .collect(),
+    );
+    let app = Router::new()
+        .route("/to/{who}/v1/rounds/{round}/digest", get(digest))
+        .route("/to/{who}/v1/rounds/{round}/readings", get(readings))
+        .with_state(sets);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+async fn store(r: &Relayer, readings: &[SignedReading]) {
+    let out =
+        r.h.store
+            .submit(readings.to_vec())
+            .unwrap()
+            .await
+            .unwrap()
+            .unwrap();
+    assert!(out.iter().all(|o| *o == InsertOutcome::Accepted), "{out:?}");
+}
+
+/// The plan of round 0 over exactly `union`, computed in a fresh store.
+fn expected_plan(union: &[SignedReading], inputs: &PinnedInputs) -> RoundPlan {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open(SqliteConfig::new(dir.path().join("union.sqlite"))).unwrap();
+    let rt = tokio::runtime::Handle::current();
+    let ack = s.submit(union.to_vec()).unwrap();
+    tokio::task::block_in_place(|| rt.block_on(ack))
+        .unwrap()
+        .unwrap();
+    compute_plan(&s, inputs, 4 * HOUR).unwrap().plan
+}
+
+struct Worker {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<Result<RoundOutcome, WorkerError>>,
+    db: std::path::PathBuf,
+}
+
+fn start_worker(r: &Relayer, chain: ModelChain, peers: Vec<String>, agreement: Duration) -> Worker {
+    let ctx = Arc::new(WorkerCtx {
+        chain: Arc::new(chain),
+        store: r.h.store.clone() as Arc<dyn ReadingStore>,
+        plans: Arc::new(PlanStore::open(&r.db).unwrap()),
+        peers: Arc::new(Peers::new(peers, Duration::from_secs(2))),
+        ingest: r.h.ingest.clone(),
+        grace: 4 * HOUR,
+        delay: 0,
+        poll: Duration::from_millis(100),
+        agreement_timeout: agreement,
+        metrics: Arc::new(Metrics::new()),
+    });
+    let (stop, rx) = watch::channel(false);
+    let task = tokio::spawn(async move { ctx.run_round(0, rx).await });
+    Worker {
+        stop,
+        task,
+        db: r.db.clone(),
+    }
+}
+
+impl Worker {
+    async fn finish(self, within: Duration) -> (RoundOutcome, i64) {
+        let out = tokio::time::timeout(within, self.task).await;
+        let _ = self.stop.send(true);
+        let outcome = out.expect("the round finalizes in time").unwrap().unwrap();
+        let generation: i64 = rusqlite::Connection::open(&self.db)
+            .unwrap()
+            .query_row(
+                "SELECT generation FROM round_plans WHERE round = 0",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        (outcome, generation)
+    }
+}
+
+async fn wait_for(what: &str, within: Duration, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Three windows of every device: the readings every relayer received.
+fn common_readings(r: &Relayer, genesis: u64) -> Vec<SignedReading> {
+    let mut v = Vec::new();
+    for d in &r.h.fleet.devices {
+        for k in 0..3u64 {
+            let start = genesis + 600 + k * 1_200;
+            v.push(common::signed(d, start, (start, start + 600), 20 + k));
+        }
+    }
+    v
+}
+
+/// A reading of device `i` in a slot no common reading uses (sequence = window start).
+fn extra(r: &Relayer, genesis: u64, i: usize, slot: u64, wh: u64) -> SignedReading {
+    let start = genesis + 4_000 + slot * 300;
+    common::signed(&r.h.fleet.devices[i], start, (start, start + 300), wh)
+}
+
+/// Runs `n` relayers (quorum `quorum`) that each hold the common readings plus `late[k]`,
+/// partitioned from each other until every one of them voted once; then heals. The round
+/// must finalize with the union's plan.
+async fn partitioned_then_healed(n: usize, quorum: u32, late: Vec<Vec<(usize, u64, u64)>>) {
+    let g = genesis();
+    let rs = relayers(n, g).await;
+    let mut union = common_readings(&rs[0], g);
+    for (k, r) in rs.iter().enumerate() {
+        let mine: Vec<SignedReading> = late[k]
+            .iter()
+            .map(|(i, slot, wh)| extra(r, g, *i, *slot, *wh))
+            .collect();
+        let mut all = common_readings(r, g);
+        all.extend(mine.iter().cloned());
+        store(r, &all).await;
+        union.extend(mine);
+    }
+    let inputs = pinned_inputs(&rs[0], g);
+    let state = Arc::new(Mutex::new(ChainState {
+        oracles: (0..n).map(|k| format!("oracle{k}")).collect(),
+        quorum,
+        ..ChainState::default()
+    }));
+    let open = Arc::new(AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for (k, r) in rs.iter().enumerate() {
+        let mut peers = Vec::new();
+        for (j, other) in rs.iter().enumerate() {
+            if j != k {
+                let target = other.h.url.trim_start_matches("http://").to_string();
+                peers.push(partition_proxy(target, open.clone()).await);
+            }
+        }
+        let chain = ModelChain {
+            state: state.clone(),
+            oracle: format!("oracle{k}"),
+            inputs: inputs.clone(),
+        };
+        workers.push(start_worker(r, chain, peers, Duration::from_millis(300)));
+    }
+    // Every relayer votes its own set while partitioned (a batch its late reading does not
+    // touch may be accepted already), and the round cannot finalize.
+    wait_for(
+        "every relayer's first vote",
+        Duration::from_secs(30),
+        || {
+            let st = state.lock().unwrap();
+            (0..n).all(|k| st.votes.keys().any(|(_, o)| *o == format!("oracle{k}")))
+        },
+    )
+    .await;
+    assert!(
+        !state.lock().unwrap().finalized(),
+        "distinct sets must not finalize"
+    );
+    open.store(true, Ordering::SeqCst);
+    let expected = expected_plan(&union, &inputs);
+    let mut revoted = 0u32;
+    for w in workers {
+        let (outcome, generation) = w.finish(Duration::from_secs(60)).await;
+        assert_eq!(outcome, RoundOutcome::Closed);
+        revoted += u32::from(generation >= 1);
+    }
+    // No relayer first held the union, so every vote of the accepted batches comes from a
+    // recomputation (a relayer beyond the quorum may find the round closed before it re-syncs).
+    assert!(
+        revoted >= quorum,
+        "{revoted} relayers re-voted a recomputation"
+    );
+    let st = state.lock().unwrap();
+    let accepted: Vec<[u8; 32]> = st.accepted.values().copied().collect();
+    let want: Vec<[u8; 32]> = expected.batches.iter().map(|b| b.hash).collect();
+    assert_eq!(
+        accepted, want,
+        "the round finalized with the union's batches"
+    );
+    for r in rs {
+        r.h.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partition_that_heals_after_both_relayers_voted_finalizes_the_union() {
+    // Two relayers, quorum 2; each received readings the other lacks.
+    partitioned_then_healed(2, 2, vec![vec![(0, 0, 7), (1, 1, 9)], vec![(2, 2, 11)]]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clock_skew_with_late_readings_converges_in_every_hash_order() {
+    // Three relayers, quorum 2: clocks seconds apart and late readings leave each one with a
+    // reading the others lack when it first votes, so three hashes compete. Every assignment
+    // of the late readings to the relayers (every order of the three hashes) must finalize.
+    let late = [(3usize, 0u64, 5u64), (4, 1, 6), (5, 2, 8)];
+    let perms = [
+        [0, 1, 2],
+        [0, 2, 1],
+        [1, 0, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [2, 1, 0],
+    ];
+    for p in perms {
+        eprintln!("late readings assigned {p:?}");
+        partitioned_then_healed(3, 2, p.iter().map(|&i| vec![late[i]]).collect()).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_relayer_below_quorum_serving_each_honest_one_different_readings() {
+    // Oracles: two honest relayers and a hostile one (quorum 2). The hostile relayer votes a
+    // batch of its own and, as a peer, serves each honest relayer different genuine readings
+    // (a colluding device owner signed them). The honest ones exchange what they got.
+    let g = genesis();
+    let rs = relayers(2, g).await;
+    for r in &rs {
+        store(r, &common_readings(r, g)).await;
+    }
+    let to_a: Vec<SignedReading> = (0..3).map(|s| extra(&rs[0], g, 2, s, 4 + s)).collect();
+    let to_b: Vec<SignedReading> = (3..6).map(|s| extra(&rs[0], g, 2, s, 4 + s)).collect();
+    let hostile = hostile_peer(HashMap::from([
+        ("a".to_string(), to_a.clone()),
+        ("b".to_string(), to_b.clone()),
+    ]))
+    .await;
+    let mut union = common_readings(&rs[0], g);
+    union.extend(to_a);
+    union.extend(to_b);
+    let inputs = pinned_inputs(&rs[0], g);
+    let state = Arc::new(Mutex::new(ChainState {
+        oracles: vec!["oracle0".into(), "oracle1".into(), "hostile".into()],
+        quorum: 2,
+        ..ChainState::default()
+    }));
+    let bogus = ModelChain {
+        state: state.clone(),
+        oracle: "hostile".into(),
+        inputs: inputs.clone(),
+    };
+    // The hostile oracle's own batch 0: one made-up owner.
+    let made_up = vec![cube_scoring::UsageEntry {
+        owner: "wasm1madeup".into(),
+        buckets: Default::default(),
+    }];
+    let plan_len = expected_plan(&union, &inputs).batches.len();
+    bogus
+        .send_sync(ExecuteMsg::SubmitUsage {
+            round: 0,
+            batch_index: 0,
+            batch_count: u32::try_from(plan_len).unwrap(),
+            policy_version: 1,
+            entries: made_up,
+        })
+        .unwrap();
+    let mut workers = Vec::new();
+    for (k, who) in ["a", "b"].iter().enumerate() {
+        let other = &rs[1 - k];
+        let peers = vec![other.h.url.clone(), format!("{hostile}/to/{who}")];
+        let chain = ModelChain {
+            state: state.clone(),
+            oracle: format!("oracle{k}"),
+            inputs: inputs.clone(),
+        };
+        workers.push(start_worker(
+            &rs[k],
+            chain,
+            peers,
+            Duration::from_millis(500),
+        ));
+    }
+    let expected = expected_plan(&union, &inputs);
+    for w in workers {
+        let (outcome, _) = w.finish(Duration::from_secs(60)).await;
+        assert_eq!(outcome, RoundOutcome::Closed);
+    }
+    let st = state.lock().unwrap();
+    let accepted: Vec<[u8; 32]> = st.accepted.values().copied().collect();
+    let want: Vec<[u8; 32]> = expected.batches.iter().map(|b| b.hash).collect();
+    assert_eq!(
+        accepted, want,
+        "finalized with everything the hostile peer gave anyone"
+    );
+    for r in rs {
+        r.h.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn torsion_signature_alone_and_inside_a_peer_page_gets_one_verdict() {
+    // A device owner signs with a small-order component added to R: cofactorless verification
+    // rejects it alone and accepts it inside a batch whenever its coefficient is even. Under
+    // the one predicate (ZIP-215) it is valid on every path: alone over HTTP, inside a large
+    // request, and inside a peer page.
+    let g = genesis();
+    let rs = relayers(3, g).await;
+    let domain = common::domain();
+    let dev = &rs[0].h.fleet.devices[1];
+    let torsion: Vec<SignedReading> = (0..4u64)
+        .map(|s| {
+            let start = g + 4_000 + s * 300;
+            cube_sim::adversary::torsion_signed(
+                &domain,
+                &dev.key,
+                common::reading(dev, start, (start, start + 300), 3 + s),
+                s,
+            )
+        })
+        .collect();
+    for t in &torsion {
+        let key = ed25519_dalek::VerifyingKey::from_bytes(&t.reading.device_pubkey).unwrap();
+        let sig = ed25519_dalek::Signature::from_bytes(&t.signature);
+        assert!(
+            ed25519_dalek::Verifier::verify(&key, &domain.message(&t.reading), &sig).is_err(),
+            "the cofactorless rule rejects it alone"
+        );
+        assert_eq!(domain.verify(t), Ok(()));
+    }
+    let honest = common_readings(&rs[0], g);
+    // Relayer 0: each torsion reading alone, then the honest ones.
+    for t in &torsion {
+        let (status, body) = rs[0].h.post(std::slice::from_ref(t)).await;
+        assert_eq!(
+            (status, body["accepted"].as_u64()),
+            (200, Some(1)),
+            "{body}"
+        );
+    }
+    let (_, body) = rs[0].h.post(&honest).await;
+    assert_eq!(body["accepted"].as_u64(), Some(n64(honest.len())));
+    // Relayer 1: everything in one request, torsion readings in the middle.
+    let mut mixed = honest.clone();
+    for (k, t) in torsion.iter().enumerate() {
+        mixed.insert(3 + 5 * k, t.clone());
+    }
+    let (_, body) = rs[1].h.post(&mixed).await;
+    assert_eq!(body["accepted"].as_u64(), Some(n64(mixed.len())), "{body}");
+    // Relayer 2: pulls it all from relayer 1's pages.
+    let peers = Peers::new(vec![rs[1].h.url.clone()], Duration::from_secs(5));
+    let report = peers
+        .pull_round(0, (g, g + ROUND_SECS), &rs[2].h.ingest)
+        .await;
+    assert_eq!(
+        (report.imported, report.rejected, report.failures),
+        (n64(mixed.len()), 0, 0)
+    );
+    // One set everywhere.
+    let digests: Vec<serde_json::Value> = digests(&rs).await;
+    assert_eq!(digests[0]["count"].as_u64(), Some(n64(mixed.len())));
+    assert!(digests.iter().all(|d| d == &digests[0]), "{digests:?}");
+    for r in rs {
+        r.h.stop().await;
+    }
+}
+
+async fn digests(rs: &[Relayer]) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    for r in rs {
+        out.push(r.h.get_json("/v1/rounds/0/digest").await);
+    }
+    out
+}
+
+fn n64(n: usize) -> u64 {
+    u64::try_from(n).unwrap()
+}

@@ -176,8 +176,11 @@ impl Domain {
     /// import), ZIP-215 cofactored verification (see the module documentation).
     pub fn verify(&self, signed: &SignedReading) -> Result<(), TelemetryError> {
         let key = zebra_key(&signed.reading.device_pubkey)?;
-        key.verify(&zebra_sig(&signed.signature), &self.message(&signed.reading))
-            .map_err(|_| TelemetryError::BadSignature)
+        key.verify(
+            &zebra_sig(&signed.signature),
+            &self.message(&signed.reading),
+        )
+        .map_err(|_| TelemetryError::BadSignature)
     }
 
     /// Verifies many readings, returning one result per input in order, each equal to

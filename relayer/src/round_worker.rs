@@ -5,21 +5,24 @@
 //! 1. Wait until the round has ended on chain and ingest no longer accepts readings for it
 //!    (`[aggregation] delay_secs` after its end).
 //! 2. Load the round's persisted plan ([`crate::plans::PlanStore`]). Without one: pull the
-//!    round's signed readings from the peers ([`crate::peers`]), read the round's **pinned
-//!    inputs** from the contract ([`RoundChain::pinned_inputs`]: registry as of the round,
-//!    whitelist as of the round, the round's policy, rated power, batch size and clock) and
-//!    aggregate over the union ([`compute_plan`]), then persist the plan (batches, hashes and
-//!    the digest of every input) **before** the first vote. After a restart the persisted plan
-//!    is used as is: a relayer never votes on batches of two different aggregations unless it
-//!    deliberately recomputes (step 4).
+//!    round's signed readings from the peers ([`crate::peers`]) until every peer's digest
+//!    equals ours or the agreement timeout passes ([`WorkerCtx::await_agreement`]), read the
+//!    round's **pinned inputs** from the contract ([`RoundChain::pinned_inputs`]: registry as
+//!    of the round, whitelist as of the round, the round's policy, rated power, batch size and
+//!    clock) and aggregate over the union ([`compute_plan`]), then persist the plan (batches,
+//!    hashes and the digest of every input) **before** the first vote. After a restart the
+//!    persisted plan is used as is: a plan changes only through step 4.
 //! 3. Every pass reads each batch from chain (`Batch`, `Vote`) and decides with [`decide`]:
 //!    accepted → nothing; our hash already has quorum but is not accepted → `AcceptBatch`; our
 //!    vote is in → wait; nobody submitted our hash's data → `SubmitUsage`; otherwise
 //!    `VoteBatch` (which replaces an earlier vote of ours for another hash).
-//! 4. When the chain holds a hash for a batch that we did not compute, the worker pulls from
-//!    the peers again, recomputes, and adopts the recomputation (new plan generation, re-vote)
-//!    when it matches the chain's hash for that batch. Otherwise the divergence is counted
-//!    (`relayer_round_divergence_total`) and the first owner that differs is logged.
+//! 4. While the chain holds any hash for a batch that is not ours ([`ChainSummary`]), the
+//!    worker re-syncs ([`WorkerCtx::resync`]): at once for a hash it has not examined, then
+//!    every five polls. It pulls from the peers, recomputes over the union and, whenever the
+//!    recomputation differs from the current plan (and keeps every batch the chain accepted,
+//!    [`keeps_accepted`]), persists it as the next generation and votes it. Since the union
+//!    only grows and the rule over it is deterministic, honest relayers that reach each other
+//!    end up voting the same plan (the argument is in the relayer's README).
 //!
 //! Decisions are taken from chain state (queries), never from the text of an error; a failed
 //! transaction is simply retried on the next pass after re-reading the chain.

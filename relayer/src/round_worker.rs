@@ -365,10 +365,9 @@ pub fn decide(view: &BatchView, mine: Option<[u8; 32]>, ours: &[u8; 32]) -> Batc
 /// Counters of the round workers (rendered on `/metrics`).
 #[derive(Default, Debug)]
 pub struct RoundMetrics {
-    /// Batches where the chain holds a hash we did not compute and recomputation does not
-    /// reproduce it.
+    /// Foreign batch hashes still on chain after a re-sync left our plan unchanged.
     pub divergence: AtomicU64,
-    /// Recomputations adopted because they matched the chain's hash.
+    /// Recomputations adopted as a new plan generation (the union grew) and re-voted.
     pub readopted: AtomicU64,
     /// Transactions sent.
     pub transactions: AtomicU64,
@@ -384,12 +383,12 @@ impl RoundMetrics {
         let rows: [(&str, &str, &AtomicU64); 5] = [
             (
                 "relayer_round_divergence_total",
-                "Batches whose chain hash our recomputation does not reproduce.",
+                "Foreign batch hashes still on chain after a re-sync left our plan unchanged.",
                 &self.divergence,
             ),
             (
                 "relayer_round_recomputed_total",
-                "Recomputations adopted because they matched the chain's hash.",
+                "Recomputations of a grown union adopted as a new plan generation and re-voted.",
                 &self.readopted,
             ),
             (

@@ -12,6 +12,8 @@ use ed25519_dalek::{Signer, SigningKey};
 
 use cube_telemetry::{DeviceRecord, Domain, Reading, SignedReading};
 
+pub mod adversary;
+
 /// Zones the simulator spreads devices over; `Europe/Berlin` and `America/New_York` observe
 /// daylight saving time, `Asia/Tokyo` and `UTC` do not.
 pub const ZONES: [&str; 4] = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC"];

@@ -1,10 +1,12 @@
 //! The benchmarks of `relayer-bench` (run it optimised). They print figures; nothing here
 //! asserts on time.
 //!
-//! * raw ed25519 verification rate on one core (one by one, and batched),
+//! * raw ed25519 verification rate on one core (one by one, and batched) with the relayer's
+//!   acceptance predicate (ZIP-215, `cube_telemetry::Domain::verify` / `verify_many`),
 //! * readings/s acknowledged through `POST /v1/readings` with durable storage (SQLite WAL,
 //!   `synchronous = FULL`, group commit), real HTTP on 127.0.0.1 with concurrent clients in
-//!   the same process,
+//!   the same process, once per client count (few clients move in lockstep — verify, then
+//!   wait for the commit — so the figure grows with concurrency until the CPU is the bound),
 //! * aggregation of N readings over D devices from the SQLite store: wall time and peak
 //!   resident memory (`VmHWM` from `/proc/self/status`, reset through `/proc/self/clear_refs`
 //!   before the phase when the kernel allows it).
@@ -416,7 +418,7 @@ pub fn aggregation(
 
 /// Runs everything and prints the figures.
 pub async fn run_all(
-    ingest: &IngestBench,
+    ingest: &[IngestBench],
     verify_n: usize,
     agg_devices: usize,
     agg_readings: usize,
@@ -432,21 +434,25 @@ pub async fn run_all(
         "raw ed25519 verify, 1 core, one by one : {single:>10.0} sig/s ({verify_n} signatures)"
     );
     println!("raw ed25519 verify, 1 core, batched 512: {batched:>10.0} sig/s");
-    let f = ingest_http(ingest, dir.path()).await?;
-    let rps = rate(f.accepted, f.secs);
-    println!(
-        "HTTP ingest (durable, synchronous=FULL): {rps:>10.0} readings/s acknowledged \
-         ({} readings, {} devices, {}/request, {} clients, {:.2} s, {} x 429 retried)",
-        f.accepted, ingest.devices, ingest.batch, ingest.clients, f.secs, f.busy_retries
-    );
-    println!(
-        "  ratio to raw single-core one-by-one verify rate: {:.2}",
-        if single > 0.0 { rps / single } else { 0.0 }
-    );
-    println!(
-        "  ratio to raw single-core batched verify rate:    {:.2}",
-        if batched > 0.0 { rps / batched } else { 0.0 }
-    );
+    for p in ingest {
+        let sub = dir.path().join(format!("ingest-{}-clients", p.clients));
+        std::fs::create_dir_all(&sub)?;
+        let f = ingest_http(p, &sub).await?;
+        let rps = rate(f.accepted, f.secs);
+        println!(
+            "HTTP ingest (durable, synchronous=FULL): {rps:>10.0} readings/s acknowledged \
+             ({} readings, {} devices, {}/request, {} clients, {:.2} s, {} x 429 retried)",
+            f.accepted, p.devices, p.batch, p.clients, f.secs, f.busy_retries
+        );
+        println!(
+            "  ratio to raw single-core one-by-one verify rate: {:.2}",
+            if single > 0.0 { rps / single } else { 0.0 }
+        );
+        println!(
+            "  ratio to raw single-core batched verify rate:    {:.2}",
+            if batched > 0.0 { rps / batched } else { 0.0 }
+        );
+    }
     let a = tokio::task::spawn_blocking({
         let p = dir.path().to_path_buf();
         move || aggregation(agg_devices, agg_readings, &p)

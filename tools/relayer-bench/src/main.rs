@@ -2,7 +2,7 @@
 //! `--profile native` (see `scripts/bench-relayer.sh`).
 //!
 //! ```text
-//! relayer-bench [--devices 2000] [--per-device 50] [--batch 500] [--clients 8]
+//! relayer-bench [--devices 2000] [--per-device 50] [--batch 500] [--clients 8,64]
 //!               [--verify 20000] [--agg-devices 10000] [--agg-readings 1000000]
 //! ```
 
@@ -27,9 +27,10 @@ struct Cli {
     /// Readings per HTTP request.
     #[arg(long, default_value_t = 500)]
     batch: usize,
-    /// Concurrent HTTP clients.
-    #[arg(long, default_value_t = 8)]
-    clients: usize,
+    /// Concurrent HTTP clients; a comma-separated list runs the ingest benchmark once per
+    /// value (durable ingest is bound by group-commit latency at low concurrency).
+    #[arg(long, value_delimiter = ',', default_values_t = [8, 64])]
+    clients: Vec<usize>,
     /// Signatures for the raw verification rate.
     #[arg(long, default_value_t = 20_000)]
     verify: usize,
@@ -49,12 +50,16 @@ fn main() -> Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .init();
-    let ingest = bench::IngestBench {
-        devices: cli.devices,
-        per_device: cli.per_device,
-        batch: cli.batch,
-        clients: cli.clients,
-    };
+    let ingest: Vec<bench::IngestBench> = cli
+        .clients
+        .iter()
+        .map(|&clients| bench::IngestBench {
+            devices: cli.devices,
+            per_device: cli.per_device,
+            batch: cli.batch,
+            clients,
+        })
+        .collect();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?

@@ -909,14 +909,22 @@ impl<C: RoundChain> WorkerCtx<C> {
     /// recomputation as a new plan generation (to be voted on the next pass) whenever it
     /// differs from the current plan — unless it contradicts a batch the chain already
     /// accepted while the current plan does not. Returns the plan to vote with.
+    ///
+    /// Without `recompute`, the round is recomputed only when the pull stored readings (the
+    /// set of a closed round changes only through pulls).
     pub async fn resync(
         &self,
         current: StoredPlan,
         chain: &ChainSummary,
+        recompute: bool,
     ) -> Result<StoredPlan, WorkerError> {
-        self.pull_peers(current.round).await?;
-        let c = self.compute(current.round).await?;
-        if c.plan != current.plan {
+        let report = self.pull_peers(current.round).await?;
+        let c = if recompute || report.imported > 0 {
+            Some(self.compute(current.round).await?)
+        } else {
+            None
+        };
+        if let Some(c) = c.filter(|c| c.plan != current.plan) {
             let keeps = keeps_accepted(&c.plan, &chain.accepted);
             if keeps || !keeps_accepted(&current.plan, &chain.accepted) {
                 let owner = first_differing_owner(&current.plan, &c.plan);
@@ -1002,6 +1010,8 @@ impl<C: RoundChain> WorkerCtx<C> {
         let mut plan: Option<StoredPlan> = None;
         // Foreign hashes seen at the last re-sync: a new one triggers a re-sync at once.
         let mut examined: HashSet<(u32, [u8; 32])> = HashSet::new();
+        // Time of the last re-sync (None: none yet in this run, so the next one recomputes
+        // even when its pull brings nothing: the plan may come from before a restart).
         let mut last_pull: Option<std::time::Instant> = None;
         loop {
             if *stop.borrow() {
@@ -1076,10 +1086,12 @@ impl<C: RoundChain> WorkerCtx<C> {
         let every = self.poll.saturating_mul(5).max(Duration::from_secs(1));
         let due = last_pull.is_none_or(|t| t.elapsed() >= every);
         if fresh || (due && !summary.foreign.is_empty()) {
+            let first = last_pull.is_none();
+            let next = self.resync(current, &summary, first).await?;
             *last_pull = Some(std::time::Instant::now());
             examined.clear();
             examined.extend(summary.foreign.iter().copied());
-            *plan = Some(self.resync(current, &summary).await?);
+            *plan = Some(next);
         } else {
             *plan = Some(current);
         }

@@ -17,23 +17,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path, Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use cube_scoring::{RatedPower, ScorePolicy};
 use cube_types::mining_round::ExecuteMsg;
 use relayer::aggregate::RoundPlan;
 use relayer::ingest::{now_unix, IngestPolicy, RoundClock};
 use relayer::metrics::Metrics;
-use relayer::peers::{Peers, RoundDigest};
+use relayer::peers::Peers;
 use relayer::plans::PlanStore;
 use relayer::round_worker::{
     compute_plan, BatchView, ChainRoundStatus, PinnedInputs, RoundChain, RoundOutcome, RoundRules,
     TallyView, WorkerCtx, WorkerError,
 };
 use relayer::store::{InsertOutcome, ReadingStore, SqliteConfig, SqliteStore};
-use relayer::telemetry::{ReadingJson, SignedReading};
-use serde_json::json;
+use relayer::telemetry::SignedReading;
 use tokio::sync::watch;
 
 const HOUR: u64 = 3_600;
@@ -267,62 +263,6 @@ fn pinned_inputs(r: &Relayer, genesis: u64) -> PinnedInputs {
     }
 }
 
-/// A TCP forwarder to `target` (`host:port`) that drops every connection until `open` is set.
-async fn partition_proxy(target: String, open: Arc<AtomicBool>) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        while let Ok((mut inbound, _)) = listener.accept().await {
-            if !open.load(Ordering::SeqCst) {
-                drop(inbound);
-                continue;
-            }
-            let target = target.clone();
-            tokio::spawn(async move {
-                if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
-                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                }
-            });
-        }
-    });
-    url
-}
-
-/// A hostile peer: serves `/to/{who}/v1/rounds/{r}/readings` with a different set of (validly
-/// signed) readings for each honest relayer, and a digest that never equals anyone's.
-async fn hostile_peer(sets: HashMap<String, Vec<SignedReading>>) -> String {
-    type Sets = Arc<HashMap<String, Vec<ReadingJson>>>;
-    async fn digest(Path((who, round)): Path<(String, u64)>) -> Json<RoundDigest> {
-        Json(RoundDigest {
-            round,
-            count: 1,
-            digest: format!("{:f>64}", who),
-        })
-    }
-    async fn readings(
-        State(sets): State<Sets>,
-        Path((who, round)): Path<(String, u64)>,
-        Query(_q): Query<HashMap<String, String>>,
-    ) -> Json<serde_json::Value> {
-        Json(
-            json!({"round": round, "readings": sets.get(&who).cloned().unwrap_or_default(), "next": null}),
-        )
-    }
-    let sets: Sets = Arc::new(
-        sets.into_iter()
-            .map(|(k, v)| (k, v.iter().map(ReadingJson::from).collect()))
-            .collect(),
-    );
-    let app = Router::new()
-        .route("/to/{who}/v1/rounds/{round}/digest", get(digest))
-        .route("/to/{who}/v1/rounds/{round}/readings", get(readings))
-        .with_state(sets);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    url
-}
-
 async fn store(r: &Relayer, readings: &[SignedReading]) {
     let out =
         r.h.store
@@ -447,7 +387,7 @@ async fn partitioned_then_healed(n: usize, quorum: u32, late: Vec<Vec<(usize, u6
         for (j, other) in rs.iter().enumerate() {
             if j != k {
                 let target = other.h.url.trim_start_matches("http://").to_string();
-                peers.push(partition_proxy(target, open.clone()).await);
+                peers.push(common::partition_proxy(target, open.clone()).await);
             }
         }
         let chain = ModelChain {
@@ -536,10 +476,14 @@ async fn hostile_relayer_below_quorum_serving_each_honest_one_different_readings
     }
     let to_a: Vec<SignedReading> = (0..3).map(|s| extra(&rs[0], g, 2, s, 4 + s)).collect();
     let to_b: Vec<SignedReading> = (3..6).map(|s| extra(&rs[0], g, 2, s, 4 + s)).collect();
-    let hostile = hostile_peer(HashMap::from([
-        ("a".to_string(), to_a.clone()),
-        ("b".to_string(), to_b.clone()),
-    ]))
+    let hostile = common::hostile_peer(
+        g,
+        ROUND_SECS,
+        HashMap::from([
+            ("a".to_string(), to_a.clone()),
+            ("b".to_string(), to_b.clone()),
+        ]),
+    )
     .await;
     let mut union = common_readings(&rs[0], g);
     union.extend(to_a);
@@ -573,7 +517,7 @@ async fn hostile_relayer_below_quorum_serving_each_honest_one_different_readings
     let mut workers = Vec::new();
     for (k, who) in ["a", "b"].iter().enumerate() {
         let other = &rs[1 - k];
-        let peers = vec![other.h.url.clone(), format!("{hostile}/to/{who}")];
+        let peers = vec![other.h.url.clone(), format!("{hostile}/{who}")];
         let chain = ModelChain {
             state: state.clone(),
             oracle: format!("oracle{k}"),

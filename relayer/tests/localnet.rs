@@ -690,110 +690,6 @@ async fn deliver(url: &str, items: &[SignedReading]) -> (u64, u64, u64) {
     sums
 }
 
-/// A hostile relayer peer on 127.0.0.1 (returns its port). It tells each honest relayer a
-/// different story: relayer `i` reaches it as `http://127.0.0.1:{port}/to{i}` and gets, for any
-/// round, a digest that never equals anyone's (so it is pulled on every pull and never agrees)
-/// and one page holding the readings of `per_relayer[i]` whose window touches the round. Those
-/// readings are genuine (validly signed by a registered device whose owner colludes with the
-/// peer's operator), so every relayer stores what it is given; only the relayers' exchange
-/// with each other makes all of them hold every reading.
-async fn hostile_peer(genesis: u64, per_relayer: &[Vec<SignedReading>]) -> u16 {
-    let mut app: axum::Router = axum::Router::new();
-    for (i, readings) in per_relayer.iter().enumerate() {
-        let readings: Vec<ReadingJson> = readings.iter().map(ReadingJson::from).collect();
-        let count = u64::try_from(readings.len()).unwrap();
-        let digest = format!("{}{i}", "f".repeat(63));
-        app = app
-            .route(
-                &format!("/to{i}/v1/rounds/{{round}}/digest"),
-                axum::routing::get(
-                    move |axum::extract::Path(round): axum::extract::Path<u64>| async move {
-                        axum::Json(json!({"round": round, "count": count, "digest": digest}))
-                    },
-                ),
-            )
-            .route(
-                &format!("/to{i}/v1/rounds/{{round}}/readings"),
-                axum::routing::get(
-                    move |axum::extract::Path(round): axum::extract::Path<u64>| async move {
-                        let start = genesis.saturating_add(round.saturating_mul(ROUND_SECS));
-                        let end = start.saturating_add(ROUND_SECS);
-                        let touching: Vec<&ReadingJson> = readings
-                            .iter()
-                            .filter(|r| r.window_start < end && r.window_end > start)
-                            .collect();
-                        axum::Json(json!({"round": round, "readings": touching, "next": null}))
-                    },
-                ),
-            );
-    }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    port
-}
-
-/// A TCP proxy on 127.0.0.1 in front of the relayer listening on `target` (returns the
-/// proxy's port). While `healed` is false it accepts every connection and closes it at once:
-/// to whoever connects, the relayer behind it is unreachable. Once `healed` is true it relays
-/// new connections byte for byte.
-async fn partition_proxy(target: u16, healed: Arc<AtomicBool>) -> u16 {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        loop {
-            let Ok((inbound, _)) = listener.accept().await else {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
-            };
-            if !healed.load(Ordering::SeqCst) {
-                drop(inbound);
-                continue;
-            }
-            tokio::spawn(async move {
-                let Ok(outbound) = tokio::net::TcpStream::connect(("127.0.0.1", target)).await
-                else {
-                    return;
-                };
-                let (in_read, in_write) = inbound.into_split();
-                let (out_read, out_write) = outbound.into_split();
-                tokio::join!(pump(in_read, out_write), pump(out_read, in_write));
-            });
-        }
-    });
-    port
-}
-
-/// Copies bytes from `from` to `to` until end of stream or an error; dropping `to` then
-/// shuts down its direction, so the other side sees the end of stream too.
-async fn pump(from: tokio::net::tcp::OwnedReadHalf, to: tokio::net::tcp::OwnedWriteHalf) {
-    let mut buf = vec![0u8; 16 * 1024];
-    loop {
-        if from.readable().await.is_err() {
-            return;
-        }
-        let n = match from.try_read(&mut buf) {
-            Ok(0) => return,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
-            Err(_) => return,
-        };
-        let mut sent = 0;
-        while sent < n {
-            if to.writable().await.is_err() {
-                return;
-            }
-            match to.try_write(&buf[sent..n]) {
-                Ok(m) => sent += m,
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                Err(_) => return,
-            }
-        }
-    }
-}
-
 /// Largest-remainder share of `wh` for the two pieces of a window cut at `cut` (ties to the
 /// earlier piece), written independently of the relayer's aggregation code.
 fn split_two(ws: u64, we: u64, cut: u64, wh: u64) -> (u64, u64) {
@@ -902,7 +798,16 @@ async fn chaos_three_relayers_converge_under_loss_equivocation_sale_restart_part
             },
         ));
     }
-    let hostile_port = hostile_peer(g, &hostile).await;
+    let hostile_url = common::hostile_peer(
+        g,
+        ROUND_SECS,
+        hostile
+            .iter()
+            .enumerate()
+            .map(|(i, set)| (format!("to{i}"), set.clone()))
+            .collect(),
+    )
+    .await;
 
     // The partition: relayers reach each other only through proxies that drop every
     // connection until `healed` is set; the hostile peer is reached directly throughout.
@@ -914,17 +819,15 @@ async fn chaos_three_relayers_converge_under_loss_equivocation_sale_restart_part
     let healed = Arc::new(AtomicBool::new(false));
     let mut proxies = Vec::new();
     for p in &ports {
-        proxies.push(partition_proxy(*p, healed.clone()).await);
+        proxies.push(common::partition_proxy(format!("127.0.0.1:{p}"), healed.clone()).await);
     }
     let mut cfgs = Vec::new();
     let mut procs: Vec<Option<Proc>> = Vec::new();
     for i in 0..3 {
         let peers: Vec<String> = [(i + 1) % 3, (i + 2) % 3]
             .iter()
-            .map(|j| format!("http://127.0.0.1:{}", proxies[*j]))
-            .chain(std::iter::once(format!(
-                "http://127.0.0.1:{hostile_port}/to{i}"
-            )))
+            .map(|j| proxies[*j].clone())
+            .chain(std::iter::once(format!("{hostile_url}/to{i}")))
             .collect();
         let cfg = e.chaos_config(i, oracles[i], ports[i], &peers);
         procs.push(Some(e.start(i, oracles[i], &cfg, &urls[i]).await));

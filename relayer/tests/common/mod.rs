@@ -270,3 +270,93 @@ pub fn cube_sim_bin() -> std::path::PathBuf {
     })
     .clone()
 }
+
+/// A TCP proxy on 127.0.0.1 in front of `target` (`host:port`); returns its base URL. While
+/// `healed` is false it accepts every connection and closes it at once (to whoever connects,
+/// the target is unreachable: a network partition); once `healed` is set it relays new
+/// connections byte for byte.
+pub async fn partition_proxy(
+    target: String,
+    healed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            if !healed.load(std::sync::atomic::Ordering::SeqCst) {
+                drop(inbound);
+                continue;
+            }
+            let target = target.clone();
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    url
+}
+
+/// A hostile relayer peer on 127.0.0.1; returns its base URL. It tells each honest relayer a
+/// different story: the relayer that lists `{url}/{who}` as a peer gets, for round `r`, a
+/// digest that never equals anyone's (so it is pulled on every pull and never agrees) and one
+/// page holding the readings of `sets[who]` whose window touches `[genesis + r·round_secs,
+/// genesis + (r+1)·round_secs)`. The readings are genuine (validly signed by a registered
+/// device whose owner colludes with the peer's operator), so every relayer stores what it is
+/// given; only the honest relayers' exchange makes all of them hold every reading.
+pub async fn hostile_peer(
+    genesis: u64,
+    round_secs: u64,
+    sets: std::collections::HashMap<String, Vec<SignedReading>>,
+) -> String {
+    use axum::extract::{Path, State};
+    type Sets = Arc<(
+        u64,
+        u64,
+        std::collections::HashMap<String, Vec<ReadingJson>>,
+    )>;
+    async fn digest(Path((who, round)): Path<(String, u64)>) -> axum::Json<serde_json::Value> {
+        axum::Json(serde_json::json!({"round": round, "count": 1, "digest": format!("{who:f>64}")}))
+    }
+    async fn readings(
+        State(sets): State<Sets>,
+        Path((who, round)): Path<(String, u64)>,
+    ) -> axum::Json<serde_json::Value> {
+        let (genesis, round_secs, sets) = &*sets;
+        let start = genesis.saturating_add(round.saturating_mul(*round_secs));
+        let end = start.saturating_add(*round_secs);
+        let touching: Vec<&ReadingJson> = sets
+            .get(&who)
+            .map(|v| {
+                v.iter()
+                    .filter(|r| r.window_start < end && r.window_end > start)
+                    .collect()
+            })
+            .unwrap_or_default();
+        axum::Json(serde_json::json!({"round": round, "readings": touching, "next": null}))
+    }
+    let sets: Sets = Arc::new((
+        genesis,
+        round_secs,
+        sets.into_iter()
+            .map(|(k, v)| (k, v.iter().map(ReadingJson::from).collect()))
+            .collect(),
+    ));
+    let app = axum::Router::new()
+        .route(
+            "/{who}/v1/rounds/{round}/digest",
+            axum::routing::get(digest),
+        )
+        .route(
+            "/{who}/v1/rounds/{round}/readings",
+            axum::routing::get(readings),
+        )
+        .with_state(sets);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
+}

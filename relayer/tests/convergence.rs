@@ -292,8 +292,13 @@ struct Worker {
     db: std::path::PathBuf,
 }
 
-fn start_worker(r: &Relayer, chain: ModelChain, peers: Vec<String>, agreement: Duration) -> Worker {
-    let ctx = Arc::new(WorkerCtx {
+fn worker_ctx(
+    r: &Relayer,
+    chain: ModelChain,
+    peers: Vec<String>,
+    agreement: Duration,
+) -> Arc<WorkerCtx<ModelChain>> {
+    Arc::new(WorkerCtx {
         chain: Arc::new(chain),
         store: r.h.store.clone() as Arc<dyn ReadingStore>,
         plans: Arc::new(PlanStore::open(&r.db).unwrap()),
@@ -304,7 +309,11 @@ fn start_worker(r: &Relayer, chain: ModelChain, peers: Vec<String>, agreement: D
         poll: Duration::from_millis(100),
         agreement_timeout: agreement,
         metrics: Arc::new(Metrics::new()),
-    });
+    })
+}
+
+fn start_worker(r: &Relayer, chain: ModelChain, peers: Vec<String>, agreement: Duration) -> Worker {
+    let ctx = worker_ctx(r, chain, peers, agreement);
     let (stop, rx) = watch::channel(false);
     let task = tokio::spawn(async move { ctx.run_round(0, rx).await });
     Worker {
@@ -397,17 +406,24 @@ async fn partitioned_then_healed(n: usize, quorum: u32, late: Vec<Vec<(usize, u6
         };
         workers.push(start_worker(r, chain, peers, Duration::from_millis(300)));
     }
-    // Every relayer votes its own set while partitioned (a batch its late reading does not
-    // touch may be accepted already), and the round cannot finalize.
+    // Every relayer votes its whole plan while partitioned (a batch its late reading does not
+    // touch may be accepted already), and the round cannot finalize. Then nothing new appears
+    // on chain for longer than a re-sync interval, so after the heal only the periodic re-sync
+    // (not a fresh foreign hash) can bring the relayers together.
+    let count = u32::try_from(expected_plan(&union, &inputs).batches.len()).unwrap();
     wait_for(
-        "every relayer's first vote",
+        "every relayer's vote on every batch",
         Duration::from_secs(30),
         || {
             let st = state.lock().unwrap();
-            (0..n).all(|k| st.votes.keys().any(|(_, o)| *o == format!("oracle{k}")))
+            (0..count).all(|i| {
+                st.accepted.contains_key(&i)
+                    || (0..n).all(|k| st.votes.contains_key(&(i, format!("oracle{k}"))))
+            })
         },
     )
     .await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
     assert!(
         !state.lock().unwrap().finalized(),
         "distinct sets must not finalize"
@@ -624,4 +640,224 @@ async fn digests(rs: &[Relayer]) -> Vec<serde_json::Value> {
 
 fn n64(n: usize) -> u64 {
     u64::try_from(n).unwrap()
+}
+
+/// A relayer over the common readings with a model chain of `oracles` (quorum 2) and its
+/// persisted first plan.
+async fn one_relayer_with_plan(
+    oracles: &[&str],
+) -> (
+    Vec<Relayer>,
+    u64,
+    Arc<WorkerCtx<ModelChain>>,
+    Arc<Mutex<ChainState>>,
+    relayer::plans::StoredPlan,
+) {
+    let g = genesis();
+    let rs = relayers(1, g).await;
+    store(&rs[0], &common_readings(&rs[0], g)).await;
+    let state = Arc::new(Mutex::new(ChainState {
+        oracles: oracles.iter().map(|o| o.to_string()).collect(),
+        quorum: 2,
+        ..ChainState::default()
+    }));
+    let mut inputs = pinned_inputs(&rs[0], g);
+    inputs.rules.max_entries_per_batch = 1; // one owner per batch: several batches
+    let chain = ModelChain {
+        state: state.clone(),
+        oracle: oracles[0].to_string(),
+        inputs,
+    };
+    let ctx = worker_ctx(&rs[0], chain, Vec::new(), Duration::from_secs(1));
+    let (_tx, mut rx) = watch::channel(false);
+    let plan = ctx.ensure_plan(0, &mut rx).await.unwrap();
+    assert!(
+        plan.plan.batches.len() >= 3,
+        "several batches: {:?}",
+        plan.plan.batches.len()
+    );
+    (rs, g, ctx, state, plan)
+}
+
+fn generation_of(db: &std::path::Path) -> i64 {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(
+            "SELECT generation FROM round_plans WHERE round = 0",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chain_summary_lists_every_foreign_hash_and_every_accepted_batch() {
+    let (rs, _g, ctx, state, plan) = one_relayer_with_plan(&["me", "other", "third"]).await;
+    let ours: Vec<[u8; 32]> = plan.plan.batches.iter().map(|b| b.hash).collect();
+    {
+        let mut st = state.lock().unwrap();
+        st.accepted.insert(0, [7; 32]); // accepted with another hash
+        st.accepted.insert(1, ours[1]); // accepted with ours
+        st.data.entry(2).or_default().extend([[8; 32], [9; 32]]);
+        st.votes.insert((2, "other".into()), [8; 32]);
+        st.votes.insert((2, "third".into()), [9; 32]);
+    }
+    let summary = ctx.submit_pass(&plan.plan).await.unwrap();
+    assert_eq!(
+        summary.accepted,
+        BTreeMap::from([(0, [7; 32]), (1, ours[1])])
+    );
+    assert_eq!(
+        summary.foreign,
+        vec![(0, [7; 32]), (2, [8; 32]), (2, [9; 32])]
+    );
+    // Our own votes went out for the batches not accepted.
+    let st = state.lock().unwrap();
+    for (i, h) in ours.iter().enumerate().skip(2) {
+        let i = u32::try_from(i).unwrap();
+        assert_eq!(st.votes.get(&(i, "me".to_string())), Some(h));
+    }
+    drop(st);
+    for r in rs {
+        r.h.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recomputation_that_contradicts_an_accepted_batch_is_not_adopted() {
+    let (rs, g, ctx, _state, plan) = one_relayer_with_plan(&["me", "other"]).await;
+    // A reading imported later changes batch 0 (a device of its first owner).
+    let first_owner = plan.plan.batches[0].entries[0].owner.clone();
+    let dev = rs[0]
+        .h
+        .fleet
+        .devices
+        .iter()
+        .position(|d| d.owner == first_owner)
+        .unwrap();
+    store(&rs[0], &[extra(&rs[0], g, dev, 0, 9)]).await;
+    let ours0 = plan.plan.batches[0].hash;
+    let summary = |acc: [u8; 32]| relayer::round_worker::ChainSummary {
+        foreign: Vec::new(),
+        accepted: BTreeMap::from([(0, acc)]),
+    };
+    // Batch 0 accepted with our current hash: the recomputation would contradict it.
+    let kept = ctx
+        .resync(plan.clone(), &summary(ours0), true)
+        .await
+        .unwrap();
+    assert_eq!((kept.generation, &kept.plan), (0, &plan.plan));
+    assert_eq!(generation_of(&rs[0].db), 0);
+    // Accepted with a hash neither plan has: nothing to keep, the grown union is adopted.
+    let next = ctx
+        .resync(plan.clone(), &summary([5; 32]), true)
+        .await
+        .unwrap();
+    assert_eq!(next.generation, 1);
+    assert_ne!(next.plan.batches[0].hash, ours0);
+    assert_eq!(generation_of(&rs[0].db), 1);
+    // Nothing accepted: adopted as well, and a recomputation equal to the plan changes nothing.
+    let again = ctx
+        .resync(
+            next.clone(),
+            &relayer::round_worker::ChainSummary::default(),
+            true,
+        )
+        .await
+        .unwrap();
+    assert_eq!((again.generation, &again.plan), (1, &next.plan));
+    for r in rs {
+        r.h.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_vote_waits_for_agreeing_peers_or_the_timeout() {
+    let g = genesis();
+    let rs = relayers(2, g).await;
+    let inputs = pinned_inputs(&rs[0], g);
+    let chain = |who: &str| ModelChain {
+        state: Arc::new(Mutex::new(ChainState::default())),
+        oracle: who.into(),
+        inputs: inputs.clone(),
+    };
+    store(&rs[0], &common_readings(&rs[0], g)).await;
+    let mut superset = common_readings(&rs[1], g);
+    superset.push(extra(&rs[1], g, 0, 0, 3));
+    store(&rs[1], &superset).await;
+    let (_tx, mut rx) = watch::channel(false);
+    // A peer that holds more: pulled once, then the digests agree, long before the timeout.
+    let ctx = worker_ctx(
+        &rs[0],
+        chain("a"),
+        vec![rs[1].h.url.clone()],
+        Duration::from_secs(60),
+    );
+    let t = Instant::now();
+    ctx.await_agreement(0, &mut rx).await.unwrap();
+    assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
+    assert!(ctx.pull_peers(0).await.unwrap().agreed());
+    // An unreachable peer never agrees: the wait ends at the timeout, not before.
+    let closed = common::partition_proxy(
+        rs[1].h.url.trim_start_matches("http://").to_string(),
+        Arc::new(AtomicBool::new(false)),
+    )
+    .await;
+    let ctx = worker_ctx(
+        &rs[0],
+        chain("a"),
+        vec![closed],
+        Duration::from_millis(1_200),
+    );
+    let t = Instant::now();
+    ctx.await_agreement(0, &mut rx).await.unwrap();
+    assert!(
+        t.elapsed() >= Duration::from_millis(1_200),
+        "{:?}",
+        t.elapsed()
+    );
+    for r in rs {
+        r.h.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pulled_readings_are_judged_with_the_rated_power_the_round_pinned() {
+    // Relayer 1's local config allows 1 W per device; the contract pinned the default rated
+    // power for round 0. Before a pull the worker reads the pinned power, so relayer 1 accepts
+    // what relayer 0 accepted.
+    let g = genesis();
+    let mut rs = relayers(1, g).await;
+    let mut tiny = policy(g);
+    tiny.rated_power = RatedPower {
+        cube_v1_w: 1,
+        cube_v2_w: 1,
+    };
+    let h = common::Harness::start_with_policy(DEVICES, tiny).await;
+    let db = h._dir.path().join("relayer.sqlite");
+    rs.push(Relayer { h, db });
+    let readings = common_readings(&rs[0], g);
+    store(&rs[0], &readings).await;
+    let chain = ModelChain {
+        state: Arc::new(Mutex::new(ChainState::default())),
+        oracle: "b".into(),
+        inputs: pinned_inputs(&rs[1], g),
+    };
+    assert_eq!(rs[1].h.ingest.rated_power_for(g + 600).cube_v1_w, 1);
+    let ctx = worker_ctx(
+        &rs[1],
+        chain,
+        vec![rs[0].h.url.clone()],
+        Duration::from_secs(1),
+    );
+    let report = ctx.pull_peers(0).await.unwrap();
+    assert_eq!((report.imported, report.rejected), (n64(readings.len()), 0));
+    assert_eq!(rs[1].h.ingest.pinned.get(0), Some(RatedPower::default()));
+    assert_eq!(
+        rs[1].h.ingest.rated_power_for(g + 600),
+        RatedPower::default()
+    );
+    for r in rs {
+        r.h.stop().await;
+    }
 }

@@ -110,6 +110,9 @@ struct ModelChain {
     state: Arc<Mutex<ChainState>>,
     oracle: String,
     inputs: PinnedInputs,
+    /// Rated power the contract holds for rounds after 0 (an `UpdateConfig` during round 0
+    /// changes it until round 1 starts).
+    later_rated: Arc<Mutex<RatedPower>>,
 }
 
 impl ModelChain {
@@ -178,8 +181,15 @@ impl RoundChain for ModelChain {
         })
     }
 
-    async fn round_rules(&self, _round: u64) -> Result<RoundRules, WorkerError> {
-        Ok(self.inputs.rules.clone())
+    async fn round_rules(&self, round: u64) -> Result<RoundRules, WorkerError> {
+        let mut rules = self.inputs.rules.clone();
+        if round > 0 {
+            rules.round = round;
+            rules.start += round * ROUND_SECS;
+            rules.end += round * ROUND_SECS;
+            rules.rated_power = *self.later_rated.lock().unwrap();
+        }
+        Ok(rules)
     }
 
     async fn pinned_inputs(&self, _round: u64) -> Result<PinnedInputs, WorkerError> {
@@ -403,6 +413,7 @@ async fn partitioned_then_healed(n: usize, quorum: u32, late: Vec<Vec<(usize, u6
             state: state.clone(),
             oracle: format!("oracle{k}"),
             inputs: inputs.clone(),
+            later_rated: Default::default(),
         };
         workers.push(start_worker(r, chain, peers, Duration::from_millis(300)));
     }
@@ -514,6 +525,7 @@ async fn hostile_relayer_below_quorum_serving_each_honest_one_different_readings
         state: state.clone(),
         oracle: "hostile".into(),
         inputs: inputs.clone(),
+        later_rated: Default::default(),
     };
     // The hostile oracle's own batch 0: one made-up owner.
     let made_up = vec![cube_scoring::UsageEntry {
@@ -538,6 +550,7 @@ async fn hostile_relayer_below_quorum_serving_each_honest_one_different_readings
             state: state.clone(),
             oracle: format!("oracle{k}"),
             inputs: inputs.clone(),
+            later_rated: Default::default(),
         };
         workers.push(start_worker(
             &rs[k],
@@ -667,6 +680,7 @@ async fn one_relayer_with_plan(
         state: state.clone(),
         oracle: oracles[0].to_string(),
         inputs,
+        later_rated: Default::default(),
     };
     let ctx = worker_ctx(&rs[0], chain, Vec::new(), Duration::from_secs(1));
     let (_tx, mut rx) = watch::channel(false);
@@ -780,6 +794,7 @@ async fn the_first_vote_waits_for_agreeing_peers_or_the_timeout() {
         state: Arc::new(Mutex::new(ChainState::default())),
         oracle: who.into(),
         inputs: inputs.clone(),
+        later_rated: Default::default(),
     };
     store(&rs[0], &common_readings(&rs[0], g)).await;
     let mut superset = common_readings(&rs[1], g);
@@ -842,6 +857,7 @@ async fn pulled_readings_are_judged_with_the_rated_power_the_round_pinned() {
         state: Arc::new(Mutex::new(ChainState::default())),
         oracle: "b".into(),
         inputs: pinned_inputs(&rs[1], g),
+        later_rated: Default::default(),
     };
     assert_eq!(rs[1].h.ingest.rated_power_for(g + 600).cube_v1_w, 1);
     let ctx = worker_ctx(
@@ -856,6 +872,40 @@ async fn pulled_readings_are_judged_with_the_rated_power_the_round_pinned() {
     assert_eq!(
         rs[1].h.ingest.rated_power_for(g + 600),
         RatedPower::default()
+    );
+    for r in rs {
+        r.h.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rated_power_of_a_round_not_started_is_read_again_until_it_starts() {
+    let (rs, g, ctx, _state, _plan) = one_relayer_with_plan(&["me", "other"]).await;
+    let later = ctx.chain.later_rated.clone();
+    let first = RatedPower {
+        cube_v1_w: 700,
+        cube_v2_w: 900,
+    };
+    let changed = RatedPower {
+        cube_v1_w: 800,
+        cube_v2_w: 950,
+    };
+    // Round 3 starts in the future: what the contract holds for it may still change.
+    assert!(g + 3 * ROUND_SECS > now_unix());
+    *later.lock().unwrap() = first;
+    ctx.learn_rated_power(0..=3).await.unwrap();
+    assert_eq!(rs[0].h.ingest.pinned.get(3), Some(first));
+    assert!(!rs[0].h.ingest.pinned.is_final(3));
+    assert!(
+        rs[0].h.ingest.pinned.is_final(0),
+        "round 0 has started: final"
+    );
+    *later.lock().unwrap() = changed;
+    ctx.learn_rated_power(3..=3).await.unwrap();
+    assert_eq!(rs[0].h.ingest.pinned.get(3), Some(changed));
+    assert_eq!(
+        rs[0].h.ingest.rated_power_for(g + 3 * ROUND_SECS + 10),
+        changed
     );
     for r in rs {
         r.h.stop().await;

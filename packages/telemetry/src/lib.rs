@@ -417,12 +417,29 @@ mod tests {
             })
             .collect();
         let refs: Vec<&SignedReading> = items.iter().collect();
-        assert!(d.verify_many(&refs).iter().all(|r| *r == Ok(())));
+        assert_eq!(d.verify_many(&refs), vec![Ok(()); 10]);
+        assert_eq!(d.verify_many(&[]), Vec::new());
         items[3].signature[0] ^= 1;
         items[7].reading.discharged_wh = 1;
+        // A key that is no curve point at all (the first small y with no x).
+        let not_a_point = (2u8..=100)
+            .map(|y| {
+                let mut b = [0u8; 32];
+                b[0] = y;
+                b
+            })
+            .find(|b| ed25519_zebra::VerificationKey::try_from(*b).is_err())
+            .unwrap_or_else(|| panic!("some small y is off the curve"));
+        items[9].reading.device_pubkey = not_a_point;
         let refs: Vec<&SignedReading> = items.iter().collect();
         let res = d.verify_many(&refs);
-        for (i, r) in res.iter().enumerate() {
+        assert_eq!(res.len(), items.len());
+        // The same verdicts one by one: batching never changes one.
+        for (s, r) in items.iter().zip(&res) {
+            assert_eq!(&d.verify(s), r);
+        }
+        assert_eq!(res[9], Err(TelemetryError::BadPublicKey));
+        for (i, r) in res.iter().take(9).enumerate() {
             if i == 3 || i == 7 {
                 assert_eq!(*r, Err(TelemetryError::BadSignature), "item {i}");
             } else {

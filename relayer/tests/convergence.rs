@@ -453,8 +453,7 @@ async fn partitioned_then_healed(n: usize, quorum: u32, late: Vec<Vec<(usize, u6
         revoted >= quorum,
         "{revoted} relayers re-voted a recomputation"
     );
-    let st = state.lock().unwrap();
-    let accepted: Vec<[u8; 32]> = st.accepted.values().copied().collect();
+    let accepted: Vec<[u8; 32]> = state.lock().unwrap().accepted.values().copied().collect();
     let want: Vec<[u8; 32]> = expected.batches.iter().map(|b| b.hash).collect();
     assert_eq!(
         accepted, want,
@@ -564,8 +563,7 @@ async fn hostile_relayer_below_quorum_serving_each_honest_one_different_readings
         let (outcome, _) = w.finish(Duration::from_secs(60)).await;
         assert_eq!(outcome, RoundOutcome::Closed);
     }
-    let st = state.lock().unwrap();
-    let accepted: Vec<[u8; 32]> = st.accepted.values().copied().collect();
+    let accepted: Vec<[u8; 32]> = state.lock().unwrap().accepted.values().copied().collect();
     let want: Vec<[u8; 32]> = expected.batches.iter().map(|b| b.hash).collect();
     assert_eq!(
         accepted, want,
@@ -726,12 +724,13 @@ async fn the_chain_summary_lists_every_foreign_hash_and_every_accepted_batch() {
         vec![(0, [7; 32]), (2, [8; 32]), (2, [9; 32])]
     );
     // Our own votes went out for the batches not accepted.
-    let st = state.lock().unwrap();
-    for (i, h) in ours.iter().enumerate().skip(2) {
-        let i = u32::try_from(i).unwrap();
-        assert_eq!(st.votes.get(&(i, "me".to_string())), Some(h));
+    {
+        let st = state.lock().unwrap();
+        for (i, h) in ours.iter().enumerate().skip(2) {
+            let i = u32::try_from(i).unwrap();
+            assert_eq!(st.votes.get(&(i, "me".to_string())), Some(h));
+        }
     }
-    drop(st);
     for r in rs {
         r.h.stop().await;
     }

@@ -276,6 +276,15 @@ impl PinnedRated {
     }
 }
 
+/// Whether a reading's discharged and charged energy each fit `watts` over its window: the
+/// plausibility rule of ingest, peer import and aggregation alike.
+pub fn within_rated_power(r: &crate::telemetry::Reading, watts: u64) -> bool {
+    // Wh <= W · s / 3600  ⇔  Wh · 3600 <= W · s (exact in u128).
+    let len = r.window_end.saturating_sub(r.window_start);
+    let max = u128::from(watts) * u128::from(len);
+    u128::from(r.discharged_wh) * 3600 <= max && u128::from(r.charged_wh) * 3600 <= max
+}
+
 /// Everything the ingest pipeline needs.
 pub struct Ingestor {
     /// Signature domain.
@@ -367,9 +376,7 @@ impl Ingestor {
         if len == 0 || len > MAX_WINDOW_SECS {
             return Err(RejectReason::BadWindow);
         }
-        // Wh <= W · s / 3600  ⇔  Wh · 3600 <= W · s (exact in u128).
-        let max = u128::from(watts) * u128::from(len);
-        if u128::from(r.discharged_wh) * 3600 > max || u128::from(r.charged_wh) * 3600 > max {
+        if !within_rated_power(r, watts) {
             return Err(RejectReason::ImplausibleEnergy);
         }
         let limit = u64::try_from(i64::MAX).unwrap_or(u64::MAX);

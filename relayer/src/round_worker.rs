@@ -465,9 +465,7 @@ pub fn inputs_digest_base(inputs: &PinnedInputs, grace: u64) -> Sha256 {
 
 /// Whether `r` is plausible under the round's rated power for the device's model.
 pub fn plausible(r: &Reading, rated: &RatedPower, dev: &DeviceInfo) -> bool {
-    let len = r.window_end.saturating_sub(r.window_start);
-    let max = u128::from(rated.of(dev.model)) * u128::from(len);
-    u128::from(r.discharged_wh) * 3600 <= max && u128::from(r.charged_wh) * 3600 <= max
+    crate::ingest::within_rated_power(r, rated.of(dev.model))
 }
 
 /// A computed plan with the digest of its inputs.

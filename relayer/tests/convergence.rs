@@ -296,6 +296,19 @@ fn expected_plan(union: &[SignedReading], inputs: &PinnedInputs) -> RoundPlan {
     compute_plan(&s, inputs, 4 * HOUR).unwrap().plan
 }
 
+/// The chain accepted exactly `expected`'s batches.
+fn assert_accepted(state: &Mutex<ChainState>, expected: &RoundPlan, what: &str) {
+    let accepted: Vec<[u8; 32]> = state.lock().unwrap().accepted.values().copied().collect();
+    let want: Vec<[u8; 32]> = expected.batches.iter().map(|b| b.hash).collect();
+    assert_eq!(accepted, want, "{what}");
+}
+
+async fn stop_all(rs: Vec<Relayer>) {
+    for r in rs {
+        r.h.stop().await;
+    }
+}
+
 struct Worker {
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<Result<RoundOutcome, WorkerError>>,
@@ -453,15 +466,12 @@ async fn partitioned_then_healed(n: usize, quorum: u32, late: Vec<Vec<(usize, u6
         revoted >= quorum,
         "{revoted} relayers re-voted a recomputation"
     );
-    let accepted: Vec<[u8; 32]> = state.lock().unwrap().accepted.values().copied().collect();
-    let want: Vec<[u8; 32]> = expected.batches.iter().map(|b| b.hash).collect();
-    assert_eq!(
-        accepted, want,
-        "the round finalized with the union's batches"
+    assert_accepted(
+        &state,
+        &expected,
+        "the round finalized with the union's batches",
     );
-    for r in rs {
-        r.h.stop().await;
-    }
+    stop_all(rs).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -563,15 +573,12 @@ async fn hostile_relayer_below_quorum_serving_each_honest_one_different_readings
         let (outcome, _) = w.finish(Duration::from_secs(60)).await;
         assert_eq!(outcome, RoundOutcome::Closed);
     }
-    let accepted: Vec<[u8; 32]> = state.lock().unwrap().accepted.values().copied().collect();
-    let want: Vec<[u8; 32]> = expected.batches.iter().map(|b| b.hash).collect();
-    assert_eq!(
-        accepted, want,
-        "finalized with everything the hostile peer gave anyone"
+    assert_accepted(
+        &state,
+        &expected,
+        "finalized with everything the hostile peer gave anyone",
     );
-    for r in rs {
-        r.h.stop().await;
-    }
+    stop_all(rs).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -636,9 +643,7 @@ async fn torsion_signature_alone_and_inside_a_peer_page_gets_one_verdict() {
     let digests: Vec<serde_json::Value> = digests(&rs).await;
     assert_eq!(digests[0]["count"].as_u64(), Some(n64(mixed.len())));
     assert!(digests.iter().all(|d| d == &digests[0]), "{digests:?}");
-    for r in rs {
-        r.h.stop().await;
-    }
+    stop_all(rs).await;
 }
 
 async fn digests(rs: &[Relayer]) -> Vec<serde_json::Value> {
@@ -731,9 +736,7 @@ async fn the_chain_summary_lists_every_foreign_hash_and_every_accepted_batch() {
             assert_eq!(st.votes.get(&(i, "me".to_string())), Some(h));
         }
     }
-    for r in rs {
-        r.h.stop().await;
-    }
+    stop_all(rs).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -779,9 +782,7 @@ async fn a_recomputation_that_contradicts_an_accepted_batch_is_not_adopted() {
         .await
         .unwrap();
     assert_eq!((again.generation, &again.plan), (1, &next.plan));
-    for r in rs {
-        r.h.stop().await;
-    }
+    stop_all(rs).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -830,9 +831,7 @@ async fn the_first_vote_waits_for_agreeing_peers_or_the_timeout() {
         "{:?}",
         t.elapsed()
     );
-    for r in rs {
-        r.h.stop().await;
-    }
+    stop_all(rs).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -872,9 +871,7 @@ async fn pulled_readings_are_judged_with_the_rated_power_the_round_pinned() {
         rs[1].h.ingest.rated_power_for(g + 600),
         RatedPower::default()
     );
-    for r in rs {
-        r.h.stop().await;
-    }
+    stop_all(rs).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -906,7 +903,5 @@ async fn the_rated_power_of_a_round_not_started_is_read_again_until_it_starts() 
         rs[0].h.ingest.rated_power_for(g + 3 * ROUND_SECS + 10),
         changed
     );
-    for r in rs {
-        r.h.stop().await;
-    }
+    stop_all(rs).await;
 }

@@ -939,21 +939,13 @@ async fn chaos_three_relayers_converge_under_loss_equivocation_sale_restart_part
     }
     // Each torsion-signed reading, sent again alone to relayer 0: stored (a duplicate of the
     // copy that arrived inside a mixed request), never rejected.
-    let http = reqwest::Client::new();
     for &k in &torsion_idx {
-        let v: Value = http
-            .post(format!("{}/v1/readings", urls[0]))
-            .json(&json!({"readings": [ReadingJson::from(&all[k].1)]}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let status = v["results"][0]["status"].as_str().unwrap_or_default();
+        let (accepted, duplicates, rejected) =
+            deliver(&urls[0], std::slice::from_ref(&all[k].1)).await;
         assert!(
-            status == "duplicate" || status == "accepted",
-            "torsion-signed reading of window g+{} not stored by relayer 0: {v}",
+            rejected == 0 && accepted + duplicates == 1,
+            "torsion-signed reading of window g+{} not stored by relayer 0: \
+             {accepted} accepted, {duplicates} duplicates, {rejected} rejected",
             all[k].1.reading.window_start - g
         );
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds every artifact of deploy/artifacts.txt (our contracts, cw20-base 2.0 for TOK/ECT and the
+# Builds every artifact of deploy/artifacts.txt (our contracts incl. the timelock, cw20-base 2.0 for TOK/ECT and the
 # governance contracts cw4-stake 2.0 and cw3-flex-multisig 2.0, each from its published package)
 # into artifacts/, writes artifacts/checksums.txt and runs the pinned cosmwasm-check on each.
 #

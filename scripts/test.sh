@@ -25,7 +25,7 @@ cd "$REPO_ROOT"
 STAGES=(
   "lint|cargo fmt --check and cargo clippy -D warnings over the whole workspace, every target"
   "wasm|contract artifacts (MVP wasm build, wasm-opt) + cosmwasm-check; schema/ and the web's TypeScript clients are current"
-  "contracts|unit, property and cw-multi-test tests of both contracts and the shared contract packages"
+  "contracts|unit, property and cw-multi-test tests of the contracts (pool, mining round, timelock) and the shared contract packages"
   "relayer|relayer (SQLite store, HTTP ingest, daemon), telemetry, chain client, deploy and tool tests: no chain needed"
   "e2e|both contracts and governance through real signed transactions on the wasmd localnet (crate e2e)"
   "quorum|two and three relayer processes attesting rounds on the wasmd localnet: exact payouts, crash, chaos"
@@ -69,7 +69,7 @@ stage_wasm() {
   scripts/codegen.sh --check
 }
 
-CONTRACT_PACKAGES=(reward-pool mining-round contract-common cube-scoring cube-types upstream-contracts)
+CONTRACT_PACKAGES=(reward-pool mining-round timelock contract-common cube-scoring cube-types upstream-contracts)
 
 stage_contracts() {
   workspace_build

@@ -299,6 +299,33 @@ impl ChainClient {
         self.send(msgs, &opts).await
     }
 
+    /// Clears the wasm (migration) admin of every contract in `contracts` in one tx; the
+    /// signer must be their current admin. Fixed gas limit, as [`Self::update_admins`].
+    pub async fn clear_admins(&self, contracts: &[&str]) -> Result<TxResult, ChainError> {
+        let msgs = contracts
+            .iter()
+            .map(|c| encode::clear_admin(self.signer.address(), c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let per = u64::try_from(contracts.len()).unwrap_or(u64::MAX);
+        let opts = TxOptions {
+            gas_limit: Some(per.saturating_mul(50_000).saturating_add(100_000)),
+            ..TxOptions::default()
+        };
+        self.send(msgs, &opts).await
+    }
+
+    /// The wasm (migration) admin of `contract`; `None` when it has none.
+    pub async fn contract_admin(&self, contract: &str) -> Result<Option<String>, ChainError> {
+        let info: serde_json::Value = self
+            .rest
+            .get(&format!("/cosmwasm/wasm/v1/contract/{contract}"))
+            .await?;
+        Ok(info["contract_info"]["admin"]
+            .as_str()
+            .filter(|a| !a.is_empty())
+            .map(str::to_string))
+    }
+
     /// Smart query against `contract`.
     pub async fn query<Q: Serialize, R: DeserializeOwned>(
         &self,

@@ -1,6 +1,8 @@
 //! Message encoding and SIGN_MODE_DIRECT signing.
 
-use cosmrs::cosmwasm::{MsgExecuteContract, MsgInstantiateContract, MsgStoreCode, MsgUpdateAdmin};
+use cosmrs::cosmwasm::{
+    MsgClearAdmin, MsgExecuteContract, MsgInstantiateContract, MsgStoreCode, MsgUpdateAdmin,
+};
 use cosmrs::tx::{self, Fee, Msg, SignDoc, SignerInfo};
 use cosmrs::{AccountId, Any, Coin};
 use serde::Serialize;
@@ -99,6 +101,16 @@ pub fn update_admin(
     MsgUpdateAdmin {
         sender: sender.clone(),
         new_admin: parse_addr(new_admin)?,
+        contract: parse_addr(contract)?,
+    }
+    .to_any()
+    .map_err(|e| ChainError::Encode(e.to_string()))
+}
+
+/// `MsgClearAdmin`: `contract` has no wasm admin any more, so nobody can ever migrate it.
+pub fn clear_admin(sender: &AccountId, contract: &str) -> Result<Any, ChainError> {
+    MsgClearAdmin {
+        sender: sender.clone(),
         contract: parse_addr(contract)?,
     }
     .to_any()

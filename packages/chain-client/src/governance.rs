@@ -1,6 +1,7 @@
-//! The governance pair over ECT: cw4-stake (holders bond ECT for voting weight) and
-//! cw3-flex-multisig (proposals voted with that weight), as deployed by `tools/deploy`:
-//! message builders and typed clients.
+//! Governance over ECT as deployed by `tools/deploy`: cw4-stake (holders bond ECT for voting
+//! weight), cw3-flex-multisig (proposals voted with that weight) and our timelock (owner and
+//! wasm admin of everything; the multisig's proposals schedule operations on it, which execute
+//! after its delay unless the vetoer stops them): message builders and typed clients.
 
 use cosmwasm_std::{to_json_binary, CosmosMsg, Uint128, WasmMsg};
 use serde::Serialize;
@@ -11,6 +12,11 @@ use upstream_contracts::stake::{
 };
 use upstream_contracts::{
     Expiration, MemberResponse, ProposalResponse, TotalWeightResponse, Vote, VoteResponse,
+};
+
+use cube_types::timelock::{
+    ActivationResponse, ConfigResponse as TimelockConfig, ExecuteMsg as TimelockExecute,
+    OperationResponse, OperationsResponse, QueryMsg as TimelockQuery,
 };
 
 use crate::{ChainError, TxResult};
@@ -39,6 +45,40 @@ pub fn unbond_msg(amount: u128) -> StakeExecute {
 /// `UpdateAdmin { admin }` of the stake contract (its hook admin).
 pub fn update_stake_admin_msg(admin: Option<String>) -> StakeExecute {
     StakeExecute::UpdateAdmin { admin }
+}
+
+/// `AddHook { addr }` of the stake contract (its hook admin only).
+pub fn add_stake_hook_msg(addr: &str) -> StakeExecute {
+    StakeExecute::AddHook {
+        addr: addr.to_string(),
+    }
+}
+
+/// `Schedule { msgs, description }` of the timelock at `timelock`, as the message a multisig
+/// proposal carries: every privileged action of a governed deployment is wrapped this way.
+pub fn schedule_msg(
+    timelock: &str,
+    msgs: Vec<CosmosMsg>,
+    description: &str,
+) -> Result<CosmosMsg, ChainError> {
+    wasm_execute(
+        timelock,
+        &TimelockExecute::Schedule {
+            msgs,
+            description: description.to_string(),
+        },
+    )
+}
+
+/// The operation id of a transaction that scheduled one (its `wasm.operation_id` attribute:
+/// the multisig's `Execute` of a proposal carrying [`schedule_msg`]).
+pub fn operation_id(tx: &TxResult) -> Result<u64, ChainError> {
+    tx.attribute("wasm", "operation_id")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| ChainError::Decode {
+            url: tx.hash.clone(),
+            reason: "no wasm.operation_id attribute: the tx scheduled no timelock operation".into(),
+        })
 }
 
 /// `Propose { title, description, msgs, latest }`.
@@ -126,6 +166,11 @@ impl StakeClient<'_> {
     pub async fn update_admin(self, admin: Option<String>) -> Result<TxResult, ChainError> {
         self.0.execute(&update_stake_admin_msg(admin)).await
     }
+
+    /// `AddHook { addr }` (the current admin).
+    pub async fn add_hook(self, addr: &str) -> Result<TxResult, ChainError> {
+        self.0.execute(&add_stake_hook_msg(addr)).await
+    }
 }
 
 /// The `Admin {}` answer of a cw4 contract (cw-controllers' `AdminResponse`).
@@ -178,5 +223,57 @@ impl MultisigClient<'_> {
     /// `Execute { proposal_id }`.
     pub async fn execute(self, proposal_id: u64) -> Result<TxResult, ChainError> {
         self.0.execute(&execute_proposal_msg(proposal_id)).await
+    }
+}
+
+crate::contract::typed_client!(
+    /// The timelock contract through one chain client.
+    TimelockClient
+);
+
+impl TimelockClient<'_> {
+    /// `Config {}`.
+    pub async fn config(self) -> Result<TimelockConfig, ChainError> {
+        self.0.query(&TimelockQuery::Config {}).await
+    }
+
+    /// `IsActive {}`: whether the group meets the activation threshold, with its figures.
+    pub async fn is_active(self) -> Result<ActivationResponse, ChainError> {
+        self.0.query(&TimelockQuery::IsActive {}).await
+    }
+
+    /// `Operation { id }`.
+    pub async fn operation(self, id: u64) -> Result<OperationResponse, ChainError> {
+        self.0.query(&TimelockQuery::Operation { id }).await
+    }
+
+    /// `Operations { start_after, limit }`: one page.
+    pub async fn operations(
+        self,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    ) -> Result<OperationsResponse, ChainError> {
+        self.0
+            .query(&TimelockQuery::Operations { start_after, limit })
+            .await
+    }
+
+    /// `Execute { id }` of a ready operation (anyone).
+    pub async fn execute(self, id: u64) -> Result<TxResult, ChainError> {
+        self.0.execute(&TimelockExecute::Execute { id }).await
+    }
+
+    /// `Veto { id }` (the vetoer).
+    pub async fn veto(self, id: u64) -> Result<TxResult, ChainError> {
+        self.0.execute(&TimelockExecute::Veto { id }).await
+    }
+
+    /// `AcceptOwnership { contracts }` (anyone): completes transfers to the timelock.
+    pub async fn accept_ownership(self, contracts: &[&str]) -> Result<TxResult, ChainError> {
+        self.0
+            .execute(&TimelockExecute::AcceptOwnership {
+                contracts: contracts.iter().map(|c| c.to_string()).collect(),
+            })
+            .await
     }
 }

@@ -4,3 +4,4 @@
 pub mod clock;
 pub mod mining_round;
 pub mod reward_pool;
+pub mod timelock;

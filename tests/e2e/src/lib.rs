@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chain_client::cw20::Cw20Client;
-use chain_client::governance::{MultisigClient, StakeClient};
+use chain_client::governance::{MultisigClient, StakeClient, TimelockClient};
 use chain_client::mining_round::MiningRoundClient;
 use chain_client::reward_pool::RewardPoolClient;
 use chain_client::{ChainClient, ChainError};
@@ -200,6 +200,36 @@ impl Env {
     /// The governance multisig, transactions signed by account `who`.
     pub fn multisig(&self, who: &str) -> MultisigClient<'_> {
         MultisigClient::new(self.client(who), self.address("multisig"))
+    }
+
+    /// The governance timelock, transactions signed by account `who`.
+    pub fn timelock(&self, who: &str) -> TimelockClient<'_> {
+        TimelockClient::new(self.client(who), self.address("timelock"))
+    }
+
+    /// Runs the deploy command's governance handover (`deploy --handover`) as the deployer
+    /// (`operator`) with the parameter file `params_file`, rewrites the deployment file and
+    /// keeps the updated deployment. Returns whether the handover completed.
+    pub async fn handover(&mut self, params_file: &str) -> Result<bool, ChainError> {
+        let root = repo_root();
+        let params = DeployParams::load(&root.join(params_file))?;
+        let names = self.info.names();
+        let operator = self.client("operator");
+        let mut deployment = self.deployment.clone();
+        let complete = deploy::handover(operator, &mut deployment, &params, &names, |l| {
+            eprintln!("[deploy] {l}")
+        })
+        .await?;
+        deployment.write(&self.deployment_file())?;
+        self.deployment = deployment;
+        Ok(complete)
+    }
+
+    /// `deployments/<chain-id>.json`, as the deploy command writes it.
+    pub fn deployment_file(&self) -> PathBuf {
+        repo_root()
+            .join("deployments")
+            .join(format!("{}.json", self.info.chain_id))
     }
 
     /// CW20 balance of `address` in the token contract `role` (`tok` or `ect`).

@@ -1,34 +1,46 @@
 //! Token-weighted governance on the real chain, with real signed transactions:
-//! `deploy/governance-localnet.toml` deploys cw4-stake over ECT and cw3-flex-multisig over that
-//! group, which owns the reward pool and the mining round after the deployer's bootstrap
-//! proposal. Then three holders bond ECT, one proposes `UpdatePolicy` (peak 1.35 → 1.5), a
-//! holder unbonds and still votes with the proposal's snapshot weight, the proposal passes and
-//! is executed; the new policy version scores the next round while the running round keeps the
-//! old one (both rounds attested by the two oracles, `Score` compared); a proposal without
-//! quorum expires and changes nothing; direct owner calls, from the old owner too, are
-//! rejected.
+//! `deploy/governance-localnet.toml` deploys cw4-stake over ECT, cw3-flex-multisig over that
+//! group and the timelock, which owns the reward pool and the mining round (and administers
+//! every contract holding funds) once the holders' group is active.
+//!
+//! `holders_govern_the_policy_on_wasmd`: the handover is refused while nobody has bonded, three
+//! holders bond, it completes, and the README's role table matches the deployment file; then
+//! one proposes `UpdatePolicy` (peak 1.35 → 1.5) through the timelock, a holder unbonds and still
+//! votes with the proposal's snapshot weight, the proposal passes, schedules, waits out the
+//! delay and executes; the new policy version scores the next round while the running round
+//! keeps the old one; a proposal without quorum expires and changes nothing; direct owner
+//! calls, from the old owner too, are rejected.
+//!
+//! `a_lone_holder_cannot_capture_the_contracts_on_wasmd`: the capture the old handover allowed
+//! (the first holder to bond is the whole group) fails at every step.
 
 // An integration-test crate: a failed expectation is what a test reports.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::Duration;
 
-use chain_client::governance::wasm_execute;
+use std::collections::BTreeMap;
+
+use chain_client::governance::{operation_id, schedule_msg, wasm_execute};
 use chain_client::mining_round::{update_policy_msg, BatchId};
 use chain_client::reward_pool::ConfigUpdate;
 use chain_client::{ChainError, TxResult};
-use cosmwasm_std::Timestamp;
+use cosmwasm_std::{CosmosMsg, Timestamp};
 use cube_scoring::batch_hash;
 use cube_types::mining_round::{
     BatteryClass, DeviceModel, PayoutSplit, PolicyResponse, ReceiveMsg, RoundResponse, RoundStatus,
     ScorePolicy, ScoreResponse, TouClass, UsageBuckets, UsageEntry,
 };
+use cube_types::timelock::OperationStatus;
 use e2e::device::TestDevice;
 use e2e::gas::GasReport;
 use e2e::{assert_contract_error, Env};
 use ed25519_dalek::SigningKey;
 use mining_round::ContractError;
 use upstream_contracts::{Expiration, ProposalResponse, Status, Vote, VoteResponse};
+
+/// The parameter file of both scenarios.
+const PARAMS: &str = "deploy/governance-localnet.toml";
 
 /// Seed of the test-only manufacturer key whose public key is in the parameter file.
 const MANUFACTURER_SEED: [u8; 32] = [0x4d; 32];
@@ -42,10 +54,72 @@ struct Gov<'a> {
     env: &'a Env,
     stake: String,
     multisig: String,
+    timelock: String,
     round: String,
 }
 
-impl Gov<'_> {
+impl<'a> Gov<'a> {
+    fn new(env: &'a Env) -> Self {
+        Gov {
+            env,
+            stake: env.contract("stake"),
+            multisig: env.contract("multisig"),
+            timelock: env.contract("timelock"),
+            round: env.contract("mining_round"),
+        }
+    }
+
+    /// `who` proposes, through the multisig, that the timelock schedules `msgs`.
+    async fn propose_timelocked(
+        &self,
+        who: &str,
+        title: &str,
+        msgs: Vec<CosmosMsg>,
+        latest: Option<Expiration>,
+    ) -> (u64, TxResult) {
+        let schedule = schedule_msg(&self.timelock, msgs, title).expect("schedule message");
+        self.env
+            .multisig(who)
+            .propose(title, "scheduled on the timelock", vec![schedule], latest)
+            .await
+            .unwrap_or_else(|e| panic!("{who} proposes {title}: {e}"))
+    }
+
+    /// `who` executes the passed proposal, which schedules its operation; returns its id.
+    async fn schedule(&self, who: &str, proposal_id: u64) -> (u64, TxResult) {
+        let tx = self
+            .env
+            .multisig(who)
+            .execute(proposal_id)
+            .await
+            .unwrap_or_else(|e| panic!("{who} executes proposal {proposal_id}: {e}"));
+        (operation_id(&tx).expect("operation id"), tx)
+    }
+
+    /// Waits until operation `id` is ready (its eta, on the chain's clock).
+    async fn wait_until_ready(&self, id: u64) {
+        let op = self
+            .env
+            .timelock("operator")
+            .operation(id)
+            .await
+            .expect("Operation");
+        self.env
+            .client("operator")
+            .wait_for_block_time(op.eta.seconds() + SETTLE, Duration::from_secs(60))
+            .await
+            .expect("eta");
+    }
+
+    async fn operation_status(&self, id: u64) -> OperationStatus {
+        self.env
+            .timelock("operator")
+            .operation(id)
+            .await
+            .expect("Operation")
+            .status
+    }
+
     async fn weight(&self, who: &str, at_height: Option<u64>) -> Option<u64> {
         self.env
             .stake("operator")
@@ -103,21 +177,54 @@ impl Gov<'_> {
     ) -> (u64, TxResult) {
         let update = wasm_execute(&self.round, &update_policy_msg(policy.clone()))
             .expect("proposal message");
-        self.env
-            .multisig(who)
-            .propose(
-                &format!("peak multiplier {}", policy.peak_bp),
-                "UpdatePolicy of the mining round",
-                vec![update],
-                latest,
-            )
-            .await
-            .unwrap_or_else(|e| panic!("{who} proposes: {e}"))
+        self.propose_timelocked(
+            who,
+            &format!("peak multiplier {}", policy.peak_bp),
+            vec![update],
+            latest,
+        )
+        .await
     }
 
     async fn vote(&self, who: &str, proposal_id: u64, vote: Vote) -> Result<TxResult, ChainError> {
         self.env.multisig(who).vote(proposal_id, vote).await
     }
+}
+
+/// The deployment's roles as `label → holder names` (sorted, joined by ", ").
+fn roles_by_label(roles: &[deploy::governance::RoleRecord]) -> BTreeMap<String, String> {
+    let mut by: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in roles {
+        by.entry(r.label()).or_default().push(r.name.clone());
+    }
+    by.into_iter()
+        .map(|(label, mut names)| {
+            names.sort();
+            (label, names.join(", "))
+        })
+        .collect()
+}
+
+/// The README's role table (between its `roles:begin` and `roles:end` markers) as
+/// `label → holder names`.
+fn readme_role_table() -> BTreeMap<String, String> {
+    let readme = std::fs::read_to_string(e2e::repo_root().join("README.md")).expect("README");
+    let start = readme
+        .find("<!-- roles:begin -->")
+        .expect("roles:begin marker");
+    let end = readme.find("<!-- roles:end -->").expect("roles:end marker");
+    readme[start..end]
+        .lines()
+        .filter(|l| l.starts_with('|') && !l.starts_with("|---") && !l.starts_with("| role "))
+        .map(|l| {
+            let cells: Vec<String> = l
+                .split('|')
+                .map(|c| c.trim().replace('`', ""))
+                .filter(|c| !c.is_empty())
+                .collect();
+            (cells[0].clone(), cells[1].clone())
+        })
+        .collect()
 }
 
 /// S = M3 · Σ wh · M1 · M2 in micro-points for a single-product owner (M3 = 1.0).
@@ -145,73 +252,127 @@ async fn balances(env: &Env, names: [&str; 3]) -> [u128; 3] {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn holders_govern_the_policy_on_wasmd() {
     let started = std::time::Instant::now();
-    let env = Env::setup_with("deploy/governance-localnet.toml", "deployment (governance)").await;
+    let mut env = Env::setup_with(PARAMS, "deployment (governance)").await;
     let mut gas = GasReport::new("governance");
+    let operator = env.addr("operator");
+
+    // Nobody has bonded: the deploy command left the handover for later and the deployer
+    // still owns both contracts; asked again, it refuses again and moves nothing.
     let record = env
         .deployment
         .governance
         .clone()
-        .expect("the deployment has a governance record");
-    let g = Gov {
-        env: &env,
-        stake: env.contract("stake"),
-        multisig: env.contract("multisig"),
-        round: env.contract("mining_round"),
-    };
+        .expect("governance record");
+    assert!(!record.handover_complete);
+    assert!(!env.handover(PARAMS).await.expect("handover"), "refused");
+    let cfg = env.mining("operator").config().await.expect("Config");
     assert_eq!(
-        (record.stake.as_str(), record.multisig.as_str()),
-        (g.stake.as_str(), g.multisig.as_str())
+        (cfg.owner.as_str(), cfg.pending_owner),
+        (operator.as_str(), None)
     );
-    let operator = env.addr("operator");
+    let holders = [("user1", 40u128), ("user2", 30), ("user3", 30)];
+    {
+        let g = Gov::new(&env);
+        // Three holders receive ECT and bond it: weights 40 / 30 / 30 of 100.
+        for (who, ects) in holders {
+            env.token("ect", "operator")
+                .transfer(&env.addr(who), ects * ECT)
+                .await
+                .expect("transfer");
+            let tx = g.bond(who, ects * ECT).await;
+            if who == "user1" {
+                gas.record("ECT Send{Bond} to cw4-stake (+ timelock hook)", "-", &tx);
+            }
+            assert_eq!(
+                g.weight(who, None).await,
+                Some(u64::try_from(ects).unwrap())
+            );
+        }
+        assert_eq!(g.total_weight().await, 100);
+        let active = env
+            .timelock("operator")
+            .is_active()
+            .await
+            .expect("IsActive");
+        assert_eq!(
+            (active.active, active.total_weight, active.members),
+            (true, 100, 3)
+        );
+    }
+    assert!(env.handover(PARAMS).await.expect("handover"), "complete");
 
-    // After the deployment: the multisig owns both contracts and the stake's hooks; the
-    // deployer unbonded its bootstrap ECT and has no weight left.
+    let g = Gov::new(&env);
+    let record = env
+        .deployment
+        .governance
+        .clone()
+        .expect("governance record");
+    assert_eq!(
+        (
+            record.stake.as_str(),
+            record.multisig.as_str(),
+            record.timelock.as_str()
+        ),
+        (g.stake.as_str(), g.multisig.as_str(), g.timelock.as_str())
+    );
+    assert!(record.handover_complete);
+    assert_eq!(
+        record
+            .activated_with
+            .as_ref()
+            .map(|a| (a.total_weight, a.members)),
+        Some((100, 3))
+    );
+
+    // After the handover: the timelock owns both contracts and the stake's hooks, its only
+    // proposer is the multisig and its vetoer the guardian council.
     let cfg = env.mining("operator").config().await.expect("Config");
     assert_eq!(
         (cfg.owner.as_str(), cfg.pending_owner.as_deref()),
-        (g.multisig.as_str(), None)
+        (g.timelock.as_str(), None)
     );
     let pool_cfg = env.pool("operator").config().await.expect("pool Config");
-    assert_eq!(pool_cfg.owner.as_str(), g.multisig);
+    assert_eq!(pool_cfg.owner.as_str(), g.timelock);
     assert_eq!(pool_cfg.pending_owner, None);
     let admin = env.stake("operator").admin().await.expect("Admin");
-    assert_eq!(admin.as_deref(), Some(g.multisig.as_str()));
-    assert!(record.bootstrap_unbonded);
-    assert_eq!(g.weight("operator", None).await, None);
-    assert_eq!(g.total_weight().await, 0);
-    let acceptance = g.proposal(record.acceptance_proposal_id).await;
-    assert_eq!(acceptance.status, Status::Executed);
-    assert_eq!(acceptance.proposer.as_str(), operator);
-    let mut moved = record.wasm_admin_moved.clone();
-    moved.sort();
+    assert_eq!(admin.as_deref(), Some(g.timelock.as_str()));
+    let tl = env
+        .timelock("operator")
+        .config()
+        .await
+        .expect("timelock Config");
+    assert_eq!(tl.proposer.as_str(), g.multisig);
     assert_eq!(
-        moved,
-        [
-            "ect",
-            "mining_round",
-            "multisig",
-            "reward_pool",
-            "stake",
-            "tok"
-        ]
+        tl.vetoer.map(|a| a.into_string()),
+        Some(env.addr("guardian"))
     );
-    // ... and so is the wasm (migration) admin of every contract, on chain.
-    for role in &moved {
-        let info: serde_json::Value = env
+    // ... the wasm (migration) admin of every contract holding funds or governing is the
+    // timelock, and the tokens have none, on chain.
+    for (role, expected) in [
+        ("reward_pool", Some(g.timelock.as_str())),
+        ("mining_round", Some(g.timelock.as_str())),
+        ("stake", Some(g.timelock.as_str())),
+        ("multisig", Some(g.timelock.as_str())),
+        ("timelock", Some(g.timelock.as_str())),
+        ("tok", None),
+        ("ect", None),
+    ] {
+        let admin = env
             .client("operator")
-            .rest()
-            .get(&format!(
-                "/cosmwasm/wasm/v1/contract/{}",
-                env.contract(role)
-            ))
+            .contract_admin(&env.contract(role))
             .await
             .expect("contract info");
-        assert_eq!(
-            info["contract_info"]["admin"],
-            serde_json::json!(g.multisig),
-            "wasm admin of {role}"
-        );
+        assert_eq!(admin.as_deref(), expected, "wasm admin of {role}");
     }
+    // The README's role table is what the deployment file says, holder by holder.
+    let file = deploy::Deployment::load(&env.deployment_file()).expect("deployment file");
+    let recorded = file.governance.clone().expect("governance record").roles;
+    assert_eq!(roles_by_label(&recorded), readme_role_table());
+    assert_eq!(
+        deploy::governance::warnings(&file, &recorded),
+        Vec::<String>::new(),
+        "no role stays with the deploying key"
+    );
 
     // A Cube for user4, whose usage the two oracles attest below. Registered first, so the
     // registry view of every round used below has it.
@@ -239,24 +400,6 @@ async fn holders_govern_the_policy_on_wasmd() {
         .send(&g.round, cfg.round_reward.u128() * 3, &ReceiveMsg::Fund {})
         .await
         .expect("fund");
-
-    // Three holders receive ECT and bond it: weights 40 / 30 / 30 of 100.
-    let holders = [("user1", 40u128), ("user2", 30), ("user3", 30)];
-    for (who, ects) in holders {
-        env.token("ect", "operator")
-            .transfer(&env.addr(who), ects * ECT)
-            .await
-            .expect("transfer");
-        let tx = g.bond(who, ects * ECT).await;
-        if who == "user1" {
-            gas.record("ECT Send{Bond} to cw4-stake", "-", &tx);
-        }
-        assert_eq!(
-            g.weight(who, None).await,
-            Some(u64::try_from(ects).unwrap())
-        );
-    }
-    assert_eq!(g.total_weight().await, 100);
 
     // Nobody owns the contracts directly any more: UpdatePolicy from the old owner (the
     // deployer) or from a holder is rejected with the contract's error, and so is a reward-pool
@@ -329,11 +472,38 @@ async fn holders_govern_the_policy_on_wasmd() {
     let err = g.vote("user2", p1, Vote::No).await.unwrap_err();
     assert_contract_error(&err, "Already voted on this proposal");
 
-    // Anyone executes it: the multisig (the owner) calls UpdatePolicy.
-    let tx = env.multisig("user2").execute(p1).await.expect("execute p1");
-    gas.record("Execute (UpdatePolicy)", "-", &tx);
-    let running = (tx.block_time_seconds().unwrap() - genesis) / d;
+    // Anyone executes it: the multisig schedules UpdatePolicy on the timelock (the owner),
+    // which refuses to run it before the delay, then runs it for anyone.
+    let (op, tx) = g.schedule("user2", p1).await;
+    gas.record("Execute (schedules UpdatePolicy)", "-", &tx);
     assert_eq!(g.proposal(p1).await.status, Status::Executed);
+    assert_eq!(g.operation_status(op).await, OperationStatus::Pending);
+    let eta = env
+        .timelock("operator")
+        .operation(op)
+        .await
+        .expect("Operation")
+        .eta;
+    let err = env.timelock("user2").execute(op).await.unwrap_err();
+    assert_contract_error(
+        &err,
+        &timelock::ContractError::NotReady { id: op, eta }.to_string(),
+    );
+    assert_eq!(
+        g.policy().await.version,
+        1,
+        "nothing changed before the delay"
+    );
+    g.wait_until_ready(op).await;
+    let tx = env.timelock("user2").execute(op).await.expect("execute op");
+    gas.record("Timelock Execute (UpdatePolicy)", "-", &tx);
+    assert_eq!(g.operation_status(op).await, OperationStatus::Done);
+    let err = env.timelock("user2").execute(op).await.unwrap_err();
+    assert_contract_error(
+        &err,
+        &timelock::ContractError::AlreadyExecuted { id: op }.to_string(),
+    );
+    let running = (tx.block_time_seconds().unwrap() - genesis) / d;
     let policy = g.policy().await;
     assert_eq!(policy.version, 2);
     assert_eq!(policy.policy, new_policy);
@@ -548,6 +718,178 @@ async fn holders_govern_the_policy_on_wasmd() {
 
     eprintln!(
         "[e2e] governance scenario passed in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// The capture the old handover allowed, tried step by step: the first holder to bond would
+/// have been the whole group, passed its own proposals in the block it made them, and had the
+/// multisig (owner and wasm admin of everything) withdraw the unlocked ECT and migrate the
+/// mining round to take the locked rewards too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lone_holder_cannot_capture_the_contracts_on_wasmd() {
+    let started = std::time::Instant::now();
+    let mut env = Env::setup_with(PARAMS, "deployment (governance capture)").await;
+    let (operator, attacker) = (env.addr("operator"), env.addr("user4"));
+    let round = env.contract("mining_round");
+    let round_code = env.deployment.contracts["mining_round"].code_id;
+    let tok_code = env.deployment.contracts["tok"].code_id;
+    // Unlocked ECT in the mining round: what a captured owner would withdraw.
+    env.token("ect", "operator")
+        .send(&round, 500 * ECT, &ReceiveMsg::Fund {})
+        .await
+        .expect("fund");
+    let unlocked = env
+        .mining("operator")
+        .funds()
+        .await
+        .expect("Funds")
+        .unlocked;
+    assert_eq!(unlocked.u128(), 500 * ECT);
+    for (who, ects) in [("user4", 250u128), ("user1", 40), ("user2", 30)] {
+        env.token("ect", "operator")
+            .transfer(&env.addr(who), ects * ECT)
+            .await
+            .expect("transfer");
+    }
+    let withdraw = || {
+        wasm_execute(
+            &round,
+            &chain_client::mining_round::withdraw_unlocked_msg(
+                unlocked.u128(),
+                Some(attacker.clone()),
+            ),
+        )
+        .expect("withdraw message")
+    };
+    let migrate = || {
+        CosmosMsg::Wasm(cosmwasm_std::WasmMsg::Migrate {
+            contract_addr: round.clone(),
+            new_code_id: tok_code,
+            msg: cosmwasm_std::to_json_binary(&serde_json::json!({})).unwrap(),
+        })
+    };
+
+    // 1. The lone holder bonds 1 ECT: the whole group, and its proposal passes at once ...
+    {
+        let g = Gov::new(&env);
+        g.bond("user4", ECT).await;
+        assert_eq!(g.total_weight().await, 1);
+        let (p, _) = g
+            .propose_timelocked("user4", "withdraw", vec![withdraw()], None)
+            .await;
+        assert_eq!(g.proposal(p).await.status, Status::Passed);
+        // ... but the timelock schedules nothing below the activation threshold,
+        let err = env.multisig("user4").execute(p).await.unwrap_err();
+        assert_contract_error(
+            &err,
+            &timelock::ContractError::NotActive {
+                total_weight: 1,
+                min_total_weight: 60,
+                members: 1,
+                min_members: 2,
+            }
+            .to_string(),
+        );
+    }
+    // ... and the handover refuses to complete: the deployer still owns both contracts.
+    assert!(!env.handover(PARAMS).await.expect("handover"), "refused");
+    for owner in [
+        env.mining("operator").config().await.expect("Config").owner,
+        env.pool("operator")
+            .config()
+            .await
+            .expect("Config")
+            .owner
+            .into_string(),
+    ] {
+        assert_eq!(owner, operator);
+    }
+
+    // 2. Two more holders bond (71 weight over 3 holders): the handover completes.
+    {
+        let g = Gov::new(&env);
+        g.bond("user1", 40 * ECT).await;
+        g.bond("user2", 30 * ECT).await;
+    }
+    assert!(env.handover(PARAMS).await.expect("handover"), "complete");
+    let g = Gov::new(&env);
+    assert_eq!(
+        env.mining("operator").config().await.expect("Config").owner,
+        g.timelock
+    );
+
+    // 3. The lone holder bonds a majority (250 of 320) and passes a withdrawal and a
+    //    migration on its own votes, in the blocks it proposes them.
+    g.bond("user4", 249 * ECT).await;
+    assert_eq!(g.total_weight().await, 320);
+    let (pw, _) = g
+        .propose_timelocked("user4", "withdraw the unlocked ECT", vec![withdraw()], None)
+        .await;
+    let (pm, _) = g
+        .propose_timelocked("user4", "migrate the mining round", vec![migrate()], None)
+        .await;
+    let mut ops = Vec::new();
+    for p in [pw, pm] {
+        assert_eq!(g.proposal(p).await.status, Status::Passed);
+        let (op, _) = g.schedule("user4", p).await;
+        ops.push(op);
+    }
+
+    // 4. Neither executes before the timelock ...
+    for &op in &ops {
+        let eta = env
+            .timelock("operator")
+            .operation(op)
+            .await
+            .expect("Operation")
+            .eta;
+        let err = env.timelock("user4").execute(op).await.unwrap_err();
+        assert_contract_error(
+            &err,
+            &timelock::ContractError::NotReady { id: op, eta }.to_string(),
+        );
+        // ... the attacker cannot veto (or un-veto) anything, only the guardian council can,
+        let err = env.timelock("user4").veto(op).await.unwrap_err();
+        assert_contract_error(
+            &err,
+            &timelock::ContractError::Unauthorized {
+                sender: cosmwasm_std::Addr::unchecked(&attacker),
+                role: "vetoer".into(),
+            }
+            .to_string(),
+        );
+        // ... and the council's veto stops both.
+        env.timelock("guardian").veto(op).await.expect("veto");
+        assert_eq!(g.operation_status(op).await, OperationStatus::Vetoed);
+    }
+    // After the delay they still never execute.
+    g.wait_until_ready(ops[1]).await;
+    for &op in &ops {
+        let err = env.timelock("user4").execute(op).await.unwrap_err();
+        assert_contract_error(
+            &err,
+            &timelock::ContractError::Vetoed { id: op }.to_string(),
+        );
+        assert_eq!(g.operation_status(op).await, OperationStatus::Vetoed);
+    }
+    // Nothing moved: the unlocked ECT is where it was, the attacker got none of it, and the
+    // mining round runs its own code.
+    let funds = env.mining("operator").funds().await.expect("Funds");
+    assert_eq!(funds.unlocked, unlocked);
+    assert_eq!(env.cw20_balance("ect", &attacker).await, 0);
+    let info: serde_json::Value = env
+        .client("operator")
+        .rest()
+        .get(&format!("/cosmwasm/wasm/v1/contract/{round}"))
+        .await
+        .expect("contract info");
+    assert_eq!(
+        info["contract_info"]["code_id"],
+        serde_json::json!(round_code.to_string())
+    );
+    eprintln!(
+        "[e2e] capture scenario refused in {:.1}s",
         started.elapsed().as_secs_f64()
     );
 }

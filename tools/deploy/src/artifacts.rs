@@ -45,7 +45,7 @@ pub fn find(package: &str) -> Option<Artifact> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{CW20, MINING_ROUND, MULTISIG, REWARD_POOL, STAKE};
+    use crate::{CW20, MINING_ROUND, MULTISIG, REWARD_POOL, STAKE, TIMELOCK};
 
     #[test]
     fn parses_packages_and_skips_comments() {
@@ -73,7 +73,7 @@ mod tests {
     fn the_list_and_the_deploy_roles_agree() {
         let mut listed: Vec<String> = all().into_iter().map(|a| a.package).collect();
         listed.sort();
-        let mut known = vec![CW20, MINING_ROUND, MULTISIG, REWARD_POOL, STAKE];
+        let mut known = vec![CW20, MINING_ROUND, MULTISIG, REWARD_POOL, STAKE, TIMELOCK];
         known.sort_unstable();
         assert_eq!(listed, known);
     }

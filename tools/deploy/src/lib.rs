@@ -10,8 +10,9 @@
 //! `InstantiateMsg` before anything is sent.
 //!
 //! An optional `[governance]` table (see [`crate::governance`] and
-//! `deploy/governance-localnet.toml`) also deploys cw4-stake over ECT and cw3-flex-multisig
-//! over that group, and makes the multisig the owner of the reward pool and the mining round.
+//! `deploy/governance-localnet.toml`) also deploys cw4-stake over ECT, cw3-flex-multisig over
+//! that group and our timelock in front of it, and, once the holders' group meets the
+//! activation threshold, hands ownership and wasm admin of everything to the timelock.
 //!
 //! Which wasm files exist is said once, in `deploy/artifacts.txt` ([`artifacts`]); the
 //! `deploy` binary is the command-line front of this library.
@@ -169,6 +170,13 @@ impl Deployment {
             .ok_or_else(|| ChainError::Config(format!("no code stored for {name}")))
     }
 
+    /// Reads a deployment file.
+    pub fn load(path: &Path) -> Result<Self, ChainError> {
+        let text = std::fs::read_to_string(path).map_err(|source| io(path, source))?;
+        serde_json::from_str(&text)
+            .map_err(|e| ChainError::Config(format!("{}: {e}", path.display())))
+    }
+
     /// Writes the deployment as pretty JSON, creating the directory.
     pub fn write(&self, path: &Path) -> Result<(), ChainError> {
         if let Some(dir) = path.parent() {
@@ -266,12 +274,14 @@ pub const MINING_ROUND: &str = "mining-round";
 pub const STAKE: &str = "cw4-stake";
 /// Package of the governance multisig (cw3-flex-multisig).
 pub const MULTISIG: &str = "cw3-flex-multisig";
+/// Package of the governance timelock (ours).
+pub const TIMELOCK: &str = "timelock";
 
 /// Whether a deployment with `params` instantiates `package`: the governance pair only with
 /// `[governance]`, the mining round only with `[mining_round]`, everything else always.
 pub fn needs(params: &DeployParams, package: &str) -> bool {
     match package {
-        STAKE | MULTISIG => params.governance.is_some(),
+        STAKE | MULTISIG | TIMELOCK => params.governance.is_some(),
         MINING_ROUND => params.mining_round.is_some(),
         _ => true,
     }
@@ -428,15 +438,7 @@ pub async fn deploy(
             ect: deployment.address("ect")?,
             stake_code: deployment.code_id(&artifact_name(STAKE)?)?,
             multisig_code: deployment.code_id(&artifact_name(MULTISIG)?)?,
-            owned: ["reward_pool", "mining_round"]
-                .iter()
-                .filter_map(|role| {
-                    deployment
-                        .contracts
-                        .get(*role)
-                        .map(|c| (role.to_string(), c.address.clone()))
-                })
-                .collect(),
+            timelock_code: deployment.code_id(&artifact_name(TIMELOCK)?)?,
         };
         let label = |role: &str| format!("{}-{role}", params.label_prefix);
         let done = crate::governance::instantiate(
@@ -448,7 +450,6 @@ pub async fn deploy(
             &mut progress,
         )
         .await?;
-        let mut record = done.record;
         for (role, code_id, inst) in done.contracts {
             deployment.contracts.insert(
                 role.clone(),
@@ -463,27 +464,33 @@ pub async fn deploy(
             );
         }
         deployment.height = deployment.height.max(done.height);
-        // The wasm admin may migrate a contract to any code: with governance it must not stay
-        // with the deployer. Every contract instantiated with the deployer as admin moves to
-        // the multisig (unless `wasm_admin_to_multisig = false`).
-        if gov.wasm_admin_to_multisig && admin.as_deref() == Some(client.address().as_str()) {
-            let roles: Vec<String> = deployment.contracts.keys().cloned().collect();
-            progress(&format!(
-                "wasm admin of {} to the multisig",
-                roles.join(", ")
-            ));
-            let addrs: Vec<&str> = deployment
-                .contracts
-                .values()
-                .map(|c| c.address.as_str())
-                .collect();
-            let tx = client.update_admins(&addrs, &record.multisig).await?;
-            deployment.height = deployment.height.max(tx.height);
-            record.wasm_admin_moved = roles;
-        }
-        deployment.governance = Some(record);
+        deployment.governance = Some(done.record);
+        handover(client, &mut deployment, params, accounts, &mut progress).await?;
     }
     Ok(deployment)
+}
+
+/// The governance handover of a deployment ([`governance::handover`]), then the role table
+/// read back from the chain, recorded in the deployment and printed with a warning for every
+/// role the deploying key still holds. Returns whether the handover is complete.
+pub async fn handover(
+    client: &ChainClient,
+    deployment: &mut Deployment,
+    params: &DeployParams,
+    accounts: &BTreeMap<String, String>,
+    mut progress: impl FnMut(&str),
+) -> Result<bool, ChainError> {
+    let mut names = accounts.clone();
+    names.insert("deployer".into(), client.address());
+    let gov = governance_params(params, &names)?
+        .ok_or_else(|| ChainError::Config("the parameters have no [governance] table".into()))?;
+    let complete = governance::handover(client, deployment, &gov, &mut progress).await?;
+    let roles = governance::roles(client, deployment, accounts).await?;
+    governance::report(deployment, &roles, &mut progress);
+    if let Some(g) = deployment.governance.as_mut() {
+        g.roles = roles;
+    }
+    Ok(complete)
 }
 
 /// Instantiates contracts into a deployment record.
@@ -585,18 +592,34 @@ mod tests {
         assert_eq!(round.guardian.as_deref(), Some("wasm1operator"));
     }
 
-    #[test]
-    fn the_governance_parameters_are_valid_and_checked() {
+    fn gov_names() -> BTreeMap<String, String> {
+        ["deployer", "guardian", "reporter", "oracle1", "oracle2"]
+            .iter()
+            .map(|n| (n.to_string(), format!("wasm1{n}")))
+            .collect()
+    }
+
+    /// `[governance]` of the localnet file with `edit` applied, parsed.
+    fn gov_with(edit: impl FnOnce(&mut toml::Table)) -> Result<GovernanceParams, ChainError> {
         let path =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/governance-localnet.toml");
-        let params = DeployParams::load(&path).unwrap();
-        let names: BTreeMap<String, String> = [("deployer".to_string(), "wasm1d".to_string())]
-            .into_iter()
-            .collect();
-        let gov = governance_params(&params, &names).unwrap().unwrap();
-        assert_eq!(gov.bootstrap_bond.u128(), 1_000_000);
-        assert!(gov.bootstrap_unbond && gov.wasm_admin_to_multisig);
+        let mut params = DeployParams::load(&path).unwrap();
+        edit(params.governance.as_mut().unwrap());
+        governance_params(&params, &gov_names()).map(Option::unwrap)
+    }
+
+    fn config_err(r: Result<GovernanceParams, ChainError>) -> String {
+        match r {
+            Err(ChainError::Config(m)) => m,
+            other => panic!("expected a config error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_governance_parameters_are_valid_and_checked() {
+        let gov = gov_with(|_| {}).unwrap();
         assert_eq!(gov.stake.tokens_per_weight.u128(), 1_000_000);
+        assert_eq!(gov.stake.min_bond.u128(), 1_000_000);
         assert_eq!(
             gov.stake.unbonding_period,
             upstream_contracts::Duration::Time(10)
@@ -613,37 +636,125 @@ mod tests {
             upstream_contracts::Duration::Time(60)
         );
         assert_eq!(gov.multisig.executor, None);
+        assert_eq!(
+            (gov.activation.min_total_weight, gov.activation.min_members),
+            (60, 2)
+        );
+        assert_eq!(gov.timelock.min_delay, 8);
+        assert_eq!(gov.timelock.grace_period, 3_600);
+        assert_eq!(gov.timelock.vetoer.as_deref(), Some("wasm1guardian"));
+        assert_eq!(gov.handover_wait, 0);
+        assert_eq!(gov.token_admin, governance::TokenAdmin::None);
+        // Omitted, the timelock waits two days and keeps an operation for fourteen.
+        let defaults = gov_with(|t| {
+            t.remove("timelock");
+        })
+        .unwrap();
+        assert_eq!(
+            (defaults.timelock.min_delay, defaults.timelock.grace_period),
+            (172_800, 1_209_600)
+        );
+        assert_eq!(defaults.timelock.vetoer, None);
 
         // The plain localnet file has no governance.
         let plain = DeployParams::load(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/localnet.toml"),
         )
         .unwrap();
-        assert!(governance_params(&plain, &names).unwrap().is_none());
+        assert!(governance_params(&plain, &gov_names()).unwrap().is_none());
+    }
 
-        // A bootstrap bond below one point of weight could never pass the acceptance proposal.
-        let mut small = params.clone();
-        let table = small.governance.as_mut().unwrap();
-        table.insert(
-            "bootstrap_bond".into(),
-            toml::Value::String("999999".into()),
-        );
-        let err = governance_params(&small, &names).unwrap_err();
+    #[test]
+    fn governance_parameters_that_could_be_captured_are_refused() {
+        // A member below one point of weight could still propose.
+        let m = config_err(gov_with(|t| {
+            let stake = t.get_mut("stake").unwrap().as_table_mut().unwrap();
+            stake.insert("min_bond".into(), toml::Value::String("999999".into()));
+        }));
         assert!(
-            matches!(&err, ChainError::Config(m) if m.contains("bootstrap_bond 999999 must be at least")),
-            "{err}"
+            m.contains("min_bond 999999 must be at least tokens_per_weight"),
+            "{m}"
         );
-        // Unknown fields are refused, not ignored.
-        let mut typo = params.clone();
-        typo.governance
-            .as_mut()
-            .unwrap()
-            .insert("quorum".into(), toml::Value::String("0.5".into()));
-        let err = governance_params(&typo, &names).unwrap_err();
-        assert!(
-            matches!(&err, ChainError::Config(m) if m.contains("unknown field `quorum`")),
-            "{err}"
+        // No quorum: a sliver of the weight passes a proposal.
+        let m = config_err(gov_with(|t| {
+            let ms = t.get_mut("multisig").unwrap().as_table_mut().unwrap();
+            let th: toml::Table =
+                toml::from_str("absolute_percentage = { percentage = \"0.5\" }").unwrap();
+            ms.insert("threshold".into(), toml::Value::Table(th));
+        }));
+        assert!(m.contains("threshold must be threshold_quorum"), "{m}");
+        // An empty activation threshold is no threshold.
+        for (key, field) in [("min_members", 0), ("min_total_weight", 0)] {
+            let m = config_err(gov_with(|t| {
+                let a = t.get_mut("activation").unwrap().as_table_mut().unwrap();
+                a.insert(key.into(), toml::Value::Integer(field));
+            }));
+            assert!(m.contains("must both be at least 1"), "{m}");
+        }
+        // Delays outside the timelock's bounds.
+        let m = config_err(gov_with(|t| {
+            let tl = t.get_mut("timelock").unwrap().as_table_mut().unwrap();
+            tl.insert("min_delay".into(), toml::Value::Integer(0));
+        }));
+        assert!(m.contains("min_delay 0 s must be 1 to 2592000"), "{m}");
+        let m = config_err(gov_with(|t| {
+            let tl = t.get_mut("timelock").unwrap().as_table_mut().unwrap();
+            tl.insert("grace_period".into(), toml::Value::Integer(59));
+        }));
+        assert!(m.contains("grace_period 59 s must be 60 to 2592000"), "{m}");
+        // Unknown fields are refused, not ignored (the old bootstrap keys included).
+        for key in ["quorum", "bootstrap_bond"] {
+            let m = config_err(gov_with(|t| {
+                t.insert(key.into(), toml::Value::String("1".into()));
+            }));
+            assert!(m.contains(&format!("unknown field `{key}`")), "{m}");
+        }
+    }
+
+    #[test]
+    fn warnings_name_every_role_the_deploying_key_still_holds() {
+        let deployer = "wasm1deployer".to_string();
+        let mut d: Deployment = serde_json::from_str(
+            r#"{"chain_id":"c-1","deployer":"wasm1deployer","height":7,"codes":{},"contracts":{}}"#,
+        )
+        .unwrap();
+        d.governance = Some(governance::GovernanceRecord {
+            stake: "wasm1s".into(),
+            multisig: "wasm1m".into(),
+            timelock: "wasm1t".into(),
+            handover_complete: true,
+            activated_with: None,
+            roles: vec![],
+        });
+        let role =
+            |role: &str, of: &str, holder: Option<&str>, name: &str| governance::RoleRecord {
+                role: role.into(),
+                of: of.into(),
+                holder: holder.map(str::to_string),
+                name: name.into(),
+            };
+        let roles = vec![
+            role("owner", "reward_pool", Some("wasm1t"), "timelock"),
+            role("reporter", "reward_pool", Some(&deployer), "deployer"),
+            role("wasm admin", "tok", None, "none"),
+            role("vetoer", "timelock", Some("wasm1g"), "guardian"),
+        ];
+        assert_eq!(
+            governance::warnings(&d, &roles),
+            vec![
+                "the deploying key is still reporter of reward_pool: if it leaks, its holder can \
+                 record actions that pay the available pool to any address"
+                    .to_string()
+            ]
         );
+        // No vetoer, and a handover left for later: both said in words.
+        let mut pending = d.clone();
+        pending.governance.as_mut().unwrap().handover_complete = false;
+        let roles = vec![role("vetoer", "timelock", None, "none")];
+        let w = governance::warnings(&pending, &roles);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].starts_with("the handover is not complete"), "{w:?}");
+        assert!(w[1].starts_with("the timelock has no vetoer"), "{w:?}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `deploy`: stores the contract artifacts on a wasmd chain, instantiates TOK, ECT, the reward
-//! pool and the mining round from a TOML parameter file (with `[governance]` also cw4-stake and
-//! cw3-flex-multisig, which then owns both contracts), and writes
-//! `deployments/<chain-id>.json`.
+//! pool and the mining round from a TOML parameter file (with `[governance]` also cw4-stake,
+//! cw3-flex-multisig and the timelock, which comes to own everything once the holders' group is
+//! active), and writes `deployments/<chain-id>.json`. `deploy --handover` completes a governance
+//! handover the first run had to leave for later.
 //!
 //! Every option also reads an environment variable; the key is a BIP-39 mnemonic from
 //! `DEPLOY_MNEMONIC` or a file (`--mnemonic-file`), never a flag and never printed.
@@ -23,9 +24,14 @@ use deploy::DeployParams;
 
 #[derive(Parser, Debug)]
 #[command(
-    about = "Deploy TOK, ECT, reward-pool, mining-round and (with [governance]) the holders' multisig to a wasmd chain"
+    about = "Deploy TOK, ECT, reward-pool, mining-round and (with [governance]) the holders' governance to a wasmd chain"
 )]
 struct Args {
+    /// Complete the governance handover of the deployment in --out (deployments/<chain-id>.json)
+    /// instead of deploying: refused (exit code 2) while the holders' group is below the
+    /// activation threshold of the parameter file's [governance] table.
+    #[arg(long)]
+    handover: bool,
     /// REST (gRPC-gateway) endpoint of a node [params [chain].rest, else http://127.0.0.1:1317].
     #[arg(long, env = "DEPLOY_REST")]
     rest: Option<String>,
@@ -116,16 +122,47 @@ async fn main() -> anyhow::Result<()> {
         Some(path) => LocalnetInfo::load(path)?.names(),
         None => Default::default(),
     };
-    eprintln!("deploying to {chain_id} ({rest}) as {}", client.address());
-    let started = std::time::Instant::now();
-    let deployment = deploy::deploy(&client, &params, &args.artifacts, &accounts, |line| {
-        eprintln!("[deploy] {line}")
-    })
-    .await?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("deployments/{chain_id}.json")));
+    let started = std::time::Instant::now();
+    if args.handover {
+        eprintln!(
+            "completing the governance handover of {} as {}",
+            out.display(),
+            client.address()
+        );
+        let mut deployment = deploy::Deployment::load(&out)?;
+        if deployment.deployer != client.address() {
+            bail!(
+                "{} was deployed by {}, not by this key ({})",
+                out.display(),
+                deployment.deployer,
+                client.address()
+            );
+        }
+        let complete = deploy::handover(&client, &mut deployment, &params, &accounts, |line| {
+            eprintln!("[deploy] {line}")
+        })
+        .await?;
+        deployment.write(&out)?;
+        if !complete {
+            eprintln!("[deploy] handover refused; {} updated", out.display());
+            std::process::exit(2);
+        }
+        eprintln!(
+            "[deploy] handover complete in {:.1}s, wrote {}",
+            started.elapsed().as_secs_f64(),
+            out.display()
+        );
+        return Ok(());
+    }
+    eprintln!("deploying to {chain_id} ({rest}) as {}", client.address());
+    let deployment = deploy::deploy(&client, &params, &args.artifacts, &accounts, |line| {
+        eprintln!("[deploy] {line}")
+    })
+    .await?;
     deployment.write(&out)?;
     eprintln!(
         "[deploy] done in {:.1}s, wrote {}",

@@ -157,7 +157,23 @@ allow_cors() {
     set_toml "$app" api enabled-unsafe-cors "true"
 }
 
+# True when accounts.json exists but lacks an account this version funds (a chain initialised
+# by an older checkout): such a chain is re-initialised rather than failing tests later.
+missing_accounts() {
+    [[ -f "$ACCOUNTS" ]] || return 1
+    local name
+    for name in "${ACCOUNT_NAMES[@]}"; do
+        jq -e --arg n "$name" '.accounts[] | select(.name == $n)' "$ACCOUNTS" >/dev/null || return 0
+    done
+    return 1
+}
+
 cmd_start() {
+    if missing_accounts; then
+        log "$ACCOUNTS lacks test accounts of this version (${ACCOUNT_NAMES[*]}): re-initialising"
+        cmd_stop
+        rm -rf "$HOME_DIR" "$ACCOUNTS" "$LOG"
+    fi
     if pid="$(running_pid)"; then
         log "already running (pid $pid)"
         print_endpoints

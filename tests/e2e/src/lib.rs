@@ -12,6 +12,7 @@
 
 pub mod device;
 pub mod gas;
+pub mod gov;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -11,185 +11,34 @@
 //! keeps the old one; a proposal without quorum expires and changes nothing; direct owner
 //! calls, from the old owner too, are rejected.
 //!
-//! `a_lone_holder_cannot_capture_the_contracts_on_wasmd`: the capture the old handover allowed
-//! (the first holder to bond is the whole group) fails at every step.
+//! The capture attempt has its own test binary (`governance_capture.rs`), so the two run side
+//! by side on localnets of their own.
 
 // An integration-test crate: a failed expectation is what a test reports.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use std::collections::BTreeMap;
-
-use chain_client::governance::{operation_id, schedule_msg, wasm_execute};
-use chain_client::mining_round::{update_policy_msg, BatchId};
+use chain_client::mining_round::BatchId;
 use chain_client::reward_pool::ConfigUpdate;
-use chain_client::{ChainError, TxResult};
-use cosmwasm_std::{CosmosMsg, Timestamp};
+use cosmwasm_std::Timestamp;
 use cube_scoring::batch_hash;
 use cube_types::mining_round::{
-    BatteryClass, DeviceModel, PayoutSplit, PolicyResponse, ReceiveMsg, RoundResponse, RoundStatus,
-    ScorePolicy, ScoreResponse, TouClass, UsageBuckets, UsageEntry,
+    BatteryClass, DeviceModel, PayoutSplit, ReceiveMsg, RoundResponse, RoundStatus, ScorePolicy,
+    ScoreResponse, TouClass, UsageBuckets, UsageEntry,
 };
 use cube_types::timelock::OperationStatus;
 use e2e::device::TestDevice;
 use e2e::gas::GasReport;
+use e2e::gov::{Gov, ECT, PARAMS, SETTLE};
 use e2e::{assert_contract_error, Env};
 use ed25519_dalek::SigningKey;
 use mining_round::ContractError;
-use upstream_contracts::{Expiration, ProposalResponse, Status, Vote, VoteResponse};
-
-/// The parameter file of both scenarios.
-const PARAMS: &str = "deploy/governance-localnet.toml";
+use upstream_contracts::{Expiration, Status, Vote};
 
 /// Seed of the test-only manufacturer key whose public key is in the parameter file.
 const MANUFACTURER_SEED: [u8; 32] = [0x4d; 32];
-/// Seconds waited beyond a boundary: the node serves a new block (`/blocks/latest`) before its
-/// state is committed, so a query or simulation right after sees the previous block's time.
-const SETTLE: u64 = 2;
-/// 1 ECT in base units (6 decimals) = 1 point of weight (tokens_per_weight).
-const ECT: u128 = 1_000_000;
-
-struct Gov<'a> {
-    env: &'a Env,
-    stake: String,
-    multisig: String,
-    timelock: String,
-    round: String,
-}
-
-impl<'a> Gov<'a> {
-    fn new(env: &'a Env) -> Self {
-        Gov {
-            env,
-            stake: env.contract("stake"),
-            multisig: env.contract("multisig"),
-            timelock: env.contract("timelock"),
-            round: env.contract("mining_round"),
-        }
-    }
-
-    /// `who` proposes, through the multisig, that the timelock schedules `msgs`.
-    async fn propose_timelocked(
-        &self,
-        who: &str,
-        title: &str,
-        msgs: Vec<CosmosMsg>,
-        latest: Option<Expiration>,
-    ) -> (u64, TxResult) {
-        let schedule = schedule_msg(&self.timelock, msgs, title).expect("schedule message");
-        self.env
-            .multisig(who)
-            .propose(title, "scheduled on the timelock", vec![schedule], latest)
-            .await
-            .unwrap_or_else(|e| panic!("{who} proposes {title}: {e}"))
-    }
-
-    /// `who` executes the passed proposal, which schedules its operation; returns its id.
-    async fn schedule(&self, who: &str, proposal_id: u64) -> (u64, TxResult) {
-        let tx = self
-            .env
-            .multisig(who)
-            .execute(proposal_id)
-            .await
-            .unwrap_or_else(|e| panic!("{who} executes proposal {proposal_id}: {e}"));
-        (operation_id(&tx).expect("operation id"), tx)
-    }
-
-    /// Waits until operation `id` is ready (its eta, on the chain's clock).
-    async fn wait_until_ready(&self, id: u64) {
-        let op = self
-            .env
-            .timelock("operator")
-            .operation(id)
-            .await
-            .expect("Operation");
-        self.env
-            .client("operator")
-            .wait_for_block_time(op.eta.seconds() + SETTLE, Duration::from_secs(60))
-            .await
-            .expect("eta");
-    }
-
-    async fn operation_status(&self, id: u64) -> OperationStatus {
-        self.env
-            .timelock("operator")
-            .operation(id)
-            .await
-            .expect("Operation")
-            .status
-    }
-
-    async fn weight(&self, who: &str, at_height: Option<u64>) -> Option<u64> {
-        self.env
-            .stake("operator")
-            .weight(&self.env.addr(who), at_height)
-            .await
-            .expect("Member")
-    }
-
-    async fn total_weight(&self) -> u64 {
-        self.env
-            .stake("operator")
-            .total_weight()
-            .await
-            .expect("TotalWeight")
-    }
-
-    async fn proposal(&self, proposal_id: u64) -> ProposalResponse {
-        self.env
-            .multisig("operator")
-            .proposal(proposal_id)
-            .await
-            .expect("Proposal")
-    }
-
-    async fn ballot(&self, proposal_id: u64, who: &str) -> VoteResponse {
-        self.env
-            .multisig("operator")
-            .ballot(proposal_id, &self.env.addr(who))
-            .await
-            .expect("Vote")
-    }
-
-    async fn policy(&self) -> PolicyResponse {
-        self.env
-            .mining("operator")
-            .policy(None)
-            .await
-            .expect("Policy")
-    }
-
-    async fn bond(&self, who: &str, amount: u128) -> TxResult {
-        self.env
-            .stake(who)
-            .bond(&self.env.contract("ect"), amount)
-            .await
-            .unwrap_or_else(|e| panic!("{who} bonds: {e}"))
-    }
-
-    /// `who` proposes `UpdatePolicy { policy }` on the mining round; returns the proposal id.
-    async fn propose_policy(
-        &self,
-        who: &str,
-        policy: &ScorePolicy,
-        latest: Option<Expiration>,
-    ) -> (u64, TxResult) {
-        let update = wasm_execute(&self.round, &update_policy_msg(policy.clone()))
-            .expect("proposal message");
-        self.propose_timelocked(
-            who,
-            &format!("peak multiplier {}", policy.peak_bp),
-            vec![update],
-            latest,
-        )
-        .await
-    }
-
-    async fn vote(&self, who: &str, proposal_id: u64, vote: Vote) -> Result<TxResult, ChainError> {
-        self.env.multisig(who).vote(proposal_id, vote).await
-    }
-}
 
 /// The deployment's roles as `label → holder names` (sorted, joined by ", ").
 fn roles_by_label(roles: &[deploy::governance::RoleRecord]) -> BTreeMap<String, String> {
@@ -718,178 +567,6 @@ async fn holders_govern_the_policy_on_wasmd() {
 
     eprintln!(
         "[e2e] governance scenario passed in {:.1}s",
-        started.elapsed().as_secs_f64()
-    );
-}
-
-/// The capture the old handover allowed, tried step by step: the first holder to bond would
-/// have been the whole group, passed its own proposals in the block it made them, and had the
-/// multisig (owner and wasm admin of everything) withdraw the unlocked ECT and migrate the
-/// mining round to take the locked rewards too.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_lone_holder_cannot_capture_the_contracts_on_wasmd() {
-    let started = std::time::Instant::now();
-    let mut env = Env::setup_with(PARAMS, "deployment (governance capture)").await;
-    let (operator, attacker) = (env.addr("operator"), env.addr("user4"));
-    let round = env.contract("mining_round");
-    let round_code = env.deployment.contracts["mining_round"].code_id;
-    let tok_code = env.deployment.contracts["tok"].code_id;
-    // Unlocked ECT in the mining round: what a captured owner would withdraw.
-    env.token("ect", "operator")
-        .send(&round, 500 * ECT, &ReceiveMsg::Fund {})
-        .await
-        .expect("fund");
-    let unlocked = env
-        .mining("operator")
-        .funds()
-        .await
-        .expect("Funds")
-        .unlocked;
-    assert_eq!(unlocked.u128(), 500 * ECT);
-    for (who, ects) in [("user4", 250u128), ("user1", 40), ("user2", 30)] {
-        env.token("ect", "operator")
-            .transfer(&env.addr(who), ects * ECT)
-            .await
-            .expect("transfer");
-    }
-    let withdraw = || {
-        wasm_execute(
-            &round,
-            &chain_client::mining_round::withdraw_unlocked_msg(
-                unlocked.u128(),
-                Some(attacker.clone()),
-            ),
-        )
-        .expect("withdraw message")
-    };
-    let migrate = || {
-        CosmosMsg::Wasm(cosmwasm_std::WasmMsg::Migrate {
-            contract_addr: round.clone(),
-            new_code_id: tok_code,
-            msg: cosmwasm_std::to_json_binary(&serde_json::json!({})).unwrap(),
-        })
-    };
-
-    // 1. The lone holder bonds 1 ECT: the whole group, and its proposal passes at once ...
-    {
-        let g = Gov::new(&env);
-        g.bond("user4", ECT).await;
-        assert_eq!(g.total_weight().await, 1);
-        let (p, _) = g
-            .propose_timelocked("user4", "withdraw", vec![withdraw()], None)
-            .await;
-        assert_eq!(g.proposal(p).await.status, Status::Passed);
-        // ... but the timelock schedules nothing below the activation threshold,
-        let err = env.multisig("user4").execute(p).await.unwrap_err();
-        assert_contract_error(
-            &err,
-            &timelock::ContractError::NotActive {
-                total_weight: 1,
-                min_total_weight: 60,
-                members: 1,
-                min_members: 2,
-            }
-            .to_string(),
-        );
-    }
-    // ... and the handover refuses to complete: the deployer still owns both contracts.
-    assert!(!env.handover(PARAMS).await.expect("handover"), "refused");
-    for owner in [
-        env.mining("operator").config().await.expect("Config").owner,
-        env.pool("operator")
-            .config()
-            .await
-            .expect("Config")
-            .owner
-            .into_string(),
-    ] {
-        assert_eq!(owner, operator);
-    }
-
-    // 2. Two more holders bond (71 weight over 3 holders): the handover completes.
-    {
-        let g = Gov::new(&env);
-        g.bond("user1", 40 * ECT).await;
-        g.bond("user2", 30 * ECT).await;
-    }
-    assert!(env.handover(PARAMS).await.expect("handover"), "complete");
-    let g = Gov::new(&env);
-    assert_eq!(
-        env.mining("operator").config().await.expect("Config").owner,
-        g.timelock
-    );
-
-    // 3. The lone holder bonds a majority (250 of 320) and passes a withdrawal and a
-    //    migration on its own votes, in the blocks it proposes them.
-    g.bond("user4", 249 * ECT).await;
-    assert_eq!(g.total_weight().await, 320);
-    let (pw, _) = g
-        .propose_timelocked("user4", "withdraw the unlocked ECT", vec![withdraw()], None)
-        .await;
-    let (pm, _) = g
-        .propose_timelocked("user4", "migrate the mining round", vec![migrate()], None)
-        .await;
-    let mut ops = Vec::new();
-    for p in [pw, pm] {
-        assert_eq!(g.proposal(p).await.status, Status::Passed);
-        let (op, _) = g.schedule("user4", p).await;
-        ops.push(op);
-    }
-
-    // 4. Neither executes before the timelock ...
-    for &op in &ops {
-        let eta = env
-            .timelock("operator")
-            .operation(op)
-            .await
-            .expect("Operation")
-            .eta;
-        let err = env.timelock("user4").execute(op).await.unwrap_err();
-        assert_contract_error(
-            &err,
-            &timelock::ContractError::NotReady { id: op, eta }.to_string(),
-        );
-        // ... the attacker cannot veto (or un-veto) anything, only the guardian council can,
-        let err = env.timelock("user4").veto(op).await.unwrap_err();
-        assert_contract_error(
-            &err,
-            &timelock::ContractError::Unauthorized {
-                sender: cosmwasm_std::Addr::unchecked(&attacker),
-                role: "vetoer".into(),
-            }
-            .to_string(),
-        );
-        // ... and the council's veto stops both.
-        env.timelock("guardian").veto(op).await.expect("veto");
-        assert_eq!(g.operation_status(op).await, OperationStatus::Vetoed);
-    }
-    // After the delay they still never execute.
-    g.wait_until_ready(ops[1]).await;
-    for &op in &ops {
-        let err = env.timelock("user4").execute(op).await.unwrap_err();
-        assert_contract_error(
-            &err,
-            &timelock::ContractError::Vetoed { id: op }.to_string(),
-        );
-        assert_eq!(g.operation_status(op).await, OperationStatus::Vetoed);
-    }
-    // Nothing moved: the unlocked ECT is where it was, the attacker got none of it, and the
-    // mining round runs its own code.
-    let funds = env.mining("operator").funds().await.expect("Funds");
-    assert_eq!(funds.unlocked, unlocked);
-    assert_eq!(env.cw20_balance("ect", &attacker).await, 0);
-    let info: serde_json::Value = env
-        .client("operator")
-        .rest()
-        .get(&format!("/cosmwasm/wasm/v1/contract/{round}"))
-        .await
-        .expect("contract info");
-    assert_eq!(
-        info["contract_info"]["code_id"],
-        serde_json::json!(round_code.to_string())
-    );
-    eprintln!(
-        "[e2e] capture scenario refused in {:.1}s",
         started.elapsed().as_secs_f64()
     );
 }

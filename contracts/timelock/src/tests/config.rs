@@ -352,6 +352,16 @@ fn accept_ownership_takes_one_to_max_accept_valid_contracts() {
             }
         );
     }
+    // Exactly MAX_ACCEPT passes the list check: the messages are sent (and fail here only
+    // because the address is no contract).
+    let msg = ExecuteMsg::AcceptOwnership {
+        contracts: vec![some.clone(); MAX_ACCEPT],
+    };
+    let err = suite.exec(&keeper, &msg).unwrap_err();
+    assert!(
+        err.downcast_ref::<ContractError>().is_none(),
+        "the timelock accepted the list; the send failed: {err:?}"
+    );
     let msg = ExecuteMsg::AcceptOwnership {
         contracts: vec!["Not An Address".to_string()],
     };

@@ -117,9 +117,12 @@ fn only_the_vetoer_vetoes_and_the_timelock_can_retire_it() {
     }
     assert_eq!(suite.config().vetoer, Some(guardian.clone()));
 
-    // Retired through a scheduled operation.
+    // Retired through a scheduled operation (the response says so).
     let to_self = suite.to_self(&retire);
-    suite.run(vec![to_self]);
+    let op = suite.schedule_ok(vec![to_self]);
+    suite.advance(DELAY);
+    let res = suite.execute_op(op).unwrap();
+    assert_eq!(super::suite::attr(&res, &suite.timelock, "vetoer"), "none");
     assert_eq!(suite.config().vetoer, None);
 
     // The former vetoer can no longer veto, before or after the eta.

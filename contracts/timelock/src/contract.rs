@@ -67,13 +67,20 @@ pub fn instantiate(
         .add_attribute("proposer", config.proposer.as_str())
         .add_attribute("vetoer", vetoer_attr(&config))
         .add_attribute("group", config.group.as_str())
-        .add_attribute("min_delay", config.min_delay.to_string())
-        .add_attribute("grace_period", config.grace_period.to_string())
-        .add_attribute(
+        .add_attributes(delay_attributes(&config)))
+}
+
+/// The delays and the activation threshold, as instantiate and `UpdateConfig` report them.
+fn delay_attributes(config: &Config) -> [(&'static str, String); 4] {
+    [
+        ("min_delay", config.min_delay.to_string()),
+        ("grace_period", config.grace_period.to_string()),
+        (
             "min_total_weight",
             config.activation.min_total_weight.to_string(),
-        )
-        .add_attribute("min_members", config.activation.min_members.to_string()))
+        ),
+        ("min_members", config.activation.min_members.to_string()),
+    ]
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
@@ -315,13 +322,7 @@ fn update_config(
     Ok(Response::new()
         .add_attribute("action", "update_config")
         .add_attribute("proposer", config.proposer.as_str())
-        .add_attribute("min_delay", config.min_delay.to_string())
-        .add_attribute("grace_period", config.grace_period.to_string())
-        .add_attribute(
-            "min_total_weight",
-            config.activation.min_total_weight.to_string(),
-        )
-        .add_attribute("min_members", config.activation.min_members.to_string()))
+        .add_attributes(delay_attributes(&config)))
 }
 
 fn set_vetoer(

@@ -291,12 +291,7 @@ impl ChainClient {
             .iter()
             .map(|c| encode::update_admin(self.signer.address(), c, new_admin))
             .collect::<Result<Vec<_>, _>>()?;
-        let per = u64::try_from(contracts.len()).unwrap_or(u64::MAX);
-        let opts = TxOptions {
-            gas_limit: Some(per.saturating_mul(50_000).saturating_add(100_000)),
-            ..TxOptions::default()
-        };
-        self.send(msgs, &opts).await
+        self.send_admin_msgs(msgs).await
     }
 
     /// Clears the wasm (migration) admin of every contract in `contracts` in one tx; the
@@ -306,7 +301,13 @@ impl ChainClient {
             .iter()
             .map(|c| encode::clear_admin(self.signer.address(), c))
             .collect::<Result<Vec<_>, _>>()?;
-        let per = u64::try_from(contracts.len()).unwrap_or(u64::MAX);
+        self.send_admin_msgs(msgs).await
+    }
+
+    /// Sends wasm admin messages (one per contract) with the fixed gas limit of
+    /// [`Self::update_admins`].
+    async fn send_admin_msgs(&self, msgs: Vec<Any>) -> Result<TxResult, ChainError> {
+        let per = u64::try_from(msgs.len()).unwrap_or(u64::MAX);
         let opts = TxOptions {
             gas_limit: Some(per.saturating_mul(50_000).saturating_add(100_000)),
             ..TxOptions::default()

@@ -73,11 +73,20 @@ pub fn schedule_msg(
 /// The operation id of a transaction that scheduled one (its `wasm.operation_id` attribute:
 /// the multisig's `Execute` of a proposal carrying [`schedule_msg`]).
 pub fn operation_id(tx: &TxResult) -> Result<u64, ChainError> {
-    tx.attribute("wasm", "operation_id")
+    wasm_id(
+        tx,
+        "operation_id",
+        "no wasm.operation_id attribute: the tx scheduled no timelock operation",
+    )
+}
+
+/// The numeric `wasm.<key>` attribute of `tx`; `missing` is the error's reason without it.
+fn wasm_id(tx: &TxResult, key: &str, missing: &str) -> Result<u64, ChainError> {
+    tx.attribute("wasm", key)
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| ChainError::Decode {
             url: tx.hash.clone(),
-            reason: "no wasm.operation_id attribute: the tx scheduled no timelock operation".into(),
+            reason: missing.into(),
         })
 }
 
@@ -108,12 +117,11 @@ pub fn execute_proposal_msg(proposal_id: u64) -> MultisigExecute {
 
 /// The proposal id of a `Propose` transaction (its `wasm.proposal_id` attribute).
 pub fn proposal_id(tx: &TxResult) -> Result<u64, ChainError> {
-    tx.attribute("wasm", "proposal_id")
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| ChainError::Decode {
-            url: tx.hash.clone(),
-            reason: "no wasm.proposal_id attribute in the Propose tx".into(),
-        })
+    wasm_id(
+        tx,
+        "proposal_id",
+        "no wasm.proposal_id attribute in the Propose tx",
+    )
 }
 
 crate::contract::typed_client!(

@@ -8,7 +8,7 @@ use chain_client::mining_round::update_policy_msg;
 use chain_client::{ChainError, TxResult};
 use cosmwasm_std::CosmosMsg;
 use cube_types::mining_round::{PolicyResponse, ScorePolicy};
-use cube_types::timelock::OperationStatus;
+use cube_types::timelock::{OperationResponse, OperationStatus};
 use upstream_contracts::{Expiration, ProposalResponse, Vote, VoteResponse};
 
 use crate::Env;
@@ -70,26 +70,25 @@ impl<'a> Gov<'a> {
 
     /// Waits until operation `id` is ready (its eta, on the chain's clock).
     pub async fn wait_until_ready(&self, id: u64) {
-        let op = self
-            .env
-            .timelock("operator")
-            .operation(id)
-            .await
-            .expect("Operation");
+        let eta = self.operation(id).await.eta;
         self.env
             .client("operator")
-            .wait_for_block_time(op.eta.seconds() + SETTLE, Duration::from_secs(60))
+            .wait_for_block_time(eta.seconds() + SETTLE, Duration::from_secs(60))
             .await
             .expect("eta");
     }
 
-    pub async fn operation_status(&self, id: u64) -> OperationStatus {
+    /// The timelock's `Operation { id }`.
+    pub async fn operation(&self, id: u64) -> OperationResponse {
         self.env
             .timelock("operator")
             .operation(id)
             .await
             .expect("Operation")
-            .status
+    }
+
+    pub async fn operation_status(&self, id: u64) -> OperationStatus {
+        self.operation(id).await.status
     }
 
     pub async fn weight(&self, who: &str, at_height: Option<u64>) -> Option<u64> {

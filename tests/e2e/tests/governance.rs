@@ -327,12 +327,7 @@ async fn holders_govern_the_policy_on_wasmd() {
     gas.record("Execute (schedules UpdatePolicy)", "-", &tx);
     assert_eq!(g.proposal(p1).await.status, Status::Executed);
     assert_eq!(g.operation_status(op).await, OperationStatus::Pending);
-    let eta = env
-        .timelock("operator")
-        .operation(op)
-        .await
-        .expect("Operation")
-        .eta;
+    let eta = g.operation(op).await.eta;
     let err = env.timelock("user2").execute(op).await.unwrap_err();
     assert_contract_error(
         &err,

@@ -129,12 +129,7 @@ async fn a_lone_holder_cannot_capture_the_contracts_on_wasmd() {
 
     // 4. Neither executes before the timelock ...
     for &op in &ops {
-        let eta = env
-            .timelock("operator")
-            .operation(op)
-            .await
-            .expect("Operation")
-            .eta;
+        let eta = g.operation(op).await.eta;
         let err = env.timelock("user4").execute(op).await.unwrap_err();
         assert_contract_error(
             &err,

@@ -465,7 +465,7 @@ pub async fn deploy(
         }
         deployment.height = deployment.height.max(done.height);
         deployment.governance = Some(done.record);
-        handover(client, &mut deployment, params, accounts, &mut progress).await?;
+        handover_parsed(client, &mut deployment, &gov, accounts, &mut progress).await?;
     }
     Ok(deployment)
 }
@@ -478,13 +478,24 @@ pub async fn handover(
     deployment: &mut Deployment,
     params: &DeployParams,
     accounts: &BTreeMap<String, String>,
-    mut progress: impl FnMut(&str),
+    progress: impl FnMut(&str),
 ) -> Result<bool, ChainError> {
     let mut names = accounts.clone();
     names.insert("deployer".into(), client.address());
     let gov = governance_params(params, &names)?
         .ok_or_else(|| ChainError::Config("the parameters have no [governance] table".into()))?;
-    let complete = governance::handover(client, deployment, &gov, &mut progress).await?;
+    handover_parsed(client, deployment, &gov, accounts, progress).await
+}
+
+/// [`handover`] with the `[governance]` table already parsed.
+async fn handover_parsed(
+    client: &ChainClient,
+    deployment: &mut Deployment,
+    gov: &GovernanceParams,
+    accounts: &BTreeMap<String, String>,
+    mut progress: impl FnMut(&str),
+) -> Result<bool, ChainError> {
+    let complete = governance::handover(client, deployment, gov, &mut progress).await?;
     let roles = governance::roles(client, deployment, accounts).await?;
     governance::report(deployment, &roles, &mut progress);
     if let Some(g) = deployment.governance.as_mut() {

@@ -102,17 +102,20 @@ async fn deploy(max_entries_per_batch: u32, register_with_cli: bool) -> E2e {
         register_with_cli,
         &["oracle1", "oracle2"],
         60,
+        None,
     )
     .await
 }
 
 /// Deploys with the given oracles (quorum 2); round 0 starts at the first minute boundary at
-/// least `genesis_lead` seconds after the latest block.
+/// least `genesis_lead` seconds after the latest block. `rated_power`: the contract's rated
+/// power (`None`: the contract's default).
 async fn deploy_with(
     max_entries_per_batch: u32,
     register_with_cli: bool,
     oracles: &[&str],
     genesis_lead: u64,
+    rated_power: Option<RatedPower>,
 ) -> E2e {
     // The simulator binary is built on first use: build it before round 0 is scheduled, so
     // the registrations land before genesis (a device registered during round 0 only counts
@@ -164,7 +167,7 @@ async fn deploy_with(
                 .map(|s| s.to_string())
                 .collect(),
             policy: None,
-            rated_power: None,
+            rated_power,
             max_entries_per_batch: Some(max_entries_per_batch),
             max_claim_rounds: None,
             guardian: None,
@@ -641,6 +644,15 @@ const CHAOS_ROUNDS: u64 = 2;
 const CHAOS_WINDOW: u64 = 20;
 /// Length of the hostile peer's readings (see the chaos test).
 const HOSTILE_WINDOW: u64 = 5;
+/// Rated power of the chaos deployment: a thousand times the default, so that a 20 s window
+/// carries hundreds to thousands of Wh at any local hour. At the default power a 20 s window
+/// holds 0 or 1 Wh for most of the day, and two relayers that lost *different* readings of
+/// the same owner and bucket could then hold equal sums and reach a quorum on a batch that
+/// lacks readings of the union.
+const CHAOS_RATED: RatedPower = RatedPower {
+    cube_v1_w: 2_000_000,
+    cube_v2_w: 3_000_000,
+};
 
 impl E2e {
     /// Config of chaos relayer `i` (oracle `oracle`) listening on `port`, pulling from
@@ -651,6 +663,7 @@ impl E2e {
             // Every reading of the test is delivered before round 0 starts.
             .clock_skew_secs(400)
             .peers(peers.iter().cloned())
+            .rated_power(CHAOS_RATED)
             .peer_timeout_secs(5)
             // Relayer 0 aggregates 5 s after a round's end, the others 25 s: a reading arriving
             // in between (the test sends one) is missing from relayer 0's first plan.
@@ -740,11 +753,18 @@ fn plan_generation(e: &E2e, i: usize, round: u64) -> Option<i64> {
 async fn chaos_three_relayers_converge_under_loss_equivocation_sale_restart_partition_and_hostile_peer(
 ) {
     let started = Instant::now();
-    let e = deploy_with(2, false, &["oracle1", "oracle2", "oracle3"], 45).await;
+    let e = deploy_with(
+        2,
+        false,
+        &["oracle1", "oracle2", "oracle3"],
+        45,
+        Some(CHAOS_RATED),
+    )
+    .await;
     let g = e.genesis;
     eprintln!("deployed in {:?}; genesis {g}", started.elapsed());
     let domain = Domain::new(&e.chain_id, &e.mining);
-    let rated = RatedPower::default();
+    let rated = CHAOS_RATED;
     let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
     let urls: Vec<String> = ports
         .iter()

@@ -978,8 +978,9 @@ async fn chaos_three_relayers_converge_under_loss_equivocation_sale_restart_part
         .unwrap();
     let buyer = e.info.account(buyer_name).unwrap().address.clone();
     wait_until(g + 5).await;
-    let nonce = e.mr().registration_nonce(&sold.pubkey()).await.unwrap();
-    let resale = cube_sim::registration_for(sold, &e.chain_id, &e.mining, &buyer, nonce);
+    // The possession signature signs the challenge of the device's latest registration.
+    let at = e.mr().registration_challenge(&sold.pubkey()).await.unwrap();
+    let resale = cube_sim::registration_for(sold, &e.chain_id, &e.mining, &buyer, at);
     let buyer_client = e.info.client(buyer_name).unwrap();
     MiningRoundClient::new(&buyer_client, &e.mining)
         .register_device(&resale)

@@ -11,10 +11,10 @@ use cube_scoring::{batch_hash, ScoringError, UsageEntry};
 use crate::oracles::ensure_oracle;
 
 use crate::state::{
-    counts_as_of, ensure_not_paused, policy_version_for_round, rules_for_round, Config, RoundRules,
-    RoundState, ScoreRecord, StoredBatch, StoredStatus, ACCEPTED, BATCHES, CONFIG, FUNDS,
-    LEADERBOARD, MAX_BATCH_COUNT, MAX_ORACLES, ORACLES, OWNER_ROUNDS, POLICIES, ROUNDS, SCORES,
-    SWEEP_QUEUE, VOTED_BATCHES, VOTERS, VOTES,
+    counts_as_of, ensure_not_paused, pause_clock, policy_version_for_round, rules_for_round,
+    Config, RoundRules, RoundState, ScoreRecord, StoredBatch, StoredStatus, ACCEPTED, BATCHES,
+    CONFIG, FUNDS, LEADERBOARD, MAX_BATCH_COUNT, MAX_ORACLES, ORACLES, OWNER_ROUNDS, POLICIES,
+    ROUNDS, SCORES, SWEEP_QUEUE, VOTED_BATCHES, VOTERS, VOTES,
 };
 use crate::state::{voter_key, BATCH_HASHES};
 use crate::ContractError;
@@ -35,7 +35,7 @@ fn check_attestable(
             max: MAX_BATCH_COUNT,
         });
     }
-    let times = config.round_times(h.round)?;
+    let times = config.round_times(storage, h.round)?;
     if now < times.end {
         return Err(ContractError::RoundNotEnded {
             round: h.round,
@@ -147,7 +147,7 @@ pub fn submit_usage(
     ensure_not_paused(deps.storage)?;
     ensure_oracle(deps.storage, &info.sender)?;
     let config = CONFIG.load(deps.storage)?;
-    let rules = rules_for_round(deps.storage, h.round)?;
+    let rules = rules_for_round(deps.storage, &config, h.round)?;
     let max = rules.max_entries_per_batch;
     if u32::try_from(entries.len()).map_or(true, |n| n > max) {
         return Err(ContractError::TooManyEntries {
@@ -381,7 +381,7 @@ fn accept(
 ) -> Result<(), ContractError> {
     let batch = BATCHES.load(deps.storage, (h.round, hash.as_slice()))?;
     let policy = POLICIES.load(deps.storage, state.policy_version)?.policy;
-    let rules = rules_for_round(deps.storage, h.round)?;
+    let rules = rules_for_round(deps.storage, config, h.round)?;
     for entry in &batch.entries {
         let (owner, dual_product) =
             check_entry(deps.api, deps.storage, config, &rules, h.round, entry)?;
@@ -417,16 +417,19 @@ fn accept(
     state.batch_count = Some(h.batch_count);
     state.accepted_batches = state.accepted_batches.checked_inc()?;
     if state.accepted_batches == h.batch_count {
-        finalize(deps.storage, now, config, h.round, state)?;
+        finalize(deps.storage, now, &rules, h.round, state)?;
     }
     Ok(())
 }
 
-/// Locks min(round_reward, unlocked) (nothing when the total score is zero).
+/// Locks min(the round's reward, unlocked) (nothing when the total score is zero); the claim
+/// window, pinned for the round, runs on the claim clock (it stands still while paused). The
+/// reward was reserved at the round's end: `WithdrawUnlocked` leaves it in place
+/// (`funding::reserved`).
 fn finalize(
     storage: &mut dyn Storage,
     now: u64,
-    config: &Config,
+    rules: &RoundRules,
     round: u64,
     state: &mut RoundState,
 ) -> Result<(), ContractError> {
@@ -434,12 +437,14 @@ fn finalize(
     let reward = if state.total_score.is_zero() {
         Uint128::zero()
     } else {
-        config.round_reward.min(funds.unlocked)
+        rules.reward().min(funds.unlocked)
     };
     funds.unlocked = funds.unlocked.checked_sub(reward)?;
     funds.locked = funds.locked.checked_add(reward)?;
     FUNDS.save(storage, &funds)?;
-    let deadline = now.try_add(config.claim_window)?;
+    let deadline = pause_clock(storage)?
+        .claim_clock(now)
+        .try_add(rules.claim())?;
     state.status = StoredStatus::Finalized;
     state.reward = reward;
     state.finalized_at = Some(now);
@@ -452,7 +457,9 @@ fn finalize(
 
 pub fn close_void_round(deps: DepsMut, env: Env, round: u64) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    let deadline = config.round_times(round)?.attestation_deadline;
+    let deadline = config
+        .round_times(deps.storage, round)?
+        .attestation_deadline;
     if env.block.time.seconds() < deadline {
         return Err(ContractError::RoundNotVoidable { round });
     }

@@ -5,8 +5,9 @@ use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Order, Response, Storage, Ui
 use cw_storage_plus::Bound;
 
 use crate::state::{
-    ensure_not_paused, Config, Funds, RoundState, StoredStatus, CLAIM_SCAN_FACTOR, CONFIG,
-    DEFAULT_SWEEP_LIMIT, FUNDS, MAX_SWEEP_LIMIT, OWNER_ROUNDS, ROUNDS, SCORES, SWEEP_QUEUE,
+    ensure_not_paused, pause_clock, Config, Funds, PauseClock, RoundState, StoredStatus,
+    CLAIM_SCAN_FACTOR, CONFIG, DEFAULT_SWEEP_LIMIT, FUNDS, MAX_SWEEP_LIMIT, OWNER_ROUNDS, ROUNDS,
+    SCORES, SWEEP_QUEUE,
 };
 
 /// Rounds swept by one `SweepExpired`.
@@ -63,19 +64,54 @@ fn pay_round(
     Ok(amount)
 }
 
-/// Whether a finalized round is still claimable at `now`; errors describe why not.
-fn ensure_claimable(round: u64, state: &RoundState, now: u64) -> Result<(), ContractError> {
+/// The times a claim is judged at: wall time and the claim clock (wall time minus the time
+/// spent paused; stored claim deadlines are on it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClaimTime {
+    /// Block time, seconds.
+    pub now: u64,
+    /// Claim clock at `now`.
+    pub clock: u64,
+}
+
+impl ClaimTime {
+    /// The claim time at `now` under `pauses`.
+    pub fn at(pauses: &PauseClock, now: u64) -> Self {
+        ClaimTime {
+            now,
+            clock: pauses.claim_clock(now),
+        }
+    }
+
+    /// The claim time at `now` with the stored pause clock.
+    pub fn load(storage: &dyn Storage, now: u64) -> Result<Self, ContractError> {
+        Ok(Self::at(&pause_clock(storage)?, now))
+    }
+
+    /// A deadline on the claim clock in wall time, as it stands at `now`: moved later by every
+    /// pause after `now` (and, while paused, by the rest of the current pause).
+    pub fn wall(&self, deadline: u64) -> u64 {
+        deadline.saturating_add(self.now.saturating_sub(self.clock))
+    }
+}
+
+/// Whether a finalized round is still claimable at `t`; errors describe why not (deadline in
+/// wall time).
+fn ensure_claimable(round: u64, state: &RoundState, t: ClaimTime) -> Result<(), ContractError> {
     match state.status {
         StoredStatus::Finalized => {
             let deadline = state.claim_deadline.unwrap_or(0);
-            if now >= deadline {
-                return Err(ContractError::ClaimWindowOver { round, deadline });
+            if t.clock >= deadline {
+                return Err(ContractError::ClaimWindowOver {
+                    round,
+                    deadline: t.wall(deadline),
+                });
             }
             Ok(())
         }
         StoredStatus::Swept => Err(ContractError::ClaimWindowOver {
             round,
-            deadline: state.claim_deadline.unwrap_or(0),
+            deadline: t.wall(state.claim_deadline.unwrap_or(0)),
         }),
         StoredStatus::Attesting | StoredStatus::Void => {
             Err(ContractError::RoundNotFinalized { round })
@@ -96,21 +132,24 @@ pub enum IndexEntry {
     Stale,
 }
 
-/// Classifies a round of an owner's index at `now`.
+/// Classifies a round of an owner's index at `t`.
 pub fn classify(
+    storage: &dyn Storage,
     config: &Config,
     round: u64,
     state: Option<&RoundState>,
-    now: u64,
+    t: ClaimTime,
 ) -> Result<IndexEntry, ContractError> {
     let Some(state) = state else {
         return Ok(IndexEntry::Stale);
     };
     Ok(match state.status {
-        StoredStatus::Finalized if state.claim_deadline.is_some_and(|d| now < d) => {
+        StoredStatus::Finalized if state.claim_deadline.is_some_and(|d| t.clock < d) => {
             IndexEntry::Claimable
         }
-        StoredStatus::Attesting if now < config.round_times(round)?.attestation_deadline => {
+        StoredStatus::Attesting
+            if t.now < config.round_times(storage, round)?.attestation_deadline =>
+        {
             IndexEntry::Pending
         }
         StoredStatus::Attesting => IndexEntry::Expired,
@@ -128,7 +167,7 @@ pub fn claim(
     let config = CONFIG.load(deps.storage)?;
     let max = config.max_claim_rounds;
     let max_usize = usize::try_from(max).unwrap_or(usize::MAX);
-    let now = env.block.time.seconds();
+    let t = ClaimTime::load(deps.storage, env.block.time.seconds())?;
     let owner = info.sender;
     let mut funds = FUNDS.load(deps.storage)?;
     let mut total = Uint128::zero();
@@ -147,7 +186,7 @@ pub fn claim(
                 let mut state = ROUNDS
                     .may_load(deps.storage, round)?
                     .ok_or(ContractError::RoundNotFinalized { round })?;
-                ensure_claimable(round, &state, now)?;
+                ensure_claimable(round, &state, t)?;
                 let amount = pay_round(deps.storage, &owner, round, &mut state, &mut funds)?;
                 total = total.checked_add(amount)?;
                 paid_rounds.push(round.to_string());
@@ -171,7 +210,7 @@ pub fn claim(
                     break;
                 }
                 let state = ROUNDS.may_load(deps.storage, round)?;
-                match classify(&config, round, state.as_ref(), now)? {
+                match classify(deps.storage, &config, round, state.as_ref(), t)? {
                     IndexEntry::Claimable => {
                         let Some(mut state) = state else {
                             continue;
@@ -215,19 +254,22 @@ pub fn claim(
     Ok(res)
 }
 
+/// Anyone: moves the unclaimed rest of rounds whose claim window is over to unlocked funds.
+/// Refused while paused: a pause stops the claim clock, and no claim window ends during it.
 pub fn sweep_expired(
     deps: DepsMut,
     env: Env,
     limit: Option<u32>,
 ) -> Result<Response, ContractError> {
-    let now = env.block.time.seconds();
+    ensure_not_paused(deps.storage)?;
+    let t = ClaimTime::load(deps.storage, env.block.time.seconds())?;
     let limit = SWEEP.page(limit);
-    // Claims are accepted while now < deadline, so deadline <= now is expired.
+    // Claims are accepted while clock < deadline, so deadline <= clock is expired.
     let expired: Vec<(u64, u64)> = SWEEP_QUEUE
         .keys(
             deps.storage,
             None,
-            Some(Bound::inclusive((now, u64::MAX))),
+            Some(Bound::inclusive((t.clock, u64::MAX))),
             Order::Ascending,
         )
         .take(limit)

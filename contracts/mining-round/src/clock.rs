@@ -1,10 +1,12 @@
 //! The contract's round clock: the shared `cube_types::clock::RoundClock` over the configured
 //! genesis and round duration (the relayer and the tools use the same one), with its `None`
-//! (overflow) turned into typed errors, and each round's attestation deadline.
+//! (overflow) turned into typed errors, and each round's attestation deadline (its pinned
+//! attestation window after its end).
 
+use cosmwasm_std::Storage;
 use cube_types::clock::RoundClock;
 
-use crate::state::Config;
+use crate::state::{rules_for_round, Config, LAST_ROUND_END};
 use crate::ContractError;
 
 /// Start, end and attestation deadline of one round, unix seconds.
@@ -32,18 +34,37 @@ impl Config {
         self.clock().round_at(time)
     }
 
-    /// Start, end and attestation deadline of `round`.
-    pub fn round_times(&self, round: u64) -> Result<RoundTimes, ContractError> {
+    /// Start, end and attestation deadline of `round` with the attestation window
+    /// `attestation_window`. Rounds ending after `LAST_ROUND_END` are out of range.
+    pub fn round_times_with(
+        &self,
+        round: u64,
+        attestation_window: u64,
+    ) -> Result<RoundTimes, ContractError> {
         self.clock()
             .bounds(round)
+            .filter(|(_, end)| *end <= LAST_ROUND_END)
             .and_then(|(start, end)| {
                 Some(RoundTimes {
                     start,
                     end,
-                    attestation_deadline: end.checked_add(self.attestation_window)?,
+                    attestation_deadline: end.checked_add(attestation_window)?,
                 })
             })
             .ok_or(ContractError::RoundOutOfRange { round })
+    }
+
+    /// Start, end and attestation deadline of `round`, with the attestation window pinned for
+    /// the round.
+    pub fn round_times(
+        &self,
+        storage: &dyn Storage,
+        round: u64,
+    ) -> Result<RoundTimes, ContractError> {
+        // The range check first: no rules lookup for a round the contract cannot hold.
+        self.round_times_with(round, 0)?;
+        let window = rules_for_round(storage, self, round)?.attestation();
+        self.round_times_with(round, window)
     }
 
     /// First round affected by a change made at `time`: the round after the current one,
@@ -81,7 +102,7 @@ mod tests {
     fn round_times_follow_the_shared_clock() {
         let c = config(1_000, 60, 30);
         assert_eq!(
-            c.round_times(2),
+            c.round_times_with(2, c.attestation_window),
             Ok(RoundTimes {
                 start: 1_120,
                 end: 1_180,
@@ -98,15 +119,23 @@ mod tests {
     fn overflow_is_a_typed_error() {
         let c = config(1_000, 60, 30);
         assert_eq!(
-            c.round_times(u64::MAX),
+            c.round_times_with(u64::MAX, c.attestation_window),
             Err(ContractError::RoundOutOfRange { round: u64::MAX })
         );
-        // The end fits, the deadline does not.
+        // The end fits in u64 but lies past the contract's range.
         let last = (u64::MAX - 1_000) / 60 - 1;
-        let tight = config(1_000, 60, u64::MAX);
         assert_eq!(
-            tight.round_times(last),
+            c.round_times_with(last, c.attestation_window),
             Err(ContractError::RoundOutOfRange { round: last })
+        );
+        // The last round in range.
+        let in_range = (LAST_ROUND_END - 1_000) / 60 - 1;
+        assert!(c.round_times_with(in_range, c.attestation_window).is_ok());
+        assert_eq!(
+            c.round_times_with(in_range + 1, c.attestation_window),
+            Err(ContractError::RoundOutOfRange {
+                round: in_range + 1
+            })
         );
         let one = config(0, 1, 1);
         assert_eq!(

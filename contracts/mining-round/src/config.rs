@@ -1,11 +1,11 @@
 //! `UpdateConfig` and `UpdateManufacturerKeys` (owner, checked by
-//! `contract::owner_only`). Rated power and batch size are pinned
-//! per round: a change applies from the next round.
+//! `contract::owner_only`). The reward, the attestation and claim windows, rated power and
+//! batch size are pinned per round: a change applies from the next round.
 
 use cosmwasm_std::{Binary, DepsMut, Env, Response, Uint128};
 use cube_scoring::RatedPower;
 
-use crate::state::{oracle_count, rules_for_round, RoundRules, CONFIG, RULES};
+use crate::state::{oracle_count, stored_rules, RoundRules, CONFIG, RULES};
 use crate::validate::check_changes;
 use crate::ContractError;
 
@@ -48,13 +48,11 @@ pub fn update_config(
     );
     config.validate(oracle_count(deps.storage)?)?;
     CONFIG.save(deps.storage, &config)?;
-    // Rated power and batch size are pinned per round: a change applies from the next round.
-    let rules = RoundRules {
-        rated_power: config.rated_power,
-        max_entries_per_batch: config.max_entries_per_batch,
-    };
+    // The round's rules are pinned per round: a change applies from the next round, so a
+    // round that is running or has ended keeps the rules it started with.
+    let rules = RoundRules::of(&config);
     let from = config.effective_round(env.block.time.seconds())?;
-    if rules_for_round(deps.storage, from)? != rules {
+    if stored_rules(deps.storage, from)? != rules {
         RULES.save(deps.storage, from, &rules)?;
     }
     Ok(Response::new()

@@ -143,15 +143,15 @@ pub fn execute(
         }
         // owner only (`owner_only`)
         ExecuteMsg::WithdrawUnlocked { amount, recipient } => {
-            funding::withdraw_unlocked(deps, info, amount, recipient)
+            funding::withdraw_unlocked(deps, env, info, amount, recipient)
         }
         ExecuteMsg::Reconcile {} => funding::reconcile(deps, env),
-        ExecuteMsg::Unpause {} => emergency::unpause(deps, info),
+        ExecuteMsg::Unpause {} => emergency::unpause(deps, env, info),
         ExecuteMsg::UpdateGuardian { guardian } => emergency::update_guardian(deps, guardian),
         ExecuteMsg::SetPayoutProfile { splits } => payout::set_profile(deps, info, splits),
         ExecuteMsg::ClearPayoutProfile {} => payout::clear_profile(deps, info),
         // owner or guardian (checked inside)
-        ExecuteMsg::Pause {} => emergency::pause(deps, info),
+        ExecuteMsg::Pause {} => emergency::pause(deps, env, info),
     }
 }
 
@@ -215,10 +215,22 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             start_after,
             limit,
         )?),
-        QueryMsg::Funds {} => to_json_binary(&query::funds(deps)?),
+        QueryMsg::Funds {} => to_json_binary(&query::funds(deps, env)?),
         QueryMsg::Batch { round, batch_index } => {
             to_json_binary(&query::batch(deps, round, batch_index)?)
         }
+        QueryMsg::BatchEvidence {
+            round,
+            batch_index,
+            start_after,
+            limit,
+        } => to_json_binary(&query::batch_evidence(
+            deps,
+            round,
+            batch_index,
+            start_after,
+            limit,
+        )?),
         QueryMsg::Batches {
             round,
             start_after,

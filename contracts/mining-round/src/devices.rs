@@ -3,11 +3,14 @@
 
 use contract_common::Checked;
 use cosmwasm_std::{Addr, Binary, DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage};
-use cube_scoring::{certificate_message, possession_message, DeviceModel};
+use cube_scoring::{
+    certificate_message, next_registration_challenge, possession_message, DeviceModel,
+    RegistrationBlock, INITIAL_REGISTRATION_CHALLENGE,
+};
 
 use crate::state::{
-    counts_as_of, Device, DeviceCounts, CONFIG, COUNTS_HISTORY, DEVICES, DEVICE_HISTORY,
-    KNOWN_OWNERS, NONCES, OWNER_DEVICES,
+    counts_as_of, Device, DeviceCounts, CHALLENGES, CONFIG, COUNTS_HISTORY, DEVICES,
+    DEVICE_HISTORY, KNOWN_OWNERS, NONCES, OWNER_DEVICES,
 };
 use crate::validate::{signature_len, validate_serial, validate_timezone};
 use crate::ContractError;
@@ -60,7 +63,10 @@ fn unlink(
 }
 
 /// Registers, re-registers or moves a device. The new registration is in force from the round
-/// after the current one; the nonce moves so the possession signature never works again.
+/// after the current one. The possession signature signs the device's registration challenge;
+/// success moves the nonce and replaces the challenge by one derived from this block (height,
+/// nanosecond time, transaction index), so the signature never works again and no signature for
+/// the next registration can exist before this one is on chain.
 pub fn register(
     deps: DepsMut,
     env: Env,
@@ -93,12 +99,15 @@ pub fn register(
     }
 
     let nonce = NONCES.may_load(deps.storage, &pubkey)?.unwrap_or(0);
+    let challenge = CHALLENGES
+        .may_load(deps.storage, &pubkey)?
+        .unwrap_or(INITIAL_REGISTRATION_CHALLENGE);
     let possession = possession_message(
         &env.block.chain_id,
         env.contract.address.as_str(),
         info.sender.as_str(),
         &pubkey,
-        nonce,
+        &challenge,
     );
     if !deps
         .api
@@ -108,6 +117,20 @@ pub fn register(
     }
     let next_nonce = nonce.checked_inc()?;
     NONCES.save(deps.storage, &pubkey, &next_nonce)?;
+    let next_challenge = next_registration_challenge(
+        &challenge,
+        &env.block.chain_id,
+        env.contract.address.as_str(),
+        info.sender.as_str(),
+        &pubkey,
+        &RegistrationBlock {
+            height: env.block.height,
+            time_nanos: env.block.time.nanos(),
+            tx_index: env.transaction.as_ref().map(|tx| tx.index),
+        },
+        next_nonce,
+    );
+    CHALLENGES.save(deps.storage, &pubkey, &next_challenge)?;
     let now = env.block.time.seconds();
     let from = config.effective_round(now)?;
     let previous = DEVICES.may_load(deps.storage, &pubkey)?;
@@ -136,7 +159,8 @@ pub fn register(
         .add_attribute("timezone", &device.timezone)
         .add_attribute("dual_product", counts.dual_product().to_string())
         .add_attribute("effective_from_round", from.to_string())
-        .add_attribute("nonce", next_nonce.to_string());
+        .add_attribute("nonce", next_nonce.to_string())
+        .add_attribute("challenge", HexBinary::from(next_challenge).to_hex());
     if let Some(prev) = previous {
         res = res.add_attribute("previous_owner", prev.owner.as_str());
     }

@@ -181,6 +181,17 @@ pub enum ContractError {
         unlocked: Uint128,
     },
 
+    #[error(
+        "withdrawal of {requested} would take rewards reserved for ended rounds: {reserved} of \
+         the unlocked {unlocked} are reserved until those rounds finalize or their attestation \
+         windows end"
+    )]
+    RewardReserved {
+        requested: Uint128,
+        unlocked: Uint128,
+        reserved: Uint128,
+    },
+
     #[error("balance {balance} holds nothing beyond the accounted {accounted}")]
     NothingToReconcile {
         balance: Uint128,

@@ -3,13 +3,44 @@
 
 use contract_common::ensure_token_deposit;
 use cosmwasm_std::{
-    from_json, to_json_binary, DepsMut, Env, MessageInfo, Response, Uint128, WasmMsg,
+    from_json, to_json_binary, DepsMut, Env, MessageInfo, Response, Storage, Uint128, WasmMsg,
 };
 use cube_types::mining_round::ReceiveMsg;
 use cw20::{BalanceResponse, Cw20ExecuteMsg, Cw20QueryMsg, Cw20ReceiveMsg};
 
-use crate::state::{CONFIG, FUNDS};
+use crate::state::{
+    rules_for_round, Config, StoredStatus, CONFIG, FUNDS, MAX_ATTESTATION_ROUNDS, ROUNDS,
+};
 use crate::ContractError;
+
+/// ECT reserved at `now` for rounds that ended and may still finalize: the pinned reward of
+/// every ended round inside its attestation window that is not finalized, void or swept yet.
+/// A round's attestation window spans at most `MAX_ATTESTATION_ROUNDS` rounds, so only the
+/// last `MAX_ATTESTATION_ROUNDS + 1` ended rounds are read.
+pub fn reserved(
+    storage: &dyn Storage,
+    config: &Config,
+    now: u64,
+) -> Result<Uint128, ContractError> {
+    let Some(current) = config.round_at(now) else {
+        return Ok(Uint128::zero());
+    };
+    let oldest = current.saturating_sub(MAX_ATTESTATION_ROUNDS.saturating_add(1));
+    let mut total = Uint128::zero();
+    for round in oldest..current {
+        let times = config.round_times(storage, round)?;
+        if now >= times.attestation_deadline {
+            continue;
+        }
+        let open = ROUNDS
+            .may_load(storage, round)?
+            .is_none_or(|s| s.status == StoredStatus::Attesting);
+        if open {
+            total = total.checked_add(rules_for_round(storage, config, round)?.reward())?;
+        }
+    }
+    Ok(total)
+}
 
 pub fn receive(
     deps: DepsMut,
@@ -33,9 +64,11 @@ pub fn receive(
     }
 }
 
-/// Owner (`contract::owner_only`): sends up to the unlocked funds; locked rewards are never touched.
+/// Owner (`contract::owner_only`): sends up to the unlocked funds not reserved for ended
+/// rounds ([`reserved`]); locked rewards are never touched.
 pub fn withdraw_unlocked(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
     amount: Uint128,
     recipient: Option<String>,
@@ -55,6 +88,14 @@ pub fn withdraw_unlocked(
         return Err(ContractError::InsufficientUnlocked {
             requested: amount,
             unlocked: funds.unlocked,
+        });
+    }
+    let reserved = reserved(deps.storage, &config, env.block.time.seconds())?;
+    if amount > funds.unlocked.saturating_sub(reserved) {
+        return Err(ContractError::RewardReserved {
+            requested: amount,
+            unlocked: funds.unlocked,
+            reserved,
         });
     }
     funds.unlocked = funds.unlocked.checked_sub(amount)?;

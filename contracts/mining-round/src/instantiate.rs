@@ -55,14 +55,7 @@ pub fn instantiate(
         GUARDIAN.save(deps.storage, &deps.api.addr_validate(guardian)?)?;
     }
     PAUSED.save(deps.storage, &false)?;
-    RULES.save(
-        deps.storage,
-        0,
-        &RoundRules {
-            rated_power: config.rated_power,
-            max_entries_per_batch: config.max_entries_per_batch,
-        },
-    )?;
+    RULES.save(deps.storage, 0, &RoundRules::of(&config))?;
     CONFIG.save(deps.storage, &config)?;
     initialize_owner(deps.storage, &owner)?;
     FUNDS.save(deps.storage, &Funds::default())?;

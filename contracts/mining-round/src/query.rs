@@ -5,24 +5,24 @@ use contract_common::ownership::owners;
 use contract_common::PageLimits;
 use cosmwasm_std::{Addr, Binary, Deps, Env, HexBinary, Order, StdResult, Storage, Uint128};
 use cube_types::mining_round::{
-    BatchResponse, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound,
-    ConfigResponse, CurrentRoundResponse, DeviceResponse, DeviceView, DevicesAsOfResponse,
-    DevicesResponse, FundsResponse, HashTally, LeaderboardEntry, LeaderboardResponse,
-    OraclesResponse, OwnerDevicesResponse, OwnerView, OwnersAsOfResponse, PolicyResponse,
-    RegistrationNonceResponse, RoundParamsResponse, RoundResponse, RoundStatus, RoundSummary,
-    RoundsResponse, ScoreResponse, VoteResponse,
+    BatchEvidenceResponse, BatchResponse, BatchesResponse, BatteryWhitelistResponse,
+    ClaimableResponse, ClaimableRound, ConfigResponse, CurrentRoundResponse, DeviceResponse,
+    DeviceView, DevicesAsOfResponse, DevicesResponse, FundsResponse, HashTally, LeaderboardEntry,
+    LeaderboardResponse, OraclesResponse, OwnerDevicesResponse, OwnerView, OwnersAsOfResponse,
+    PolicyResponse, RegistrationNonceResponse, RoundParamsResponse, RoundResponse, RoundStatus,
+    RoundSummary, RoundsResponse, ScoreResponse, VoteResponse,
 };
 use cw_storage_plus::{Bound, KeyDeserialize, Prefix, PrimaryKey};
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::claim::{classify, payout, IndexEntry};
+use crate::claim::{classify, payout, ClaimTime, IndexEntry};
 use crate::clock::RoundTimes;
 use crate::state::{
-    counts_as_of, device_as_of, policy_version_for_round, rules_for_round, whitelisted_as_of,
-    Config, Device, RoundState, StoredStatus, ACCEPTED, BATCHES, BATCH_HASHES, BATTERY_WHITELIST,
-    CONFIG, DEVICES, FUNDS, GUARDIAN, KNOWN_BATTERIES, KNOWN_OWNERS, LEADERBOARD, MAX_VOTERS_READ,
-    NONCES, ORACLES, OWNER_DEVICES, OWNER_ROUNDS, PAUSED, POLICIES, POLICY_VERSION, ROUNDS, SCORES,
-    VOTED_BATCHES, VOTERS, VOTES,
+    counts_as_of, device_as_of, pause_clock, policy_version_for_round, rules_for_round,
+    whitelisted_as_of, Config, Device, RoundState, StoredStatus, ACCEPTED, BATCHES, BATCH_HASHES,
+    BATTERY_WHITELIST, CONFIG, DEVICES, FUNDS, GUARDIAN, KNOWN_BATTERIES, KNOWN_OWNERS,
+    LEADERBOARD, MAX_VOTERS_READ, NONCES, ORACLES, OWNER_DEVICES, OWNER_ROUNDS, PAUSED, POLICIES,
+    POLICY_VERSION, ROUNDS, SCORES, VOTED_BATCHES, VOTERS, VOTES,
 };
 use crate::ContractError;
 
@@ -66,6 +66,7 @@ where
 
 pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
     let c = CONFIG.load(deps.storage)?;
+    let pause = pause_clock(deps.storage)?;
     let (owner, pending) = owners(deps.storage)?;
     Ok(ConfigResponse {
         owner: owner.into_string(),
@@ -84,6 +85,8 @@ pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
         manufacturer_keys: c.manufacturer_keys,
         guardian: GUARDIAN.may_load(deps.storage)?.map(Addr::into_string),
         paused: PAUSED.may_load(deps.storage)?.unwrap_or(false),
+        paused_since: pause.since,
+        paused_seconds: pause.total,
     })
 }
 
@@ -115,6 +118,7 @@ pub fn oracles(deps: Deps) -> Result<OraclesResponse, ContractError> {
 }
 
 fn status_of(
+    storage: &dyn Storage,
     config: &Config,
     state: Option<&RoundState>,
     round: u64,
@@ -126,7 +130,7 @@ fn status_of(
         Some(StoredStatus::Swept) => return Ok(RoundStatus::Swept),
         Some(StoredStatus::Attesting) | None => {}
     }
-    let times = config.round_times(round)?;
+    let times = config.round_times(storage, round)?;
     Ok(if now < times.start {
         RoundStatus::Upcoming
     } else if now < times.end {
@@ -145,7 +149,7 @@ fn summary(
     round: u64,
     state: Option<RoundState>,
 ) -> Result<RoundSummary, ContractError> {
-    let status = status_of(config, state.as_ref(), round, now)?;
+    let status = status_of(deps.storage, config, state.as_ref(), round, now)?;
     let policy_version = match &state {
         Some(s) => s.policy_version,
         None => policy_version_for_round(deps.storage, round)?,
@@ -155,7 +159,8 @@ fn summary(
         start,
         end,
         attestation_deadline,
-    } = config.round_times(round)?;
+    } = config.round_times(deps.storage, round)?;
+    let t = ClaimTime::load(deps.storage, now)?;
     let dust = if s.total_score.is_zero() {
         Uint128::zero()
     } else {
@@ -181,7 +186,7 @@ fn summary(
         dust,
         swept: s.swept,
         finalized_at: s.finalized_at,
-        claim_deadline: s.claim_deadline,
+        claim_deadline: s.claim_deadline.map(|d| t.wall(d)),
     })
 }
 
@@ -209,21 +214,8 @@ fn batch_response(
         .keys(deps.storage, None, None, Order::Ascending)
         .take(MAX_VOTERS_READ)
         .collect::<StdResult<_>>()?;
-    // Every submitted hash, voted for or not (evidence), then the voters.
-    let mut tallies: Vec<HashTally> = BATCH_HASHES
-        .prefix((round, batch_index))
-        .keys(deps.storage, None, None, Order::Ascending)
-        .take(MAX_VOTERS_READ)
-        .map(|k| {
-            k.map(|hash| HashTally {
-                batch_hash: HexBinary::from(hash),
-                votes: 0,
-                voters: vec![],
-                stale_voters: vec![],
-                submitted: true,
-            })
-        })
-        .collect::<StdResult<_>>()?;
+    // The hashes voted for (one entry per voter, so bounded by the oracles that ever voted).
+    let mut tallies: Vec<HashTally> = vec![];
     for key in entries {
         let Some((hash, oracle)) = key.split_at_checked(32) else {
             continue;
@@ -270,6 +262,28 @@ pub fn batch(deps: Deps, round: u64, batch_index: u32) -> Result<BatchResponse, 
     batch_response(deps, quorum, round, batch_index)
 }
 
+pub fn batch_evidence(
+    deps: Deps,
+    round: u64,
+    batch_index: u32,
+    start_after: Option<HexBinary>,
+    limit: Option<u32>,
+) -> Result<BatchEvidenceResponse, ContractError> {
+    let start = start_after.as_ref().map(|h| Bound::exclusive(h.as_slice()));
+    let (hashes, next) = key_page(
+        deps.storage,
+        BATCH_HASHES.prefix((round, batch_index)),
+        start,
+        limit,
+    )?;
+    Ok(BatchEvidenceResponse {
+        round,
+        batch_index,
+        hashes: hashes.into_iter().map(HexBinary::from).collect(),
+        next: next.map(HexBinary::from),
+    })
+}
+
 pub fn batches(
     deps: Deps,
     round: u64,
@@ -309,8 +323,8 @@ pub fn round_params(deps: Deps, round: u64) -> Result<RoundParamsResponse, Contr
         start,
         end,
         attestation_deadline,
-    } = config.round_times(round)?;
-    let rules = rules_for_round(deps.storage, round)?;
+    } = config.round_times(deps.storage, round)?;
+    let rules = rules_for_round(deps.storage, &config, round)?;
     let policy_version = match ROUNDS.may_load(deps.storage, round)? {
         Some(s) => s.policy_version,
         None => policy_version_for_round(deps.storage, round)?,
@@ -325,6 +339,9 @@ pub fn round_params(deps: Deps, round: u64) -> Result<RoundParamsResponse, Contr
         policy_version,
         rated_power: rules.rated_power,
         max_entries_per_batch: rules.max_entries_per_batch,
+        round_reward: rules.reward(),
+        attestation_window: rules.attestation(),
+        claim_window: rules.claim(),
     })
 }
 
@@ -364,7 +381,7 @@ fn owner_view(
     owner: Addr,
 ) -> Result<OwnerView, ContractError> {
     let counts = counts_as_of(deps.storage, &owner, round)?;
-    let rules = rules_for_round(deps.storage, round)?;
+    let rules = rules_for_round(deps.storage, config, round)?;
     let cap = rules
         .rated_power
         .max_wh(counts.cube_v1, counts.cube_v2, config.round_duration);
@@ -417,7 +434,14 @@ pub fn registration_nonce(
     let nonce = NONCES
         .may_load(deps.storage, pubkey.as_slice())?
         .unwrap_or(0);
-    Ok(RegistrationNonceResponse { pubkey, nonce })
+    let challenge = crate::state::CHALLENGES
+        .may_load(deps.storage, pubkey.as_slice())?
+        .unwrap_or(cube_scoring::INITIAL_REGISTRATION_CHALLENGE);
+    Ok(RegistrationNonceResponse {
+        pubkey,
+        nonce,
+        challenge: HexBinary::from(challenge),
+    })
 }
 
 pub fn rounds(
@@ -509,14 +533,14 @@ pub fn claimable(
 ) -> Result<ClaimableResponse, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     let owner_addr = deps.api.addr_validate(&owner)?;
-    let now = env.block.time.seconds();
+    let t = ClaimTime::load(deps.storage, env.block.time.seconds())?;
     let mut rounds = vec![];
     let mut total = Uint128::zero();
     let start = start_after.map(Bound::exclusive);
     let (keys, next) = key_page(deps.storage, OWNER_ROUNDS.prefix(&owner_addr), start, limit)?;
     for round in keys {
         let state = ROUNDS.may_load(deps.storage, round)?;
-        if classify(&config, round, state.as_ref(), now)? != IndexEntry::Claimable {
+        if classify(deps.storage, &config, round, state.as_ref(), t)? != IndexEntry::Claimable {
             continue;
         }
         let Some(state) = state else {
@@ -681,10 +705,14 @@ pub fn battery_whitelist(
     }
 }
 
-pub fn funds(deps: Deps) -> Result<FundsResponse, ContractError> {
+pub fn funds(deps: Deps, env: Env) -> Result<FundsResponse, ContractError> {
     let f = FUNDS.load(deps.storage)?;
+    let config = CONFIG.load(deps.storage)?;
+    let reserved = crate::funding::reserved(deps.storage, &config, env.block.time.seconds())?;
     Ok(FundsResponse {
         unlocked: f.unlocked,
         locked: f.locked,
+        reserved,
+        withdrawable: f.unlocked.saturating_sub(reserved),
     })
 }

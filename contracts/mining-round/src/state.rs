@@ -31,6 +31,19 @@ pub const MAX_VOTERS_READ: usize = 1_000;
 /// Default and maximum `SweepExpired` limit.
 pub const DEFAULT_SWEEP_LIMIT: u32 = 10;
 pub const MAX_SWEEP_LIMIT: u32 = 50;
+/// Longest round: one year.
+pub const MAX_ROUND_DURATION: u64 = 366 * 86_400;
+/// Longest claim window: ten years.
+pub const MAX_CLAIM_WINDOW: u64 = 3_660 * 86_400;
+/// The attestation window spans at most this many rounds, so at most this many + 1 ended
+/// rounds are still attesting at any time (the reserve of unfinalized rewards reads them).
+pub const MAX_ATTESTATION_ROUNDS: u64 = 100;
+/// Latest genesis time accepted: the last second of year 9999.
+pub const MAX_GENESIS_TIME: u64 = 253_402_300_799;
+/// Rounds whose end plus the longest attestation and claim windows would pass `u64::MAX` are
+/// out of the contract's range (`RoundOutOfRange`): no deadline of a round in range overflows.
+pub const LAST_ROUND_END: u64 =
+    u64::MAX - MAX_CLAIM_WINDOW - MAX_ATTESTATION_ROUNDS * MAX_ROUND_DURATION;
 
 /// Contract parameters.
 #[cw_serde]
@@ -48,11 +61,83 @@ pub struct Config {
     pub manufacturer_keys: Vec<Binary>,
 }
 
-/// The rules pinned per round (changed by `UpdateConfig` from the next round on).
+/// The rules pinned per round (changed by `UpdateConfig` from the next round on). The reward
+/// and the windows were added later: an entry written before has `None` there and falls back
+/// to the configuration (see [`RoundRules::resolve`]).
 #[cw_serde]
 pub struct RoundRules {
     pub rated_power: RatedPower,
     pub max_entries_per_batch: u32,
+    #[serde(default)]
+    pub round_reward: Option<Uint128>,
+    #[serde(default)]
+    pub attestation_window: Option<u64>,
+    #[serde(default)]
+    pub claim_window: Option<u64>,
+}
+
+impl RoundRules {
+    /// The rules `config` sets for rounds from now on.
+    pub fn of(config: &Config) -> Self {
+        RoundRules {
+            rated_power: config.rated_power,
+            max_entries_per_batch: config.max_entries_per_batch,
+            round_reward: Some(config.round_reward),
+            attestation_window: Some(config.attestation_window),
+            claim_window: Some(config.claim_window),
+        }
+    }
+
+    /// Every field set: an entry written before the reward and windows were pinned takes
+    /// them from `config`.
+    pub fn resolve(self, config: &Config) -> Self {
+        RoundRules {
+            round_reward: self.round_reward.or(Some(config.round_reward)),
+            attestation_window: self.attestation_window.or(Some(config.attestation_window)),
+            claim_window: self.claim_window.or(Some(config.claim_window)),
+            ..self
+        }
+    }
+
+    /// The round's reward (after [`RoundRules::resolve`]).
+    pub fn reward(&self) -> Uint128 {
+        self.round_reward.unwrap_or_default()
+    }
+
+    /// The round's attestation window, seconds (after [`RoundRules::resolve`]).
+    pub fn attestation(&self) -> u64 {
+        self.attestation_window.unwrap_or_default()
+    }
+
+    /// The round's claim window, seconds (after [`RoundRules::resolve`]).
+    pub fn claim(&self) -> u64 {
+        self.claim_window.unwrap_or_default()
+    }
+}
+
+/// Time spent paused. Claim deadlines are kept on a clock that stands still while the
+/// contract is paused (`claim_clock`), so a pause extends every running claim window by its
+/// length.
+#[cw_serde]
+#[derive(Default, Copy, Eq)]
+pub struct PauseClock {
+    /// Start of the current pause, if paused.
+    pub since: Option<u64>,
+    /// Seconds spent paused in earlier, finished pauses.
+    pub total: u64,
+}
+
+impl PauseClock {
+    /// Seconds spent paused up to `now`, the current pause included.
+    pub fn paused_until(&self, now: u64) -> u64 {
+        let current = self.since.map_or(0, |s| now.saturating_sub(s));
+        self.total.saturating_add(current)
+    }
+
+    /// The claim clock at `now`: wall time minus the time spent paused.
+    pub fn claim_clock(&self, now: u64) -> u64 {
+        now.saturating_sub(self.paused_until(now))
+    }
 }
 
 /// Unlocked (available) and locked (owed) ECT.
@@ -199,6 +284,12 @@ pub const KNOWN_OWNERS: Map<&Addr, Empty> = Map::new("known_owners");
 /// pubkey → registration nonce (number of successful registrations; every device ever
 /// registered has an entry, which also paginates devices as of a round).
 pub const NONCES: Map<&[u8], u64> = Map::new("nonces");
+/// pubkey → registration challenge the device's next possession signature must sign
+/// (`cube_scoring::possession_message`), replaced on every successful registration by
+/// `cube_scoring::next_registration_challenge`. A device never registered (or last registered
+/// by a contract version without challenges) has no entry and the challenge
+/// `cube_scoring::INITIAL_REGISTRATION_CHALLENGE` (32 zero bytes).
+pub const CHALLENGES: Map<&[u8], [u8; 32]> = Map::new("challenges");
 pub const ROUNDS: Map<u64, RoundState> = Map::new("rounds");
 pub const BATCHES: Map<(u64, &[u8]), StoredBatch> = Map::new("batches");
 /// (round, batch_index, oracle) → the hash the oracle currently votes for.
@@ -221,6 +312,8 @@ pub const BATCH_HASHES: Map<(u64, u32, &[u8]), Empty> = Map::new("batch_hashes")
 pub const VOTED_BATCHES: Map<(u64, u32), Empty> = Map::new("voted_batches");
 /// Whether attestations and claims are paused.
 pub const PAUSED: Item<bool> = Item::new("paused");
+/// Time spent paused (absent: never paused).
+pub const PAUSE_CLOCK: Item<PauseClock> = Item::new("pause_clock");
 /// Guardian: may pause.
 pub const GUARDIAN: Item<Addr> = Item::new("guardian");
 /// (round, batch_index) → accepted hash.
@@ -230,7 +323,8 @@ pub const SCORES: Map<(u64, &Addr), ScoreRecord> = Map::new("scores");
 pub const OWNER_ROUNDS: Map<(&Addr, u64), Empty> = Map::new("owner_rounds");
 /// (round, score, owner): leaderboard index, read descending.
 pub const LEADERBOARD: Map<(u64, u128, &Addr), Empty> = Map::new("leaderboard");
-/// (claim_deadline, round) of finalized rounds with a reward, not yet swept.
+/// (claim_deadline, round) of finalized rounds with a reward, not yet swept. Deadlines are on
+/// the claim clock ([`PauseClock::claim_clock`]).
 pub const SWEEP_QUEUE: Map<(u64, u64), Empty> = Map::new("sweep_queue");
 
 /// Number of oracles (bounded by `MAX_ORACLES` + the changes of one message).
@@ -267,12 +361,26 @@ pub fn policy_version_for_round(storage: &dyn Storage, round: u64) -> Result<u32
     Ok(found.map_or(1, |(_, version)| version))
 }
 
-/// The rules of `round` (instantiation writes round 0's, so every round has rules).
-pub fn rules_for_round(storage: &dyn Storage, round: u64) -> Result<RoundRules, ContractError> {
+/// The rules of `round` as stored (instantiation writes round 0's, so every round has rules).
+pub fn stored_rules(storage: &dyn Storage, round: u64) -> Result<RoundRules, ContractError> {
     let found = latest_at_or_before(RULES.prefix(()), storage, round)?;
     found
         .map(|(_, rules)| rules)
         .ok_or_else(|| StdError::not_found("rules of round").into())
+}
+
+/// The rules of `round`, every field set ([`RoundRules::resolve`]).
+pub fn rules_for_round(
+    storage: &dyn Storage,
+    config: &Config,
+    round: u64,
+) -> Result<RoundRules, ContractError> {
+    Ok(stored_rules(storage, round)?.resolve(config))
+}
+
+/// Time spent paused so far.
+pub fn pause_clock(storage: &dyn Storage) -> Result<PauseClock, ContractError> {
+    Ok(PAUSE_CLOCK.may_load(storage)?.unwrap_or_default())
 }
 
 /// The registration of `pubkey` in force in `round` and its first round, if registered.

@@ -4,8 +4,8 @@
 use cosmwasm_std::Binary;
 
 use crate::state::{
-    Config, MAX_CHANGES, MAX_CLAIM_ROUNDS_LIMIT, MAX_ENTRIES_LIMIT, MAX_MANUFACTURER_KEYS,
-    MAX_ORACLES,
+    Config, MAX_ATTESTATION_ROUNDS, MAX_CHANGES, MAX_CLAIM_ROUNDS_LIMIT, MAX_CLAIM_WINDOW,
+    MAX_ENTRIES_LIMIT, MAX_GENESIS_TIME, MAX_MANUFACTURER_KEYS, MAX_ORACLES, MAX_ROUND_DURATION,
 };
 use crate::ContractError;
 
@@ -19,12 +19,16 @@ fn nonzero(name: &str, value: u64) -> Result<(), ContractError> {
 }
 
 fn in_range(name: &str, value: u32, min: u32, max: u32) -> Result<(), ContractError> {
+    in_range_u64(name, u64::from(value), u64::from(min), u64::from(max))
+}
+
+fn in_range_u64(name: &str, value: u64, min: u64, max: u64) -> Result<(), ContractError> {
     if value < min || value > max {
         return Err(ContractError::ParameterOutOfRange {
             name: name.to_string(),
-            value: u64::from(value),
-            min: u64::from(min),
-            max: u64::from(max),
+            value,
+            min,
+            max,
         });
     }
     Ok(())
@@ -36,6 +40,17 @@ impl Config {
         nonzero("round_duration", self.round_duration)?;
         nonzero("attestation_window", self.attestation_window)?;
         nonzero("claim_window", self.claim_window)?;
+        // Bounded times: every round in the contract's range (end <= LAST_ROUND_END) has
+        // deadlines that fit in u64, whatever the windows pinned for it.
+        in_range_u64("genesis_time", self.genesis_time, 0, MAX_GENESIS_TIME)?;
+        in_range_u64("round_duration", self.round_duration, 1, MAX_ROUND_DURATION)?;
+        in_range_u64(
+            "attestation_window",
+            self.attestation_window,
+            1,
+            self.round_duration.saturating_mul(MAX_ATTESTATION_ROUNDS),
+        )?;
+        in_range_u64("claim_window", self.claim_window, 1, MAX_CLAIM_WINDOW)?;
         if self.quorum == 0 || self.quorum > oracle_count {
             return Err(ContractError::InvalidQuorum {
                 quorum: self.quorum,

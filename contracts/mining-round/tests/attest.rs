@@ -480,13 +480,7 @@ fn reward_capped_by_unlocked_funds_and_empty_rounds() {
     s.attest(1, 0, 1, &batch);
     let r = s.round(1);
     assert_eq!(r.summary.reward, Uint128::new(300_000));
-    assert_eq!(
-        s.funds(),
-        FundsResponse {
-            unlocked: Uint128::zero(),
-            locked: Uint128::new(300_000)
-        }
-    );
+    assert_eq!(s.funds(), Suite::funds_of(0, 300_000, 0));
 }
 
 #[test]
@@ -519,8 +513,10 @@ fn malformed_votes_and_closed_rounds() {
             owner: alice.to_string().to_uppercase()
         }
     );
-    // A void round stays closed even if the owner later extends the attestation window.
+    // A void round stays closed even if the owner later extends the attestation window: the
+    // window is pinned for the round, so its deadline does not move either.
     s.set_after_round_end(0, ATTESTATION_WINDOW);
+    let deadline = s.round(0).summary.attestation_deadline;
     let anyone = s.addr("anyone");
     s.exec(&anyone, &ExecuteMsg::CloseVoidRound { round: 0 })
         .unwrap();
@@ -540,8 +536,9 @@ fn malformed_votes_and_closed_rounds() {
     .unwrap();
     assert_eq!(
         err(s.submit(0, 0, 0, 1, 1, &[])),
-        ContractError::RoundNotAttesting { round: 0 }
+        ContractError::AttestationWindowOver { round: 0, deadline }
     );
+    assert_eq!(s.round(0).summary.attestation_deadline, deadline);
     assert_eq!(s.round(0).summary.status, RoundStatus::Void);
 }
 

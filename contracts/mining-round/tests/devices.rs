@@ -4,6 +4,10 @@ mod common;
 
 use common::*;
 use cosmwasm_std::{Binary, HexBinary};
+use cube_scoring::{
+    next_registration_challenge, possession_message, RegistrationBlock,
+    INITIAL_REGISTRATION_CHALLENGE,
+};
 use cube_types::mining_round::*;
 use ed25519_dalek::SigningKey;
 use mining_round::ContractError;
@@ -266,4 +270,244 @@ fn device_pagination() {
     });
     assert_eq!(rest.devices.len(), 1);
     assert!(rest.devices.iter().all(|d| d.owner == alice.to_string()));
+}
+
+/// The value of attribute `key` of the `register_device` response.
+fn attribute(res: &cw_multi_test::AppResponse, key: &str) -> String {
+    res.events
+        .iter()
+        .flat_map(|e| e.attributes.iter())
+        .find(|a| a.key == key)
+        .map(|a| a.value.clone())
+        .unwrap_or_else(|| panic!("no attribute {key}"))
+}
+
+/// The block the suite's next message executes in, as the challenge derivation binds it
+/// (cw-multi-test runs every message as transaction 0).
+fn current_block(s: &Suite) -> RegistrationBlock {
+    let block = s.app.block_info();
+    RegistrationBlock {
+        height: block.height,
+        time_nanos: block.time.nanos(),
+        tx_index: Some(0),
+    }
+}
+
+/// The possession message of the previous layout (`cube-mining/device-possession/v1`, a
+/// predictable `u64_be(nonce)` where the challenge is now), byte for byte: what a seller could
+/// have had the device sign for the next nonce before the challenge existed.
+fn old_scheme_possession(
+    chain_id: &str,
+    contract: &str,
+    owner: &str,
+    pubkey: &[u8; 32],
+    nonce: u64,
+) -> Vec<u8> {
+    let mut buf = Vec::new();
+    for field in [
+        b"cube-mining/device-possession/v1".as_slice(),
+        chain_id.as_bytes(),
+        contract.as_bytes(),
+        owner.as_bytes(),
+        pubkey.as_slice(),
+    ] {
+        buf.extend_from_slice(&u64::try_from(field.len()).unwrap().to_be_bytes());
+        buf.extend_from_slice(field);
+    }
+    buf.extend_from_slice(&nonce.to_be_bytes());
+    buf
+}
+
+#[test]
+fn a_possession_message_pre_signed_before_a_resale_is_refused() {
+    let mut s = SuiteBuilder::default().build();
+    let seller = s.addr("seller");
+    let buyer = s.addr("buyer");
+    let d = Device::new(DeviceModel::CubeV1, "SN-RESALE");
+    let (chain, contract, pk) = (s.chain_id(), s.contract.to_string(), d.pubkey());
+    s.register(&seller, &d).unwrap();
+    s.advance_time(5);
+
+    // Before the sale the seller still holds the device and has it sign possession for
+    // himself: (a) over the current challenge; (b) in the old layout for the next nonce;
+    // (c) over his best guess of the challenge the buyer's registration will derive (the
+    // buyer registering in the current block).
+    let before = s.registration_state(&d);
+    assert_eq!(before.nonce, 1);
+    let current = s.challenge(&d);
+    assert_ne!(current, INITIAL_REGISTRATION_CHALLENGE);
+    let pre_signed_current = s.registration_signing(
+        &d,
+        &possession_message(&chain, &contract, seller.as_str(), &pk, &current),
+    );
+    let pre_signed_old_scheme = s.registration_signing(
+        &d,
+        &old_scheme_possession(&chain, &contract, seller.as_str(), &pk, before.nonce + 1),
+    );
+    let guessed = next_registration_challenge(
+        &current,
+        &chain,
+        &contract,
+        buyer.as_str(),
+        &pk,
+        &current_block(&s),
+        before.nonce + 1,
+    );
+    let pre_signed_guess = s.registration_signing(
+        &d,
+        &possession_message(&chain, &contract, seller.as_str(), &pk, &guessed),
+    );
+
+    // The sale: the chain moves on; the buyer queries the challenge, has the device sign it
+    // for himself and registers.
+    s.advance_time(7);
+    assert_eq!(s.challenge(&d), current);
+    let sale_block = current_block(&s);
+    let res = s.register(&buyer, &d).unwrap();
+    let after = s.registration_state(&d);
+    assert_eq!(after.nonce, 2);
+    let expected = next_registration_challenge(
+        &current,
+        &chain,
+        &contract,
+        buyer.as_str(),
+        &pk,
+        &sale_block,
+        2,
+    );
+    assert_eq!(after.challenge, HexBinary::from(expected));
+    assert_eq!(
+        attribute(&res, "challenge"),
+        HexBinary::from(expected).to_hex()
+    );
+    assert_ne!(expected, guessed);
+
+    // The chain advances; none of the pre-signed registrations takes the device back.
+    s.advance_time(11);
+    for msg in [pre_signed_current, pre_signed_old_scheme, pre_signed_guess] {
+        assert_eq!(
+            err(s.exec(&seller, &msg)),
+            ContractError::InvalidPossessionSignature {}
+        );
+    }
+    let dev: DeviceResponse = s.query(&QueryMsg::Device {
+        pubkey: Binary::from(pk.to_vec()),
+    });
+    assert_eq!((dev.owner, dev.nonce), (buyer.to_string(), 2));
+    assert_eq!(s.owner_devices(&seller).cube_v1, 0);
+    assert_eq!(s.owner_devices(&buyer).cube_v1, 1);
+    assert_eq!(s.challenge(&d), expected);
+}
+
+#[test]
+fn the_registration_nonce_query_returns_the_challenge_the_next_registration_signs() {
+    let mut s = SuiteBuilder::default().build();
+    let alice = s.addr("alice");
+    let bob = s.addr("bob");
+    let d = Device::new(DeviceModel::CubeV2, "SN-CHALLENGE");
+    let (chain, contract, pk) = (s.chain_id(), s.contract.to_string(), d.pubkey());
+
+    // Never registered: nonce 0 and the zero challenge.
+    let fresh = s.registration_state(&d);
+    assert_eq!(fresh.pubkey, Binary::from(pk.to_vec()));
+    assert_eq!(fresh.nonce, 0);
+    assert_eq!(fresh.challenge, HexBinary::from([0u8; 32]));
+
+    // A possession signature over any other challenge is refused; over the queried one it
+    // registers, and the query then answers the challenge the registration derived.
+    let wrong = s.registration_signing(
+        &d,
+        &possession_message(&chain, &contract, alice.as_str(), &pk, &[1u8; 32]),
+    );
+    assert_eq!(
+        err(s.exec(&alice, &wrong)),
+        ContractError::InvalidPossessionSignature {}
+    );
+    let first = s.registration_signing(
+        &d,
+        &possession_message(
+            &chain,
+            &contract,
+            alice.as_str(),
+            &pk,
+            &INITIAL_REGISTRATION_CHALLENGE,
+        ),
+    );
+    let block = current_block(&s);
+    let res = s.exec(&alice, &first).unwrap();
+    let c1 = s.challenge(&d);
+    assert_eq!(
+        c1,
+        next_registration_challenge(
+            &INITIAL_REGISTRATION_CHALLENGE,
+            &chain,
+            &contract,
+            alice.as_str(),
+            &pk,
+            &block,
+            1,
+        )
+    );
+    assert_eq!(attribute(&res, "challenge"), HexBinary::from(c1).to_hex());
+    assert_eq!(attribute(&res, "nonce"), "1");
+    assert_eq!(s.nonce(&d), 1);
+    // The first signature is spent.
+    assert_eq!(
+        err(s.exec(&alice, &first)),
+        ContractError::InvalidPossessionSignature {}
+    );
+
+    // Every registration replaces the challenge, even a second one in the same block.
+    let again = s.registration_signing(
+        &d,
+        &possession_message(&chain, &contract, alice.as_str(), &pk, &c1),
+    );
+    s.exec(&alice, &again).unwrap();
+    let c2 = s.challenge(&d);
+    assert_ne!(c2, c1);
+    assert_eq!(
+        c2,
+        next_registration_challenge(&c1, &chain, &contract, alice.as_str(), &pk, &block, 2)
+    );
+    assert_eq!(
+        err(s.exec(&alice, &again)),
+        ContractError::InvalidPossessionSignature {}
+    );
+
+    // Later, Bob holds the device and registers over the queried challenge: it moves again.
+    s.advance_time(60);
+    let res = s.register(&bob, &d).unwrap();
+    let c3 = s.challenge(&d);
+    assert!(c3 != c2 && c3 != c1 && c3 != INITIAL_REGISTRATION_CHALLENGE);
+    assert_eq!(attribute(&res, "challenge"), HexBinary::from(c3).to_hex());
+    assert_eq!(s.nonce(&d), 3);
+
+    // Deregistration keeps the nonce and the challenge: registering again signs the current
+    // challenge, never the zero one of a new device.
+    s.exec(
+        &bob,
+        &ExecuteMsg::DeregisterDevice {
+            pubkey: Binary::from(pk.to_vec()),
+        },
+    )
+    .unwrap();
+    let gone = s.registration_state(&d);
+    assert_eq!((gone.nonce, gone.challenge), (3, HexBinary::from(c3)));
+    let as_new = s.registration_signing(
+        &d,
+        &possession_message(
+            &chain,
+            &contract,
+            bob.as_str(),
+            &pk,
+            &INITIAL_REGISTRATION_CHALLENGE,
+        ),
+    );
+    assert_eq!(
+        err(s.exec(&bob, &as_new)),
+        ContractError::InvalidPossessionSignature {}
+    );
+    s.register(&bob, &d).unwrap();
+    assert_eq!(s.nonce(&d), 4);
+    assert_ne!(s.challenge(&d), c3);
 }

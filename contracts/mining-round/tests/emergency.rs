@@ -102,7 +102,13 @@ fn pause_blocks_attestations_and_claims_and_locked_rewards_stay_claimable_after_
     );
     assert_eq!(err(s.claim(&alice, None)), ContractError::Paused {});
     assert_eq!(err(s.claim(&bob, Some(vec![0]))), ContractError::Paused {});
-    assert_eq!(s.funds(), funds_before);
+    // The books did not move; round 1 has ended, so its reward is now reserved.
+    let funds = s.funds();
+    assert_eq!(
+        (funds.unlocked, funds.locked),
+        (funds_before.unlocked, funds_before.locked)
+    );
+    assert_eq!(funds.reserved, Uint128::new(ROUND_REWARD));
 
     // The guardian cannot unpause; the owner can.
     assert_eq!(
@@ -171,13 +177,7 @@ fn withdraw_never_touches_locked_funds() {
     )
     .unwrap();
     assert_eq!(s.balance(&treasury), unlocked.u128());
-    assert_eq!(
-        s.funds(),
-        FundsResponse {
-            unlocked: Uint128::zero(),
-            locked: Uint128::new(ROUND_REWARD)
-        }
-    );
+    assert_eq!(s.funds(), Suite::funds_of(0, ROUND_REWARD, 0));
     // Nothing unlocked is left; locked rewards are still paid in full.
     assert_eq!(
         err(s.exec(
@@ -233,10 +233,11 @@ fn reconcile_adopts_plain_transfers_into_unlocked() {
     s.exec(&owner, &ExecuteMsg::Reconcile {}).unwrap();
     assert_eq!(
         s.funds(),
-        FundsResponse {
-            unlocked: before.unlocked + Uint128::new(500),
-            locked: before.locked
-        }
+        Suite::funds_of(
+            before.unlocked.u128() + 500,
+            before.locked.u128(),
+            before.reserved.u128()
+        )
     );
     assert_eq!(
         s.balance(&s.contract.clone()),

@@ -214,7 +214,7 @@ fn re_registration_to_the_same_owner_with_a_new_nonce_and_replayed_signature_fai
     };
     assert_eq!(tz(&s, 1), "Europe/Berlin");
     assert_eq!(tz(&s, 2), "Asia/Tokyo");
-    // The registration signed with nonce 0 and the one with nonce 1 can never be replayed.
+    // The registrations signed over the challenges of nonce 0 and nonce 1 can never be replayed.
     assert_eq!(
         err(s.exec(&alice, &old)),
         ContractError::InvalidPossessionSignature {}

@@ -82,19 +82,17 @@ fn oracle_revotes_after_a_corrected_batch() {
     assert_eq!(r.summary.status, RoundStatus::Finalized);
     assert_eq!(r.batches_with_votes, 1);
     assert_eq!(s.score(0, &bob).buckets, offpeak(300));
-    // Both hashes are visible; the wrong one as evidence without votes.
+    // The tallies hold the voted hash only; both submitted hashes stay as evidence.
     let b = s.batch(0, 0);
     assert_eq!(b.accepted_hash, Some(HexBinary::from(right_hash)));
-    let tally = |h: [u8; 32]| {
-        b.tallies
-            .iter()
-            .find(|t| t.batch_hash.as_slice() == h)
-            .cloned()
-            .unwrap()
-    };
-    let w = tally(wrong_hash);
-    assert_eq!((w.votes, w.voters.len(), w.submitted), (0, 0, true));
-    let r = tally(right_hash);
+    assert_eq!(b.tallies.len(), 1);
+    let r = b.tallies[0].clone();
+    assert_eq!(r.batch_hash, HexBinary::from(right_hash));
+    assert!(r.submitted);
+    let mut submitted = vec![HexBinary::from(wrong_hash), HexBinary::from(right_hash)];
+    submitted.sort_by(|a, b| a.as_slice().cmp(b.as_slice()));
+    let evidence = s.batch_evidence(0, 0, None, None);
+    assert_eq!((evidence.hashes, evidence.next), (submitted, None));
     assert_eq!(r.votes, 2);
     let mut expected = vec![s.oracles[0].to_string(), s.oracles[1].to_string()];
     expected.sort();

@@ -3,6 +3,7 @@
 use cosmwasm_std::{DepsMut, Env, MessageInfo, Response, Uint128};
 use cube_types::reward_pool::ActionEntry;
 
+use crate::cap::Allowance;
 use crate::error::ContractError;
 use crate::halving::{pay_actions, LevelChange, Payment};
 use crate::helpers::{record_level_changes, validate_addr};
@@ -42,6 +43,7 @@ pub fn record_actions(
     LAST_BATCH.save(deps.storage, &info.sender, &batch_id)?;
 
     let now = env.block.time;
+    let mut allowance = Allowance::load(deps.storage, config.reporter_cap, info.sender, now)?;
     let mut pool = POOL.load(deps.storage)?;
     let level_before = pool.level;
     let mut changes: Vec<LevelChange> = Vec::new();
@@ -56,6 +58,8 @@ pub fn record_actions(
         }
         let user_addr = validate_addr(deps.api, &entry.user)?;
         let payment = pay_actions(&config, &mut pool, now, entry.count, &mut changes)?;
+        // Beyond the cap the message fails: the pool changes above are reverted with it.
+        allowance.charge(payment.paid)?;
         if !payment.paid.is_zero() {
             CLAIMABLE.update(
                 deps.storage,
@@ -72,12 +76,14 @@ pub fn record_actions(
     pool.owed = pool.owed.checked_add(total.paid)?;
     pool.total_rewarded = pool.total_rewarded.checked_add(total.paid)?;
     POOL.save(deps.storage, &pool)?;
+    allowance.save(deps.storage)?;
     let events = record_level_changes(deps.storage, changes, now)?;
+    let (paid_in_period, remaining) = (allowance.paid, allowance.remaining());
 
     Ok(Response::new()
         .add_events(events)
         .add_attribute("action", "record_actions")
-        .add_attribute("reporter", info.sender)
+        .add_attribute("reporter", allowance.reporter)
         .add_attribute("batch_id", batch_id.to_string())
         .add_attribute("entries", actions.len().to_string())
         .add_attribute("actions", action_count)
@@ -85,5 +91,7 @@ pub fn record_actions(
         .add_attribute("unpaid", total.unpaid)
         .add_attribute("balance", pool.available)
         .add_attribute("level_before", level_before.to_string())
-        .add_attribute("level_after", pool.level.to_string()))
+        .add_attribute("level_after", pool.level.to_string())
+        .add_attribute("reporter_paid_in_period", paid_in_period)
+        .add_attribute("reporter_remaining", remaining))
 }

@@ -2,7 +2,7 @@
 
 use contract_common::ownership::initialize_owner;
 use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
-use cube_types::reward_pool::InstantiateMsg;
+use cube_types::reward_pool::{InstantiateMsg, ReporterCap};
 use cw20::{Cw20QueryMsg, TokenInfoResponse};
 
 use crate::error::ContractError;
@@ -23,6 +23,7 @@ pub fn instantiate(
         halving_cooldown: msg.halving_cooldown,
         hysteresis_bps: msg.hysteresis_bps,
         max_batch_size: msg.max_batch_size,
+        reporter_cap: msg.reporter_cap.unwrap_or_default(),
     };
     config.validate()?;
     // Fail early on a token address that is not a CW20 contract.
@@ -69,10 +70,16 @@ pub fn instantiate(
         .add_attribute("halving_cooldown", config.halving_cooldown.to_string())
         .add_attribute("hysteresis_bps", config.hysteresis_bps.to_string())
         .add_attribute("max_batch_size", config.max_batch_size.to_string())
+        .add_attribute("reporter_cap_amount", config.reporter_cap.amount)
+        .add_attribute(
+            "reporter_cap_period",
+            config.reporter_cap.period.to_string(),
+        )
         .add_attribute("reporters", msg.reporters.len().to_string()))
 }
 
-/// Owner only (`contract::owner_only`): adds (`listed`) or removes a reporter.
+/// Owner only (`contract::owner_only`): adds (`listed`) or removes a reporter. Its last batch
+/// id and its usage of the payout cap stay in storage either way.
 pub fn set_reporter(
     deps: DepsMut,
     address: String,
@@ -110,8 +117,13 @@ pub fn update_config(
     halving_cooldown: Option<u64>,
     hysteresis_bps: Option<u16>,
     max_batch_size: Option<u32>,
+    reporter_cap: Option<ReporterCap>,
 ) -> Result<Response, ContractError> {
-    if halving_cooldown.is_none() && hysteresis_bps.is_none() && max_batch_size.is_none() {
+    if halving_cooldown.is_none()
+        && hysteresis_bps.is_none()
+        && max_batch_size.is_none()
+        && reporter_cap.is_none()
+    {
         return Err(ContractError::EmptyConfigUpdate);
     }
     let mut config = CONFIG.load(deps.storage)?;
@@ -124,11 +136,19 @@ pub fn update_config(
     if let Some(size) = max_batch_size {
         config.max_batch_size = size;
     }
+    if let Some(cap) = reporter_cap {
+        config.reporter_cap = cap;
+    }
     config.validate()?;
     CONFIG.save(deps.storage, &config)?;
     Ok(Response::new()
         .add_attribute("action", "update_config")
         .add_attribute("halving_cooldown", config.halving_cooldown.to_string())
         .add_attribute("hysteresis_bps", config.hysteresis_bps.to_string())
-        .add_attribute("max_batch_size", config.max_batch_size.to_string()))
+        .add_attribute("max_batch_size", config.max_batch_size.to_string())
+        .add_attribute("reporter_cap_amount", config.reporter_cap.amount)
+        .add_attribute(
+            "reporter_cap_period",
+            config.reporter_cap.period.to_string(),
+        ))
 }

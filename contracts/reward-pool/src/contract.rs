@@ -55,7 +55,14 @@ pub fn execute(
             halving_cooldown,
             hysteresis_bps,
             max_batch_size,
-        } => admin::update_config(deps, halving_cooldown, hysteresis_bps, max_batch_size),
+            reporter_cap,
+        } => admin::update_config(
+            deps,
+            halving_cooldown,
+            hysteresis_bps,
+            max_batch_size,
+            reporter_cap,
+        ),
         ExecuteMsg::TransferOwnership { new_owner } => {
             ownership::transfer_ownership(deps.storage, &info.sender, || {
                 validate_addr(deps.api, &new_owner)

@@ -62,6 +62,12 @@ pub enum ContractError {
     #[error("max_batch_size must be 1 to {max}, got {size}")]
     InvalidMaxBatchSize { size: u32, max: u32 },
 
+    #[error("reporter_cap.amount must be non-zero")]
+    ZeroReporterCap,
+
+    #[error("reporter_cap.period must be 1 to {max} s, got {seconds}")]
+    InvalidReporterCapPeriod { seconds: u64, max: u64 },
+
     #[error("at least one reporter is required")]
     NoReporters,
 
@@ -88,6 +94,16 @@ pub enum ContractError {
 
     #[error("entry for {user} has a zero count")]
     ZeroCount { user: String },
+
+    /// An entry would take the reporter's payouts in the current period beyond its cap; the
+    /// whole batch is refused, so the entry pays nothing.
+    #[error("cap of {reporter} exceeded: {requested} asked, {remaining} left until {period_ends}")]
+    ReporterCapExceeded {
+        reporter: Addr,
+        requested: Uint128,
+        remaining: Uint128,
+        period_ends: u64,
+    },
 
     #[error("nothing to claim")]
     NothingToClaim,

@@ -1,12 +1,13 @@
-//! Queries: config, state, claimable, rate history, reporters, last batch.
+//! Queries: config, state, claimable, rate history, reporters, last batch, reporter allowance.
 
 use cosmwasm_std::{to_json_binary, Binary, Deps, Env, Order, StdResult, Uint128};
 use cube_types::reward_pool::{
     ClaimableResponse, ConfigResponse, LastBatchResponse, QueryMsg, RateHistoryResponse,
-    ReporterInfo, ReportersResponse, StateResponse,
+    ReporterAllowanceResponse, ReporterInfo, ReportersResponse, StateResponse,
 };
 use cw_storage_plus::Bound;
 
+use crate::cap::Allowance;
 use crate::error::ContractError;
 use crate::halving::{
     cooldown_end, cooldown_over, next_halving_threshold, reversal_threshold, reward,
@@ -26,6 +27,9 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             to_json_binary(&reporters(deps, start_after, limit)?)
         }
         QueryMsg::LastBatch { reporter } => to_json_binary(&last_batch(deps, reporter)?),
+        QueryMsg::ReporterAllowance { reporter } => {
+            to_json_binary(&reporter_allowance(deps, env, reporter)?)
+        }
     }?;
     Ok(binary)
 }
@@ -40,6 +44,7 @@ fn config(deps: Deps) -> StdResult<ConfigResponse> {
         halving_cooldown: config.halving_cooldown,
         hysteresis_bps: config.hysteresis_bps,
         max_batch_size: config.max_batch_size,
+        reporter_cap: config.reporter_cap,
         owner,
         pending_owner,
     })
@@ -138,5 +143,29 @@ fn last_batch(deps: Deps, reporter: String) -> Result<LastBatchResponse, Contrac
     Ok(LastBatchResponse {
         reporter: reporter_addr,
         last_batch_id,
+    })
+}
+
+fn reporter_allowance(
+    deps: Deps,
+    env: Env,
+    reporter: String,
+) -> Result<ReporterAllowanceResponse, ContractError> {
+    let reporter_addr = validate_addr(deps.api, &reporter)?;
+    let config = CONFIG.load(deps.storage)?;
+    let allowance = Allowance::load(
+        deps.storage,
+        config.reporter_cap,
+        reporter_addr,
+        env.block.time,
+    )?;
+    let remaining = allowance.remaining();
+    Ok(ReporterAllowanceResponse {
+        reporter: allowance.reporter,
+        cap: allowance.cap.amount,
+        period: allowance.cap.period,
+        paid_in_period: allowance.paid,
+        remaining,
+        period_ends: allowance.period_ends,
     })
 }

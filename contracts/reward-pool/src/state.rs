@@ -1,6 +1,6 @@
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Timestamp, Uint128};
-use cube_types::reward_pool::RateEvent;
+use cube_types::reward_pool::{RateEvent, ReporterCap};
 use cw_storage_plus::{Item, Map};
 
 use crate::error::ContractError;
@@ -15,6 +15,8 @@ pub const MAX_INITIAL_REPORTERS: usize = 50;
 pub const MAX_HALVING_COOLDOWN: u64 = 100 * 365 * 24 * 3600;
 /// Longest campaign identifier of an ad fee.
 pub const MAX_CAMPAIGN_LEN: usize = 128;
+/// Longest period of the reporter cap: 366 days of seconds.
+pub const MAX_REPORTER_CAP_PERIOD: u64 = 366 * 24 * 3600;
 
 /// Parameters of the pool.
 #[cw_serde]
@@ -31,6 +33,10 @@ pub struct Config {
     pub hysteresis_bps: u16,
     /// Maximum entries per batch.
     pub max_batch_size: u32,
+    /// Most TOK one reporter may credit per period. A config stored before the cap existed
+    /// loads with the default.
+    #[serde(default)]
+    pub reporter_cap: ReporterCap,
 }
 
 impl Config {
@@ -63,8 +69,26 @@ impl Config {
                 max: MAX_BATCH_SIZE_CAP,
             });
         }
+        if self.reporter_cap.amount.is_zero() {
+            return Err(ContractError::ZeroReporterCap);
+        }
+        if self.reporter_cap.period == 0 || self.reporter_cap.period > MAX_REPORTER_CAP_PERIOD {
+            return Err(ContractError::InvalidReporterCapPeriod {
+                seconds: self.reporter_cap.period,
+                max: MAX_REPORTER_CAP_PERIOD,
+            });
+        }
         Ok(())
     }
+}
+
+/// What a reporter credited in one period of its cap.
+#[cw_serde]
+pub struct ReporterUsage {
+    /// Start of the period, unix seconds (a multiple of the cap's period).
+    pub period_start: u64,
+    /// TOK credited by the reporter's batches in that period.
+    pub paid: Uint128,
 }
 
 /// Balances, level and totals. Invariant:
@@ -94,6 +118,9 @@ pub const POOL: Item<PoolState> = Item::new("pool");
 pub const REPORTERS: Map<&Addr, ()> = Map::new("reporters");
 /// Last batch id per reporter; kept when a reporter is removed so it cannot replay batches.
 pub const LAST_BATCH: Map<&Addr, u64> = Map::new("last_batch");
+/// What each reporter credited in its latest period of the cap; kept when a reporter is
+/// removed, so re-adding it within the period does not reset its allowance.
+pub const REPORTER_USAGE: Map<&Addr, ReporterUsage> = Map::new("reporter_usage");
 /// Rewards credited and not yet claimed, per user.
 pub const CLAIMABLE: Map<&Addr, Uint128> = Map::new("claimable");
 /// Halving and reversal events by sequence number (from 1).

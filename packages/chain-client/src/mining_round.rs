@@ -4,8 +4,8 @@
 //! (`cube-sim fleet --registrations-out`) is a [`FleetManifest`] of them, and
 //! [`DeviceRegistration::to_msg`] is the one place that builds `RegisterDevice`. Signing stays
 //! with whoever holds the keys: the manufacturer signs `cube_scoring::certificate_message`, the
-//! device signs `cube_scoring::possession_message` (bound to chain, contract, owner and
-//! registration nonce).
+//! device signs `cube_scoring::possession_message` (bound to chain, contract, owner and the
+//! device's registration challenge, see [`MiningRoundClient::registration_challenge`]).
 
 use cosmwasm_std::{Binary, Uint128};
 use cube_types::mining_round::{
@@ -43,11 +43,18 @@ pub struct DeviceRegistration {
     /// Manufacturer ed25519 signature over `certificate_message(pubkey, model, serial)`.
     #[serde(with = "crate::hex_bytes")]
     pub certificate: [u8; 64],
-    /// The registration nonce the possession signature is for (`RegistrationNonce`: 0 for a
-    /// new device, +1 per registration).
+    /// The device's registration nonce when the possession signature was made
+    /// (`RegistrationNonce`: 0 for a new device, +1 per registration); informational, the
+    /// signature binds [`challenge`](Self::challenge).
     #[serde(default)]
     pub nonce: u64,
-    /// Device ed25519 signature over `possession_message(chain, contract, owner, pubkey, nonce)`.
+    /// The registration challenge the possession signature is for (`RegistrationNonce`:
+    /// `cube_scoring::INITIAL_REGISTRATION_CHALLENGE`, 32 zero bytes, for a new device; derived
+    /// from the block of the latest registration otherwise). Zero when absent from the JSON.
+    #[serde(default, with = "crate::hex_bytes")]
+    pub challenge: [u8; 32],
+    /// Device ed25519 signature over
+    /// `possession_message(chain, contract, owner, pubkey, challenge)`.
     #[serde(with = "crate::hex_bytes")]
     pub possession_signature: [u8; 64],
 }
@@ -296,14 +303,37 @@ impl MiningRoundClient<'_> {
         .await
     }
 
-    /// `RegistrationNonce { pubkey }`: the nonce the next possession signature must use.
+    /// `RegistrationNonce { pubkey }`: the device's registration nonce (number of successful
+    /// registrations). The next possession signature signs the challenge, see
+    /// [`registration_challenge`](Self::registration_challenge).
     pub async fn registration_nonce(self, pubkey: &[u8]) -> Result<u64, ChainError> {
+        Ok(self.registration_challenge(pubkey).await?.0)
+    }
+
+    /// `RegistrationNonce { pubkey }`: the device's registration nonce and the 32-byte
+    /// registration challenge the next possession signature must sign
+    /// (`cube_scoring::possession_message`; 32 zero bytes for a device never registered).
+    pub async fn registration_challenge(
+        self,
+        pubkey: &[u8],
+    ) -> Result<(u64, [u8; 32]), ChainError> {
         let r: RegistrationNonceResponse = self
             .query(&QueryMsg::RegistrationNonce {
                 pubkey: Binary::from(pubkey),
             })
             .await?;
-        Ok(r.nonce)
+        let challenge: [u8; 32] =
+            r.challenge
+                .as_slice()
+                .try_into()
+                .map_err(|_| ChainError::Decode {
+                    url: self.address().to_string(),
+                    reason: format!(
+                        "RegistrationNonce: challenge of {} bytes, expected 32",
+                        r.challenge.len()
+                    ),
+                })?;
+        Ok((r.nonce, challenge))
     }
 
     /// `Rounds { start_after, limit }`: one page.
@@ -539,6 +569,7 @@ mod tests {
             battery_id: Some("WL-BAT-A".into()),
             certificate: [2; 64],
             nonce: 0,
+            challenge: [4; 32],
             possession_signature: [3; 64],
         }
     }
@@ -553,6 +584,7 @@ mod tests {
         assert_eq!(json["manufacturer_pubkey"], "0a".repeat(32));
         assert_eq!(json["devices"][0]["pubkey"], "01".repeat(32));
         assert_eq!(json["devices"][0]["model"], "cube_v2");
+        assert_eq!(json["devices"][0]["challenge"], "04".repeat(32));
         let back: FleetManifest = serde_json::from_value(json).unwrap();
         assert_eq!(back, m);
         let expected = ExecuteMsg::RegisterDevice {
@@ -572,8 +604,9 @@ mod tests {
         let obj = json.as_object_mut().unwrap();
         obj.remove("battery_id");
         obj.remove("nonce");
+        obj.remove("challenge");
         let r: DeviceRegistration = serde_json::from_value(json.clone()).unwrap();
-        assert_eq!((r.battery_id, r.nonce), (None, 0));
+        assert_eq!((r.battery_id, r.nonce, r.challenge), (None, 0, [0u8; 32]));
         json["certificate"] = "zz".into();
         let err = serde_json::from_value::<DeviceRegistration>(json).unwrap_err();
         assert!(err.to_string().contains("64 bytes"), "{err}");

@@ -2,7 +2,7 @@
 
 use cube_types::reward_pool::{
     ActionEntry, ClaimableResponse, ConfigResponse, ExecuteMsg, LastBatchResponse, QueryMsg,
-    RateEvent, RateHistoryResponse, ReceiveMsg, ReportersResponse, StateResponse,
+    RateEvent, RateHistoryResponse, ReceiveMsg, ReporterCap, ReportersResponse, StateResponse,
 };
 
 use crate::cw20::send_msg;
@@ -41,6 +41,8 @@ pub struct ConfigUpdate {
     pub hysteresis_bps: Option<u16>,
     /// Maximum entries of one `RecordActions`.
     pub max_batch_size: Option<u32>,
+    /// Most TOK one reporter may credit per period.
+    pub reporter_cap: Option<ReporterCap>,
 }
 
 /// `UpdateConfig` with the fields of `update`.
@@ -49,6 +51,7 @@ pub fn update_config_msg(update: ConfigUpdate) -> ExecuteMsg {
         halving_cooldown: update.halving_cooldown,
         hysteresis_bps: update.hysteresis_bps,
         max_batch_size: update.max_batch_size,
+        reporter_cap: update.reporter_cap,
     }
 }
 

@@ -9,8 +9,16 @@ use crate::{DeviceModel, ScoringError, UsageEntry};
 
 /// Domain tag of [`certificate_message`].
 pub const CERTIFICATE_TAG: &[u8] = b"cube-mining/device-certificate/v1";
-/// Domain tag of [`possession_message`].
-pub const POSSESSION_TAG: &[u8] = b"cube-mining/device-possession/v1";
+/// Domain tag of [`possession_message`]. `v2` signs a registration challenge where `v1` signed a
+/// predictable nonce, so a `v1` signature can never verify.
+pub const POSSESSION_TAG: &[u8] = b"cube-mining/device-possession/v2";
+/// Domain tag of [`next_registration_challenge`].
+pub const REGISTRATION_CHALLENGE_TAG: &[u8] = b"cube-registration-challenge/v1";
+/// Registration challenge of a device never registered: 32 zero bytes.
+pub const INITIAL_REGISTRATION_CHALLENGE: [u8; 32] = [0u8; 32];
+/// Transaction index [`next_registration_challenge`] encodes when the registration is not
+/// executed inside a transaction (`env.transaction` absent).
+pub const NO_TRANSACTION_INDEX: u32 = 0xFFFF_FFFF;
 /// Domain tag of [`encode_batch`].
 pub const BATCH_TAG: &[u8] = b"cube-mining/usage-batch/v1";
 
@@ -36,31 +44,94 @@ pub fn certificate_message(pubkey: &[u8; 32], model: DeviceModel, serial: &str) 
 }
 
 /// The message the device key signs to prove that `owner` holds the device, bound to one
-/// chain, one contract and one registration nonce:
+/// chain, one contract and one registration challenge:
 ///
 /// `lp(POSSESSION_TAG) ‖ lp(chain_id) ‖ lp(contract_addr) ‖ lp(owner) ‖ lp(pubkey[32])
-///   ‖ u64_be(nonce)`
+///   ‖ challenge[32]`
 ///
-/// `nonce` is the device's registration nonce (query `RegistrationNonce`): 0 for a device never
-/// registered, incremented by every successful registration, so a signature is valid for exactly
-/// one registration and can never be replayed to move the device again.
+/// `challenge` is the device's current registration challenge (query `RegistrationNonce`):
+/// [`INITIAL_REGISTRATION_CHALLENGE`] (32 zero bytes) for a device never registered, replaced by
+/// [`next_registration_challenge`] on every successful registration. The next challenge depends
+/// on the height and nanosecond time of the block that carries the registration, so a signature
+/// is valid for exactly one registration, can never be replayed to move the device again, and
+/// cannot be prepared for a later registration before the previous one is on chain.
 pub fn possession_message(
     chain_id: &str,
     contract_addr: &str,
     owner: &str,
     pubkey: &[u8; 32],
-    nonce: u64,
+    challenge: &[u8; 32],
 ) -> Vec<u8> {
     let mut buf = Vec::with_capacity(
-        8 * 6 + POSSESSION_TAG.len() + chain_id.len() + contract_addr.len() + owner.len() + 32,
+        8 * 5 + POSSESSION_TAG.len() + chain_id.len() + contract_addr.len() + owner.len() + 64,
     );
     put_bytes(&mut buf, POSSESSION_TAG);
     put_bytes(&mut buf, chain_id.as_bytes());
     put_bytes(&mut buf, contract_addr.as_bytes());
     put_bytes(&mut buf, owner.as_bytes());
     put_bytes(&mut buf, pubkey);
-    buf.extend_from_slice(&nonce.to_be_bytes());
+    buf.extend_from_slice(challenge);
     buf
+}
+
+/// The block that carries a registration, as bound by [`next_registration_challenge`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RegistrationBlock {
+    /// Block height (`env.block.height`).
+    pub height: u64,
+    /// Block time in nanoseconds since the Unix epoch (`env.block.time.nanos()`).
+    pub time_nanos: u64,
+    /// Index of the transaction in the block (`env.transaction.index`); `None` when the
+    /// registration is not executed in a transaction, encoded as [`NO_TRANSACTION_INDEX`].
+    pub tx_index: Option<u32>,
+}
+
+/// The registration challenge a device gets from a successful registration, which the next
+/// possession signature must sign (see [`possession_message`]):
+///
+/// ```text
+/// sha256( lp(REGISTRATION_CHALLENGE_TAG) ‖ previous[32] ‖ lp(chain_id) ‖ lp(contract_addr)
+///   ‖ lp(owner) ‖ pubkey[32] ‖ u64_be(block height) ‖ u64_be(block time in nanoseconds)
+///   ‖ u32_be(transaction index, or 0xFFFF_FFFF when absent) ‖ u64_be(nonce) )
+/// ```
+///
+/// `previous` is the challenge the registration signed, `owner` the new owner and `nonce` the
+/// registration nonce after the registration. The block height and nanosecond time are unknown
+/// before the block that contains the registration exists, so no one (in particular a seller
+/// who held the device before) can have the device sign for the next registration in advance.
+pub fn next_registration_challenge(
+    previous: &[u8; 32],
+    chain_id: &str,
+    contract_addr: &str,
+    owner: &str,
+    pubkey: &[u8; 32],
+    block: &RegistrationBlock,
+    nonce: u64,
+) -> [u8; 32] {
+    let mut buf = Vec::with_capacity(
+        8 * 4
+            + REGISTRATION_CHALLENGE_TAG.len()
+            + chain_id.len()
+            + contract_addr.len()
+            + owner.len()
+            + 32
+            + 32
+            + 8
+            + 8
+            + 4
+            + 8,
+    );
+    put_bytes(&mut buf, REGISTRATION_CHALLENGE_TAG);
+    buf.extend_from_slice(previous);
+    put_bytes(&mut buf, chain_id.as_bytes());
+    put_bytes(&mut buf, contract_addr.as_bytes());
+    put_bytes(&mut buf, owner.as_bytes());
+    buf.extend_from_slice(pubkey);
+    buf.extend_from_slice(&block.height.to_be_bytes());
+    buf.extend_from_slice(&block.time_nanos.to_be_bytes());
+    buf.extend_from_slice(&block.tx_index.unwrap_or(NO_TRANSACTION_INDEX).to_be_bytes());
+    buf.extend_from_slice(&nonce.to_be_bytes());
+    Sha256::digest(&buf).into()
 }
 
 /// Canonical encoding of an attestation batch:

@@ -10,7 +10,8 @@
 //! * [`ScorePolicy::score`]: S = M3 · Σ wh\[b\]\[c\] · M1\[b\] · M2\[c\], integers only, exact in
 //!   `u128`, floored once, in micro-points (1 Wh at multiplier 1.0 = 1_000_000 micro-points).
 //! * [`certificate_message`] / [`possession_message`]: the byte strings the manufacturer key and
-//!   the device key sign (ed25519).
+//!   the device key sign (ed25519); [`next_registration_challenge`]: the challenge a device's
+//!   next possession signature must sign, derived from the block of its last registration.
 //! * [`encode_batch`] / [`batch_hash`]: the canonical encoding of an attestation batch and its
 //!   SHA-256, the value oracles vote for.
 //! * [`RatedPower`]: rated power per model, which bounds plausible energy per round.
@@ -23,8 +24,9 @@ mod policy;
 mod usage;
 
 pub use encoding::{
-    batch_hash, certificate_message, encode_batch, possession_message, BATCH_TAG, CERTIFICATE_TAG,
-    POSSESSION_TAG,
+    batch_hash, certificate_message, encode_batch, next_registration_challenge, possession_message,
+    RegistrationBlock, BATCH_TAG, CERTIFICATE_TAG, INITIAL_REGISTRATION_CHALLENGE,
+    NO_TRANSACTION_INDEX, POSSESSION_TAG, REGISTRATION_CHALLENGE_TAG,
 };
 pub use error::ScoringError;
 pub use policy::{

@@ -311,33 +311,195 @@ fn signed_messages_are_domain_separated_and_unambiguous() {
         cert,
         certificate_message(&[8u8; 32], DeviceModel::CubeV1, "SN-1")
     );
-    let pos = possession_message("chain-1", "contract1", "owner1", &pk, 0x0102);
+    let challenge: [u8; 32] = std::array::from_fn(|i| u8::try_from(i + 1).unwrap());
+    let pos = possession_message("chain-1", "contract1", "owner1", &pk, &challenge);
     assert_eq!(hex::encode(&pos), VECTOR_POSSESSION);
-    // The nonce is the last 8 bytes, big-endian: a new registration needs a new signature.
-    assert_eq!(&pos[pos.len() - 8..], &0x0102u64.to_be_bytes());
+    // The challenge is the last 32 bytes, verbatim: a new registration needs a new signature.
+    assert_eq!(&pos[pos.len() - 32..], &challenge);
+    let mut other = challenge;
+    other[31] ^= 1;
     assert_ne!(
         pos,
-        possession_message("chain-1", "contract1", "owner1", &pk, 0x0103)
+        possession_message("chain-1", "contract1", "owner1", &pk, &other)
     );
+    // A never-registered device signs the zero challenge.
+    assert_eq!(INITIAL_REGISTRATION_CHALLENGE, [0u8; 32]);
+    let first = possession_message(
+        "chain-1",
+        "contract1",
+        "owner1",
+        &pk,
+        &INITIAL_REGISTRATION_CHALLENGE,
+    );
+    assert_eq!(&first[..first.len() - 32], &pos[..pos.len() - 32]);
+    assert_eq!(&first[first.len() - 32..], &[0u8; 32]);
     // Length prefixes: moving a character between fields changes the message.
     assert_ne!(
         pos,
-        possession_message("chain-", "1contract1", "owner1", &pk, 0x0102)
+        possession_message("chain-", "1contract1", "owner1", &pk, &challenge)
     );
     assert_ne!(
         pos,
-        possession_message("chain-1", "contract", "1owner1", &pk, 0x0102)
+        possession_message("chain-1", "contract", "1owner1", &pk, &challenge)
     );
     assert!(cert.starts_with(&(CERTIFICATE_TAG.len() as u64).to_be_bytes()));
     assert_eq!(&cert[8..8 + CERTIFICATE_TAG.len()], CERTIFICATE_TAG);
     assert_eq!(&pos[8..8 + POSSESSION_TAG.len()], POSSESSION_TAG);
     assert_ne!(CERTIFICATE_TAG, POSSESSION_TAG);
+    assert_eq!(POSSESSION_TAG, b"cube-mining/device-possession/v2");
 }
+
+#[test]
+fn registration_challenge_vector_and_inputs() {
+    let pk = [7u8; 32];
+    let block = RegistrationBlock {
+        height: 12_345,
+        time_nanos: 1_700_000_000_123_456_789,
+        tx_index: Some(3),
+    };
+    let challenge = next_registration_challenge(
+        &INITIAL_REGISTRATION_CHALLENGE,
+        "chain-1",
+        "contract1",
+        "owner1",
+        &pk,
+        &block,
+        1,
+    );
+    // sha256 of VECTOR_CHALLENGE_PREIMAGE (the layout, written out by hand).
+    let preimage = hex::decode(VECTOR_CHALLENGE_PREIMAGE).unwrap();
+    assert_eq!(
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&preimage)),
+        VECTOR_CHALLENGE
+    );
+    assert!(preimage.starts_with(&30u64.to_be_bytes()));
+    assert_eq!(&preimage[8..38], REGISTRATION_CHALLENGE_TAG);
+    assert_eq!(
+        REGISTRATION_CHALLENGE_TAG,
+        b"cube-registration-challenge/v1"
+    );
+    assert_eq!(hex::encode(challenge), VECTOR_CHALLENGE);
+    // No transaction: the index is encoded as 0xFFFF_FFFF.
+    let no_tx = RegistrationBlock {
+        tx_index: None,
+        ..block
+    };
+    let challenge_no_tx = next_registration_challenge(
+        &INITIAL_REGISTRATION_CHALLENGE,
+        "chain-1",
+        "contract1",
+        "owner1",
+        &pk,
+        &no_tx,
+        1,
+    );
+    assert_eq!(hex::encode(challenge_no_tx), VECTOR_CHALLENGE_NO_TX);
+    assert_eq!(
+        challenge_no_tx,
+        next_registration_challenge(
+            &INITIAL_REGISTRATION_CHALLENGE,
+            "chain-1",
+            "contract1",
+            "owner1",
+            &pk,
+            &RegistrationBlock {
+                tx_index: Some(NO_TRANSACTION_INDEX),
+                ..block
+            },
+            1,
+        )
+    );
+
+    // Every input changes the challenge: height, time (to the nanosecond), owner, previous
+    // challenge, transaction index, nonce, chain, contract, device.
+    let with = |previous: &[u8; 32],
+                chain: &str,
+                contract: &str,
+                owner: &str,
+                pubkey: &[u8; 32],
+                block: RegistrationBlock,
+                nonce: u64| {
+        next_registration_challenge(previous, chain, contract, owner, pubkey, &block, nonce)
+    };
+    let zero = INITIAL_REGISTRATION_CHALLENGE;
+    let variants = [
+        with(
+            &zero,
+            "chain-1",
+            "contract1",
+            "owner1",
+            &pk,
+            RegistrationBlock {
+                height: 12_346,
+                ..block
+            },
+            1,
+        ),
+        with(
+            &zero,
+            "chain-1",
+            "contract1",
+            "owner1",
+            &pk,
+            RegistrationBlock {
+                time_nanos: block.time_nanos + 1,
+                ..block
+            },
+            1,
+        ),
+        with(&zero, "chain-1", "contract1", "owner2", &pk, block, 1),
+        with(&challenge, "chain-1", "contract1", "owner1", &pk, block, 1),
+        with(
+            &zero,
+            "chain-1",
+            "contract1",
+            "owner1",
+            &pk,
+            RegistrationBlock {
+                tx_index: Some(4),
+                ..block
+            },
+            1,
+        ),
+        with(&zero, "chain-1", "contract1", "owner1", &pk, block, 2),
+        with(&zero, "chain-2", "contract1", "owner1", &pk, block, 1),
+        with(&zero, "chain-1", "contract2", "owner1", &pk, block, 1),
+        with(
+            &zero,
+            "chain-1",
+            "contract1",
+            "owner1",
+            &[8u8; 32],
+            block,
+            1,
+        ),
+        // Length prefixes: moving a character between fields changes the challenge.
+        with(&zero, "chain-", "1contract1", "owner1", &pk, block, 1),
+        with(&zero, "chain-1", "contract", "1owner1", &pk, block, 1),
+    ];
+    for (i, v) in variants.iter().enumerate() {
+        assert_ne!(*v, challenge, "variant {i}");
+        for (j, w) in variants.iter().enumerate().skip(i + 1) {
+            assert_ne!(v, w, "variants {i} and {j}");
+        }
+    }
+    // Deterministic: the contract and every tool compute the same value.
+    assert_eq!(
+        challenge,
+        with(&zero, "chain-1", "contract1", "owner1", &pk, block, 1)
+    );
+}
+
+const VECTOR_CHALLENGE_PREIMAGE: &str =
+    "000000000000001e637562652d726567697374726174696f6e2d6368616c6c656e67652f763100000000000000000000000000000000000000000000000000000000000000000000000000000007636861696e2d310000000000000009636f6e74726163743100000000000000066f776e6572310707070707070707070707070707070707070707070707070707070707070707000000000000303917979cfe3d85cd15000000030000000000000001";
+const VECTOR_CHALLENGE: &str = "a7deb3741894d5c26ddbebc563f06bb9cdb3bd1bac32c45ac51b39685e8ac0bc";
+const VECTOR_CHALLENGE_NO_TX: &str =
+    "3a086e7cc38a9438bb4c524c3a388a77573000a2f52d6cc53c7efa3c32d4250a";
 
 const VECTOR_CERT: &str =
     "0000000000000021637562652d6d696e696e672f6465766963652d63657274696669636174652f7631000000000000002007070707070707070707070707070707070707070707070707070707070707070000000000000007637562655f76310000000000000004534e2d31";
 const VECTOR_POSSESSION: &str =
-    "0000000000000020637562652d6d696e696e672f6465766963652d706f7373657373696f6e2f76310000000000000007636861696e2d310000000000000009636f6e74726163743100000000000000066f776e657231000000000000002007070707070707070707070707070707070707070707070707070707070707070000000000000102";
+    "0000000000000020637562652d6d696e696e672f6465766963652d706f7373657373696f6e2f76320000000000000007636861696e2d310000000000000009636f6e74726163743100000000000000066f776e657231000000000000002007070707070707070707070707070707070707070707070707070707070707070102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20";
 
 #[test]
 fn serde_shapes() {

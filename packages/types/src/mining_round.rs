@@ -134,10 +134,15 @@ pub enum ExecuteMsg {
     /// Registers (re-registers, or moves to the sender) a Cube. Requires a manufacturer
     /// certificate over `cube_scoring::certificate_message(pubkey, model, serial)` and a device
     /// signature over `cube_scoring::possession_message(chain_id, contract, sender, pubkey,
-    /// nonce)`, where `nonce` is the device's current registration nonce (query
-    /// `RegistrationNonce`; 0 for a new device). Success increments the nonce, so a signature
-    /// works once. The change takes effect from the round after the current one (round 0 before
-    /// genesis): the current round is still scored with the previous registration.
+    /// challenge)`, where `challenge` is the device's current 32-byte registration challenge
+    /// (query `RegistrationNonce`; 32 zero bytes for a device never registered). Success
+    /// increments the nonce and replaces the challenge by
+    /// `cube_scoring::next_registration_challenge`, which binds the previous challenge, the new
+    /// owner and the height, nanosecond time and transaction index of the registering block: a
+    /// signature works once, and no signature for the next registration can be made (by a
+    /// seller holding the device before a sale, say) until this one is on chain. The change
+    /// takes effect from the round after the current one (round 0 before genesis): the current
+    /// round is still scored with the previous registration.
     RegisterDevice {
         /// Device ed25519 public key, 32 bytes.
         pubkey: Binary,
@@ -356,13 +361,28 @@ pub enum QueryMsg {
         /// Round number.
         round: u64,
     },
-    /// One batch of a round: accepted hash and the tallies by hash with their voters.
+    /// One batch of a round: accepted hash and the tallies of the hashes current or removed
+    /// oracles vote for (bounded by the oracles); every hash ever submitted is in
+    /// `BatchEvidence`.
     #[returns(BatchResponse)]
     Batch {
         /// Round number.
         round: u64,
         /// Batch index.
         batch_index: u32,
+    },
+    /// Every hash whose data was ever submitted for one batch (voted for or not: conflicting
+    /// submissions stay as evidence), by ascending hash.
+    #[returns(BatchEvidenceResponse)]
+    BatchEvidence {
+        /// Round number.
+        round: u64,
+        /// Batch index.
+        batch_index: u32,
+        /// Exclusive lower bound (hash).
+        start_after: Option<HexBinary>,
+        /// Page size (default 10, max 100).
+        limit: Option<u32>,
     },
     /// The batches of a round that have votes, by ascending index.
     #[returns(BatchesResponse)]
@@ -421,7 +441,8 @@ pub enum QueryMsg {
         /// Owner address.
         owner: String,
     },
-    /// A device's registration nonce, to sign the next possession message with.
+    /// A device's registration nonce and the registration challenge the next possession
+    /// message must sign.
     #[returns(RegistrationNonceResponse)]
     RegistrationNonce {
         /// Device public key.
@@ -552,6 +573,11 @@ pub struct ConfigResponse {
     pub guardian: Option<String>,
     /// Whether attestations and claims are paused.
     pub paused: bool,
+    /// Start of the current pause, if paused.
+    pub paused_since: Option<u64>,
+    /// Seconds spent paused in earlier, finished pauses: every claim deadline finalized before
+    /// a pause moved later by its length.
+    pub paused_seconds: u64,
 }
 
 /// A policy version.
@@ -656,8 +682,22 @@ pub struct BatchResponse {
     pub accepted_hash: Option<HexBinary>,
     /// Votes needed to accept a batch now.
     pub quorum: u32,
-    /// Every hash submitted or voted for (conflicting hashes stay as evidence), by ascending hash.
+    /// Every hash a current or removed oracle votes for, by ascending hash (a submitted hash
+    /// nobody votes for any more is listed by `BatchEvidence` only).
     pub tallies: Vec<HashTally>,
+}
+
+/// Page of the hashes submitted for one batch.
+#[cw_serde]
+pub struct BatchEvidenceResponse {
+    /// Round number.
+    pub round: u64,
+    /// Batch index.
+    pub batch_index: u32,
+    /// Submitted hashes, ascending.
+    pub hashes: Vec<HexBinary>,
+    /// Cursor of the next page (`start_after`), `None` on the last page.
+    pub next: Option<HexBinary>,
 }
 
 /// Votes for one hash of one batch.
@@ -716,6 +756,13 @@ pub struct RoundParamsResponse {
     pub rated_power: RatedPower,
     /// Maximum entries per batch of the round.
     pub max_entries_per_batch: u32,
+    /// ECT the round pays when it finalizes (at most the unlocked funds).
+    pub round_reward: Uint128,
+    /// Seconds after the round's end during which attestations are taken.
+    pub attestation_window: u64,
+    /// Seconds a finalized round can be claimed, counted on the claim clock (which stands
+    /// still while the contract is paused).
+    pub claim_window: u64,
 }
 
 /// A device in a round's registry view.
@@ -772,13 +819,17 @@ pub struct OwnersAsOfResponse {
     pub next: Option<String>,
 }
 
-/// A device's registration nonce.
+/// A device's registration nonce and challenge.
 #[cw_serde]
 pub struct RegistrationNonceResponse {
     /// Device public key.
     pub pubkey: Binary,
-    /// Nonce to put in the next possession message (0: never registered).
+    /// Number of successful registrations of the device (0: never registered).
     pub nonce: u64,
+    /// The 32-byte registration challenge the next possession message must sign
+    /// (`cube_scoring::possession_message`): 32 zero bytes for a device never registered, else
+    /// the challenge its latest registration derived.
+    pub challenge: HexBinary,
 }
 
 /// Rounds page.
@@ -943,6 +994,11 @@ pub struct FundsResponse {
     pub unlocked: Uint128,
     /// ECT locked for finalized rounds, not yet paid or swept.
     pub locked: Uint128,
+    /// Part of `unlocked` reserved for rounds that ended and may still finalize (each round's
+    /// pinned reward, while inside its attestation window): `WithdrawUnlocked` leaves it.
+    pub reserved: Uint128,
+    /// What `WithdrawUnlocked` may take now: `unlocked - min(reserved, unlocked)`.
+    pub withdrawable: Uint128,
 }
 
 /// Payout profile of an owner.

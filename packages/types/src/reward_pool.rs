@@ -18,6 +18,53 @@ fn default_hysteresis_bps() -> u16 {
     DEFAULT_HYSTERESIS_BPS
 }
 
+/// Default [`ReporterCap::amount`]: 10,000,000,000,000 base units (10,000,000 TOK at 6
+/// decimals) per period, 1/10,000 of the product's S. Far above what one reporter pays on a
+/// localnet or in the demo (whose whole TOK supply is 1,000,000,000,000 base units), far below a
+/// funded product pool: a leaked reporter key can take at most this much per period.
+pub const DEFAULT_REPORTER_CAP_AMOUNT: Uint128 = Uint128::new(10_000_000_000_000);
+
+/// Default [`ReporterCap::period`]: 86,400 seconds (one day).
+pub const DEFAULT_REPORTER_CAP_PERIOD: u64 = 86_400;
+
+/// The most TOK one reporter's `RecordActions` may credit per period.
+///
+/// Periods are fixed windows aligned to unix time: the period containing block time `t`
+/// (seconds) is `[floor(t / period) · period, floor(t / period) · period + period)`, the same for
+/// every reporter, so when an allowance resets is known without any state.
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub struct ReporterCap {
+    /// Most TOK (base units) one reporter may credit in one period. Non-zero.
+    pub amount: Uint128,
+    /// Length of a period in seconds: 1 to 31,622,400 (366 days).
+    pub period: u64,
+}
+
+impl Default for ReporterCap {
+    /// [`DEFAULT_REPORTER_CAP_AMOUNT`] per [`DEFAULT_REPORTER_CAP_PERIOD`].
+    fn default() -> Self {
+        Self {
+            amount: DEFAULT_REPORTER_CAP_AMOUNT,
+            period: DEFAULT_REPORTER_CAP_PERIOD,
+        }
+    }
+}
+
+impl ReporterCap {
+    /// Start of the period containing `time` (unix seconds), `floor(time / period) · period`;
+    /// `None` for a zero period.
+    pub fn period_start(&self, time: u64) -> Option<u64> {
+        time.checked_div(self.period)?.checked_mul(self.period)
+    }
+
+    /// First second after the period containing `time`; `None` for a zero period or on
+    /// overflow.
+    pub fn period_end(&self, time: u64) -> Option<u64> {
+        self.period_start(time)?.checked_add(self.period)
+    }
+}
+
 /// Parameters of a new pool. Native funds sent with the instantiation are rejected.
 #[cw_serde]
 pub struct InstantiateMsg {
@@ -41,6 +88,11 @@ pub struct InstantiateMsg {
     pub reporters: Vec<String>,
     /// Owner of the pool (a multisig or DAO contract is fine); the sender when omitted.
     pub owner: Option<String>,
+    /// The most TOK one reporter may credit per period (amount non-zero, period 1 s to 366
+    /// days). Default when omitted: 10,000,000,000,000 base units per 86,400 s
+    /// ([`ReporterCap::default`]).
+    #[serde(default)]
+    pub reporter_cap: Option<ReporterCap>,
 }
 
 /// Messages the pool executes.
@@ -51,7 +103,9 @@ pub enum ExecuteMsg {
     Receive(Cw20ReceiveMsg),
     /// Reporters only: credit rewards for user actions. `batch_id` must be strictly greater than
     /// the last batch id of this reporter, so a retried batch is rejected and nothing is paid
-    /// twice. Each single action is paid at the rate in force when it is processed.
+    /// twice. Each single action is paid at the rate in force when it is processed. An entry
+    /// whose payout exceeds what is left of the reporter's cap in the current period fails the
+    /// whole batch (`ReporterCapExceeded`).
     RecordActions {
         /// Strictly increasing per reporter.
         batch_id: u64,
@@ -69,7 +123,8 @@ pub enum ExecuteMsg {
         address: String,
     },
     /// Owner only: remove a reporter. Its last batch id is kept, so a re-added reporter cannot
-    /// replay old batches.
+    /// replay old batches, and so is what it was paid in the current period of its cap, so a
+    /// re-added reporter cannot start the period afresh.
     RemoveReporter {
         /// Address of the reporter to remove.
         address: String,
@@ -82,6 +137,10 @@ pub enum ExecuteMsg {
         hysteresis_bps: Option<u16>,
         /// New maximum number of entries per batch.
         max_batch_size: Option<u32>,
+        /// New per-reporter payout cap (amount non-zero, period 1 s to 366 days). Applies at
+        /// once; what a reporter was paid still counts while the current period starts where
+        /// its recorded one started.
+        reporter_cap: Option<ReporterCap>,
     },
     /// Owner only: adopt TOK that reached the pool without the `Send` hook (a plain CW20
     /// `Transfer`) as a fund deposit: the surplus of the pool's token balance over
@@ -157,6 +216,13 @@ pub enum QueryMsg {
         /// The reporter's address.
         reporter: String,
     },
+    /// What a reporter was paid in the current period of its cap and what it may still pay,
+    /// at the current block time. Also answers for a removed reporter (its usage is kept).
+    #[returns(ReporterAllowanceResponse)]
+    ReporterAllowance {
+        /// The reporter's address.
+        reporter: String,
+    },
 }
 
 /// Migration message; carries nothing.
@@ -178,6 +244,8 @@ pub struct ConfigResponse {
     pub hysteresis_bps: u16,
     /// Maximum entries per `RecordActions` batch.
     pub max_batch_size: u32,
+    /// The most TOK one reporter may credit per period.
+    pub reporter_cap: ReporterCap,
     /// Current owner.
     pub owner: Addr,
     /// Proposed owner awaiting `AcceptOwnership`, if any.
@@ -289,4 +357,24 @@ pub struct LastBatchResponse {
     pub reporter: Addr,
     /// Last batch id it recorded, if any.
     pub last_batch_id: Option<u64>,
+}
+
+/// Response to `ReporterAllowance`.
+#[cw_serde]
+pub struct ReporterAllowanceResponse {
+    /// The reporter.
+    pub reporter: Addr,
+    /// Most TOK the reporter may credit per period (`ReporterCap::amount`).
+    pub cap: Uint128,
+    /// Length of a period in seconds (`ReporterCap::period`).
+    pub period: u64,
+    /// TOK the reporter credited in the current period (0 when its last payout was in an
+    /// earlier period).
+    pub paid_in_period: Uint128,
+    /// TOK it may still credit in the current period: `cap − paid_in_period`, 0 when a lowered
+    /// cap is already used up.
+    pub remaining: Uint128,
+    /// End of the current period, unix seconds: the first second of the next period, when the
+    /// allowance resets to `cap`.
+    pub period_ends: u64,
 }

@@ -3,9 +3,12 @@
 //! into chain-client's [`DeviceRegistration`].
 
 use chain_client::mining_round::DeviceRegistration;
-use cube_scoring::{certificate_message, possession_message};
+use cube_scoring::{certificate_message, possession_message, INITIAL_REGISTRATION_CHALLENGE};
 use cube_types::mining_round::DeviceModel;
 use ed25519_dalek::{Signer as _, SigningKey};
+
+/// `RegistrationNonce` of a device never registered: nonce 0, the zero challenge.
+pub const NEW_DEVICE: (u64, [u8; 32]) = (0, INITIAL_REGISTRATION_CHALLENGE);
 
 /// A test device.
 pub struct TestDevice {
@@ -33,8 +36,9 @@ impl TestDevice {
     }
 
     /// Registration for `owner` on `contract` of `chain_id`, certified by `manufacturer`, the
-    /// possession proven for registration nonce `nonce` (0 for a new device) and for
-    /// `possession_owner` (the owner in a valid registration).
+    /// possession proven for `possession_owner` (the owner in a valid registration) over the
+    /// registration challenge of `at` = (nonce, challenge), the device's `RegistrationNonce`
+    /// ([`NEW_DEVICE`] for a device never registered).
     pub fn registration(
         &self,
         chain_id: &str,
@@ -42,8 +46,9 @@ impl TestDevice {
         manufacturer: &SigningKey,
         owner: &str,
         possession_owner: &str,
-        nonce: u64,
+        at: (u64, [u8; 32]),
     ) -> DeviceRegistration {
+        let (nonce, challenge) = at;
         let pubkey = self.pubkey();
         let certificate = manufacturer
             .sign(&certificate_message(&pubkey, self.model, &self.serial))
@@ -55,7 +60,7 @@ impl TestDevice {
                 contract,
                 possession_owner,
                 &pubkey,
-                nonce,
+                &challenge,
             ))
             .to_bytes();
         DeviceRegistration {
@@ -67,6 +72,7 @@ impl TestDevice {
             battery_id: None,
             certificate,
             nonce,
+            challenge,
             possession_signature,
         }
     }

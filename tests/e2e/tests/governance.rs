@@ -29,7 +29,7 @@ use cube_types::mining_round::{
     ScoreResponse, TouClass, UsageBuckets, UsageEntry,
 };
 use cube_types::timelock::OperationStatus;
-use e2e::device::TestDevice;
+use e2e::device::{TestDevice, NEW_DEVICE};
 use e2e::gas::GasReport;
 use e2e::gov::{Gov, ECT, PARAMS, SETTLE};
 use e2e::{assert_contract_error, Env};
@@ -229,14 +229,14 @@ async fn holders_govern_the_policy_on_wasmd() {
     let manufacturer = SigningKey::from_bytes(&MANUFACTURER_SEED);
     let device = TestDevice::new(0x61, DeviceModel::CubeV1, "CUBE-GOV");
     let user4 = env.addr("user4");
-    // A new device: registration nonce 0.
+    // A new device: registration nonce 0, the zero challenge.
     let registration = device.registration(
         &env.info.chain_id,
         &g.round,
         &manufacturer,
         &user4,
         &user4,
-        0,
+        NEW_DEVICE,
     );
     let tx = env
         .mining("user4")

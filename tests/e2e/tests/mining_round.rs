@@ -18,7 +18,7 @@ use cube_types::mining_round::{
     BatteryClass, DeviceModel, FundsResponse, ReceiveMsg, RoundResponse, RoundStatus, TouClass,
     UsageBuckets, UsageEntry, VoteResponse,
 };
-use e2e::device::TestDevice;
+use e2e::device::{TestDevice, NEW_DEVICE};
 use e2e::gas::GasReport;
 use e2e::{assert_contract_error, Env};
 use ed25519_dalek::SigningKey;
@@ -85,17 +85,17 @@ impl Device {
         manufacturer: &SigningKey,
         possession_owner: &str,
     ) -> DeviceRegistration {
-        self.register_with_nonce(env, manufacturer, possession_owner, 0)
+        self.register_at(env, manufacturer, possession_owner, NEW_DEVICE)
     }
 
-    /// As `register`, signing the possession message for registration nonce `nonce` (the
-    /// `RegistrationNonce` of the device: 0 when new, +1 per registration).
-    fn register_with_nonce(
+    /// As `register`, signing the possession message over the registration challenge of `at` =
+    /// (nonce, challenge), the `RegistrationNonce` of the device ([`NEW_DEVICE`] when new).
+    fn register_at(
         &self,
         env: &Env,
         manufacturer: &SigningKey,
         possession_owner: &str,
-        nonce: u64,
+        at: (u64, [u8; 32]),
     ) -> DeviceRegistration {
         let contract = env.contract("mining_round");
         self.0.registration(
@@ -104,7 +104,7 @@ impl Device {
             manufacturer,
             possession_owner,
             possession_owner,
-            nonce,
+            at,
         )
     }
 }
@@ -167,11 +167,8 @@ async fn mining_round_on_wasmd() {
         .expect("fund");
     gas.record("Send{Fund} via ECT", "-", &tx);
     assert_eq!(
-        mr.funds().await,
-        FundsResponse {
-            unlocked: Uint128::new(10 * rr),
-            locked: Uint128::zero()
-        }
+        books(mr.funds().await),
+        (Uint128::new(10 * rr), Uint128::zero())
     );
     assert_eq!(env.cw20_balance("ect", &mr.addr).await, 10 * rr);
 
@@ -360,11 +357,8 @@ async fn mining_round_on_wasmd() {
     assert_eq!(r.summary.total_score.u128(), total);
     assert_eq!(r.summary.reward.u128(), rr);
     assert_eq!(
-        mr.funds().await,
-        FundsResponse {
-            unlocked: Uint128::new(9 * rr),
-            locked: Uint128::new(rr)
-        }
+        books(mr.funds().await),
+        (Uint128::new(9 * rr), Uint128::new(rr))
     );
     for (entry, score) in usage.iter().zip(&scores) {
         let s = mr.q().score(r0, &entry.owner).await.expect("Score");
@@ -405,11 +399,8 @@ async fn mining_round_on_wasmd() {
         "dust is exact once every owner claimed"
     );
     assert_eq!(
-        mr.funds().await,
-        FundsResponse {
-            unlocked: Uint128::new(9 * rr),
-            locked: Uint128::new(rr - paid)
-        }
+        books(mr.funds().await),
+        (Uint128::new(9 * rr), Uint128::new(rr - paid))
     );
     assert_eq!(env.cw20_balance("ect", &mr.addr).await, 10 * rr - paid);
     // A second claim has nothing to pay.
@@ -486,7 +477,8 @@ async fn mining_round_on_wasmd() {
 /// round's batch, its owner deregisters one device and sells the other. The registry view of
 /// the finished round does not move, so oracle 2's vote still accepts the batch, the round
 /// finalizes and the owner is scored with the round's own view (both models: M3 = 1.3). The
-/// buyer's re-registration uses the device's next nonce; the seller's old signature is dead.
+/// buyer's re-registration signs the device's current registration challenge; the seller's
+/// old signature is dead.
 async fn deregistration_race(
     env: &Env,
     mr: &Round<'_>,
@@ -546,19 +538,23 @@ async fn deregistration_race(
         .deregister_device(&v2.pubkey())
         .await
         .expect("deregister");
-    let nonce = mr
+    let at = mr
         .q()
-        .registration_nonce(&v1.pubkey())
+        .registration_challenge(&v1.pubkey())
         .await
         .expect("RegistrationNonce");
-    assert_eq!(nonce, 1);
+    assert_eq!(at.0, 1);
+    assert_ne!(
+        at.1, NEW_DEVICE.1,
+        "the first registration replaced the zero challenge"
+    );
     let tx = mr
         .by("user3")
-        .register_device(&v1.register_with_nonce(env, manufacturer, &user3, nonce))
+        .register_device(&v1.register_at(env, manufacturer, &user3, at))
         .await
         .expect("user3 buys the CubeV1");
     gas.record("RegisterDevice (move to a new owner)", "-", &tx);
-    // The seller's old registration (nonce 0) can never take the device back.
+    // The seller's old registration (the zero challenge) can never take the device back.
     let err = mr
         .by("user4")
         .execute(&v1.register(env, manufacturer, &user4).to_msg())
@@ -610,4 +606,10 @@ async fn deregistration_race(
         .await
         .expect("user4 claims");
     assert_eq!(env.cw20_balance("ect", &user4).await, rr);
+}
+
+/// Unlocked and locked funds of a `Funds` answer (its reserve depends on the block time).
+fn books(f: FundsResponse) -> (Uint128, Uint128) {
+    assert_eq!(f.withdrawable, f.unlocked.saturating_sub(f.reserved));
+    (f.unlocked, f.locked)
 }

@@ -281,26 +281,36 @@ pub fn window_reading(
 }
 
 /// The fleet manifest record of `dev` for the mining-round contract `contract` on `chain_id`:
-/// everything `RegisterDevice` needs (first registration, nonce 0).
+/// everything `RegisterDevice` needs (first registration: nonce 0, the zero challenge
+/// `cube_scoring::INITIAL_REGISTRATION_CHALLENGE`).
 #[cfg(feature = "chain")]
 pub fn registration(
     dev: &SimDevice,
     chain_id: &str,
     contract: &str,
 ) -> chain_client::mining_round::DeviceRegistration {
-    registration_for(dev, chain_id, contract, &dev.owner, 0)
+    registration_for(
+        dev,
+        chain_id,
+        contract,
+        &dev.owner,
+        (0, cube_scoring::INITIAL_REGISTRATION_CHALLENGE),
+    )
 }
 
-/// As [`registration`], for `owner` holding the device at registration nonce `nonce` (a
-/// device sold and re-registered by its buyer: the contract's `RegistrationNonce`).
+/// As [`registration`], for `owner` holding the device when its `RegistrationNonce` is `at` =
+/// (nonce, challenge) (a device sold and re-registered by its buyer: query it with
+/// `MiningRoundClient::registration_challenge`). The possession signature signs the
+/// challenge, which the contract derives from the block of the previous registration.
 #[cfg(feature = "chain")]
 pub fn registration_for(
     dev: &SimDevice,
     chain_id: &str,
     contract: &str,
     owner: &str,
-    nonce: u64,
+    at: (u64, [u8; 32]),
 ) -> chain_client::mining_round::DeviceRegistration {
+    let (nonce, challenge) = at;
     chain_client::mining_round::DeviceRegistration {
         owner: owner.to_string(),
         pubkey: dev.pubkey(),
@@ -310,18 +320,19 @@ pub fn registration_for(
         battery_id: Some(dev.battery_id.clone()),
         certificate: dev.certificate,
         nonce,
-        possession_signature: possession_signature(dev, chain_id, contract, owner, nonce),
+        challenge,
+        possession_signature: possession_signature(dev, chain_id, contract, owner, &challenge),
     }
 }
 
-/// The device's signature proving `owner` holds it at registration nonce `nonce`
-/// (`cube_scoring::possession_message`), for `RegisterDevice`.
+/// The device's signature proving `owner` holds it, over the device's current registration
+/// challenge `challenge` (`cube_scoring::possession_message`), for `RegisterDevice`.
 pub fn possession_signature(
     dev: &SimDevice,
     chain_id: &str,
     contract: &str,
     owner: &str,
-    nonce: u64,
+    challenge: &[u8; 32],
 ) -> [u8; 64] {
     dev.key
         .sign(&cube_scoring::possession_message(
@@ -329,7 +340,7 @@ pub fn possession_signature(
             contract,
             owner,
             &dev.pubkey(),
-            nonce,
+            challenge,
         ))
         .to_bytes()
 }
@@ -390,13 +401,25 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.reading.sequence, 7_200);
         assert_eq!(d.verify(&a), Ok(()));
-        let sig = possession_signature(&f.devices[1], "c", "x", "buyer", 3);
-        let msg = cube_scoring::possession_message("c", "x", "buyer", &f.devices[1].pubkey(), 3);
-        assert!(f.devices[1]
-            .key
-            .verifying_key()
+        let challenge = [3u8; 32];
+        let sig = possession_signature(&f.devices[1], "c", "x", "buyer", &challenge);
+        let msg =
+            cube_scoring::possession_message("c", "x", "buyer", &f.devices[1].pubkey(), &challenge);
+        let vk = f.devices[1].key.verifying_key();
+        assert!(vk
             .verify_strict(&msg, &ed25519_dalek::Signature::from_bytes(&sig))
             .is_ok());
+        // Not valid over any other challenge (e.g. the zero challenge of a new device).
+        let other = cube_scoring::possession_message(
+            "c",
+            "x",
+            "buyer",
+            &f.devices[1].pubkey(),
+            &cube_scoring::INITIAL_REGISTRATION_CHALLENGE,
+        );
+        assert!(vk
+            .verify_strict(&other, &ed25519_dalek::Signature::from_bytes(&sig))
+            .is_err());
     }
 
     #[test]

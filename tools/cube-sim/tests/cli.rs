@@ -47,7 +47,11 @@ fn fleet_writes_the_directory_and_a_verifiable_manifest() {
             "wasm1round",
             &reg.owner,
             &reg.pubkey,
-            reg.nonce,
+            &reg.challenge,
+        );
+        assert_eq!(
+            (reg.nonce, reg.challenge),
+            (0, cube_scoring::INITIAL_REGISTRATION_CHALLENGE)
         );
         let vk = ed25519_dalek::VerifyingKey::from_bytes(&reg.pubkey).unwrap();
         let sig = ed25519_dalek::Signature::from_bytes(&reg.possession_signature);

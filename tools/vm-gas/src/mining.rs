@@ -6,7 +6,10 @@ use std::path::Path;
 
 use chain_client::mining_round::{claim_msg, DeviceRegistration};
 use cosmwasm_std::{to_json_binary, Binary, Uint128};
-use cube_scoring::{batch_hash, certificate_message, possession_message, DeviceModel};
+use cube_scoring::{
+    batch_hash, certificate_message, possession_message, DeviceModel,
+    INITIAL_REGISTRATION_CHALLENGE,
+};
 use cube_types::mining_round::{
     BatchId, ConfigResponse, ExecuteMsg, InstantiateMsg, ReceiveMsg, UsageBuckets, UsageEntry,
 };
@@ -83,8 +86,13 @@ pub fn run(dir: &Path) -> Result<String, String> {
         let serial = format!("CUBE-{i:08}");
         let certificate =
             manufacturer.sign(&certificate_message(&pubkey, DeviceModel::CubeV1, &serial));
+        // A new device: the possession message signs the zero registration challenge.
         let possession = device.sign(&possession_message(
-            &chain_id, &contract, &holder, &pubkey, 0,
+            &chain_id,
+            &contract,
+            &holder,
+            &pubkey,
+            &INITIAL_REGISTRATION_CHALLENGE,
         ));
         let registration = DeviceRegistration {
             owner: holder.clone(),
@@ -95,6 +103,7 @@ pub fn run(dir: &Path) -> Result<String, String> {
             battery_id: None,
             certificate: certificate.to_bytes(),
             nonce: 0,
+            challenge: INITIAL_REGISTRATION_CHALLENGE,
             possession_signature: possession.to_bytes(),
         };
         let gas = c.execute(&holder, &registration.to_msg())?;

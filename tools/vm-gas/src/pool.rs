@@ -6,7 +6,7 @@ use std::path::Path;
 
 use chain_client::reward_pool::{claim_msg, record_actions_msg};
 use cosmwasm_std::{to_json_binary, Uint128};
-use cube_types::reward_pool::{ActionEntry, ExecuteMsg, InstantiateMsg, ReceiveMsg};
+use cube_types::reward_pool::{ActionEntry, ExecuteMsg, InstantiateMsg, ReceiveMsg, ReporterCap};
 use cw20::Cw20ReceiveMsg;
 use reward_pool::state::MAX_BATCH_SIZE_CAP;
 
@@ -32,6 +32,11 @@ pub fn run(dir: &Path) -> Result<String, String> {
             max_batch_size: MAX_BATCH_SIZE_CAP,
             reporters: vec![reporter.clone()],
             owner: None,
+            // The batches below credit about S / 10 in one day, far beyond the default cap.
+            reporter_cap: Some(ReporterCap {
+                amount: Uint128::new(S),
+                period: 86_400,
+            }),
         },
     )?;
     let fund = |amount: u128| -> Result<ExecuteMsg, String> {
@@ -101,6 +106,7 @@ pub fn run(dir: &Path) -> Result<String, String> {
             max_batch_size: MAX_BATCH_SIZE_CAP,
             reporters: vec![reporter.clone()],
             owner: None,
+            reporter_cap: None,
         },
     )?;
     h.execute(

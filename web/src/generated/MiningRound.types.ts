@@ -407,6 +407,7 @@ export interface PolicyResponse {
   version: number;
 }
 export interface RegistrationNonceResponse {
+  challenge: HexBinary;
   nonce: number;
   pubkey: Binary;
 }

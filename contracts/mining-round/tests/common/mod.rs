@@ -269,13 +269,13 @@ impl Suite {
     ) -> ExecuteMsg {
         let pk = device.pubkey();
         let cert = manufacturer.sign(&certificate_message(&pk, device.model, &device.serial));
-        let nonce = self.nonce(device);
+        let challenge = self.challenge(device);
         let possession = device.key.sign(&possession_message(
             chain_id,
             contract,
             owner.as_str(),
             &pk,
-            nonce,
+            &challenge,
         ));
         ExecuteMsg::RegisterDevice {
             pubkey: Binary::from(pk.to_vec()),
@@ -289,10 +289,42 @@ impl Suite {
 
     /// The device's registration nonce on chain (0 when never registered).
     pub fn nonce(&self, device: &Device) -> u64 {
-        let r: RegistrationNonceResponse = self.query(&QueryMsg::RegistrationNonce {
+        self.registration_state(device).nonce
+    }
+
+    /// The device's `RegistrationNonce` (nonce and registration challenge).
+    pub fn registration_state(&self, device: &Device) -> RegistrationNonceResponse {
+        self.query(&QueryMsg::RegistrationNonce {
             pubkey: Binary::from(device.pubkey().to_vec()),
-        });
-        r.nonce
+        })
+    }
+
+    /// The registration challenge the device's next possession signature must sign (32 zero
+    /// bytes when never registered).
+    pub fn challenge(&self, device: &Device) -> [u8; 32] {
+        self.registration_state(device)
+            .challenge
+            .as_slice()
+            .try_into()
+            .expect("a 32-byte challenge")
+    }
+
+    /// A registration of `device` (certified by the suite's manufacturer), its possession
+    /// signature made by the device over the arbitrary bytes `possession` (the genuine message
+    /// is `possession_message(chain, contract, owner, pubkey, challenge)`).
+    pub fn registration_signing(&self, device: &Device, possession: &[u8]) -> ExecuteMsg {
+        let pk = device.pubkey();
+        let cert = self
+            .manufacturer
+            .sign(&certificate_message(&pk, device.model, &device.serial));
+        ExecuteMsg::RegisterDevice {
+            pubkey: Binary::from(pk.to_vec()),
+            model: device.model,
+            serial: device.serial.clone(),
+            timezone: "Europe/Berlin".into(),
+            certificate: Binary::from(cert.to_bytes().to_vec()),
+            possession_signature: Binary::from(device.key.sign(possession).to_bytes().to_vec()),
+        }
     }
 
     pub fn register(&mut self, owner: &Addr, device: &Device) -> Res {
@@ -377,6 +409,17 @@ impl Suite {
         }
     }
 
+    /// The `Funds` answer expected for `unlocked`, `locked` and `reserved` (withdrawable
+    /// derived as the contract documents it).
+    pub fn funds_of(unlocked: u128, locked: u128, reserved: u128) -> FundsResponse {
+        FundsResponse {
+            unlocked: Uint128::new(unlocked),
+            locked: Uint128::new(locked),
+            reserved: Uint128::new(reserved),
+            withdrawable: Uint128::new(unlocked.saturating_sub(reserved)),
+        }
+    }
+
     pub fn claim(&mut self, owner: &Addr, rounds: Option<Vec<u64>>) -> Res {
         self.exec(owner, &ExecuteMsg::Claim { rounds })
     }
@@ -399,6 +442,21 @@ impl Suite {
 
     pub fn batch(&self, round: u64, batch_index: u32) -> BatchResponse {
         self.query(&QueryMsg::Batch { round, batch_index })
+    }
+
+    pub fn batch_evidence(
+        &self,
+        round: u64,
+        batch_index: u32,
+        start_after: Option<HexBinary>,
+        limit: Option<u32>,
+    ) -> BatchEvidenceResponse {
+        self.query(&QueryMsg::BatchEvidence {
+            round,
+            batch_index,
+            start_after,
+            limit,
+        })
     }
 
     pub fn score(&self, round: u64, owner: &Addr) -> ScoreResponse {

@@ -99,6 +99,7 @@ fn update_config_changes_only_given_fields() {
                     halving_cooldown: None,
                     hysteresis_bps: None,
                     max_batch_size: None,
+                    reporter_cap: None,
                 },
             )
             .unwrap_err(),
@@ -112,6 +113,7 @@ fn update_config_changes_only_given_fields() {
                 halving_cooldown: Some(DAY),
                 hysteresis_bps: None,
                 max_batch_size: Some(7),
+                reporter_cap: None,
             },
         )
         .unwrap();
@@ -127,6 +129,7 @@ fn update_config_changes_only_given_fields() {
                 halving_cooldown: None,
                 hysteresis_bps: Some(10_001),
                 max_batch_size: None,
+                reporter_cap: None,
             },
             ContractError::HysteresisTooLarge {
                 bps: 10_001,
@@ -138,6 +141,7 @@ fn update_config_changes_only_given_fields() {
                 halving_cooldown: Some(0),
                 hysteresis_bps: None,
                 max_batch_size: Some(MAX_BATCH_SIZE_CAP + 1),
+                reporter_cap: None,
             },
             ContractError::InvalidMaxBatchSize {
                 size: MAX_BATCH_SIZE_CAP + 1,
@@ -174,6 +178,7 @@ fn shorter_cooldown_applies_to_the_running_one() {
                 halving_cooldown: Some(DAY),
                 hysteresis_bps: None,
                 max_batch_size: None,
+                reporter_cap: None,
             },
         )
         .unwrap();

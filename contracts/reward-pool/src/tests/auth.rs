@@ -45,6 +45,7 @@ fn owner_messages_from_anyone_else_fail_with_not_owner() {
             halving_cooldown: Some(0),
             hysteresis_bps: None,
             max_batch_size: None,
+            reporter_cap: None,
         },
         ExecuteMsg::Reconcile {},
         ExecuteMsg::TransferOwnership {

@@ -65,6 +65,7 @@ fn margin_change_applies_to_the_next_deposit() {
                 halving_cooldown: None,
                 hysteresis_bps: Some(10_000),
                 max_batch_size: None,
+                reporter_cap: None,
             },
         )
         .unwrap();
@@ -176,6 +177,11 @@ fn default_margin_makes_undoing_a_fresh_halving_cost_a_tenth_of_the_threshold() 
         cube_types::reward_pool::DEFAULT_HYSTERESIS_BPS
     );
     assert_eq!(cube_types::reward_pool::DEFAULT_HYSTERESIS_BPS, 1_000);
+    // Left out as well: the reporter cap takes its default.
+    assert_eq!(
+        suite.config().reporter_cap,
+        cube_types::reward_pool::ReporterCap::default()
+    );
     suite.fund(S).unwrap();
     let alice = suite.addr("alice");
     suite.record(&[(&alice, 5_002)]).unwrap();

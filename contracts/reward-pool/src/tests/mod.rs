@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod cap;
 mod claim;
 mod deposits;
 mod lifecycle;

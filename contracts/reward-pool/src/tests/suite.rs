@@ -3,8 +3,8 @@
 use cosmwasm_std::{coins, testing::MockApi, to_json_binary, Addr, Empty, Timestamp, Uint128};
 use cube_types::reward_pool::{
     ActionEntry, ClaimableResponse, ConfigResponse, ExecuteMsg, InstantiateMsg, LastBatchResponse,
-    QueryMsg, RateEvent, RateHistoryResponse, ReceiveMsg, ReporterInfo, ReportersResponse,
-    StateResponse,
+    QueryMsg, RateEvent, RateHistoryResponse, ReceiveMsg, ReporterAllowanceResponse, ReporterCap,
+    ReporterInfo, ReportersResponse, StateResponse,
 };
 use cw20::{BalanceResponse, Cw20Coin, Cw20ExecuteMsg, Cw20QueryMsg};
 use cw_multi_test::{App, AppBuilder, AppResponse, Contract, ContractWrapper, Executor};
@@ -58,6 +58,8 @@ pub struct SuiteBuilder {
     pub max_batch_size: u32,
     pub reporters: Vec<&'static str>,
     pub initial_fund: u128,
+    /// `None`: the instantiate message leaves the cap out (the contract's default).
+    pub reporter_cap: Option<ReporterCap>,
 }
 
 impl Default for SuiteBuilder {
@@ -70,6 +72,7 @@ impl Default for SuiteBuilder {
             max_batch_size: 100,
             reporters: vec!["reporter"],
             initial_fund: 0,
+            reporter_cap: None,
         }
     }
 }
@@ -102,6 +105,14 @@ impl SuiteBuilder {
         self.reporters = names.to_vec();
         self
     }
+    /// Caps each reporter at `amount` per `period` seconds.
+    pub fn reporter_cap(mut self, amount: u128, period: u64) -> Self {
+        self.reporter_cap = Some(ReporterCap {
+            amount: Uint128::new(amount),
+            period,
+        });
+        self
+    }
     /// Funds the pool from the treasury right after instantiation.
     pub fn funded(mut self, amount: u128) -> Self {
         self.initial_fund = amount;
@@ -123,6 +134,7 @@ impl SuiteBuilder {
                 .map(|name| api.addr_make(name).to_string())
                 .collect(),
             owner: Some(api.addr_make("owner").to_string()),
+            reporter_cap: self.reporter_cap,
         }
     }
 
@@ -216,6 +228,8 @@ pub struct Snapshot {
     pub history: Vec<RateEvent>,
     pub pool_tokens: u128,
     pub claimable: Vec<u128>,
+    /// The default reporter's allowance.
+    pub allowance: ReporterAllowanceResponse,
 }
 
 pub struct Suite {
@@ -384,6 +398,14 @@ impl Suite {
         res.last_batch_id
     }
 
+    pub fn allowance(&self, reporter: &Addr) -> ReporterAllowanceResponse {
+        let res: ReporterAllowanceResponse = self.query(&QueryMsg::ReporterAllowance {
+            reporter: reporter.to_string(),
+        });
+        assert_eq!(res.reporter, *reporter);
+        res
+    }
+
     pub fn token_balance(&self, token: &Addr, holder: &Addr) -> u128 {
         let res: BalanceResponse = self
             .app
@@ -411,6 +433,7 @@ impl Suite {
             history: self.history(None, Some(30)),
             pool_tokens: self.pool_tokens(),
             claimable: users.iter().map(|user| self.claimable(user)).collect(),
+            allowance: self.allowance(&self.reporter),
         }
     }
 

@@ -362,7 +362,7 @@ fn bad_receive_messages_are_rejected() {
 fn zero_amount_deposit_is_rejected() {
     use cosmwasm_std::testing::{message_info, mock_dependencies, mock_env};
     use cosmwasm_std::to_json_binary;
-    use cube_types::reward_pool::ReceiveMsg;
+    use cube_types::reward_pool::{ReceiveMsg, ReporterCap};
     use cw20::Cw20ReceiveMsg;
 
     use crate::state::{Config, PoolState, CONFIG, POOL};
@@ -379,6 +379,7 @@ fn zero_amount_deposit_is_rejected() {
                 halving_cooldown: 0,
                 hysteresis_bps: 0,
                 max_batch_size: 10,
+                reporter_cap: ReporterCap::default(),
             },
         )
         .unwrap();

@@ -297,6 +297,7 @@ fn accept_ownership_completes_a_reward_pool_transfer() {
                 max_batch_size: 10,
                 reporters: vec![suite.addr("reporter").to_string()],
                 owner: Some(admin.to_string()),
+                reporter_cap: None,
             },
             &[],
             "reward-pool",

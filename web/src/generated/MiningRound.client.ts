@@ -6,7 +6,7 @@
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { Coin, StdFee } from "@cosmjs/amino";
-import { Binary, TouClass, Uint128, InstantiateMsg, ScorePolicy, TouRange, RatedPower, ExecuteMsg, DeviceModel, HexBinary, Cw20ReceiveMsg, UsageEntry, UsageBuckets, PayoutSplit, QueryMsg, MigrateMsg, BatchResponse, HashTally, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ConfigResponse, CurrentRoundResponse, DeviceResponse, DevicesResponse, DevicesAsOfResponse, DeviceView, OwnerDevicesResponse, FundsResponse, LeaderboardResponse, LeaderboardEntry, OraclesResponse, OwnerView, OwnersAsOfResponse, PayoutProfileResponse, PolicyResponse, RegistrationNonceResponse, RoundStatus, RoundResponse, RoundSummary, RoundParamsResponse, RoundsResponse, ScoreResponse, VoteResponse } from "./MiningRound.types";
+import { Binary, TouClass, Uint128, InstantiateMsg, ScorePolicy, TouRange, RatedPower, ExecuteMsg, DeviceModel, HexBinary, Cw20ReceiveMsg, UsageEntry, UsageBuckets, PayoutSplit, QueryMsg, MigrateMsg, BatchResponse, HashTally, BatchEvidenceResponse, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ConfigResponse, CurrentRoundResponse, DeviceResponse, DevicesResponse, DevicesAsOfResponse, DeviceView, OwnerDevicesResponse, FundsResponse, LeaderboardResponse, LeaderboardEntry, OraclesResponse, OwnerView, OwnersAsOfResponse, PayoutProfileResponse, PolicyResponse, RegistrationNonceResponse, RoundStatus, RoundResponse, RoundSummary, RoundParamsResponse, RoundsResponse, ScoreResponse, VoteResponse } from "./MiningRound.types";
 export interface MiningRoundReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -28,6 +28,17 @@ export interface MiningRoundReadOnlyInterface {
     batchIndex: number;
     round: number;
   }) => Promise<BatchResponse>;
+  batchEvidence: ({
+    batchIndex,
+    limit,
+    round,
+    startAfter
+  }: {
+    batchIndex: number;
+    limit?: number;
+    round: number;
+    startAfter?: HexBinary;
+  }) => Promise<BatchEvidenceResponse>;
   batches: ({
     limit,
     round,
@@ -163,6 +174,7 @@ export class MiningRoundQueryClient implements MiningRoundReadOnlyInterface {
     this.oracles = this.oracles.bind(this);
     this.round = this.round.bind(this);
     this.batch = this.batch.bind(this);
+    this.batchEvidence = this.batchEvidence.bind(this);
     this.batches = this.batches.bind(this);
     this.vote = this.vote.bind(this);
     this.roundParams = this.roundParams.bind(this);
@@ -226,6 +238,26 @@ export class MiningRoundQueryClient implements MiningRoundReadOnlyInterface {
       batch: {
         batch_index: batchIndex,
         round
+      }
+    });
+  };
+  batchEvidence = async ({
+    batchIndex,
+    limit,
+    round,
+    startAfter
+  }: {
+    batchIndex: number;
+    limit?: number;
+    round: number;
+    startAfter?: HexBinary;
+  }): Promise<BatchEvidenceResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      batch_evidence: {
+        batch_index: batchIndex,
+        limit,
+        round,
+        start_after: startAfter
       }
     });
   };

@@ -186,6 +186,13 @@ export type QueryMsg = {
     round: number;
   };
 } | {
+  batch_evidence: {
+    batch_index: number;
+    limit?: number | null;
+    round: number;
+    start_after?: HexBinary | null;
+  };
+} | {
   batches: {
     limit?: number | null;
     round: number;
@@ -289,6 +296,12 @@ export interface HashTally {
   voters: string[];
   votes: number;
 }
+export interface BatchEvidenceResponse {
+  batch_index: number;
+  hashes: HexBinary[];
+  next?: HexBinary | null;
+  round: number;
+}
 export interface BatchesResponse {
   batches: BatchResponse[];
   next?: number | null;
@@ -318,6 +331,8 @@ export interface ConfigResponse {
   max_entries_per_batch: number;
   owner: string;
   paused: boolean;
+  paused_seconds: number;
+  paused_since?: number | null;
   pending_owner?: string | null;
   policy_version: number;
   quorum: number;
@@ -370,7 +385,9 @@ export interface OwnerDevicesResponse {
 }
 export interface FundsResponse {
   locked: Uint128;
+  reserved: Uint128;
   unlocked: Uint128;
+  withdrawable: Uint128;
 }
 export interface LeaderboardResponse {
   entries: LeaderboardEntry[];
@@ -438,6 +455,8 @@ export interface RoundSummary {
 }
 export interface RoundParamsResponse {
   attestation_deadline: number;
+  attestation_window: number;
+  claim_window: number;
   end: number;
   genesis_time: number;
   max_entries_per_batch: number;
@@ -445,6 +464,7 @@ export interface RoundParamsResponse {
   rated_power: RatedPower;
   round: number;
   round_duration: number;
+  round_reward: Uint128;
   start: number;
 }
 export interface RoundsResponse {

@@ -6,7 +6,7 @@
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { Coin, StdFee } from "@cosmjs/amino";
-import { Uint128, InstantiateMsg, ExecuteMsg, Binary, Cw20ReceiveMsg, ActionEntry, QueryMsg, MigrateMsg, Addr, ClaimableResponse, ConfigResponse, LastBatchResponse, RateEventKind, Timestamp, Uint64, RateHistoryResponse, RateEvent, ReportersResponse, ReporterInfo, StateResponse } from "./RewardPool.types";
+import { Uint128, InstantiateMsg, ReporterCap, ExecuteMsg, Binary, Cw20ReceiveMsg, ActionEntry, QueryMsg, MigrateMsg, Addr, ClaimableResponse, ConfigResponse, LastBatchResponse, RateEventKind, Timestamp, Uint64, RateHistoryResponse, RateEvent, ReporterAllowanceResponse, ReportersResponse, ReporterInfo, StateResponse } from "./RewardPool.types";
 export interface RewardPoolReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -35,6 +35,11 @@ export interface RewardPoolReadOnlyInterface {
   }: {
     reporter: string;
   }) => Promise<LastBatchResponse>;
+  reporterAllowance: ({
+    reporter
+  }: {
+    reporter: string;
+  }) => Promise<ReporterAllowanceResponse>;
 }
 export class RewardPoolQueryClient implements RewardPoolReadOnlyInterface {
   client: CosmWasmClient;
@@ -49,6 +54,7 @@ export class RewardPoolQueryClient implements RewardPoolReadOnlyInterface {
     this.rateHistory = this.rateHistory.bind(this);
     this.reporters = this.reporters.bind(this);
     this.lastBatch = this.lastBatch.bind(this);
+    this.reporterAllowance = this.reporterAllowance.bind(this);
   }
 
   config = async (): Promise<ConfigResponse> => {
@@ -111,6 +117,17 @@ export class RewardPoolQueryClient implements RewardPoolReadOnlyInterface {
       }
     });
   };
+  reporterAllowance = async ({
+    reporter
+  }: {
+    reporter: string;
+  }): Promise<ReporterAllowanceResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      reporter_allowance: {
+        reporter
+      }
+    });
+  };
 }
 export interface RewardPoolInterface extends RewardPoolReadOnlyInterface {
   contractAddress: string;
@@ -149,11 +166,13 @@ export interface RewardPoolInterface extends RewardPoolReadOnlyInterface {
   updateConfig: ({
     halvingCooldown,
     hysteresisBps,
-    maxBatchSize
+    maxBatchSize,
+    reporterCap
   }: {
     halvingCooldown?: number;
     hysteresisBps?: number;
     maxBatchSize?: number;
+    reporterCap?: ReporterCap;
   }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
   reconcile: (fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
   transferOwnership: ({
@@ -253,17 +272,20 @@ export class RewardPoolClient extends RewardPoolQueryClient implements RewardPoo
   updateConfig = async ({
     halvingCooldown,
     hysteresisBps,
-    maxBatchSize
+    maxBatchSize,
+    reporterCap
   }: {
     halvingCooldown?: number;
     hysteresisBps?: number;
     maxBatchSize?: number;
+    reporterCap?: ReporterCap;
   }, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
     return await this.client.execute(this.sender, this.contractAddress, {
       update_config: {
         halving_cooldown: halvingCooldown,
         hysteresis_bps: hysteresisBps,
-        max_batch_size: maxBatchSize
+        max_batch_size: maxBatchSize,
+        reporter_cap: reporterCap
       }
     }, fee, memo, _funds);
   };

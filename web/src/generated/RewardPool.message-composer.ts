@@ -8,7 +8,7 @@ import { Coin } from "@cosmjs/amino";
 import { MsgExecuteContractEncodeObject } from "@cosmjs/cosmwasm-stargate";
 import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import { toUtf8 } from "@cosmjs/encoding";
-import { Uint128, InstantiateMsg, ExecuteMsg, Binary, Cw20ReceiveMsg, ActionEntry, QueryMsg, MigrateMsg, Addr, ClaimableResponse, ConfigResponse, LastBatchResponse, RateEventKind, Timestamp, Uint64, RateHistoryResponse, RateEvent, ReportersResponse, ReporterInfo, StateResponse } from "./RewardPool.types";
+import { Uint128, InstantiateMsg, ReporterCap, ExecuteMsg, Binary, Cw20ReceiveMsg, ActionEntry, QueryMsg, MigrateMsg, Addr, ClaimableResponse, ConfigResponse, LastBatchResponse, RateEventKind, Timestamp, Uint64, RateHistoryResponse, RateEvent, ReporterAllowanceResponse, ReportersResponse, ReporterInfo, StateResponse } from "./RewardPool.types";
 export interface RewardPoolMsg {
   contractAddress: string;
   sender: string;
@@ -46,11 +46,13 @@ export interface RewardPoolMsg {
   updateConfig: ({
     halvingCooldown,
     hysteresisBps,
-    maxBatchSize
+    maxBatchSize,
+    reporterCap
   }: {
     halvingCooldown?: number;
     hysteresisBps?: number;
     maxBatchSize?: number;
+    reporterCap?: ReporterCap;
   }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
   reconcile: (_funds?: Coin[]) => MsgExecuteContractEncodeObject;
   transferOwnership: ({
@@ -187,11 +189,13 @@ export class RewardPoolMsgComposer implements RewardPoolMsg {
   updateConfig = ({
     halvingCooldown,
     hysteresisBps,
-    maxBatchSize
+    maxBatchSize,
+    reporterCap
   }: {
     halvingCooldown?: number;
     hysteresisBps?: number;
     maxBatchSize?: number;
+    reporterCap?: ReporterCap;
   }, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
     return {
       typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
@@ -202,7 +206,8 @@ export class RewardPoolMsgComposer implements RewardPoolMsg {
           update_config: {
             halving_cooldown: halvingCooldown,
             hysteresis_bps: hysteresisBps,
-            max_batch_size: maxBatchSize
+            max_batch_size: maxBatchSize,
+            reporter_cap: reporterCap
           }
         })),
         funds: _funds

@@ -12,8 +12,13 @@ export interface InstantiateMsg {
   max_batch_size: number;
   owner?: string | null;
   reference_pool: Uint128;
+  reporter_cap?: ReporterCap | null;
   reporters: string[];
   token: string;
+}
+export interface ReporterCap {
+  amount: Uint128;
+  period: number;
 }
 export type ExecuteMsg = {
   receive: Cw20ReceiveMsg;
@@ -39,6 +44,7 @@ export type ExecuteMsg = {
     halving_cooldown?: number | null;
     hysteresis_bps?: number | null;
     max_batch_size?: number | null;
+    reporter_cap?: ReporterCap | null;
   };
 } | {
   reconcile: {};
@@ -83,6 +89,10 @@ export type QueryMsg = {
   last_batch: {
     reporter: string;
   };
+} | {
+  reporter_allowance: {
+    reporter: string;
+  };
 };
 export interface MigrateMsg {}
 export type Addr = string;
@@ -98,6 +108,7 @@ export interface ConfigResponse {
   owner: Addr;
   pending_owner?: Addr | null;
   reference_pool: Uint128;
+  reporter_cap: ReporterCap;
   token: Addr;
 }
 export interface LastBatchResponse {
@@ -118,6 +129,14 @@ export interface RateEvent {
   seq: number;
   time: Timestamp;
   to_level: number;
+}
+export interface ReporterAllowanceResponse {
+  cap: Uint128;
+  paid_in_period: Uint128;
+  period: number;
+  period_ends: number;
+  remaining: Uint128;
+  reporter: Addr;
 }
 export interface ReportersResponse {
   reporters: ReporterInfo[];

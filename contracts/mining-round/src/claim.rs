@@ -88,8 +88,8 @@ impl ClaimTime {
         Ok(Self::at(&pause_clock(storage)?, now))
     }
 
-    /// A deadline on the claim clock in wall time, as it stands at `now`: moved later by every
-    /// pause after `now` (and, while paused, by the rest of the current pause).
+    /// A deadline on the claim clock in wall time, as it stands at `now`: every pause after
+    /// `now` moves it later (while paused, it grows with the current pause).
     pub fn wall(&self, deadline: u64) -> u64 {
         deadline.saturating_add(self.now.saturating_sub(self.clock))
     }

@@ -8,7 +8,7 @@
 mod common;
 
 use common::*;
-use cosmwasm_std::{Addr, HexBinary, Uint128};
+use cosmwasm_std::{Addr, Binary, HexBinary, Uint128};
 use cube_scoring::{batch_hash, BatteryClass, TouClass, UsageBuckets};
 use cube_types::mining_round::*;
 use mining_round::ContractError;
@@ -261,6 +261,55 @@ fn an_overflowing_window_is_refused_at_validation() {
     assert!(
         e.contains(&ContractError::RoundOutOfRange { round }.to_string()),
         "{e}"
+    );
+}
+
+#[test]
+fn validation_bounds_are_inclusive() {
+    let mut s = SuiteBuilder::default().build();
+    let owner = s.owner.clone();
+    // 3 oracles + 17 = 20, the most; one more is refused.
+    let add: Vec<String> = (0..17)
+        .map(|i| s.addr(&format!("extra{i}")).to_string())
+        .collect();
+    s.exec(
+        &owner,
+        &ExecuteMsg::UpdateOracles {
+            add,
+            remove: vec![],
+        },
+    )
+    .unwrap();
+    let one = vec![s.addr("one-too-many").to_string()];
+    assert_eq!(
+        err(s.exec(
+            &owner,
+            &ExecuteMsg::UpdateOracles {
+                add: one,
+                remove: vec![]
+            }
+        )),
+        ContractError::TooManyOracles { count: 21, max: 20 }
+    );
+    // 1 manufacturer key + 9 = 10, the most; one more is refused.
+    let keys: Vec<Binary> = (1..=10u8).map(|i| Binary::from(vec![i; 32])).collect();
+    s.exec(
+        &owner,
+        &ExecuteMsg::UpdateManufacturerKeys {
+            add: keys[..9].to_vec(),
+            remove: vec![],
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        err(s.exec(
+            &owner,
+            &ExecuteMsg::UpdateManufacturerKeys {
+                add: keys[9..].to_vec(),
+                remove: vec![],
+            }
+        )),
+        ContractError::ManufacturerKeyCount { count: 11, max: 10 }
     );
 }
 

@@ -5,41 +5,12 @@
 mod common;
 
 use common::*;
-use cosmwasm_std::{Addr, HexBinary, Uint128};
-use cube_scoring::{batch_hash, BatteryClass, TouClass, UsageBuckets};
+use cosmwasm_std::{HexBinary, Uint128};
+use cube_scoring::batch_hash;
 use cube_types::mining_round::*;
 use cw20::Cw20ExecuteMsg;
 use cw_multi_test::Executor;
 use mining_round::ContractError;
-
-fn offpeak(wh: u64) -> UsageBuckets {
-    UsageBuckets::single(BatteryClass::Standard, TouClass::OffPeak, wh)
-}
-
-/// Round 0 finalized with alice and bob at 1 : 3 (250,000 and 750,000 locked).
-fn finalized_round() -> (Suite, Addr, Addr) {
-    let mut s = SuiteBuilder::default().build();
-    let alice = s.addr("alice");
-    let bob = s.addr("bob");
-    s.give_devices(&alice, &[DeviceModel::CubeV1]);
-    s.give_devices(&bob, &[DeviceModel::CubeV1]);
-    s.set_after_round_end(0, 0);
-    s.attest(
-        0,
-        0,
-        1,
-        &entries(vec![
-            (alice.clone(), offpeak(100)),
-            (bob.clone(), offpeak(300)),
-        ]),
-    );
-    assert_eq!(s.round(0).summary.status, RoundStatus::Finalized);
-    (s, alice, bob)
-}
-
-fn config(s: &Suite) -> ConfigResponse {
-    s.query(&QueryMsg::Config {})
-}
 
 #[test]
 fn pause_blocks_attestations_and_claims_and_locked_rewards_stay_claimable_after_unpause() {

@@ -525,3 +525,38 @@ pub fn entries(mut items: Vec<(Addr, UsageBuckets)>) -> Vec<UsageEntry> {
         })
         .collect()
 }
+
+/// `wh` Wh of off-peak use on a standard battery.
+pub fn offpeak(wh: u64) -> cube_scoring::UsageBuckets {
+    cube_scoring::UsageBuckets::single(
+        cube_scoring::BatteryClass::Standard,
+        cube_scoring::TouClass::OffPeak,
+        wh,
+    )
+}
+
+/// Round 0 finalized with alice and bob at 1 : 3 (250,000 and 750,000 locked).
+pub fn finalized_round() -> (Suite, Addr, Addr) {
+    let mut s = SuiteBuilder::default().build();
+    let alice = s.addr("alice");
+    let bob = s.addr("bob");
+    s.give_devices(&alice, &[DeviceModel::CubeV1]);
+    s.give_devices(&bob, &[DeviceModel::CubeV1]);
+    s.set_after_round_end(0, 0);
+    s.attest(
+        0,
+        0,
+        1,
+        &entries(vec![
+            (alice.clone(), offpeak(100)),
+            (bob.clone(), offpeak(300)),
+        ]),
+    );
+    assert_eq!(s.round(0).summary.status, RoundStatus::Finalized);
+    (s, alice, bob)
+}
+
+/// The contract's `Config` answer.
+pub fn config(s: &Suite) -> ConfigResponse {
+    s.query(&QueryMsg::Config {})
+}

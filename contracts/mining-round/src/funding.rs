@@ -28,7 +28,8 @@ pub fn reserved(
     let oldest = current.saturating_sub(MAX_ATTESTATION_ROUNDS.saturating_add(1));
     let mut total = Uint128::zero();
     for round in oldest..current {
-        let times = config.round_times(storage, round)?;
+        let rules = rules_for_round(storage, config, round)?;
+        let times = config.round_times_with(round, rules.attestation())?;
         if now >= times.attestation_deadline {
             continue;
         }
@@ -36,7 +37,7 @@ pub fn reserved(
             .may_load(storage, round)?
             .is_none_or(|s| s.status == StoredStatus::Attesting);
         if open {
-            total = total.checked_add(rules_for_round(storage, config, round)?.reward())?;
+            total = total.checked_add(rules.reward())?;
         }
     }
     Ok(total)

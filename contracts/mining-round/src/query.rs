@@ -117,21 +117,14 @@ pub fn oracles(deps: Deps) -> Result<OraclesResponse, ContractError> {
     })
 }
 
-fn status_of(
-    storage: &dyn Storage,
-    config: &Config,
-    state: Option<&RoundState>,
-    round: u64,
-    now: u64,
-) -> Result<RoundStatus, ContractError> {
+fn status_of(state: Option<&RoundState>, times: &RoundTimes, now: u64) -> RoundStatus {
     match state.map(|s| s.status) {
-        Some(StoredStatus::Finalized) => return Ok(RoundStatus::Finalized),
-        Some(StoredStatus::Void) => return Ok(RoundStatus::Void),
-        Some(StoredStatus::Swept) => return Ok(RoundStatus::Swept),
+        Some(StoredStatus::Finalized) => return RoundStatus::Finalized,
+        Some(StoredStatus::Void) => return RoundStatus::Void,
+        Some(StoredStatus::Swept) => return RoundStatus::Swept,
         Some(StoredStatus::Attesting) | None => {}
     }
-    let times = config.round_times(storage, round)?;
-    Ok(if now < times.start {
+    if now < times.start {
         RoundStatus::Upcoming
     } else if now < times.end {
         RoundStatus::InProgress
@@ -139,17 +132,19 @@ fn status_of(
         RoundStatus::Attesting
     } else {
         RoundStatus::AttestationExpired
-    })
+    }
 }
 
+/// The summary of `round` at claim time `t` (read once per query by the caller).
 fn summary(
     deps: Deps,
     config: &Config,
-    now: u64,
+    t: ClaimTime,
     round: u64,
     state: Option<RoundState>,
 ) -> Result<RoundSummary, ContractError> {
-    let status = status_of(deps.storage, config, state.as_ref(), round, now)?;
+    let times = config.round_times(deps.storage, round)?;
+    let status = status_of(state.as_ref(), &times, t.now);
     let policy_version = match &state {
         Some(s) => s.policy_version,
         None => policy_version_for_round(deps.storage, round)?,
@@ -159,8 +154,7 @@ fn summary(
         start,
         end,
         attestation_deadline,
-    } = config.round_times(deps.storage, round)?;
-    let t = ClaimTime::load(deps.storage, now)?;
+    } = times;
     let dust = if s.total_score.is_zero() {
         Uint128::zero()
     } else {
@@ -194,7 +188,8 @@ pub fn round(deps: Deps, env: Env, round: u64) -> Result<RoundResponse, Contract
     let config = CONFIG.load(deps.storage)?;
     let state = ROUNDS.may_load(deps.storage, round)?;
     let batches_with_votes = state.as_ref().map_or(0, |s| s.batches_with_votes);
-    let summary = summary(deps, &config, env.block.time.seconds(), round, state)?;
+    let t = ClaimTime::load(deps.storage, env.block.time.seconds())?;
+    let summary = summary(deps, &config, t, round, state)?;
     Ok(RoundResponse {
         summary,
         quorum: config.quorum,
@@ -451,7 +446,7 @@ pub fn rounds(
     limit: Option<u32>,
 ) -> Result<RoundsResponse, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    let now = env.block.time.seconds();
+    let t = ClaimTime::load(deps.storage, env.block.time.seconds())?;
     let limit = PAGE.page(limit);
     let rounds: Vec<RoundSummary> = ROUNDS
         .range(
@@ -463,7 +458,7 @@ pub fn rounds(
         .take(limit)
         .map(|r| {
             let (round, state) = r?;
-            summary(deps, &config, now, round, Some(state))
+            summary(deps, &config, t, round, Some(state))
         })
         .collect::<Result<_, ContractError>>()?;
     let keys: Vec<u64> = rounds.iter().map(|r| r.round).collect();

@@ -8,9 +8,11 @@
 mod common;
 
 use common::*;
-use cosmwasm_std::{Addr, Binary, HexBinary, Uint128};
+use cosmwasm_std::{from_json, Addr, Binary, HexBinary, Uint128};
 use cube_scoring::batch_hash;
+use cube_scoring::RatedPower;
 use cube_types::mining_round::*;
+use mining_round::state::{Config, PauseClock, RoundRules};
 use mining_round::ContractError;
 use proptest::prelude::*;
 
@@ -353,6 +355,84 @@ fn the_batch_query_lists_votes_and_the_evidence_is_paginated() {
     assert_eq!(second.hashes, hashes[5..10].to_vec());
     let last = s.batch_evidence(0, 0, second.next, Some(5));
     assert_eq!((last.hashes, last.next), (hashes[10..].to_vec(), None));
+}
+
+#[test]
+fn a_round_is_upcoming_until_its_first_second() {
+    let mut s = SuiteBuilder::default().build();
+    let start = s.round(0).summary.start;
+    s.advance_time(start - 1 - s.now());
+    assert_eq!(s.round(0).summary.status, RoundStatus::Upcoming);
+    s.advance_time(1);
+    assert_eq!(s.round(0).summary.status, RoundStatus::InProgress);
+}
+
+// Rule entries and the claim clock, unit by unit.
+
+fn stored_config() -> Config {
+    Config {
+        reward_token: Addr::unchecked("ect"),
+        round_reward: Uint128::new(7),
+        genesis_time: 0,
+        round_duration: 60,
+        attestation_window: 30,
+        claim_window: 90,
+        quorum: 1,
+        rated_power: RatedPower::default(),
+        max_entries_per_batch: 5,
+        max_claim_rounds: 1,
+        manufacturer_keys: vec![],
+    }
+}
+
+#[test]
+fn rules_stored_before_the_windows_were_pinned_take_them_from_the_config() {
+    let legacy: RoundRules =
+        from_json(br#"{"rated_power":{"cube_v1_w":1,"cube_v2_w":2},"max_entries_per_batch":3}"#)
+            .unwrap();
+    assert_eq!(
+        (
+            legacy.round_reward,
+            legacy.attestation_window,
+            legacy.claim_window
+        ),
+        (None, None, None)
+    );
+    let r = legacy.clone().resolve(&stored_config());
+    assert_eq!(
+        (
+            r.reward(),
+            r.attestation(),
+            r.claim(),
+            r.max_entries_per_batch
+        ),
+        (Uint128::new(7), 30, 90, 3)
+    );
+    // Pinned values win over the configuration.
+    let pinned = RoundRules {
+        round_reward: Some(Uint128::new(1)),
+        attestation_window: Some(2),
+        claim_window: Some(3),
+        ..legacy
+    }
+    .resolve(&stored_config());
+    assert_eq!(
+        (pinned.reward(), pinned.attestation(), pinned.claim()),
+        (Uint128::new(1), 2, 3)
+    );
+}
+
+#[test]
+fn the_claim_clock_stands_still_while_paused() {
+    let mut c = PauseClock::default();
+    assert_eq!(c.claim_clock(100), 100);
+    c.since = Some(100);
+    assert_eq!((c.paused_until(130), c.claim_clock(130)), (30, 100));
+    c = PauseClock {
+        since: None,
+        total: 30,
+    };
+    assert_eq!(c.claim_clock(200), 170);
 }
 
 // ---------------------------------------------------------------------------------------------

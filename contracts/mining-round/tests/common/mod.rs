@@ -200,6 +200,25 @@ impl SuiteBuilder {
     }
 }
 
+/// `RegisterDevice` of `device` certified by `manufacturer`, the device signing the bytes
+/// `possession`.
+fn signed_registration(
+    device: &Device,
+    manufacturer: &SigningKey,
+    possession: &[u8],
+) -> ExecuteMsg {
+    let pk = device.pubkey();
+    let cert = manufacturer.sign(&certificate_message(&pk, device.model, &device.serial));
+    ExecuteMsg::RegisterDevice {
+        pubkey: Binary::from(pk.to_vec()),
+        model: device.model,
+        serial: device.serial.clone(),
+        timezone: "Europe/Berlin".into(),
+        certificate: Binary::from(cert.to_bytes().to_vec()),
+        possession_signature: Binary::from(device.key.sign(possession).to_bytes().to_vec()),
+    }
+}
+
 impl Suite {
     pub fn addr(&self, name: &str) -> Addr {
         self.app.api().addr_make(name)
@@ -267,24 +286,14 @@ impl Suite {
         chain_id: &str,
         contract: &str,
     ) -> ExecuteMsg {
-        let pk = device.pubkey();
-        let cert = manufacturer.sign(&certificate_message(&pk, device.model, &device.serial));
-        let challenge = self.challenge(device);
-        let possession = device.key.sign(&possession_message(
+        let possession = possession_message(
             chain_id,
             contract,
             owner.as_str(),
-            &pk,
-            &challenge,
-        ));
-        ExecuteMsg::RegisterDevice {
-            pubkey: Binary::from(pk.to_vec()),
-            model: device.model,
-            serial: device.serial.clone(),
-            timezone: "Europe/Berlin".into(),
-            certificate: Binary::from(cert.to_bytes().to_vec()),
-            possession_signature: Binary::from(possession.to_bytes().to_vec()),
-        }
+            &device.pubkey(),
+            &self.challenge(device),
+        );
+        signed_registration(device, manufacturer, &possession)
     }
 
     /// The device's registration nonce on chain (0 when never registered).
@@ -313,18 +322,7 @@ impl Suite {
     /// signature made by the device over the arbitrary bytes `possession` (the genuine message
     /// is `possession_message(chain, contract, owner, pubkey, challenge)`).
     pub fn registration_signing(&self, device: &Device, possession: &[u8]) -> ExecuteMsg {
-        let pk = device.pubkey();
-        let cert = self
-            .manufacturer
-            .sign(&certificate_message(&pk, device.model, &device.serial));
-        ExecuteMsg::RegisterDevice {
-            pubkey: Binary::from(pk.to_vec()),
-            model: device.model,
-            serial: device.serial.clone(),
-            timezone: "Europe/Berlin".into(),
-            certificate: Binary::from(cert.to_bytes().to_vec()),
-            possession_signature: Binary::from(device.key.sign(possession).to_bytes().to_vec()),
-        }
+        signed_registration(device, &self.manufacturer, possession)
     }
 
     pub fn register(&mut self, owner: &Addr, device: &Device) -> Res {

@@ -69,6 +69,31 @@ impl PullReport {
     }
 }
 
+/// Limits of pulling from one peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerLimits {
+    /// Timeout of one HTTP request (connect to last byte).
+    pub request_timeout: Duration,
+    /// Deadline of one whole pull from one peer (digest and every page); what arrived before
+    /// it is kept.
+    pub pull_deadline: Duration,
+    /// Largest page body accepted, bytes.
+    pub max_page_bytes: usize,
+    /// Most readings accepted in one page.
+    pub max_page_items: usize,
+}
+
+impl Default for PeerLimits {
+    fn default() -> Self {
+        PeerLimits {
+            request_timeout: Duration::from_secs(10),
+            pull_deadline: Duration::from_secs(60),
+            max_page_bytes: 16 * 1024 * 1024,
+            max_page_items: 20_000,
+        }
+    }
+}
+
 /// The configured peers.
 pub struct Peers {
     urls: Vec<String>,

@@ -80,12 +80,40 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .with_state(state)
 }
 
+/// Connection-level limits of the HTTP server (slow or greedy clients).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// A connection must deliver a request's complete header block within this time after
+    /// it starts sending it (or after it connects), else it is closed.
+    pub header_timeout: std::time::Duration,
+    /// A request body must be read completely within this time (408 beyond).
+    pub body_timeout: std::time::Duration,
+    /// Open connections in total; beyond it new connections are closed at once.
+    pub max_connections: usize,
+    /// Open connections from one IP address; beyond it that address's new connections are
+    /// closed at once.
+    pub max_connections_per_ip: usize,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits {
+            header_timeout: std::time::Duration::from_secs(10),
+            body_timeout: std::time::Duration::from_secs(30),
+            max_connections: 1_024,
+            max_connections_per_ip: 64,
+        }
+    }
+}
+
 /// Serves `router` on `listener` until `shutdown` resolves, then finishes in-flight requests.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
+    limits: ServerLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let _ = limits; // TODO(server helper): enforce
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

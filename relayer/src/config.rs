@@ -1,23 +1,37 @@
 //! Relayer configuration: one TOML file (template: `relayer/config.example.toml`), every key
 //! overridable from the environment as `RELAYER__<SECTION>__<KEY>` (e.g.
 //! `RELAYER__HTTP__LISTEN=0.0.0.0:8080`; values are parsed as TOML, falling back to a string).
-//! Unknown keys are errors. Secrets are wrapped in [`Secret`], which never prints or
-//! serialises its content. [`Config::validate`] runs at start-up, before anything is served.
+//!
+//! * Unknown keys are errors. A file or override that does not parse is reported with its line,
+//!   column and key and a value-free description ([`ParseError`]): never the value or the
+//!   source line, so a mistyped mnemonic does not end up in a terminal or a log.
+//! * Secrets are wrapped in [`Secret`], which never prints or serialises its content.
+//! * [`Config::validate`] runs in the loaders, before anything is served: every value that
+//!   would break the daemon or make it unsafe is refused with its key
+//!   ([`ConfigError::Invalid`]).
+//! * [`Config::check_secret_files`] runs at start-up and refuses a mnemonic file that group or
+//!   others may read or write.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use cube_scoring::RatedPower;
 use serde::{Deserialize, Deserializer, Serialize};
 use thiserror::Error;
 
 use crate::ingest::{IngestPolicy, Quota, RoundClock};
+use crate::peers::PeerLimits;
+use crate::server::ServerLimits;
 use crate::store::SqliteConfig;
 
 /// Environment prefix of overrides.
 pub const ENV_PREFIX: &str = "RELAYER__";
+
+/// Smallest accepted `peers.max_page_bytes` (64 KiB).
+pub const MIN_PEER_PAGE_BYTES: usize = 64 * 1024;
 
 /// Configuration errors.
 #[derive(Error, Debug)]
@@ -30,9 +44,10 @@ pub enum ConfigError {
         /// IO error.
         source: std::io::Error,
     },
-    /// TOML syntax or schema error (unknown key, wrong type).
+    /// TOML syntax or schema error (unknown key, wrong type, missing key), located without
+    /// quoting the value.
     #[error("config: {0}")]
-    Parse(String),
+    Parse(ParseError),
     /// An environment override names no `SECTION__KEY`.
     #[error("environment override {0} must be RELAYER__SECTION__KEY")]
     BadEnvKey(String),
@@ -55,6 +70,295 @@ pub enum ConfigError {
         /// What is wrong.
         reason: String,
     },
+    /// A file holding a secret may be read or written by group or others.
+    #[error(
+        "config {field}: {path} has mode {mode:03o}, readable or writable by group or others; \
+         run `chmod 600 {path}`"
+    )]
+    InsecureSecretFile {
+        /// Dotted key naming the file.
+        field: &'static str,
+        /// File path.
+        path: String,
+        /// Permission bits of the file.
+        mode: u32,
+    },
+}
+
+/// Where and why a configuration failed to parse. It never holds the offending value or the
+/// source line: a syntax error on the mnemonic line must not print the mnemonic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// 1-based line of the file, when the error has a place in it.
+    pub line: Option<usize>,
+    /// 1-based column (characters) in that line.
+    pub column: Option<usize>,
+    /// Dotted key the error is about, when known (e.g. `operator.mnemonic`).
+    pub key: Option<String>,
+    /// The environment variable that set the key, when the value came from an override.
+    pub env_var: Option<String>,
+    /// What is wrong, without the value, e.g. `wrong type, expected a string`,
+    /// ``unknown key `x` ``, ``missing key `x` ``.
+    pub description: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => write!(f, "line {line}, column {column}: ")?,
+            (Some(line), None) => write!(f, "line {line}: ")?,
+            _ => {}
+        }
+        if let Some(key) = &self.key {
+            write!(f, "key `{key}`")?;
+            if let Some(var) = &self.env_var {
+                write!(f, " (set by {var})")?;
+            }
+            f.write_str(": ")?;
+        }
+        f.write_str(&self.description)
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` of `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let bytes = text.as_bytes();
+    let before = bytes.get(..offset).unwrap_or(bytes);
+    let line = before
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        .saturating_add(1);
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i.saturating_add(1));
+    let column = String::from_utf8_lossy(before.get(line_start..).unwrap_or_default())
+        .chars()
+        .count()
+        .saturating_add(1);
+    (line, column)
+}
+
+/// The text of `s` without its quoted parts (backticks, double and single quotes): what serde
+/// and TOML quote in messages are values, which are never echoed.
+fn without_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut closing: Option<char> = None;
+    // Inside double quotes (Rust's `{:?}` of a string, as serde renders values) a backslash
+    // escapes the next character.
+    let mut escaped = false;
+    for c in s.chars() {
+        match closing {
+            Some(_) if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(q) if c == q => closing = None,
+            Some(_) => {}
+            None if matches!(c, '`' | '"' | '\'') => closing = Some(c),
+            None => out.push(c),
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The name between the first pair of backticks after `prefix`, if `message` starts with it.
+fn named_after<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    message.strip_prefix(prefix)?.split('`').next()
+}
+
+/// A value-free description of a schema error message (from serde through `toml`) and the
+/// key it names, if any (unknown or missing keys).
+fn schema_description(message: &str) -> (String, Option<String>) {
+    if let Some(key) = named_after(message, "unknown field `") {
+        return (format!("unknown key `{key}`"), Some(key.to_string()));
+    }
+    if let Some(key) = named_after(message, "missing field `") {
+        return (format!("missing key `{key}`"), Some(key.to_string()));
+    }
+    // `invalid type: string "…", expected u64`: the part before the last ", expected " is the
+    // value; what follows describes the type wanted.
+    let expected = message
+        .rfind(", expected ")
+        .and_then(|i| message.get(i.saturating_add(", expected ".len())..))
+        .map(without_quoted)
+        .filter(|e| !e.is_empty());
+    let what = if message.starts_with("invalid type") {
+        "wrong type"
+    } else if message.starts_with("invalid value") {
+        "invalid value"
+    } else if message.starts_with("invalid length") {
+        "wrong number of items"
+    } else {
+        let rest = without_quoted(message.lines().next().unwrap_or_default());
+        return (
+            if rest.is_empty() {
+                "invalid value".to_string()
+            } else {
+                rest
+            },
+            None,
+        );
+    };
+    match expected {
+        Some(e) => (format!("{what}, expected {e}"), None),
+        None => (what.to_string(), None),
+    }
+}
+
+/// A syntax error of the file (`toml` parser): located by its span; the parser's message
+/// names tokens and keys, never the value, but is never combined with the source line.
+fn syntax_error(text: &str, e: &toml::de::Error) -> ParseError {
+    let (line, column) = e.span().map(|s| line_col(text, s.start)).unzip();
+    let description = e
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    ParseError {
+        line,
+        column,
+        key: None,
+        env_var: None,
+        description: if description.is_empty() {
+            "invalid TOML".to_string()
+        } else {
+            description
+        },
+    }
+}
+
+/// A schema error of the merged file and overrides (no span): its key path (rendered by
+/// `toml` as ``in `a.b` `` after the message), located in `text` unless an override set it.
+fn schema_error(text: &str, e: &toml::de::Error, env_keys: &HashMap<String, String>) -> ParseError {
+    let message = e.message();
+    let rendered = e.to_string();
+    let mut path: Vec<String> = rendered
+        .strip_prefix(message)
+        .map(str::trim)
+        .and_then(|rest| rest.strip_prefix("in `"))
+        .and_then(|rest| rest.strip_suffix('`'))
+        .map(|p| p.split('.').map(str::to_string).collect())
+        .unwrap_or_default();
+    let (description, named) = schema_description(message);
+    path.extend(named);
+    let env_var = path
+        .get(..2)
+        .and_then(|p| env_keys.get(&p.join(".")))
+        .cloned();
+    let place = if env_var.is_some() {
+        None
+    } else {
+        // A missing key has no line: fall back to its table.
+        (1..=path.len())
+            .rev()
+            .find_map(|n| locate_key(text, path.get(..n).unwrap_or_default()))
+    };
+    ParseError {
+        line: place.map(|p| p.0),
+        column: place.map(|p| p.1),
+        key: (!path.is_empty()).then(|| path.join(".")),
+        env_var,
+        description,
+    }
+}
+
+/// Splits a TOML key (`a.b`, `"a".b`) into its parts, unquoted and trimmed.
+fn split_key(key: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    for c in key.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => cur.push(c),
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == '.' => parts.push(std::mem::take(&mut cur).trim().to_string()),
+            None => cur.push(c),
+        }
+    }
+    parts.push(cur.trim().to_string());
+    parts
+}
+
+/// Byte index of the first `=` of `line` outside quotes.
+fn find_eq(line: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    for (i, c) in line.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == '=' => return Some(i),
+            None if c == '#' => return None,
+            None => {}
+        }
+    }
+    None
+}
+
+/// Line and column where `path` is defined in `text`: the start of its value for a key, the
+/// header for a table. A plain line scan (tables, dotted keys, multi-line strings skipped);
+/// `None` when not found.
+fn locate_key(text: &str, path: &[String]) -> Option<(usize, usize)> {
+    if path.is_empty() {
+        return None;
+    }
+    let chars = |s: &str| s.chars().count();
+    let mut table: Vec<String> = Vec::new();
+    let mut in_multiline: Option<&str> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line_no = i.saturating_add(1);
+        if let Some(delim) = in_multiline {
+            if raw.contains(delim) {
+                in_multiline = None;
+            }
+            continue;
+        }
+        let trimmed = raw.trim_start();
+        let indent = raw.len().saturating_sub(trimmed.len());
+        let indent_chars = chars(raw.get(..indent).unwrap_or_default());
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if trimmed.starts_with('[') {
+            let name = trimmed
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or_default();
+            table = split_key(name);
+            if table.as_slice() == path {
+                return Some((line_no, indent_chars.saturating_add(1)));
+            }
+            continue;
+        }
+        let Some(eq) = find_eq(trimmed) else {
+            continue;
+        };
+        let mut full = table.clone();
+        full.extend(split_key(trimmed.get(..eq).unwrap_or_default()));
+        let after = trimmed.get(eq.saturating_add(1)..).unwrap_or_default();
+        let value = after.trim_start();
+        if full.as_slice() == path {
+            let before_value = eq
+                .saturating_add(1)
+                .saturating_add(after.len().saturating_sub(value.len()));
+            let column = indent_chars
+                .saturating_add(chars(trimmed.get(..before_value).unwrap_or_default()))
+                .saturating_add(1);
+            return Some((line_no, column));
+        }
+        for delim in ["\"\"\"", "'''"] {
+            if let Some(rest) = value.strip_prefix(delim) {
+                if !rest.contains(delim) {
+                    in_multiline = Some(delim);
+                }
+            }
+        }
+    }
+    None
 }
 
 /// A secret string: never printed, never serialised.
@@ -119,8 +423,10 @@ pub struct ChainConfig {
     #[serde(default = "default_account_prefix")]
     pub account_prefix: String,
     /// Read devices, policy and whitelist from chain and submit attestations (needs an
-    /// operator key). `false`: offline mode (static devices, config whitelist, default
-    /// policy v1; rounds are aggregated and recorded but not submitted).
+    /// operator key). While the chain is unreachable ingest is served anyway (last known
+    /// registry and static devices) and the connection retried. `false`: offline mode (static
+    /// devices, config whitelist, default policy v1; rounds are aggregated and recorded but
+    /// not submitted).
     #[serde(default = "default_true")]
     pub enabled: bool,
 }
@@ -150,7 +456,8 @@ fn default_refresh_secs() -> u64 {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OperatorConfig {
-    /// File holding the mnemonic (mode 0600).
+    /// File holding the mnemonic; refused at start while group or others may read or write it
+    /// ([`Config::check_secret_files`]).
     #[serde(default)]
     pub mnemonic_file: Option<PathBuf>,
     /// Alternatively the mnemonic itself, best given as `RELAYER__OPERATOR__MNEMONIC`.
@@ -218,6 +525,19 @@ pub struct HttpConfig {
     /// Readings per request limit (413 beyond).
     #[serde(default = "default_max_items")]
     pub max_batch_items: usize,
+    /// Seconds a connection has to deliver a request's complete header block (else it is
+    /// closed).
+    #[serde(default = "default_header_timeout")]
+    pub header_timeout_secs: u64,
+    /// Seconds a request body has to arrive completely (408 beyond).
+    #[serde(default = "default_body_timeout")]
+    pub body_timeout_secs: u64,
+    /// Open connections in total; further ones are closed at once.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// Open connections from one IP address; further ones from it are closed at once.
+    #[serde(default = "default_max_connections_per_ip")]
+    pub max_connections_per_ip: usize,
 }
 
 fn default_listen() -> String {
@@ -229,6 +549,18 @@ fn default_max_body() -> usize {
 fn default_max_items() -> usize {
     2_000
 }
+fn default_header_timeout() -> u64 {
+    10
+}
+fn default_body_timeout() -> u64 {
+    30
+}
+fn default_max_connections() -> usize {
+    1_024
+}
+fn default_max_connections_per_ip() -> usize {
+    64
+}
 
 impl Default for HttpConfig {
     fn default() -> Self {
@@ -236,6 +568,10 @@ impl Default for HttpConfig {
             listen: default_listen(),
             max_body_bytes: default_max_body(),
             max_batch_items: default_max_items(),
+            header_timeout_secs: default_header_timeout(),
+            body_timeout_secs: default_body_timeout(),
+            max_connections: default_max_connections(),
+            max_connections_per_ip: default_max_connections_per_ip(),
         }
     }
 }
@@ -379,10 +715,29 @@ pub struct PeersConfig {
     /// Per-request timeout, seconds.
     #[serde(default = "default_peer_timeout")]
     pub timeout_secs: u64,
+    /// Deadline of one whole pull from one peer (digest and every page), seconds; what
+    /// arrived before it is kept. At least `timeout_secs`.
+    #[serde(default = "default_pull_deadline")]
+    pub pull_deadline_secs: u64,
+    /// Largest page body accepted from a peer, bytes (at least 64 KiB).
+    #[serde(default = "default_max_page_bytes")]
+    pub max_page_bytes: usize,
+    /// Most readings accepted in one page from a peer.
+    #[serde(default = "default_max_page_items")]
+    pub max_page_items: usize,
 }
 
 fn default_peer_timeout() -> u64 {
     10
+}
+fn default_pull_deadline() -> u64 {
+    60
+}
+fn default_max_page_bytes() -> usize {
+    16 * 1024 * 1024
+}
+fn default_max_page_items() -> usize {
+    20_000
 }
 
 impl Default for PeersConfig {
@@ -390,6 +745,9 @@ impl Default for PeersConfig {
         PeersConfig {
             urls: Vec::new(),
             timeout_secs: default_peer_timeout(),
+            pull_deadline_secs: default_pull_deadline(),
+            max_page_bytes: default_max_page_bytes(),
+            max_page_items: default_max_page_items(),
         }
     }
 }
@@ -406,11 +764,17 @@ pub struct AggregationConfig {
     #[serde(default = "default_resume")]
     pub max_resume_rounds: u64,
     /// Seconds after a round's end before it is aggregated. Default: the time ingest still
-    /// accepts readings of the round (one maximal window + `rounds.grace_secs`), so a reading
-    /// counts by its window and not by when it arrived. Shorter only in tests where every
-    /// reading is delivered before the round ends.
+    /// accepts readings of the round (one maximal window + `rounds.grace_secs`, see
+    /// [`Config::ingest_close_secs`]), so a reading counts by its window and not by when it
+    /// arrived. A shorter delay is refused unless `unsafe_short_delay` is set.
     #[serde(default)]
     pub delay_secs: Option<u64>,
+    /// Allows `delay_secs` below the ingest close. Only for test deployments where every
+    /// reading is delivered before the round ends: otherwise readings accepted after the
+    /// aggregation are missing from it, and relayers that received different late readings
+    /// disagree.
+    #[serde(default)]
+    pub unsafe_short_delay: bool,
     /// Before its first vote on a round, a relayer waits until every peer's digest of the
     /// round equals its own (pulling from the peers that differ), at most this many seconds.
     #[serde(default = "default_agreement_timeout")]
@@ -434,6 +798,7 @@ impl Default for AggregationConfig {
             poll_secs: default_poll(),
             max_resume_rounds: default_resume(),
             delay_secs: None,
+            unsafe_short_delay: false,
             agreement_timeout_secs: default_agreement_timeout(),
         }
     }
@@ -510,13 +875,16 @@ fn parse_env_value(raw: &str) -> toml::Value {
 
 impl Config {
     /// Parses TOML text, applies `env` overrides (pairs of name and value; pass
-    /// `std::env::vars()`), and validates.
+    /// `std::env::vars()`), and validates. A parse error ([`ConfigError::Parse`]) names the
+    /// line, column and key, never the value.
     pub fn from_toml_with_env(
         text: &str,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Config, ConfigError> {
         let mut table: toml::Table =
-            toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+            toml::from_str(text).map_err(|e| ConfigError::Parse(syntax_error(text, &e)))?;
+        // `section.key` → the variable that set it.
+        let mut env_keys: HashMap<String, String> = HashMap::new();
         for (k, v) in env {
             let Some(rest) = k.strip_prefix(ENV_PREFIX) else {
                 continue;
@@ -530,6 +898,7 @@ impl Config {
             }
             let section = section.to_ascii_lowercase();
             let key = key.to_ascii_lowercase();
+            env_keys.insert(format!("{section}.{key}"), k.clone());
             let entry = table
                 .entry(section)
                 .or_insert_with(|| toml::Value::Table(toml::Table::new()));
@@ -542,7 +911,7 @@ impl Config {
         }
         let cfg: Config = toml::Value::Table(table)
             .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Parse(e.to_string()))?;
+            .map_err(|e: toml::de::Error| ConfigError::Parse(schema_error(text, &e, &env_keys)))?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -598,7 +967,9 @@ impl Config {
         Self::from_toml_with_env(&text, std::env::vars())
     }
 
-    /// Checks every value; called by the loaders.
+    /// Checks every value; called by the loaders and [`ConfigBuilder::build`]. The first
+    /// value that would break the daemon or make it unsafe is refused with its dotted key
+    /// ([`ConfigError::Invalid`]).
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |field, reason: &str| {
             Err(ConfigError::Invalid {
@@ -606,6 +977,8 @@ impl Config {
                 reason: reason.to_string(),
             })
         };
+        let is_http = |u: &str| u.starts_with("http://") || u.starts_with("https://");
+        // [chain]
         if self.chain.chain_id.is_empty() {
             return invalid("chain.chain_id", "must not be empty");
         }
@@ -621,22 +994,61 @@ impl Config {
                 "chain.enabled needs mnemonic or mnemonic_file (or set chain.enabled = false)",
             );
         }
-        if !(self.chain.rest_url.starts_with("http://")
-            || self.chain.rest_url.starts_with("https://"))
-        {
+        if !is_http(&self.chain.rest_url) {
             return invalid("chain.rest_url", "must start with http:// or https://");
+        }
+        if !is_http(&self.chain.rpc_url) {
+            return invalid("chain.rpc_url", "must start with http:// or https://");
         }
         if self.chain.device_refresh_secs == 0 {
             return invalid("chain.device_refresh_secs", "must be at least 1");
         }
-        if self.http.listen.parse::<SocketAddr>().is_err() {
-            return invalid("http.listen", "must be host:port with an IP address");
+        let bad_prefix = self.chain.account_prefix.is_empty()
+            || !self
+                .chain
+                .account_prefix
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        if self.chain.enabled && bad_prefix {
+            return invalid(
+                "chain.account_prefix",
+                "must be a non-empty bech32 prefix (lower-case letters and digits)",
+            );
         }
-        if self.http.max_body_bytes < 1024 {
-            return invalid("http.max_body_bytes", "must be at least 1024");
+        #[cfg(feature = "chain")]
+        if self.chain.enabled
+            && self
+                .chain
+                .gas_price
+                .parse::<chain_client::GasPrice>()
+                .is_err()
+        {
+            return invalid(
+                "chain.gas_price",
+                "must be an amount and a denom, e.g. 0.025stake",
+            );
         }
-        if self.http.max_batch_items == 0 {
-            return invalid("http.max_batch_items", "must be at least 1");
+        // [operator]
+        if !self.operator.mnemonic.is_empty() && self.operator.mnemonic_file.is_some() {
+            return invalid("operator", "set mnemonic_file or mnemonic, not both");
+        }
+        if self
+            .operator
+            .mnemonic_file
+            .as_ref()
+            .is_some_and(|p| p.as_os_str().is_empty())
+        {
+            return invalid("operator.mnemonic_file", "must not be empty");
+        }
+        if !self.operator.mnemonic.is_empty() {
+            let words = self.operator.mnemonic.expose().split_whitespace().count();
+            if ![12, 15, 18, 21, 24].contains(&words) {
+                return invalid("operator.mnemonic", "must have 12, 15, 18, 21 or 24 words");
+            }
+        }
+        // [store]
+        if self.store.path.as_os_str().is_empty() {
+            return invalid("store.path", "must not be empty");
         }
         if self.store.queue_capacity == 0 {
             return invalid("store.queue_capacity", "must be at least 1");
@@ -647,6 +1059,34 @@ impl Config {
         if !matches!(self.store.synchronous.as_str(), "full" | "normal") {
             return invalid("store.synchronous", "must be \"full\" or \"normal\"");
         }
+        // [http]
+        if self.http.listen.parse::<SocketAddr>().is_err() {
+            return invalid("http.listen", "must be host:port with an IP address");
+        }
+        if self.http.max_body_bytes < 1024 {
+            return invalid("http.max_body_bytes", "must be at least 1024");
+        }
+        if self.http.max_batch_items == 0 {
+            return invalid("http.max_batch_items", "must be at least 1");
+        }
+        if self.http.header_timeout_secs == 0 {
+            return invalid("http.header_timeout_secs", "must be at least 1");
+        }
+        if self.http.body_timeout_secs == 0 {
+            return invalid("http.body_timeout_secs", "must be at least 1");
+        }
+        if self.http.max_connections == 0 {
+            return invalid("http.max_connections", "must be at least 1");
+        }
+        if self.http.max_connections_per_ip == 0
+            || self.http.max_connections_per_ip > self.http.max_connections
+        {
+            return invalid(
+                "http.max_connections_per_ip",
+                "must be at least 1 and at most http.max_connections",
+            );
+        }
+        // [ingest]
         for (field, v) in [
             ("ingest.device_rate", self.ingest.device_rate),
             ("ingest.device_burst", self.ingest.device_burst),
@@ -666,6 +1106,7 @@ impl Config {
         if self.ingest.max_invalid_signatures == 0 {
             return invalid("ingest.max_invalid_signatures", "must be at least 1");
         }
+        // [rounds]
         if self.rounds.duration_secs < 60 {
             return invalid("rounds.duration_secs", "must be at least 60");
         }
@@ -675,36 +1116,142 @@ impl Config {
         if self.rounds.max_entries_per_batch == 0 {
             return invalid("rounds.max_entries_per_batch", "must be at least 1");
         }
-        if self.devices.cube_v1_w == 0 || self.devices.cube_v2_w == 0 {
-            return invalid("devices.cube_v*_w", "rated power must be positive");
+        if u32::try_from(self.rounds.max_entries_per_batch).is_err() {
+            return invalid("rounds.max_entries_per_batch", "must fit in 32 bits");
         }
-        for u in &self.peers.urls {
-            if !(u.starts_with("http://") || u.starts_with("https://")) {
-                return invalid(
-                    "peers.urls",
-                    "every peer must start with http:// or https://",
-                );
-            }
+        // [devices]
+        if self.devices.cube_v1_w == 0 {
+            return invalid("devices.cube_v1_w", "rated power must be positive");
+        }
+        if self.devices.cube_v2_w == 0 {
+            return invalid("devices.cube_v2_w", "rated power must be positive");
+        }
+        if self
+            .devices
+            .static_file
+            .as_ref()
+            .is_some_and(|p| p.as_os_str().is_empty())
+        {
+            return invalid("devices.static_file", "must not be empty");
+        }
+        // [peers]
+        if self.peers.urls.iter().any(|u| !is_http(u)) {
+            return invalid(
+                "peers.urls",
+                "every peer must start with http:// or https://",
+            );
         }
         if self.peers.timeout_secs == 0 {
             return invalid("peers.timeout_secs", "must be at least 1");
         }
+        if self.peers.pull_deadline_secs < self.peers.timeout_secs {
+            return invalid(
+                "peers.pull_deadline_secs",
+                "must be at least peers.timeout_secs",
+            );
+        }
+        if self.peers.max_page_bytes < MIN_PEER_PAGE_BYTES {
+            return invalid("peers.max_page_bytes", "must be at least 65536 (64 KiB)");
+        }
+        if self.peers.max_page_items == 0 {
+            return invalid("peers.max_page_items", "must be at least 1");
+        }
+        // [aggregation]
         if self.aggregation.poll_secs == 0 {
             return invalid("aggregation.poll_secs", "must be at least 1");
         }
+        let close = self.ingest_close_secs();
+        if let Some(delay) = self.aggregation.delay_secs {
+            if delay < close && !self.aggregation.unsafe_short_delay {
+                return Err(ConfigError::Invalid {
+                    field: "aggregation.delay_secs",
+                    reason: format!(
+                        "{delay} s is shorter than the ingest close of a round ({close} s: one \
+                         maximal window + rounds.grace_secs), so readings accepted later would \
+                         be missing from the aggregate; only a test deployment that delivers \
+                         every reading before the round ends may set \
+                         aggregation.unsafe_short_delay = true"
+                    ),
+                });
+            }
+        }
+        // [log]
         if !matches!(self.log.format.as_str(), "json" | "text") {
             return invalid("log.format", "must be \"json\" or \"text\"");
         }
-        if !self.operator.mnemonic.is_empty() && self.operator.mnemonic_file.is_some() {
-            return invalid("operator", "set mnemonic_file or mnemonic, not both");
-        }
-        if !self.operator.mnemonic.is_empty() {
-            let words = self.operator.mnemonic.expose().split_whitespace().count();
-            if ![12, 15, 18, 21, 24].contains(&words) {
-                return invalid("operator.mnemonic", "must have 12, 15, 18, 21 or 24 words");
-            }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return invalid(
+                "log.level",
+                "must be a tracing filter, e.g. info or info,relayer=debug",
+            );
         }
         Ok(())
+    }
+
+    /// Refuses secret files that group or others may read or write (unix: any of the mode
+    /// bits `0o077`), naming the file and the `chmod 600` that fixes it. With the chain enabled
+    /// the mnemonic file must also exist. Called at start-up, before anything is served.
+    pub fn check_secret_files(&self) -> Result<(), ConfigError> {
+        if !self.chain.enabled {
+            return Ok(());
+        }
+        let Some(path) = &self.operator.mnemonic_file else {
+            return Ok(());
+        };
+        let meta = std::fs::metadata(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                return Err(ConfigError::InsecureSecretFile {
+                    field: "operator.mnemonic_file",
+                    path: path.display().to_string(),
+                    mode,
+                });
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = meta;
+        Ok(())
+    }
+
+    /// Seconds after a round's end until ingest stops accepting its readings: one maximal
+    /// window ([`crate::store::MAX_WINDOW_SECS`]) + `rounds.grace_secs`.
+    pub fn ingest_close_secs(&self) -> u64 {
+        crate::store::MAX_WINDOW_SECS.saturating_add(self.rounds.grace_secs)
+    }
+
+    /// HTTP server connection limits (`[http]`).
+    pub fn server_limits(&self) -> ServerLimits {
+        ServerLimits {
+            header_timeout: Duration::from_secs(self.http.header_timeout_secs),
+            body_timeout: Duration::from_secs(self.http.body_timeout_secs),
+            max_connections: self.http.max_connections,
+            max_connections_per_ip: self.http.max_connections_per_ip,
+        }
+    }
+
+    /// Limits of pulling from one peer (`[peers]`).
+    pub fn peer_limits(&self) -> PeerLimits {
+        PeerLimits {
+            request_timeout: Duration::from_secs(self.peers.timeout_secs),
+            pull_deadline: Duration::from_secs(self.peers.pull_deadline_secs),
+            max_page_bytes: self.peers.max_page_bytes,
+            max_page_items: self.peers.max_page_items,
+        }
+    }
+
+    /// The last device registry read from chain, kept next to the database
+    /// (`<store.path>.devices.json`, a device file): loaded at start so ingest serves the known
+    /// devices while the chain is unreachable.
+    pub fn device_registry_file(&self) -> PathBuf {
+        let mut name = self.store.path.clone().into_os_string();
+        name.push(".devices.json");
+        PathBuf::from(name)
     }
 
     /// Round timing.
@@ -741,11 +1288,12 @@ impl Config {
         self.round_clock().bounds(r).map(|(_, end)| end)
     }
 
-    /// Seconds after a round's end before the round worker aggregates it.
+    /// Seconds after a round's end before the round worker aggregates it: `delay_secs`, by
+    /// default [`Config::ingest_close_secs`].
     pub fn aggregation_delay(&self) -> u64 {
         self.aggregation
             .delay_secs
-            .unwrap_or_else(|| crate::store::MAX_WINDOW_SECS.saturating_add(self.rounds.grace_secs))
+            .unwrap_or_else(|| self.ingest_close_secs())
     }
 
     /// Store settings.
@@ -898,6 +1446,30 @@ impl ConfigBuilder {
         self
     }
 
+    /// `http.header_timeout_secs`.
+    pub fn header_timeout_secs(mut self, secs: u64) -> Self {
+        self.cfg.http.header_timeout_secs = secs;
+        self
+    }
+
+    /// `http.body_timeout_secs`.
+    pub fn body_timeout_secs(mut self, secs: u64) -> Self {
+        self.cfg.http.body_timeout_secs = secs;
+        self
+    }
+
+    /// `http.max_connections`.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.cfg.http.max_connections = connections;
+        self
+    }
+
+    /// `http.max_connections_per_ip` (at most `http.max_connections`).
+    pub fn max_connections_per_ip(mut self, connections: usize) -> Self {
+        self.cfg.http.max_connections_per_ip = connections;
+        self
+    }
+
     /// The whole `[ingest]` section.
     pub fn ingest(mut self, ingest: IngestConfig) -> Self {
         self.cfg.ingest = ingest;
@@ -959,15 +1531,39 @@ impl ConfigBuilder {
         self
     }
 
+    /// `peers.pull_deadline_secs` (at least `peers.timeout_secs`).
+    pub fn peer_pull_deadline_secs(mut self, secs: u64) -> Self {
+        self.cfg.peers.pull_deadline_secs = secs;
+        self
+    }
+
+    /// `peers.max_page_bytes` (at least 64 KiB).
+    pub fn peer_max_page_bytes(mut self, bytes: usize) -> Self {
+        self.cfg.peers.max_page_bytes = bytes;
+        self
+    }
+
+    /// `peers.max_page_items`.
+    pub fn peer_max_page_items(mut self, items: usize) -> Self {
+        self.cfg.peers.max_page_items = items;
+        self
+    }
+
     /// `aggregation.poll_secs`.
     pub fn poll_secs(mut self, secs: u64) -> Self {
         self.cfg.aggregation.poll_secs = secs;
         self
     }
 
-    /// `aggregation.delay_secs`.
+    /// `aggregation.delay_secs`. A delay below the ingest close ([`Config::ingest_close_secs`]:
+    /// one maximal window + `rounds.grace_secs`) also sets `aggregation.unsafe_short_delay =
+    /// true` (without it the loader refuses such a delay): this builder writes the configs of
+    /// tests and demos with short rounds, whose readings are all delivered before the round
+    /// ends. [`ConfigBuilder::build`] re-evaluates the flag with the final `rounds.grace_secs`,
+    /// so the order of the setters does not matter.
     pub fn aggregation_delay_secs(mut self, secs: u64) -> Self {
         self.cfg.aggregation.delay_secs = Some(secs);
+        self.cfg.aggregation.unsafe_short_delay = secs < self.cfg.ingest_close_secs();
         self
     }
 
@@ -996,7 +1592,10 @@ impl ConfigBuilder {
     }
 
     /// The configuration, validated like a loaded file.
-    pub fn build(self) -> Result<Config, ConfigError> {
+    pub fn build(mut self) -> Result<Config, ConfigError> {
+        if let Some(delay) = self.cfg.aggregation.delay_secs {
+            self.cfg.aggregation.unsafe_short_delay = delay < self.cfg.ingest_close_secs();
+        }
         self.cfg.validate()?;
         Ok(self.cfg)
     }
@@ -1038,6 +1637,14 @@ mod tests {
         assert_eq!(c.store.synchronous, "full");
         assert!(c.sqlite().synchronous_full);
         assert_eq!(c.ingest_policy().rated_power, RatedPower::default());
+        assert_eq!(c.server_limits(), ServerLimits::default());
+        assert_eq!(c.peer_limits(), PeerLimits::default());
+        assert_eq!(c.aggregation_delay(), 3_600 + 600);
+        assert!(!c.aggregation.unsafe_short_delay);
+        assert_eq!(
+            c.device_registry_file(),
+            PathBuf::from("relayer.sqlite.devices.json")
+        );
     }
 
     #[test]
@@ -1120,9 +1727,15 @@ mod tests {
         let e = Config::from_toml_with_env(&format!("{MIN}\n[http]\nlisten_port = 1\n"), vec![])
             .unwrap_err();
         assert!(
-            matches!(e, ConfigError::Parse(ref m) if m.contains("listen_port")),
+            matches!(
+                e,
+                ConfigError::Parse(ParseError { ref key, ref description, .. })
+                    if key.as_deref() == Some("http.listen_port")
+                        && description.contains("unknown key `listen_port`")
+            ),
             "{e}"
         );
+        assert!(e.to_string().contains("line "), "{e}");
         let e = Config::from_toml_with_env(MIN, env(&[("RELAYER__HTTP", "x")])).unwrap_err();
         assert!(
             matches!(e, ConfigError::BadEnvKey(ref k) if k == "RELAYER__HTTP"),
@@ -1141,6 +1754,378 @@ mod tests {
         ] {
             assert_eq!(rejected_field(&[(k, v)]), field, "{k}");
         }
+    }
+
+    /// 24 words that appear in no message of the parser, serde or this module.
+    const WORDS: [&str; 24] = [
+        "velvet", "orchard", "tundra", "glimpse", "harbor", "mosaic", "falcon", "lantern",
+        "pepper", "quarry", "saddle", "timber", "umbrella", "walnut", "zephyr", "bramble",
+        "cobalt", "dahlia", "ember", "fjord", "gecko", "hazel", "iris", "juniper",
+    ];
+
+    fn assert_no_words(shown: &str) {
+        for w in WORDS {
+            assert!(!shown.contains(w), "{w} printed: {shown}");
+        }
+    }
+
+    #[test]
+    fn syntax_error_on_the_mnemonic_line_names_the_line_not_the_words() {
+        // Line 6: the closing quote is missing.
+        let text = format!(
+            "[chain]\nchain_id = \"cube-1\"\nmining_round_contract = \"wasm1abc\"\n\n\
+             [operator]\nmnemonic = \"{}\n\n[rounds]\ngenesis = 1700000000\n",
+            WORDS.join(" ")
+        );
+        let e = Config::from_toml_with_env(&text, vec![]).unwrap_err();
+        let shown = e.to_string();
+        assert!(shown.contains("line 6"), "{shown}");
+        assert!(
+            matches!(e, ConfigError::Parse(ParseError { line: Some(6), .. })),
+            "{shown}"
+        );
+        assert_no_words(&shown);
+        assert_no_words(&format!("{e:?}"));
+        // Also when the quote is missing on the last line of the file.
+        let text = format!("{MIN}\n[operator]\nmnemonic = \"{}", WORDS.join(" "));
+        let e = Config::from_toml_with_env(&text, vec![]).unwrap_err();
+        let line = text.lines().count();
+        assert!(e.to_string().contains(&format!("line {line}")), "{e}");
+        assert_no_words(&e.to_string());
+    }
+
+    #[test]
+    fn wrong_type_names_line_and_key_not_the_value() {
+        let text = "[chain]\nchain_id = \"cube-1\"\nmining_round_contract = \"wasm1abc\"\n\
+                    enabled = false\n\n[operator]\nmnemonic = 12345\n\n[rounds]\ngenesis = 1\n";
+        let e = Config::from_toml_with_env(text, vec![]).unwrap_err();
+        let shown = e.to_string();
+        assert!(shown.contains("line 7, column 12"), "{shown}");
+        assert!(shown.contains("operator.mnemonic"), "{shown}");
+        assert!(shown.contains("wrong type"), "{shown}");
+        assert!(!shown.contains("12345"), "{shown}");
+        // A string where a number belongs: serde quotes the string; it is dropped.
+        let text = format!("{MIN}\n[http]\nmax_body_bytes = \"{}\"\n", WORDS.join(" "));
+        let e = Config::from_toml_with_env(&text, vec![]).unwrap_err();
+        let shown = e.to_string();
+        assert!(shown.contains("http.max_body_bytes"), "{shown}");
+        assert!(
+            shown.contains(&format!("line {}", text.lines().count())),
+            "{shown}"
+        );
+        assert_no_words(&shown);
+        // The same from an override: named by its variable, no line.
+        let e = Config::from_toml_with_env(
+            MIN,
+            env(&[("RELAYER__ROUNDS__DURATION_SECS", &WORDS.join(" "))]),
+        )
+        .unwrap_err();
+        let shown = e.to_string();
+        assert!(shown.contains("RELAYER__ROUNDS__DURATION_SECS"), "{shown}");
+        assert!(shown.contains("rounds.duration_secs"), "{shown}");
+        assert!(!shown.contains("line"), "{shown}");
+        assert_no_words(&shown);
+        // A missing key points at its table.
+        let e = Config::from_toml_with_env(
+            "[chain]\nchain_id = \"c\"\nmining_round_contract = \"w\"\nenabled = false\n\
+             [rounds]\nduration_secs = 600\n",
+            vec![],
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ConfigError::Parse(ParseError { line: Some(5), ref key, ref description, .. })
+                    if key.as_deref() == Some("rounds.genesis")
+                        && description == "missing key `genesis`"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn quoted_values_are_dropped_from_descriptions() {
+        assert_eq!(
+            schema_description("invalid type: string \"a \\\" b, expected c\", expected u64").0,
+            "wrong type, expected u64"
+        );
+        assert_eq!(without_quoted("x \"a \\\" b\" y `k` z"), "x y z");
+        assert_eq!(line_col("a\nbc\n", 4), (2, 3));
+        assert_eq!(
+            locate_key(
+                "[a]\nx = 1\n[b]\n  y =  \"\"\"\nz = 2\n\"\"\"\nz = 3\n",
+                &["b".to_string(), "z".to_string()]
+            ),
+            Some((7, 5))
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn mnemonic_file_readable_by_others_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("operator.mnemonic");
+        std::fs::write(&path, WORDS.join(" ")).unwrap();
+        let cfg = Config::builder("cube-1", "wasm1abc", 1_700_000_000)
+            .mnemonic_file(&path)
+            .build()
+            .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let e = cfg.check_secret_files().unwrap_err();
+        let shown = e.to_string();
+        assert!(shown.contains("chmod 600"), "{shown}");
+        assert!(shown.contains(&path.display().to_string()), "{shown}");
+        assert!(
+            matches!(
+                e,
+                ConfigError::InsecureSecretFile {
+                    field: "operator.mnemonic_file",
+                    mode: 0o644,
+                    ..
+                }
+            ),
+            "{shown}"
+        );
+        assert_no_words(&shown);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        cfg.check_secret_files().unwrap();
+        // Offline, the file is not used and not checked.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let offline = Config {
+            chain: ChainConfig {
+                enabled: false,
+                ..cfg.chain.clone()
+            },
+            ..cfg.clone()
+        };
+        offline.check_secret_files().unwrap();
+        assert!(cfg.check_secret_files().is_err());
+        // A missing file is an error with the chain enabled.
+        std::fs::remove_file(&path).unwrap();
+        assert!(matches!(
+            cfg.check_secret_files(),
+            Err(ConfigError::Read { .. })
+        ));
+    }
+
+    #[test]
+    fn unsafe_values_are_refused_with_their_key() {
+        let twelve = WORDS[..12].join(" ");
+        for (pairs, field) in [
+            (&[("RELAYER__CHAIN__CHAIN_ID", "")][..], "chain.chain_id"),
+            (
+                &[("RELAYER__CHAIN__REST_URL", "127.0.0.1:1317")][..],
+                "chain.rest_url",
+            ),
+            (
+                &[("RELAYER__CHAIN__RPC_URL", "127.0.0.1:26657")][..],
+                "chain.rpc_url",
+            ),
+            (
+                &[("RELAYER__CHAIN__DEVICE_REFRESH_SECS", "0")][..],
+                "chain.device_refresh_secs",
+            ),
+            (&[("RELAYER__STORE__PATH", "")][..], "store.path"),
+            (
+                &[("RELAYER__STORE__QUEUE_CAPACITY", "0")][..],
+                "store.queue_capacity",
+            ),
+            (
+                &[("RELAYER__STORE__MAX_GROUP_READINGS", "0")][..],
+                "store.max_group_readings",
+            ),
+            (
+                &[("RELAYER__HTTP__MAX_BODY_BYTES", "10")][..],
+                "http.max_body_bytes",
+            ),
+            (
+                &[("RELAYER__HTTP__MAX_BATCH_ITEMS", "0")][..],
+                "http.max_batch_items",
+            ),
+            (
+                &[("RELAYER__HTTP__HEADER_TIMEOUT_SECS", "0")][..],
+                "http.header_timeout_secs",
+            ),
+            (
+                &[("RELAYER__HTTP__BODY_TIMEOUT_SECS", "0")][..],
+                "http.body_timeout_secs",
+            ),
+            (
+                &[("RELAYER__HTTP__MAX_CONNECTIONS", "0")][..],
+                "http.max_connections",
+            ),
+            (
+                &[("RELAYER__HTTP__MAX_CONNECTIONS_PER_IP", "0")][..],
+                "http.max_connections_per_ip",
+            ),
+            (
+                &[("RELAYER__HTTP__MAX_CONNECTIONS_PER_IP", "2000")][..],
+                "http.max_connections_per_ip",
+            ),
+            (
+                &[("RELAYER__INGEST__CLIENT_RATE", "nan")][..],
+                "ingest.client_rate",
+            ),
+            (
+                &[("RELAYER__INGEST__CLIENT_BURST", "0.5")][..],
+                "ingest.client_burst",
+            ),
+            (
+                &[("RELAYER__ROUNDS__DURATION_SECS", "30")][..],
+                "rounds.duration_secs",
+            ),
+            (
+                &[("RELAYER__ROUNDS__MAX_ENTRIES_PER_BATCH", "0")][..],
+                "rounds.max_entries_per_batch",
+            ),
+            (
+                &[("RELAYER__DEVICES__CUBE_V1_W", "0")][..],
+                "devices.cube_v1_w",
+            ),
+            (
+                &[("RELAYER__DEVICES__CUBE_V2_W", "0")][..],
+                "devices.cube_v2_w",
+            ),
+            (
+                &[("RELAYER__PEERS__URLS", "[\"ftp://x\"]")][..],
+                "peers.urls",
+            ),
+            (
+                &[("RELAYER__PEERS__TIMEOUT_SECS", "0")][..],
+                "peers.timeout_secs",
+            ),
+            (
+                &[("RELAYER__PEERS__PULL_DEADLINE_SECS", "5")][..],
+                "peers.pull_deadline_secs",
+            ),
+            (
+                &[("RELAYER__PEERS__MAX_PAGE_BYTES", "65535")][..],
+                "peers.max_page_bytes",
+            ),
+            (
+                &[("RELAYER__PEERS__MAX_PAGE_ITEMS", "0")][..],
+                "peers.max_page_items",
+            ),
+            (
+                &[("RELAYER__AGGREGATION__POLL_SECS", "0")][..],
+                "aggregation.poll_secs",
+            ),
+            (
+                &[("RELAYER__AGGREGATION__DELAY_SECS", "25")][..],
+                "aggregation.delay_secs",
+            ),
+            (
+                &[("RELAYER__AGGREGATION__DELAY_SECS", "4199")][..],
+                "aggregation.delay_secs",
+            ),
+            (&[("RELAYER__LOG__FORMAT", "xml")][..], "log.format"),
+            (
+                &[("RELAYER__LOG__LEVEL", "info,relayer=loud")][..],
+                "log.level",
+            ),
+            (
+                &[
+                    ("RELAYER__CHAIN__ENABLED", "true"),
+                    ("RELAYER__OPERATOR__MNEMONIC", twelve.as_str()),
+                    ("RELAYER__CHAIN__ACCOUNT_PREFIX", "Wasm"),
+                ][..],
+                "chain.account_prefix",
+            ),
+        ] {
+            assert_eq!(rejected_field(pairs), field, "{pairs:?}");
+        }
+        #[cfg(feature = "chain")]
+        assert_eq!(
+            rejected_field(&[
+                ("RELAYER__CHAIN__ENABLED", "true"),
+                ("RELAYER__OPERATOR__MNEMONIC", twelve.as_str()),
+                ("RELAYER__CHAIN__GAS_PRICE", "cheap"),
+            ]),
+            "chain.gas_price"
+        );
+        // The boundaries are accepted.
+        let ok = Config::from_toml_with_env(
+            MIN,
+            env(&[
+                ("RELAYER__AGGREGATION__DELAY_SECS", "4200"),
+                ("RELAYER__PEERS__PULL_DEADLINE_SECS", "10"),
+                ("RELAYER__PEERS__MAX_PAGE_BYTES", "65536"),
+                ("RELAYER__HTTP__MAX_CONNECTIONS_PER_IP", "1024"),
+                ("RELAYER__LOG__LEVEL", "warn,relayer=debug"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(ok.aggregation_delay(), 4_200);
+    }
+
+    #[test]
+    fn short_aggregation_delay_needs_the_unsafe_flag() {
+        let c = Config::from_toml_with_env(
+            MIN,
+            env(&[
+                ("RELAYER__AGGREGATION__DELAY_SECS", "25"),
+                ("RELAYER__AGGREGATION__UNSAFE_SHORT_DELAY", "true"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.aggregation_delay(), 25);
+        // The builder sets the flag for short delays (whatever the order of the setters) and
+        // only for them.
+        let built = Config::builder("cube-1", "wasm1abc", 1_700_000_000)
+            .offline()
+            .aggregation_delay_secs(25)
+            .grace_secs(10)
+            .build()
+            .unwrap();
+        assert!(built.aggregation.unsafe_short_delay);
+        let built = Config::builder("cube-1", "wasm1abc", 1_700_000_000)
+            .offline()
+            .grace_secs(10)
+            .aggregation_delay_secs(3_610)
+            .build()
+            .unwrap();
+        assert!(!built.aggregation.unsafe_short_delay);
+        let short = Config::builder("cube-1", "wasm1abc", 1_700_000_000)
+            .offline()
+            .aggregation_delay_secs(60);
+        assert!(short.cfg.aggregation.unsafe_short_delay);
+    }
+
+    #[test]
+    fn new_limits_reach_server_and_peers() {
+        let c = Config::builder("cube-1", "wasm1abc", 1_700_000_000)
+            .offline()
+            .header_timeout_secs(3)
+            .body_timeout_secs(4)
+            .max_connections(100)
+            .max_connections_per_ip(10)
+            .peer_timeout_secs(5)
+            .peer_pull_deadline_secs(20)
+            .peer_max_page_bytes(1 << 20)
+            .peer_max_page_items(500)
+            .build()
+            .unwrap();
+        assert_eq!(
+            c.server_limits(),
+            ServerLimits {
+                header_timeout: Duration::from_secs(3),
+                body_timeout: Duration::from_secs(4),
+                max_connections: 100,
+                max_connections_per_ip: 10,
+            }
+        );
+        assert_eq!(
+            c.peer_limits(),
+            PeerLimits {
+                request_timeout: Duration::from_secs(5),
+                pull_deadline: Duration::from_secs(20),
+                max_page_bytes: 1 << 20,
+                max_page_items: 500,
+            }
+        );
+        let text = c.to_toml().unwrap();
+        assert_eq!(Config::from_toml_with_env(&text, vec![]).unwrap(), c);
     }
 
     #[test]

@@ -119,41 +119,114 @@ struct Bucket {
     last: Instant,
 }
 
-/// Token buckets keyed by `K` (bounded: idle full buckets are forgotten).
+/// One shard of [`Buckets`]: the buckets touched since the last rotation and the ones
+/// touched in the period before.
+#[derive(Debug)]
+struct Generations<K> {
+    current: HashMap<K, Bucket>,
+    previous: HashMap<K, Bucket>,
+    rotated: Option<Instant>,
+}
+
+/// Token buckets keyed by `K`, evicted by time.
+///
+/// A bucket left alone for `burst / rate` seconds (the refill period) is full again, which is
+/// exactly the state of a bucket that does not exist; so buckets live in two generations per
+/// shard that rotate once per refill period: a bucket not touched during two rotations is
+/// dropped with its whole generation. Every check is O(1) (no scan of the map at any size),
+/// under the lock of one of [`BUCKET_SHARDS`] shards.
 #[derive(Debug)]
 pub struct Buckets<K> {
     quota: Quota,
-    map: Mutex<HashMap<K, Bucket>>,
+    /// Refill period; `None` when the rate is zero (buckets never refill, never evicted).
+    period: Option<std::time::Duration>,
+    hasher: std::collections::hash_map::RandomState,
+    shards: Vec<Mutex<Generations<K>>>,
 }
 
-/// Buckets kept before idle ones are dropped.
-const MAX_BUCKETS: usize = 100_000;
+/// Lock shards of [`Buckets`].
+pub const BUCKET_SHARDS: usize = 16;
 
 impl<K: std::hash::Hash + Eq + Copy> Buckets<K> {
     /// Empty buckets with `quota`.
     pub fn new(quota: Quota) -> Self {
+        let period = (quota.rate > 0.0 && quota.rate.is_finite())
+            .then(|| std::time::Duration::try_from_secs_f64(quota.burst.max(0.0) / quota.rate).ok())
+            .flatten();
         Buckets {
             quota,
-            map: Mutex::new(HashMap::new()),
+            period,
+            hasher: std::collections::hash_map::RandomState::new(),
+            shards: (0..BUCKET_SHARDS)
+                .map(|_| {
+                    Mutex::new(Generations {
+                        current: HashMap::new(),
+                        previous: HashMap::new(),
+                        rotated: None,
+                    })
+                })
+                .collect(),
         }
+    }
+
+    /// Buckets held in memory (both generations of every shard).
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| {
+                s.lock()
+                    .map(|g| g.current.len().saturating_add(g.previous.len()))
+                    .unwrap_or(0)
+            })
+            .sum()
+    }
+
+    /// Whether no bucket is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Takes up to `want` tokens for `key` at `now`; returns how many were granted.
     pub fn take(&self, key: K, want: u64, now: Instant) -> u64 {
-        let Ok(mut map) = self.map.lock() else {
+        use std::hash::BuildHasher;
+        let n = self.shards.len().max(1);
+        let idx =
+            usize::try_from(self.hasher.hash_one(key) % u64::try_from(n).unwrap_or(1)).unwrap_or(0);
+        let Some(shard) = self.shards.get(idx) else {
             return 0;
         };
-        if map.len() >= MAX_BUCKETS {
-            let q = self.quota;
-            map.retain(|_, b| {
-                b.tokens + now.saturating_duration_since(b.last).as_secs_f64() * q.rate < q.burst
-            });
+        let Ok(mut g) = shard.lock() else {
+            return 0;
+        };
+        let g = &mut *g;
+        if let Some(period) = self.period {
+            match g.rotated {
+                None => g.rotated = Some(now),
+                Some(at) => {
+                    let idle = now.saturating_duration_since(at);
+                    if idle >= period {
+                        // Buckets of `previous` were last touched before `at`, at least one
+                        // refill period ago: full again, forgotten.
+                        g.previous = std::mem::take(&mut g.current);
+                        if idle >= period.saturating_mul(2) {
+                            g.previous.clear();
+                        }
+                        g.rotated = Some(now);
+                    }
+                }
+            }
         }
         let q = self.quota;
-        let b = map.entry(key).or_insert(Bucket {
-            tokens: q.burst,
-            last: now,
-        });
+        let b = match g.current.get_mut(&key) {
+            Some(b) => b,
+            None => {
+                let b = g.previous.remove(&key).unwrap_or(Bucket {
+                    tokens: q.burst,
+                    last: now,
+                });
+                g.current.entry(key).or_insert(b)
+            }
+        };
         let dt = now.saturating_duration_since(b.last).as_secs_f64();
         b.tokens = (b.tokens + dt * q.rate).min(q.burst);
         b.last = now;
@@ -319,8 +392,14 @@ pub struct ImportReport {
     pub duplicates: usize,
     /// Stored (now or before) as evidence of a conflict.
     pub evidence: usize,
-    /// Refused (bad window, implausible, bad signature, out of range).
+    /// Refused (bad window, implausible, bad signature, out of range, and the three below).
     pub rejected: usize,
+    /// Refused because the window does not touch the round pulled.
+    pub off_round: usize,
+    /// Refused because the device is not in the round's registry.
+    pub unregistered: usize,
+    /// Refused because the device's import allowance for the round is used up.
+    pub over_quota: usize,
 }
 
 /// Readings per store submission of a peer import.
@@ -415,8 +494,12 @@ impl Ingestor {
         self.structural_check(s, true)
     }
 
-    /// Verifies `candidates` in chunks; after `budget` invalid signatures the rest is answered
+    /// Verifies `candidates`; after `budget` invalid signatures the rest is answered
     /// [`RejectReason::SignatureBudget`] without verification. One verdict per candidate.
+    ///
+    /// Chunks of up to [`VERIFY_CHUNK`] are batch-verified; a chunk that fails is re-verified
+    /// one signature at a time, and the budget is checked before every single verification,
+    /// so one request costs at most `budget` failed single verifications.
     fn verify_bounded(
         domain: &Domain,
         candidates: &[SignedReading],
@@ -430,12 +513,18 @@ impl Ingestor {
                 continue;
             }
             let refs: Vec<&SignedReading> = chunk.iter().collect();
-            for v in domain.verify_many(&refs) {
-                if v.is_err() {
+            if domain.verify_batch(&refs) {
+                out.extend(chunk.iter().map(|_| Ok(())));
+                continue;
+            }
+            for s in chunk {
+                if invalid >= budget {
+                    out.push(Err(RejectReason::SignatureBudget));
+                } else if domain.verify(s).is_ok() {
+                    out.push(Ok(()));
+                } else {
                     invalid += 1;
                     out.push(Err(RejectReason::BadSignature));
-                } else {
-                    out.push(Ok(()));
                 }
             }
         }
@@ -459,6 +548,22 @@ impl Ingestor {
         })?;
         ack.await
             .map_err(|_| BatchError::Unavailable("writer dropped the request".into()))?
+            .map_err(|e| BatchError::Unavailable(e.to_string()))
+    }
+
+    /// [`ReadingStore::stored_already`] of the readings of `items`, on a blocking thread.
+    async fn stored_already<T: Send + 'static>(
+        &self,
+        items: &[(T, SignedReading)],
+    ) -> Result<Vec<bool>, BatchError> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let store = self.store.clone();
+        let readings: Vec<SignedReading> = items.iter().map(|(_, s)| s.clone()).collect();
+        tokio::task::spawn_blocking(move || store.stored_already(&readings))
+            .await
+            .map_err(|e| BatchError::Unavailable(e.to_string()))?
             .map_err(|e| BatchError::Unavailable(e.to_string()))
     }
 
@@ -503,22 +608,29 @@ impl Ingestor {
         }
         let now = now_unix();
         let mut results: Vec<Option<RejectReason>> = vec![None; items.len()];
-        // Identical items are handled once: `first[i]` is the index whose outcome i copies.
+        // Items with the same content are handled once, whatever their JSON spelling (hex
+        // case, field order): `first[i]` is the index whose outcome i copies. Content is the
+        // decoded reading; a second copy with another signature is the same reading.
         let mut first: Vec<usize> = (0..items.len()).collect();
-        let mut seen: HashMap<&ReadingJson, usize> = HashMap::with_capacity(items.len());
+        let mut seen: HashMap<crate::telemetry::Reading, usize> =
+            HashMap::with_capacity(items.len());
         let mut candidates: Vec<SignedReading> = Vec::with_capacity(items.len());
         let mut cand_idx: Vec<usize> = Vec::with_capacity(items.len());
         for (i, j) in items.iter().enumerate() {
-            if let Some(&f) = seen.get(j) {
+            let s = match SignedReading::try_from(j) {
+                Ok(s) => s,
+                Err(_) => {
+                    results[i] = Some(RejectReason::Malformed);
+                    continue;
+                }
+            };
+            if let Some(&f) = seen.get(&s.reading) {
                 first[i] = f;
                 continue;
             }
-            seen.insert(j, i);
-            let checked = SignedReading::try_from(j)
-                .map_err(|_| RejectReason::Malformed)
-                .and_then(|s| self.precheck(&s, now).map(|()| s));
-            match checked {
-                Ok(s) => {
+            seen.insert(s.reading.clone(), i);
+            match self.precheck(&s, now) {
+                Ok(()) => {
                     cand_idx.push(i);
                     candidates.push(s);
                 }
@@ -537,25 +649,34 @@ impl Ingestor {
         .map_err(|e| BatchError::Unavailable(e.to_string()))?;
         let mut to_store = Vec::with_capacity(candidates.len());
         let mut store_idx = Vec::with_capacity(candidates.len());
-        let mut per_device: HashMap<[u8; 32], u64> = HashMap::new();
         let mut verified: Vec<(usize, SignedReading)> = Vec::with_capacity(candidates.len());
         for ((i, s), v) in cand_idx.into_iter().zip(candidates).zip(verdicts) {
             match v {
-                Ok(()) => {
-                    *per_device.entry(s.reading.device_pubkey).or_insert(0) += 1;
-                    verified.push((i, s));
-                }
+                Ok(()) => verified.push((i, s)),
                 Err(r) => results[i] = Some(r),
             }
         }
-        // Device quota: charged for validly signed readings only; the earliest items of a
-        // device in the request are the ones granted.
+        // Device quota: charged for validly signed readings new to the store only (a replay
+        // of a stored reading costs its device nothing; the store answers it as a duplicate);
+        // the earliest items of a device in the request are the ones granted.
         if let Some(b) = &self.device_buckets {
+            let known = self.stored_already(&verified).await?;
+            let mut per_device: HashMap<[u8; 32], u64> = HashMap::new();
+            for ((_, s), k) in verified.iter().zip(&known) {
+                if !k {
+                    *per_device.entry(s.reading.device_pubkey).or_insert(0) += 1;
+                }
+            }
             let mut granted: HashMap<[u8; 32], u64> = per_device
                 .iter()
                 .map(|(d, n)| (*d, b.take(*d, *n, now_i)))
                 .collect();
-            for (i, s) in verified {
+            for ((i, s), k) in verified.into_iter().zip(known) {
+                if k {
+                    store_idx.push(i);
+                    to_store.push(s);
+                    continue;
+                }
                 let g = granted.entry(s.reading.device_pubkey).or_insert(0);
                 if *g == 0 {
                     self.metrics
@@ -652,24 +773,45 @@ impl Ingestor {
         Ok(resp)
     }
 
-    /// Imports readings pulled from a peer relayer through the same verification and durable
-    /// store path as ingest, minus the time-based checks (a peer accepted them while their
-    /// rounds were open), quotas, and the registration check (see [`Self::structural_check`]). Durable when it returns. Waits (up to ~30 s per chunk)
-    /// while the writer queue is full.
+    /// Imports readings pulled from a peer relayer for the round `scope` names, through the
+    /// same verification and durable store path as ingest, minus the time-based checks (a peer
+    /// accepted them while their rounds were open) and the check against the *current*
+    /// directory (see [`Self::structural_check`]). A reading is refused when its window does not
+    /// touch the round, when its device is not in the round's registry (when the scope has
+    /// one), when it fails the structural checks or its signature, or when its device has
+    /// used up its import allowance for the round ([`ImportScope::allowance`]; only readings
+    /// new to the store count). Durable when it returns. Waits (up to ~30 s per chunk) while
+    /// the writer queue is full.
     pub async fn import_peer(
         &self,
         readings: Vec<SignedReading>,
+        scope: &ImportScope<'_>,
     ) -> Result<ImportReport, BatchError> {
         let mut report = ImportReport {
             received: readings.len(),
             ..ImportReport::default()
         };
+        let (from, to) = scope.bounds;
         let mut unique: Vec<SignedReading> = Vec::with_capacity(readings.len());
         {
             let mut seen = std::collections::HashSet::with_capacity(readings.len());
             for s in readings {
                 if !seen.insert(s.reading.clone()) {
                     report.duplicates += 1;
+                    continue;
+                }
+                let r = &s.reading;
+                if !(r.window_start < to && r.window_end > from) {
+                    report.rejected += 1;
+                    report.off_round += 1;
+                    continue;
+                }
+                if scope
+                    .registered
+                    .is_some_and(|reg| !reg.contains(&r.device_pubkey))
+                {
+                    report.rejected += 1;
+                    report.unregistered += 1;
                     continue;
                 }
                 match self.structural_check(&s, false) {
@@ -688,14 +830,41 @@ impl Ingestor {
             })
             .await
             .map_err(|e| BatchError::Unavailable(e.to_string()))?;
-            let mut good = Vec::with_capacity(chunk.len());
+            let mut verified = Vec::with_capacity(chunk.len());
             for (s, v) in chunk.into_iter().zip(verdicts) {
                 if v.is_ok() {
-                    good.push(s);
+                    verified.push(((), s));
                 } else {
                     report.rejected += 1;
                 }
             }
+            // The round's allowance per device, charged for readings new to the store.
+            let good: Vec<SignedReading> = match scope.allowance(&self.policy) {
+                None => verified.into_iter().map(|(_, s)| s).collect(),
+                Some(cap) => {
+                    let known = self.stored_already(&verified).await?;
+                    let mut charged = scope
+                        .charged
+                        .lock()
+                        .map_err(|_| BatchError::Unavailable("import quota lock".into()))?;
+                    let mut good = Vec::with_capacity(verified.len());
+                    for ((_, s), k) in verified.into_iter().zip(known) {
+                        if !k {
+                            let used = charged.entry(s.reading.device_pubkey).or_insert(0);
+                            if *used >= cap {
+                                report.rejected += 1;
+                                report.over_quota += 1;
+                                self.metrics
+                                    .quota_refused(crate::metrics::QuotaKind::Device);
+                                continue;
+                            }
+                            *used = used.saturating_add(1);
+                        }
+                        good.push(s);
+                    }
+                    good
+                }
+            };
             if good.is_empty() {
                 continue;
             }
@@ -721,6 +890,46 @@ impl Ingestor {
         self.metrics
             .peer_imported(u64::try_from(report.new + report.evidence).unwrap_or(u64::MAX));
         Ok(report)
+    }
+}
+
+/// What a peer import is for: one round, its registry, and the devices' allowance.
+#[derive(Debug)]
+pub struct ImportScope<'a> {
+    /// The round's window bounds `[from, to)`: every imported reading must touch them.
+    pub bounds: (u64, u64),
+    /// The round's registry (device keys registered as of the round), when known; `None`
+    /// admits every device (the round's aggregation filters by its pinned registry anyway).
+    pub registered: Option<&'a std::collections::HashSet<[u8; 32]>>,
+    /// Readings new to the store imported per device so far in this scope (shared by the
+    /// concurrent pulls of one round).
+    pub charged: Mutex<HashMap<[u8; 32], u64>>,
+}
+
+impl<'a> ImportScope<'a> {
+    /// A scope for the round `[from, to)`.
+    pub fn new(
+        bounds: (u64, u64),
+        registered: Option<&'a std::collections::HashSet<[u8; 32]>>,
+    ) -> Self {
+        ImportScope {
+            bounds,
+            registered,
+            charged: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Readings new to the store one device may import in this scope under `policy`'s device
+    /// quota: what the quota lets a device deliver over the time its readings can touch the
+    /// round (the round plus one maximal window before it), plus one burst. `None` when the
+    /// policy has no device quota.
+    pub fn allowance(&self, policy: &IngestPolicy) -> Option<u64> {
+        let q = policy.device_quota?;
+        let (from, to) = self.bounds;
+        let span = to.saturating_sub(from).saturating_add(MAX_WINDOW_SECS);
+        #[allow(clippy::cast_precision_loss)] // seconds far below 2^52
+        let allowed = q.rate * span as f64 + q.burst;
+        Some(saturating_u64(allowed.ceil()).max(1))
     }
 }
 
@@ -757,6 +966,49 @@ mod tests {
         assert_eq!(b.take(1u8, 10, t1), 2);
         let t2 = t1 + std::time::Duration::from_secs(60);
         assert_eq!(b.take(1u8, 10, t2), 5, "capped at burst");
+    }
+
+    /// Buckets are evicted by time, not by scanning: after two refill periods without a
+    /// touch a key's bucket is gone (it would be full again), and a key touched in between
+    /// keeps its partial state.
+    #[test]
+    fn token_buckets_are_evicted_by_time() {
+        let b = Buckets::new(Quota {
+            rate: 1.0,
+            burst: 10.0,
+        });
+        let t0 = Instant::now();
+        for k in 0..10_000u32 {
+            assert_eq!(b.take(k, 4, t0), 4);
+        }
+        assert_eq!(b.len(), 10_000);
+        // One period later: every shard rotates on its next touch, nothing is lost yet.
+        let t1 = t0 + std::time::Duration::from_secs(10);
+        assert_eq!(b.take(7u32, 10, t1), 10, "refilled over the period");
+        assert_eq!(b.take(7u32, 1, t1), 0, "and spent");
+        // Two periods after t1 the untouched buckets are dropped with their generation.
+        let t2 = t1 + std::time::Duration::from_secs(20);
+        // 1,024 keys touch every shard (all but certainly: 16 · (15/16)^1024 < 10^-27).
+        for k in 10_000..11_024u32 {
+            b.take(k, 1, t2);
+        }
+        assert_eq!(b.len(), 1_024, "only the keys touched now are kept");
+        // A key seen within the last period keeps its state across one rotation.
+        let t3 = t2 + std::time::Duration::from_secs(1);
+        assert_eq!(
+            b.take(10_000u32, 10, t3),
+            9 + 1,
+            "9 left plus one second of refill"
+        );
+        let t4 = t3 + std::time::Duration::from_secs(10);
+        let _ = b.take(1u32, 1, t4);
+        assert_eq!(b.take(10_000u32, 10, t4), 10);
+        let zero = Buckets::new(Quota {
+            rate: 0.0,
+            burst: 2.0,
+        });
+        assert_eq!(zero.take(1u8, 5, t0), 2);
+        assert_eq!(zero.take(1u8, 5, t4), 0, "a zero rate never refills");
     }
 
     #[test]

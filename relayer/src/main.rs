@@ -1,7 +1,8 @@
 //! `relayer`: the Cube oracle daemon.
 //!
 //! ```text
-//! relayer run       --config relayer.toml     the supervised service (relayer::service)
+//! relayer run       --config relayer.toml     the supervised service (relayer::service);
+//!                                             logs on stderr
 //! relayer status    --config relayer.toml     database, device and round progress summary
 //! relayer aggregate --config relayer.toml --round N   print the round's batches (offline)
 //! relayer keys device-new --out dev.key       new ed25519 device key (hex, mode 0600)
@@ -78,10 +79,15 @@ enum KeysCmd {
     },
 }
 
+/// Logs go to stderr (stdout is for the subcommands' output), colored only on a terminal.
+/// `RUST_LOG` wins over `log.level` (validated with the config).
 fn init_tracing(format: &str, level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     if format == "json" {
         builder.json().init();
     } else {

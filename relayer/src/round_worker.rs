@@ -639,7 +639,8 @@ impl<C: RoundChain> WorkerCtx<C> {
 
     /// Pulls the round's readings from every peer (failures logged and counted, never fatal).
     /// Readings are judged with the rated power pinned for the rounds they start in, so that
-    /// power is read first.
+    /// power is read first; only devices of the round's registry (read once per round and
+    /// remembered by [`Peers`]) are imported.
     pub async fn pull_peers(&self, round: u64) -> Result<PullReport, WorkerError> {
         if self.peers.is_empty() {
             return Ok(PullReport::default());
@@ -653,9 +654,23 @@ impl<C: RoundChain> WorkerCtx<C> {
             .round_at(rules.start.saturating_sub(crate::store::MAX_WINDOW_SECS))
             .unwrap_or(0);
         self.learn_rated_power(first..=round).await?;
+        let registry = match self.peers.registry(round) {
+            Some(r) => r,
+            None => {
+                let inputs = self.chain.pinned_inputs(round).await?;
+                let keys: Arc<HashSet<[u8; 32]>> = Arc::new(inputs.devices.into_keys().collect());
+                self.peers.remember_registry(round, keys.clone());
+                keys
+            }
+        };
         let report = self
             .peers
-            .pull_round(round, (rules.start, rules.end), &self.ingest)
+            .pull_round(
+                round,
+                (rules.start, rules.end),
+                Some(registry.as_ref()),
+                &self.ingest,
+            )
             .await;
         self.metrics
             .rounds

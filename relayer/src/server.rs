@@ -2,7 +2,7 @@
 //!
 //! | route | |
 //! |---|---|
-//! | `POST /v1/readings` | batch ingest, body [`BatchRequest`], response [`BatchResponse`]; 400 malformed JSON, 413 body/batch too large, 429 `busy` (writer queue full, `Retry-After: 1`) or `client_quota` (`Retry-After: n`), 503 store failure |
+//! | `POST /v1/readings` | batch ingest, body [`BatchRequest`], response [`BatchResponse`]; 400 malformed JSON, 408 `body_timeout` (body not received within [`ServerLimits::body_timeout`]), 413 body/batch too large, 429 `busy` (writer queue full, `Retry-After: 1`) or `client_quota` (`Retry-After: n`), 503 store failure |
 //! | `GET /health` | `{"status":"ok","devices":N,"readings":N}` (counters only, no table scan) |
 //! | `GET /v1/rounds/{round}/readings?after=&limit=` | peer exchange: every stored signed reading (evidence included) whose window touches the round, canonical order, paged by a `<device_hex>:<sequence>` cursor |
 //! | `GET /v1/rounds/{round}/digest` | `{"round","count","digest"}` of that set ([`crate::store::readings_digest`]) |
@@ -12,22 +12,47 @@
 //! | `GET /v1/rounds/{round}` | local aggregation / submission progress, plus the on-chain round when the chain is enabled |
 //! | `GET /v1/rounds/{round}/leaderboard?start_after=&limit=` | on-chain leaderboard (forwarded) |
 //! | `GET /v1/rounds/{round}/scores/{owner}` | on-chain score with its multipliers (forwarded) |
+//!
+//! # Connection limits
+//!
+//! [`serve`] runs its own accept loop over HTTP/1.1 (hyper) and enforces [`ServerLimits`], so
+//! that slow or greedy clients cannot starve the others:
+//!
+//! | limit | enforcement |
+//! |---|---|
+//! | `header_timeout` | hyper's header read timeout: a connection that does not deliver a complete request head within this time (counted from the accept, and again from each response on a keep-alive connection, so idle keep-alive connections are bounded too) is closed without an answer |
+//! | `body_timeout` | a request body must arrive completely within this time, counted from its head (408 `body_timeout`); tower-http's body timeout also fails any body read that sees no data for that long |
+//! | `max_connections` | open connections in total; a connection accepted beyond it is closed at once (the accept loop never waits for a slot) |
+//! | `max_connections_per_ip` | open connections from one client address (IPv4-mapped IPv6 addresses count as their IPv4 address); a connection beyond it is closed at once |
+//!
+//! Accepted sockets get `TCP_NODELAY`. Accept errors (e.g. out of file descriptors) do not stop
+//! the server: it logs them and retries shortly after. On shutdown it stops accepting, lets
+//! in-flight connections finish their current request for up to 10 s, then closes the rest.
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tower::Layer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutError};
 
 use crate::ingest::{BatchError, BatchRequest, Ingestor};
 use crate::metrics::HttpOutcome;
@@ -83,11 +108,12 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
 /// Connection-level limits of the HTTP server (slow or greedy clients).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServerLimits {
-    /// A connection must deliver a request's complete header block within this time after
-    /// it starts sending it (or after it connects), else it is closed.
-    pub header_timeout: std::time::Duration,
-    /// A request body must be read completely within this time (408 beyond).
-    pub body_timeout: std::time::Duration,
+    /// A connection must deliver a request's complete header block within this time after it
+    /// connects, and after each response it received (an idle keep-alive connection), else it
+    /// is closed without an answer.
+    pub header_timeout: Duration,
+    /// A request body must be read completely within this time after its head (408 beyond).
+    pub body_timeout: Duration,
     /// Open connections in total; beyond it new connections are closed at once.
     pub max_connections: usize,
     /// Open connections from one IP address; beyond it that address's new connections are
@@ -98,28 +124,199 @@ pub struct ServerLimits {
 impl Default for ServerLimits {
     fn default() -> Self {
         ServerLimits {
-            header_timeout: std::time::Duration::from_secs(10),
-            body_timeout: std::time::Duration::from_secs(30),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
             max_connections: 1_024,
             max_connections_per_ip: 64,
         }
     }
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, then finishes in-flight requests.
+/// How long in-flight connections may take to finish once shutdown was requested.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Pause after an accept error that is not about a single connection (e.g. `EMFILE`).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// Request extension: the time a request body may take to arrive (set by [`serve`]).
+#[derive(Debug, Clone, Copy)]
+struct BodyDeadline(Duration);
+
+/// Serves `router` on `listener` with `limits` (see the module documentation) until `shutdown`
+/// resolves; then stops accepting, lets in-flight connections finish for up to 10 s and closes
+/// the rest. Handlers see the client address as [`ConnectInfo<SocketAddr>`]. Accept errors are
+/// logged and retried, so this only returns once `shutdown` resolved.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ServerLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let _ = limits; // TODO(server helper): enforce
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let app = router
+        .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
+        .layer(Extension(BodyDeadline(limits.body_timeout)));
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    let slots = Arc::new(Semaphore::new(
+        limits.max_connections.min(Semaphore::MAX_PERMITS),
+    ));
+    let per_ip = Arc::new(PerIpConnections::new(limits.max_connections_per_ip));
+    let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+
+    loop {
+        let (stream, peer) = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            Some(ended) = connections.join_next(), if !connections.is_empty() => {
+                if let Err(e) = ended {
+                    if e.is_panic() {
+                        tracing::error!(error = %e, "HTTP connection task panicked");
+                    }
+                }
+                continue;
+            }
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    accept_failed(e).await;
+                    continue;
+                }
+            },
+        };
+        // Both refusals drop `stream` (closing the socket) and never wait.
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            tracing::debug!(
+                %peer,
+                max = limits.max_connections,
+                "connection limit reached, connection closed"
+            );
+            continue;
+        };
+        let Some(ip_slot) = per_ip.try_acquire(peer.ip()) else {
+            tracing::debug!(
+                %peer,
+                max = limits.max_connections_per_ip,
+                "per-address connection limit reached, connection closed"
+            );
+            continue;
+        };
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(%peer, error = %e, "could not set TCP_NODELAY");
+        }
+        let service = TowerToHyperService::new(Extension(ConnectInfo(peer)).layer(app.clone()));
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        connections.spawn(async move {
+            if let Err(e) = connection.await {
+                // Header timeouts, resets and malformed requests: the client's problem.
+                tracing::debug!(%peer, error = %e, "HTTP connection ended with an error");
+            }
+            drop((slot, ip_slot));
+        });
+    }
+
+    drop(listener);
+    tracing::debug!(
+        connections = connections.len(),
+        "stopped accepting; draining HTTP connections"
+    );
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            connections = connections.len(),
+            "HTTP connections still open after the drain timeout; closing them"
+        );
+    }
+    connections.shutdown().await;
+    Ok(())
+}
+
+/// Handles a failed `accept`: a connection that failed before it was accepted is skipped;
+/// anything else (e.g. out of file descriptors) is logged and retried after a short pause, so
+/// that the loop neither ends nor spins.
+async fn accept_failed(e: std::io::Error) {
+    use std::io::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
+    ) {
+        tracing::debug!(error = %e, "connection failed before it was accepted");
+        return;
+    }
+    tracing::warn!(error = %e, "accept failed; retrying shortly");
+    tokio::time::sleep(ACCEPT_BACKOFF).await;
+}
+
+/// Open-connection counts per client address, bounded by `max`.
+#[derive(Debug)]
+struct PerIpConnections {
+    max: usize,
+    open: Mutex<HashMap<IpAddr, usize>>,
+}
+
+impl PerIpConnections {
+    fn new(max: usize) -> Self {
+        PerIpConnections {
+            max,
+            open: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A slot for one more connection from `ip`, or `None` when it already holds `max`.
+    fn try_acquire(self: &Arc<Self>, ip: IpAddr) -> Option<IpSlot> {
+        let ip = ip.to_canonical();
+        let mut open = self.lock();
+        let n = open.get(&ip).copied().unwrap_or(0);
+        if n >= self.max {
+            return None;
+        }
+        open.insert(ip, n + 1);
+        Some(IpSlot {
+            table: Arc::clone(self),
+            ip,
+        })
+    }
+
+    /// Open connections of `ip` (0 when it has no entry).
+    #[cfg(test)]
+    fn open(&self, ip: IpAddr) -> usize {
+        self.lock().get(&ip.to_canonical()).copied().unwrap_or(0)
+    }
+
+    /// Number of addresses with an entry.
+    #[cfg(test)]
+    fn addresses(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<IpAddr, usize>> {
+        // The map stays consistent under a panic (single integer updates): keep using it.
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// One open connection counted in [`PerIpConnections`]; released (and the address's entry
+/// removed at zero) when dropped.
+#[derive(Debug)]
+struct IpSlot {
+    table: Arc<PerIpConnections>,
+    ip: IpAddr,
+}
+
+impl Drop for IpSlot {
+    fn drop(&mut self) {
+        let mut open = self.table.lock();
+        if let Some(n) = open.get_mut(&self.ip) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
 }
 
 fn error(status: StatusCode, code: &str, detail: String) -> Response {
@@ -135,20 +332,71 @@ fn store_unavailable(detail: impl std::fmt::Display) -> Response {
     )
 }
 
-async fn post_readings(
-    State(st): State<AppState>,
-    ext: axum::http::Extensions,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+/// Why a request body could not be read.
+#[derive(Debug)]
+enum BodyError {
+    /// Not received within the body timeout.
+    TimedOut,
+    /// Too large, or the connection failed.
+    Rejected(BytesRejection),
+}
+
+/// Reads the request body, within `deadline` when one is set.
+async fn read_body(
+    req: Request,
+    st: &AppState,
+    deadline: Option<Duration>,
+) -> Result<Bytes, BodyError> {
+    let read = <Bytes as FromRequest<AppState>>::from_request(req, st);
+    let result = match deadline {
+        Some(d) => match tokio::time::timeout(d, read).await {
+            Ok(r) => r,
+            Err(_elapsed) => return Err(BodyError::TimedOut),
+        },
+        None => read.await,
+    };
+    result.map_err(|rej| {
+        if is_body_timeout(&rej) {
+            BodyError::TimedOut
+        } else {
+            BodyError::Rejected(rej)
+        }
+    })
+}
+
+/// Whether the body read failed on tower-http's body timeout.
+fn is_body_timeout(rej: &BytesRejection) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(rej);
+    while let Some(e) = cause {
+        if e.is::<TimeoutError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+async fn post_readings(State(st): State<AppState>, req: Request) -> Response {
     // Present when served through [`serve`]; keys the per-client quota.
-    let client = ext
+    let client = req
+        .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(a)| a.ip());
-    let started = Instant::now();
+    let deadline = req.extensions().get::<BodyDeadline>().map(|d| d.0);
     let m = st.ingest.metrics.clone();
+    let body = read_body(req, &st, deadline).await;
+    let started = Instant::now();
     let body = match body {
         Ok(b) => b,
-        Err(rej) => {
+        Err(BodyError::TimedOut) => {
+            m.http(HttpOutcome::BadRequest);
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
+                "the request body was not received in time".into(),
+            );
+        }
+        Err(BodyError::Rejected(rej)) => {
             let status = rej.status();
             if status == StatusCode::PAYLOAD_TOO_LARGE {
                 m.http(HttpOutcome::TooLarge);
@@ -462,5 +710,57 @@ async fn evidence(State(st): State<AppState>, Query(q): Query<EvidenceQuery>) ->
         }))
         .into_response(),
         Err(r) => *r,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_ip_slots_are_bounded_and_released() {
+        let table = Arc::new(PerIpConnections::new(2));
+        let a: IpAddr = [10, 0, 0, 1].into();
+        let b: IpAddr = [10, 0, 0, 2].into();
+        let first = table.try_acquire(a);
+        let second = table.try_acquire(a);
+        assert!(first.is_some() && second.is_some());
+        assert!(
+            table.try_acquire(a).is_none(),
+            "third connection of one address"
+        );
+        let other = table.try_acquire(b);
+        assert!(other.is_some(), "another address has its own count");
+        assert_eq!(table.open(a), 2);
+
+        drop(first);
+        assert_eq!(table.open(a), 1);
+        let again = table.try_acquire(a);
+        assert!(again.is_some(), "a released slot is usable again");
+        drop((second, again, other));
+        assert_eq!(table.open(a), 0);
+        assert_eq!(table.addresses(), 0, "no entry is left at zero");
+    }
+
+    #[test]
+    fn ipv4_mapped_addresses_count_as_ipv4() {
+        let table = Arc::new(PerIpConnections::new(1));
+        let v4: IpAddr = [192, 0, 2, 7].into();
+        let mapped: IpAddr = std::net::Ipv4Addr::new(192, 0, 2, 7)
+            .to_ipv6_mapped()
+            .into();
+        let slot = table.try_acquire(v4);
+        assert!(slot.is_some());
+        assert!(table.try_acquire(mapped).is_none());
+        drop(slot);
+        assert!(table.try_acquire(mapped).is_some());
+        assert_eq!(table.addresses(), 0);
+    }
+
+    #[test]
+    fn zero_limit_refuses_without_leaving_entries() {
+        let table = Arc::new(PerIpConnections::new(0));
+        assert!(table.try_acquire([127, 0, 0, 1].into()).is_none());
+        assert_eq!(table.addresses(), 0);
     }
 }

@@ -397,18 +397,19 @@ async fn equivocating_device_is_excluded_on_every_relayer_and_kept_as_evidence()
     assert_ne!(digest(&a, 0).await["digest"], digest(&b, 0).await["digest"]);
 
     // Peer exchange over HTTP, small pages.
+    let scope = relayer::ingest::ImportScope::new(clock.bounds(0).unwrap(), None);
     let from_b = pull_all(&b, 0, 7).await;
     let from_a = pull_all(&a, 0, 7).await;
     assert_eq!(from_a.len(), common_readings.len() + 1);
-    let rep_a = a.ingest.import_peer(from_b).await.unwrap();
-    let rep_b = b.ingest.import_peer(from_a).await.unwrap();
+    let rep_a = a.ingest.import_peer(from_b, &scope).await.unwrap();
+    let rep_b = b.ingest.import_peer(from_a, &scope).await.unwrap();
     assert_eq!((rep_a.new, rep_a.evidence, rep_a.rejected), (0, 1, 0));
     assert_eq!(rep_a.duplicates, common_readings.len());
     assert_eq!((rep_b.new, rep_b.evidence, rep_b.rejected), (0, 1, 0));
     // Importing again is a no-op.
     let again = a
         .ingest
-        .import_peer(pull_all(&b, 0, 1000).await)
+        .import_peer(pull_all(&b, 0, 1000).await, &scope)
         .await
         .unwrap();
     assert_eq!((again.new, again.evidence), (0, 1));
@@ -443,7 +444,7 @@ async fn equivocating_device_is_excluded_on_every_relayer_and_kept_as_evidence()
     // A garbage reading from a peer is verified before anything is stored.
     let mut forged = to_a.clone();
     forged.reading.sequence += 1_000;
-    let rep = a.ingest.import_peer(vec![forged]).await.unwrap();
+    let rep = a.ingest.import_peer(vec![forged], &scope).await.unwrap();
     assert_eq!((rep.new, rep.rejected), (0, 1));
     // A validly signed reading of a device missing from A's current directory (e.g.
     // deregistered since its round) is imported: the round's pinned registry decides.
@@ -460,7 +461,7 @@ async fn equivocating_device_is_excluded_on_every_relayer_and_kept_as_evidence()
     };
     let rep = a
         .ingest
-        .import_peer(vec![domain().sign(&gone, r)])
+        .import_peer(vec![domain().sign(&gone, r)], &scope)
         .await
         .unwrap();
     assert_eq!((rep.new, rep.rejected), (1, 0));

@@ -22,7 +22,7 @@ use cube_types::mining_round::ExecuteMsg;
 use relayer::aggregate::RoundPlan;
 use relayer::ingest::{now_unix, IngestPolicy, RoundClock};
 use relayer::metrics::Metrics;
-use relayer::peers::Peers;
+use relayer::peers::{PeerLimits, Peers};
 use relayer::plans::PlanStore;
 use relayer::round_worker::{
     compute_plan, BatchView, ChainRoundStatus, PinnedInputs, RoundChain, RoundOutcome, RoundRules,
@@ -328,7 +328,13 @@ fn worker_ctx(
         chain: Arc::new(chain),
         store: r.h.store.clone() as Arc<dyn ReadingStore>,
         plans: Arc::new(PlanStore::open(&r.db).unwrap()),
-        peers: Arc::new(Peers::new(peers, Duration::from_secs(2))),
+        peers: Arc::new(Peers::new(
+            peers,
+            PeerLimits {
+                request_timeout: Duration::from_secs(2),
+                ..PeerLimits::default()
+            },
+        )),
         ingest: r.h.ingest.clone(),
         grace: 4 * HOUR,
         delay: 0,
@@ -634,9 +640,9 @@ async fn torsion_signature_alone_and_inside_a_peer_page_gets_one_verdict() {
     let (_, body) = rs[1].h.post(&mixed).await;
     assert_eq!(body["accepted"].as_u64(), Some(n64(mixed.len())), "{body}");
     // Relayer 2: pulls it all from relayer 1's pages.
-    let peers = Peers::new(vec![rs[1].h.url.clone()], Duration::from_secs(5));
+    let peers = Peers::new(vec![rs[1].h.url.clone()], PeerLimits::default());
     let report = peers
-        .pull_round(0, (g, g + ROUND_SECS), &rs[2].h.ingest)
+        .pull_round(0, (g, g + ROUND_SECS), None, &rs[2].h.ingest)
         .await;
     assert_eq!(
         (report.imported, report.rejected, report.failures),

@@ -88,6 +88,16 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
             created_at     INTEGER NOT NULL
         );",
     ),
+    // Peer pages by hour bucket (see `super::sqlite`): the bucket of a reading is
+    // `window_start / 3600` (3600 = `MAX_WINDOW_SECS`, whole hours since the epoch, clock
+    // independent). The divisor must never change: the page queries spell the very same
+    // expression, which is what lets SQLite use this index; a different divisor needs a new
+    // index under a new name in a new migration.
+    (
+        5,
+        "CREATE INDEX readings_by_hour ON readings \
+         (window_start / 3600, device, sequence, variant, window_start, window_end);",
+    ),
 ];
 
 /// Latest schema version known to this binary.
@@ -148,6 +158,32 @@ mod tests {
             )
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(row, (7, 0, 0, 160));
+    }
+
+    #[test]
+    fn version_5_indexes_existing_readings_by_hour() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut c = Connection::open(dir.path().join("m.sqlite")).unwrap_or_else(|e| panic!("{e}"));
+        for (v, sql) in MIGRATIONS.iter().filter(|(v, _)| *v <= 4) {
+            c.execute_batch(sql).unwrap_or_else(|e| panic!("{e}"));
+            c.pragma_update(None, "user_version", v)
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        c.execute(
+            "INSERT INTO readings VALUES (x'01', 7, 0, 7300, 7360, 5, 0, 'b', 'f', x'02', 1, 0)",
+            [],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(migrate(&mut c).ok(), Some(latest()));
+        let hits: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM readings INDEXED BY readings_by_hour \
+                 WHERE window_start / 3600 = 2",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(hits, 1);
     }
 
     #[test]

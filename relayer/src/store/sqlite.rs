@@ -26,14 +26,43 @@
 //!
 //! What counts for aggregation is not the arrival status but the union rule applied to the
 //! round's whole set ([`ReadingStore::scan_readings`]).
+//!
+//! # Reads
+//!
+//! Reads go through one read connection (the writer has its own). The set of a round
+//! `[from, to)` is every reading whose window intersects it: windows are at most
+//! [`MAX_WINDOW_SECS`] long, so it is `window_start ∈ [from − MAX_WINDOW_SECS, to)` and
+//! `window_end > from`. Whole-set reads ([`ReadingStore::round_readings`],
+//! [`ReadingStore::round_digest`], [`ReadingStore::scan_readings`]) stream that range in
+//! canonical order through the `readings_by_window_start` index.
+//!
+//! # Hour index and peer pages
+//!
+//! Peer pages ([`ReadingStore::round_readings_page`]) are served in `(device, sequence)` order
+//! from a cursor, which no window-ordered index gives and which the primary key gives only by
+//! walking every round's readings. Migration 5 adds the expression index `readings_by_hour` on
+//! `(window_start / 3600, device, sequence, variant)`: readings grouped by hour bucket (whole
+//! hours since the epoch, independent of any round clock; the divisor never changes), each
+//! bucket in key order. A page finds the non-empty buckets of the round's `window_start`
+//! range (one index seek per non-empty bucket, so an empty round costs one seek), seeks in
+//! each to its first reading after the cursor, and merges the buckets lazily in
+//! `(device, sequence, variant)` order, refilling a bucket's small buffer from the same
+//! statement when it runs dry. Work and memory per page are bounded by the round's buckets
+//! (about 170 for a week, ~8,800 for a 366-day round) and the page size, not by the number of
+//! readings stored in the round or in other rounds, with one exception: readings starting in
+//! the hour before the round belong to it only when they straddle its start, which the index
+//! cannot tell, so those after the cursor are stepped over on each page. All the queries of
+//! one page run in one read transaction (one snapshot). [`SqliteStore::page_query_plan`] and
+//! [`SqliteStore::last_page_stats`] let tests and operators check that no query scans.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, StatementStatus, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
 use super::union::{
@@ -86,6 +115,25 @@ pub struct SqliteStore {
     writer: Mutex<Option<JoinHandle<()>>>,
     read: Mutex<Connection>,
     count: Arc<AtomicU64>,
+    /// Query statistics of the latest [`ReadingStore::round_readings_page`] call.
+    last_page: Mutex<PageQueryStats>,
+}
+
+/// What the SQLite queries of one [`ReadingStore::round_readings_page`] call did (diagnostic,
+/// see [`SqliteStore::last_page_stats`]). Counters are SQLite's statement status counters,
+/// summed over the page's statements.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageQueryStats {
+    /// Queries run (bucket look-ups, bucket head seeks and buffer refills).
+    pub queries: u64,
+    /// Hour buckets of the round holding at least one stored reading.
+    pub buckets: u64,
+    /// Rows stepped through by full table or index scans (`SQLITE_STMTSTATUS_FULLSCAN_STEP`);
+    /// 0 when every query is an index search.
+    pub fullscan_steps: u64,
+    /// Virtual machine steps (`SQLITE_STMTSTATUS_VM_STEP`): grows with the rows examined, so it
+    /// shows whether a page's cost depends on readings outside the page.
+    pub vm_steps: u64,
 }
 
 fn open_conn(path: &Path, synchronous_full: bool) -> Result<Connection, StoreError> {
@@ -168,6 +216,191 @@ fn set_bounds(from: u64, to: u64) -> (i64, i64, i64) {
     )
 }
 
+/// Divisor of the hour buckets of the `readings_by_hour` index (migration 5). The SQL below
+/// spells it as the literal `3600`, exactly as the index does (SQLite uses an expression index
+/// only for the very same expression); it never changes.
+const HOUR_BUCKET_SECS: i64 = 3_600;
+
+/// Most readings fetched into one bucket's buffer by one refill during a page merge.
+const MAX_BUCKET_REFILL: usize = 32;
+
+/// The first hour bucket in `[?1, ?2]` holding any stored reading (one index seek).
+const NEXT_BUCKET_SQL: &str = "SELECT window_start / 3600 FROM readings \
+     INDEXED BY readings_by_hour \
+     WHERE window_start / 3600 >= ?1 AND window_start / 3600 <= ?2 \
+     ORDER BY window_start / 3600 LIMIT 1";
+
+/// Up to `?8` readings of hour bucket `?1` after the key `(?2, ?3, ?4)` that belong to the
+/// round set (`?5`, `?6`, `?7` as `?1`, `?2`, `?3` of [`SET_FILTER`]), in key order, with
+/// their variant as column 9: one index seek, then consecutive index entries.
+fn bucket_page_sql() -> String {
+    format!(
+        "SELECT {SELECT_COLS}, variant FROM readings INDEXED BY readings_by_hour \
+         WHERE window_start / 3600 = ?1 AND (device, sequence, variant) > (?2, ?3, ?4) \
+         AND window_start >= ?5 AND window_start < ?6 AND window_end > ?7 \
+         ORDER BY device, sequence, variant LIMIT ?8"
+    )
+}
+
+/// Position of a stored reading in the page order: `(device, sequence, variant)`.
+type MergeKey = ([u8; 32], i64, i64);
+
+/// One hour bucket in a page merge: its buffered readings (key order) and where to resume.
+struct BucketCursor {
+    bucket: i64,
+    buf: VecDeque<(MergeKey, SignedReading)>,
+    /// Key of the last reading fetched (the merge's start key before the first fetch).
+    last: MergeKey,
+    /// The last fetch returned fewer rows than asked for: the bucket is exhausted.
+    done: bool,
+}
+
+impl BucketCursor {
+    /// Appends up to `n` readings of the bucket after `self.last` to the buffer.
+    fn fill(
+        &mut self,
+        stmt: &mut rusqlite::Statement<'_>,
+        set: (i64, i64, i64),
+        n: usize,
+    ) -> Result<(), StoreError> {
+        let (lo, hi, from_i) = set;
+        let (dev, seq, variant) = self.last;
+        let want = i64::try_from(n).unwrap_or(i64::MAX);
+        let mut rows = stmt.query(params![
+            self.bucket,
+            &dev[..],
+            seq,
+            variant,
+            lo,
+            hi,
+            from_i,
+            want
+        ])?;
+        let mut got = 0usize;
+        while let Some(row) = rows.next()? {
+            let s = row_to_reading(row)?;
+            let key: MergeKey = (
+                s.reading.device_pubkey,
+                row.get::<_, i64>(1)?,
+                row.get::<_, i64>(9)?,
+            );
+            self.last = key;
+            self.buf.push_back((key, s));
+            got = got.saturating_add(1);
+        }
+        self.done = got < n;
+        Ok(())
+    }
+}
+
+/// The `EXPLAIN QUERY PLAN` detail lines of `sql` with `params`.
+fn plan_lines<P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+    let rows = stmt.query_map(params, |r| r.get::<_, String>(3))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// A statement's status counter (never negative in practice).
+fn stmt_status(stmt: &rusqlite::Statement<'_>, status: StatementStatus) -> u64 {
+    u64::try_from(stmt.get_status(status)).unwrap_or(0)
+}
+
+/// One page of the round set `set` (see [`set_bounds`]) after `start`, merged from the hour
+/// buckets (see [`ReadingStore::round_readings_page`] on [`SqliteStore`]).
+fn merge_page(
+    conn: &Connection,
+    set: (i64, i64, i64),
+    start: MergeKey,
+    limit: usize,
+    stats: &mut PageQueryStats,
+) -> Result<ReadingsPage, StoreError> {
+    let (lo, hi, _) = set;
+    let mut find = conn.prepare_cached(NEXT_BUCKET_SQL)?;
+    let mut fetch = conn.prepare_cached(&bucket_page_sql())?;
+    for stmt in [&find, &fetch] {
+        stmt.reset_status(StatementStatus::FullscanStep);
+        stmt.reset_status(StatementStatus::VmStep);
+    }
+    // Non-empty buckets of the window_start range, each with its first reading after the
+    // cursor; a bucket without one drops out after that single seek.
+    let last_bucket = hi.saturating_sub(1) / HOUR_BUCKET_SECS;
+    let mut b = lo / HOUR_BUCKET_SECS;
+    let mut cursors: Vec<BucketCursor> = Vec::new();
+    let mut heap: BinaryHeap<Reverse<(MergeKey, usize)>> = BinaryHeap::new();
+    while b <= last_bucket {
+        stats.queries = stats.queries.saturating_add(1);
+        let Some(found) = find
+            .query_row(params![b, last_bucket], |r| r.get::<_, i64>(0))
+            .optional()?
+        else {
+            break;
+        };
+        stats.buckets = stats.buckets.saturating_add(1);
+        stats.queries = stats.queries.saturating_add(1);
+        let mut c = BucketCursor {
+            bucket: found,
+            buf: VecDeque::new(),
+            last: start,
+            done: false,
+        };
+        c.fill(&mut fetch, set, 1)?;
+        let head = c.buf.front().map(|(k, _)| *k);
+        if let Some(key) = head {
+            heap.push(Reverse((key, cursors.len())));
+            cursors.push(c);
+        }
+        // `found` is at least `b` and at most `last_bucket` (< i64::MAX).
+        b = found.max(b).saturating_add(1);
+    }
+    // About one refill per bucket per page when the page is spread over the buckets.
+    let refill = limit
+        .checked_div(cursors.len())
+        .unwrap_or(1)
+        .clamp(1, MAX_BUCKET_REFILL);
+    let mut readings: Vec<SignedReading> = Vec::new();
+    let mut last_group: Option<([u8; 32], i64)> = None;
+    let mut next = None;
+    while let Some(&Reverse(((dev, seq, _), _))) = heap.peek() {
+        if readings.len() >= limit && last_group != Some((dev, seq)) {
+            // The page is full and the next reading starts a new (device, sequence) group.
+            next = readings
+                .last()
+                .map(|s| (s.reading.device_pubkey, s.reading.sequence));
+            break;
+        }
+        let Some(Reverse((_, idx))) = heap.pop() else {
+            break;
+        };
+        let Some(c) = cursors.get_mut(idx) else {
+            continue;
+        };
+        let Some((key, s)) = c.buf.pop_front() else {
+            continue;
+        };
+        readings.push(s);
+        last_group = Some((key.0, key.1));
+        if c.buf.is_empty() && !c.done {
+            stats.queries = stats.queries.saturating_add(1);
+            c.fill(&mut fetch, set, refill)?;
+        }
+        if let Some((k, _)) = c.buf.front() {
+            heap.push(Reverse((*k, idx)));
+        }
+    }
+    stats.fullscan_steps = stmt_status(&find, StatementStatus::FullscanStep)
+        .saturating_add(stmt_status(&fetch, StatementStatus::FullscanStep));
+    stats.vm_steps = stmt_status(&find, StatementStatus::VmStep)
+        .saturating_add(stmt_status(&fetch, StatementStatus::VmStep));
+    // Whole (device, sequence) groups in key order: sorting puts each group's readings in
+    // canonical (content) order.
+    readings.sort_by(|a, b| canonical_cmp(&a.reading, &b.reading));
+    Ok(ReadingsPage { readings, next })
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) and migrates the database, and starts the writer thread.
     pub fn open(cfg: SqliteConfig) -> Result<Self, StoreError> {
@@ -188,6 +421,7 @@ impl SqliteStore {
             writer: Mutex::new(Some(writer)),
             read: Mutex::new(read),
             count,
+            last_page: Mutex::new(PageQueryStats::default()),
         })
     }
 
@@ -206,6 +440,29 @@ impl SqliteStore {
 
     fn read_conn(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
         self.read.lock().map_err(|_| StoreError::Closed)
+    }
+
+    /// `EXPLAIN QUERY PLAN` detail lines of the queries behind
+    /// [`ReadingStore::round_readings_page`]: the bucket query (readings of one hour bucket
+    /// after a cursor) first, then the look-up of the next non-empty bucket. Each should be a
+    /// `SEARCH … USING INDEX readings_by_hour`, none a `SCAN` (diagnostic for tests and
+    /// operators).
+    pub fn page_query_plan(&self) -> Result<Vec<String>, StoreError> {
+        let conn = self.read_conn()?;
+        let mut lines = plan_lines(
+            &conn,
+            &bucket_page_sql(),
+            params![0i64, &[0u8; 32][..], -1i64, -1i64, 0i64, 1i64, 0i64, 1i64],
+        )?;
+        lines.extend(plan_lines(&conn, NEXT_BUCKET_SQL, params![0i64, 1i64])?);
+        Ok(lines)
+    }
+
+    /// Query statistics of the latest [`ReadingStore::round_readings_page`] call on this store
+    /// (all zero before the first); diagnostic.
+    #[must_use]
+    pub fn last_page_stats(&self) -> PageQueryStats {
+        self.last_page.lock().map(|g| *g).unwrap_or_default()
     }
 
     /// Every stored reading of the set `[from, to)` in canonical order, fed to `f`.
@@ -530,6 +787,20 @@ impl ReadingStore for SqliteStore {
         Ok(d.finish())
     }
 
+    /// Pages through the `readings_by_hour` index (see the module documentation): the hour
+    /// buckets `b` with `window_start / 3600 = b` covering the set's `window_start` range
+    /// `[from − MAX_WINDOW_SECS, to)` are merged lazily in `(device, sequence, variant)` order
+    /// from the cursor, in one read transaction.
+    ///
+    /// Cost per page: two index seeks per bucket holding any stored reading (find the bucket,
+    /// then its first reading after the cursor) plus one to find that there is no further
+    /// one, then between `limit / 32` and `limit` seeks to refill the buckets' buffers. A page
+    /// of an empty round costs one seek; a week spans about 170 buckets, a 366-day round
+    /// ~8,800 (so up to ~17,600 seeks per page, each a few microseconds). Readings starting in
+    /// the hour before `from` are in the window_start range but belong to the set only when
+    /// they straddle `from`: those that do not are stepped over in the index, so each page
+    /// also pays for the readings of that hour after the cursor. Memory is bounded by
+    /// buckets × 32 buffered readings plus the page, not by the round's size.
     fn round_readings_page(
         &self,
         from: u64,
@@ -538,40 +809,31 @@ impl ReadingStore for SqliteStore {
         limit: usize,
     ) -> Result<ReadingsPage, StoreError> {
         let limit = limit.max(1);
-        let conn = self.read_conn()?;
-        let (lo, hi, from_i) = set_bounds(from, to);
-        let (dev, seq) = match after {
-            Some((d, s)) => (d.to_vec(), to_i64(s).unwrap_or(i64::MAX)),
-            None => (Vec::new(), -1),
+        let set = set_bounds(from, to);
+        // Every variant of the cursor's (device, sequence) is skipped; no stored key is at or
+        // below ([0; 32], -1, -1) (sequences and variants are non-negative).
+        let start: MergeKey = match after {
+            Some((d, s)) => (d, to_i64(s).unwrap_or(i64::MAX), i64::MAX),
+            None => ([0u8; 32], -1, -1),
         };
-        // Walks the primary key from the cursor (the `+` keeps SQLite off the window index,
-        // which would sort the whole round set for every page): cost per page is the rows
-        // between two cursors, i.e. `limit` times the rounds retained.
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {SELECT_COLS} FROM readings WHERE +window_start >= ?1 AND \
-             +window_start < ?2 AND +window_end > ?3 AND (device, sequence) > (?4, ?5) \
-             ORDER BY device, sequence"
-        ))?;
-        let mut rows = stmt.query(params![lo, hi, from_i, dev, seq])?;
-        let mut readings: Vec<SignedReading> = Vec::new();
-        let mut next = None;
-        while let Some(row) = rows.next()? {
-            let s = row_to_reading(row)?;
-            if readings.len() >= limit {
-                let last = &readings[readings.len() - 1].reading;
-                if (last.device_pubkey, last.sequence)
-                    != (s.reading.device_pubkey, s.reading.sequence)
-                {
-                    next = Some((last.device_pubkey, last.sequence));
-                    break;
-                }
+        let mut stats = PageQueryStats::default();
+        let page = if set.0 < set.1 {
+            let conn = self.read_conn()?;
+            // One snapshot for every query of the page.
+            let tx = conn.unchecked_transaction()?;
+            let page = merge_page(&tx, set, start, limit, &mut stats)?;
+            tx.commit()?;
+            page
+        } else {
+            ReadingsPage {
+                readings: Vec::new(),
+                next: None,
             }
-            readings.push(s);
+        };
+        if let Ok(mut g) = self.last_page.lock() {
+            *g = stats;
         }
-        // Whole (device, sequence) groups in key order: sorting puts each group's readings in
-        // canonical (content) order.
-        readings.sort_by(|a, b| canonical_cmp(&a.reading, &b.reading));
-        Ok(ReadingsPage { readings, next })
+        Ok(page)
     }
 
     fn evidence(&self, from: u64, to: u64) -> Result<Vec<EvidenceItem>, StoreError> {
@@ -618,6 +880,36 @@ impl ReadingStore for SqliteStore {
                 Some(c.saturating_sub(n))
             });
         Ok(n)
+    }
+
+    /// One primary-key look-up per reading on the read connection; every stored variant of
+    /// the reading's `(device, sequence)` is compared by content.
+    fn stored_already(&self, readings: &[SignedReading]) -> Result<Vec<bool>, StoreError> {
+        if readings.is_empty() {
+            return Ok(Vec::new());
+        }
+        let conn = self.read_conn()?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {SELECT_COLS} FROM readings WHERE device = ?1 AND sequence = ?2"
+        ))?;
+        let mut out = Vec::with_capacity(readings.len());
+        for s in readings {
+            // A sequence above i64::MAX cannot be stored.
+            let Some(seq) = to_i64(s.reading.sequence) else {
+                out.push(false);
+                continue;
+            };
+            let mut rows = stmt.query(params![&s.reading.device_pubkey[..], seq])?;
+            let mut found = false;
+            while let Some(row) = rows.next()? {
+                if row_to_reading(row)?.reading == s.reading {
+                    found = true;
+                    break;
+                }
+            }
+            out.push(found);
+        }
+        Ok(out)
     }
 
     fn reading_count(&self) -> u64 {

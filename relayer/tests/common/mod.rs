@@ -97,9 +97,14 @@ impl Harness {
             },
             MAX_BODY,
         );
-        let server = tokio::spawn(serve(listener, app, async {
-            let _ = rx.await;
-        }));
+        let server = tokio::spawn(serve(
+            listener,
+            app,
+            relayer::server::ServerLimits::default(),
+            async {
+                let _ = rx.await;
+            },
+        ));
         Harness {
             url,
             store,

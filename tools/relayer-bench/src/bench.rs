@@ -9,11 +9,17 @@
 //!   wait for the commit — so the figure grows with concurrency until the CPU is the bound),
 //! * aggregation of N readings over D devices from the SQLite store: wall time and peak
 //!   resident memory (`VmHWM` from `/proc/self/status`, reset through `/proc/self/clear_refs`
-//!   before the phase when the kernel allows it).
+//!   before the phase when the kernel allows it),
+//! * peer-page serving of a round holding one reading per device (100,000 devices by default,
+//!   next to readings of the rounds before and after it): pages/s, readings/s and peak
+//!   resident memory, through the store's `round_readings_page` at the server's default page
+//!   size and through the real `GET /v1/rounds/{round}/readings` route on 127.0.0.1,
+//! * the per-device quota check (`relayer::ingest::Buckets`) at 1,000,000 distinct devices:
+//!   nanoseconds per check against the first 100,000 devices.
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use cube_scoring::{DeviceModel, RatedPower, ScorePolicy};
 use thiserror::Error;
@@ -23,9 +29,9 @@ use cube_telemetry::{Domain, Reading, ReadingJson, SignedReading};
 use host_util::now_unix;
 use relayer::aggregate::{aggregate_round, RoundInput};
 use relayer::directory::{DeviceDirectory, DeviceInfo};
-use relayer::ingest::{IngestPolicy, Ingestor, RoundClock};
+use relayer::ingest::{Buckets, IngestPolicy, Ingestor, Quota, RoundClock};
 use relayer::metrics::Metrics;
-use relayer::server::{router, serve, AppState};
+use relayer::server::{router, serve, AppState, ServerLimits, DEFAULT_PAGE};
 use relayer::store::{ReadingStore, SqliteConfig, SqliteStore, StoreError};
 
 /// Benchmark failures.
@@ -220,7 +226,17 @@ pub async fn ingest_http(
         },
         64 * 1024 * 1024,
     );
-    let server = tokio::spawn(serve(listener, app, async {
+    // Every client connects from 127.0.0.1: leave room above the per-address limit (a
+    // defence against remote clients, not part of what is measured here).
+    let defaults = ServerLimits::default();
+    let limits = ServerLimits {
+        max_connections: defaults.max_connections.max(clients.saturating_mul(2)),
+        max_connections_per_ip: defaults
+            .max_connections_per_ip
+            .max(clients.saturating_mul(2)),
+        ..defaults
+    };
+    let server = tokio::spawn(serve(listener, app, limits, async {
         let _ = stop_rx.await;
     }));
     let client = reqwest::Client::new();
@@ -416,12 +432,357 @@ pub fn aggregation(
     })
 }
 
+/// One pass through a round's pages.
+#[derive(Debug, Clone, Copy)]
+pub struct PagingFigures {
+    /// Pages served.
+    pub pages: u64,
+    /// Readings served.
+    pub readings: u64,
+    /// Wall time, seconds.
+    pub secs: f64,
+    /// Peak RSS of the process during the pass, KiB (None if unavailable).
+    pub peak_kib: Option<u64>,
+    /// RSS before the pass, KiB.
+    pub base_kib: Option<u64>,
+    /// Whether the peak was reset before the pass.
+    pub peak_reset: bool,
+}
+
+/// Result of the peer-page benchmark.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerPageFigures {
+    /// Readings of the paged round (one per device).
+    pub round_readings: u64,
+    /// Readings stored in the rounds before and after it.
+    pub other_readings: u64,
+    /// Seconds to load the store (not part of the figures).
+    pub load_secs: f64,
+    /// Page size ([`DEFAULT_PAGE`]).
+    pub page: usize,
+    /// Through `SqliteStore::round_readings_page`.
+    pub store: PagingFigures,
+    /// Through `GET /v1/rounds/{round}/readings` (client-side JSON parsing included).
+    pub http: PagingFigures,
+}
+
+/// A key spread over the key space, derived from `i` (distinct for distinct `i`).
+fn spread_key(i: u64) -> [u8; 32] {
+    let mut rng = SplitMix(i);
+    let mut k = [0u8; 32];
+    for c in k.chunks_mut(8) {
+        c.copy_from_slice(&rng.next_u64().to_le_bytes());
+    }
+    k
+}
+
+/// Fills a fresh store in `dir` with one reading per device for `devices` devices in round 1
+/// of weekly rounds, plus readings of a fifth of the devices in rounds 0 and 2 (signatures
+/// are zero: serving does not verify, the store keeps what it is given), then pages through
+/// round 1 with the store and with the HTTP route, [`DEFAULT_PAGE`] readings per page.
+pub async fn peer_pages(
+    devices: usize,
+    dir: &std::path::Path,
+) -> Result<PeerPageFigures, BenchError> {
+    const WEEK: u64 = 7 * 86_400;
+    const HOURS: u64 = 7 * 24;
+    let genesis = 1_767_225_600u64; // 2026-01-01T00:00:00Z
+    let clock = RoundClock::new(genesis, WEEK, 600);
+    let round = 1u64;
+    let (from, to) = clock
+        .bounds(round)
+        .ok_or_else(|| BenchError::Other("round bounds".into()))?;
+    let store = Arc::new(SqliteStore::open(SqliteConfig {
+        synchronous_full: false,
+        ..SqliteConfig::new(dir.join("peer-pages.sqlite"))
+    })?);
+    let n = u64::try_from(devices).unwrap_or(u64::MAX);
+    let others = n / 5;
+    let mut rng = SplitMix(5);
+    // Windows of 15 minutes inside one hour (none straddles a round boundary), spread over
+    // the round's hours; rounds in order, so every reading takes the writer's fast path.
+    let mut reading = |i: u64, round_start: u64, sequence: u64| {
+        let start = round_start + (i % HOURS) * 3_600 + (i % 45) * 60;
+        SignedReading {
+            reading: Reading {
+                device_pubkey: spread_key(i),
+                sequence,
+                window_start: start,
+                window_end: start + 900,
+                discharged_wh: 100 + rng.below(900),
+                charged_wh: 0,
+                battery_id: format!("BENCH-{i}"),
+                firmware: "bench".into(),
+            },
+            signature: [0; 64],
+        }
+    };
+    let load_started = Instant::now();
+    let mut chunk: Vec<SignedReading> = Vec::with_capacity(20_000);
+    let plan = [(from - WEEK, others, 1u64), (from, n, 2), (to, others, 3)];
+    for (round_start, count, sequence) in plan {
+        for i in 0..count {
+            chunk.push(reading(i, round_start, sequence));
+            if chunk.len() == 20_000 {
+                let batch = std::mem::replace(&mut chunk, Vec::with_capacity(20_000));
+                store
+                    .submit(batch)?
+                    .await
+                    .map_err(|_| StoreError::Closed)??;
+            }
+        }
+    }
+    if !chunk.is_empty() {
+        store
+            .submit(chunk)?
+            .await
+            .map_err(|_| StoreError::Closed)??;
+    }
+    let load_secs = load_started.elapsed().as_secs_f64();
+    let stored = store.count_readings()?;
+    if stored != n.saturating_add(others.saturating_mul(2)) {
+        return Err(BenchError::Other(format!(
+            "stored {stored} readings, expected {}",
+            n.saturating_add(others.saturating_mul(2))
+        )));
+    }
+
+    // Store pages.
+    let paging = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || -> Result<PagingFigures, BenchError> {
+            let peak_reset = reset_peak_rss();
+            let base_kib = rss_kib();
+            let started = Instant::now();
+            let (mut pages, mut readings) = (0u64, 0u64);
+            let mut after = None;
+            loop {
+                let p = store.round_readings_page(from, to, after, DEFAULT_PAGE)?;
+                pages += 1;
+                readings += u64::try_from(p.readings.len()).unwrap_or(u64::MAX);
+                match p.next {
+                    Some(c) => after = Some(c),
+                    None => break,
+                }
+            }
+            Ok(PagingFigures {
+                pages,
+                readings,
+                secs: started.elapsed().as_secs_f64(),
+                peak_kib: peak_rss_kib(),
+                base_kib,
+                peak_reset,
+            })
+        })
+        .await
+        .map_err(|e| BenchError::Other(e.to_string()))??
+    };
+
+    // HTTP pages.
+    let policy = IngestPolicy::unlimited(500, 60, clock, RatedPower::default());
+    let ingest = Arc::new(Ingestor::new(
+        Domain::new("bench-chain", "wasm1bench"),
+        policy,
+        Arc::new(DeviceDirectory::new()),
+        store.clone() as Arc<dyn ReadingStore>,
+        Arc::new(Metrics::new()),
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!(
+        "http://{}/v1/rounds/{round}/readings",
+        listener.local_addr()?
+    );
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let app = router(
+        AppState {
+            ingest,
+            chain: None,
+        },
+        1024 * 1024,
+    );
+    let server = tokio::spawn(serve(listener, app, ServerLimits::default(), async {
+        let _ = stop_rx.await;
+    }));
+    let client = reqwest::Client::new();
+    let peak_reset = reset_peak_rss();
+    let base_kib = rss_kib();
+    let started = Instant::now();
+    let outcome = http_pages(&client, &url).await;
+    let secs = started.elapsed().as_secs_f64();
+    let peak_kib = peak_rss_kib();
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    let (pages, readings) = outcome?;
+    let http = PagingFigures {
+        pages,
+        readings,
+        secs,
+        peak_kib,
+        base_kib,
+        peak_reset,
+    };
+    if paging.readings != n || http.readings != n {
+        return Err(BenchError::Other(format!(
+            "round {round}: expected {n} readings, store pages gave {}, HTTP pages {}",
+            paging.readings, http.readings
+        )));
+    }
+    Ok(PeerPageFigures {
+        round_readings: n,
+        other_readings: others.saturating_mul(2),
+        load_secs,
+        page: DEFAULT_PAGE,
+        store: paging,
+        http,
+    })
+}
+
+/// Pages through the peer readings route at `url` (server default page size) until `next` is
+/// null; returns the pages and readings received.
+async fn http_pages(client: &reqwest::Client, url: &str) -> Result<(u64, u64), BenchError> {
+    let (mut pages, mut readings) = (0u64, 0u64);
+    let mut after: Option<String> = None;
+    loop {
+        let mut req = client.get(url);
+        if let Some(c) = &after {
+            req = req.query(&[("after", c)]);
+        }
+        let resp = req.send().await?;
+        if !resp.status().is_success() {
+            return Err(BenchError::Other(format!(
+                "peer page: HTTP {}",
+                resp.status()
+            )));
+        }
+        let v: serde_json::Value = resp.json().await?;
+        pages += 1;
+        readings += v["readings"]
+            .as_array()
+            .map_or(0, |a| u64::try_from(a.len()).unwrap_or(u64::MAX));
+        match v["next"].as_str() {
+            Some(c) => after = Some(c.to_owned()),
+            None => return Ok((pages, readings)),
+        }
+    }
+}
+
+/// Result of the quota benchmark.
+#[derive(Debug, Clone, Copy)]
+pub struct QuotaFigures {
+    /// Distinct keys taken in the first phase (100,000 unless fewer were asked for or the
+    /// time budget ran out).
+    pub first_keys: u64,
+    /// Nanoseconds per check over the first keys (new keys, map growing from empty).
+    pub first_ns: f64,
+    /// Probes on random existing keys after the first phase.
+    pub small_probes: u64,
+    /// Nanoseconds per probe after the first phase.
+    pub small_probe_ns: f64,
+    /// Distinct keys taken in all.
+    pub keys: u64,
+    /// Seconds to take every key.
+    pub fill_secs: f64,
+    /// Probes on random existing keys after every key was taken.
+    pub probes: u64,
+    /// Nanoseconds per probe after every key was taken.
+    pub probe_ns: f64,
+    /// Whether a phase stopped at the time budget.
+    pub budget_hit: bool,
+}
+
+/// Quota checks per phase between two looks at the clock budget.
+const BUDGET_STRIDE: u64 = 1_024;
+
+/// Runs `take(spread_key(i), 1, Instant::now())` for each `i` of `keys`; returns the checks
+/// done, the seconds taken and whether it stopped early (at a multiple of [`BUDGET_STRIDE`])
+/// because `budget` was spent.
+fn take_range(
+    buckets: &Buckets<[u8; 32]>,
+    keys: impl Iterator<Item = u64>,
+    budget: Duration,
+) -> (u64, f64, bool) {
+    let started = Instant::now();
+    let mut done = 0u64;
+    let mut granted = 0u64;
+    let mut over = false;
+    for i in keys {
+        granted = granted.wrapping_add(buckets.take(spread_key(i), 1, Instant::now()));
+        done += 1;
+        if done.is_multiple_of(BUDGET_STRIDE) && started.elapsed() > budget {
+            over = true;
+            break;
+        }
+    }
+    std::hint::black_box(granted);
+    (done, started.elapsed().as_secs_f64(), over)
+}
+
+fn ns_per(n: u64, secs: f64) -> f64 {
+    if n > 0 {
+        secs * 1e9 / n as f64
+    } else {
+        0.0
+    }
+}
+
+/// Per-device quota checks (`Buckets::take`, the ingest path's per-device token bucket) for
+/// `keys` distinct 32-byte keys: the first 100,000 (baseline), then the rest, with `probes`
+/// checks of random existing keys after the first 100,000 and after all of them. The quota
+/// (burst 100, refill 0.01/s) keeps every bucket below its burst for the whole run, so none is
+/// idle. Each phase stops once `budget` is spent. Key derivation and `Instant::now()` are part
+/// of every check in every phase.
+pub fn quota_checks(keys: usize, probes: usize, budget: Duration) -> QuotaFigures {
+    let buckets = Buckets::<[u8; 32]>::new(Quota {
+        rate: 0.01,
+        burst: 100.0,
+    });
+    let keys = u64::try_from(keys).unwrap_or(u64::MAX);
+    let probes = u64::try_from(probes).unwrap_or(u64::MAX);
+    let first = keys.min(100_000);
+    let mut rng = SplitMix(11);
+    let (first_keys, first_secs, over1) = take_range(&buckets, 0..first, budget);
+    let small = first_keys;
+    let (small_probes, small_secs, over2) =
+        take_range(&buckets, (0..probes).map(|_| rng.below(small)), budget);
+    let (more, more_secs, over3) = if over1 {
+        (0, 0.0, false)
+    } else {
+        take_range(&buckets, first..keys, budget)
+    };
+    let total = first_keys.saturating_add(more);
+    let (probes_done, probe_secs, over4) =
+        take_range(&buckets, (0..probes).map(|_| rng.below(total)), budget);
+    QuotaFigures {
+        first_keys,
+        first_ns: ns_per(first_keys, first_secs),
+        small_probes,
+        small_probe_ns: ns_per(small_probes, small_secs),
+        keys: total,
+        fill_secs: first_secs + more_secs,
+        probes: probes_done,
+        probe_ns: ns_per(probes_done, probe_secs),
+        budget_hit: over1 || over2 || over3 || over4,
+    }
+}
+
+/// The optional benchmarks of [`run_all`]; `None` skips one.
+#[derive(Debug, Clone, Copy)]
+pub struct ServingBenches {
+    /// Devices of the peer-page benchmark.
+    pub peer_devices: Option<usize>,
+    /// Distinct keys of the quota benchmark.
+    pub quota_keys: Option<usize>,
+    /// Time budget of each phase of the quota benchmark.
+    pub quota_budget: Duration,
+}
+
 /// Runs everything and prints the figures.
 pub async fn run_all(
     ingest: &[IngestBench],
     verify_n: usize,
     agg_devices: usize,
     agg_readings: usize,
+    serving: ServingBenches,
 ) -> Result<(), BenchError> {
     let dir = tempfile::Builder::new()
         .prefix("relayer-bench-")
@@ -470,6 +831,68 @@ pub async fn run_all(
         a.base_kib.map(|k| k / 1024).unwrap_or(0),
         a.peak_reset
     );
+    if let Some(devices) = serving.peer_devices {
+        let sub = dir.path().join("peer-pages");
+        std::fs::create_dir_all(&sub)?;
+        let f = peer_pages(devices, &sub).await?;
+        println!(
+            "peer pages: round of {} readings ({devices} devices, {} more readings in the \
+             rounds around it), {} per page (store load {:.1} s, not included)",
+            f.round_readings, f.other_readings, f.page, f.load_secs
+        );
+        for (what, p) in [
+            ("store round_readings_page", f.store),
+            ("HTTP GET /v1/rounds/{r}/readings", f.http),
+        ] {
+            println!(
+                "  {what:<34}: {:>8.1} pages/s {:>10.0} readings/s ({} pages, {:.2} s); \
+                 peak RSS {} MiB (before {} MiB, peak reset: {})",
+                rate(p.pages, p.secs),
+                rate(p.readings, p.secs),
+                p.pages,
+                p.secs,
+                p.peak_kib.map(|k| k / 1024).unwrap_or(0),
+                p.base_kib.map(|k| k / 1024).unwrap_or(0),
+                p.peak_reset
+            );
+        }
+    }
+    if let Some(keys) = serving.quota_keys {
+        let budget = serving.quota_budget;
+        let q = tokio::task::spawn_blocking(move || quota_checks(keys, 100_000, budget))
+            .await
+            .map_err(|e| BenchError::Other(e.to_string()))?;
+        println!(
+            "quota check (Buckets::take), {} distinct devices{}:",
+            q.keys,
+            if q.budget_hit {
+                format!(" (a phase stopped at its {} s budget)", budget.as_secs())
+            } else {
+                String::new()
+            }
+        );
+        println!(
+            "  first {:>9} devices (new keys)        : {:>8.0} ns/check",
+            q.first_keys, q.first_ns
+        );
+        println!(
+            "  {:>9} checks, random keys of {:>9}: {:>8.0} ns/check",
+            q.small_probes, q.first_keys, q.small_probe_ns
+        );
+        println!(
+            "  {:>9} checks, random keys of {:>9}: {:>8.0} ns/check (all keys taken in {:.2} s)",
+            q.probes, q.keys, q.probe_ns, q.fill_secs
+        );
+        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+        println!(
+            "  ratio at {} devices: {:.2} x the first {} devices, {:.2} x random checks at {}",
+            q.keys,
+            ratio(q.probe_ns, q.first_ns),
+            q.first_keys,
+            ratio(q.probe_ns, q.small_probe_ns),
+            q.first_keys
+        );
+    }
     Ok(())
 }
 

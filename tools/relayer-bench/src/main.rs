@@ -4,6 +4,8 @@
 //! ```text
 //! relayer-bench [--devices 2000] [--per-device 50] [--batch 500] [--clients 8,64]
 //!               [--verify 20000] [--agg-devices 10000] [--agg-readings 1000000]
+//!               [--peer-devices 100000] [--no-peer-pages]
+//!               [--quota-keys 1000000] [--quota-budget-secs 60] [--no-quota]
 //! ```
 
 mod bench;
@@ -40,6 +42,22 @@ struct Cli {
     /// Readings in the aggregation benchmark.
     #[arg(long, default_value_t = 1_000_000)]
     agg_readings: usize,
+    /// Devices in the peer-page benchmark (one reading each in the paged round).
+    #[arg(long, default_value_t = 100_000)]
+    peer_devices: usize,
+    /// Skip the peer-page benchmark.
+    #[arg(long)]
+    no_peer_pages: bool,
+    /// Distinct devices in the quota-check benchmark.
+    #[arg(long, default_value_t = 1_000_000)]
+    quota_keys: usize,
+    /// Time budget of each phase of the quota-check benchmark, seconds (a phase stops early
+    /// and says so when it runs out).
+    #[arg(long, default_value_t = 60)]
+    quota_budget_secs: u64,
+    /// Skip the quota-check benchmark.
+    #[arg(long)]
+    no_quota: bool,
 }
 
 fn main() -> Result<()> {
@@ -68,6 +86,11 @@ fn main() -> Result<()> {
             cli.verify,
             cli.agg_devices,
             cli.agg_readings,
+            bench::ServingBenches {
+                peer_devices: (!cli.no_peer_pages).then_some(cli.peer_devices),
+                quota_keys: (!cli.no_quota).then_some(cli.quota_keys),
+                quota_budget: std::time::Duration::from_secs(cli.quota_budget_secs),
+            },
         ))?;
     Ok(())
 }

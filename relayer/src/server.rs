@@ -3,7 +3,7 @@
 //! | route | |
 //! |---|---|
 //! | `POST /v1/readings` | batch ingest, body [`BatchRequest`], response [`BatchResponse`]; 400 malformed JSON, 408 `body_timeout` (body not received within [`ServerLimits::body_timeout`]), 413 body/batch too large, 429 `busy` (writer queue full, `Retry-After: 1`) or `client_quota` (`Retry-After: n`), 503 store failure |
-//! | `GET /health` | `{"status":"ok","devices":N,"readings":N}` (counters only, no table scan) |
+//! | `GET /health` | `{"status":"ok","chain":"connected"\|"connecting"\|"offline","devices":N,"readings":N}` (counters only, no table scan; `connecting`: started while the chain was down, ingest served, attestation waiting) |
 //! | `GET /v1/rounds/{round}/readings?after=&limit=` | peer exchange: every stored signed reading (evidence included) whose window touches the round, canonical order, paged by a `<device_hex>:<sequence>` cursor |
 //! | `GET /v1/rounds/{round}/digest` | `{"round","count","digest"}` of that set ([`crate::store::readings_digest`]) |
 //! | `GET /v1/evidence?round=` | readings of the round's set excluded by the union rule, with their conflict |
@@ -76,6 +76,11 @@ pub trait ChainReader: Send + Sync {
     fn score(&self, round: u64, owner: String) -> ReadFuture<'_>;
     /// `Round { round }`.
     fn round(&self, round: u64) -> ReadFuture<'_>;
+    /// Whether the chain has answered (a relayer started while the chain was down serves
+    /// ingest before it does; `/health` reports it).
+    fn connected(&self) -> bool {
+        true
+    }
 }
 
 /// Shared state of the HTTP handlers.
@@ -463,8 +468,14 @@ async fn post_readings(State(st): State<AppState>, req: Request) -> Response {
 }
 
 async fn health(State(st): State<AppState>) -> Response {
+    let chain = match &st.chain {
+        None => "offline",
+        Some(c) if c.connected() => "connected",
+        Some(_) => "connecting",
+    };
     Json(json!({
         "status": "ok",
+        "chain": chain,
         "devices": st.ingest.directory.len(),
         "readings": st.ingest.store.reading_count(),
     }))

@@ -158,6 +158,10 @@ impl ChainReader for LateChainReader {
             None => not_connected(),
         }
     }
+
+    fn connected(&self) -> bool {
+        self.is_connected()
+    }
 }
 
 /// First pause between two attempts to reach the chain.

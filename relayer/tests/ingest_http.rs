@@ -139,7 +139,10 @@ async fn accepts_stores_and_resend_is_idempotent() {
     assert_eq!(stats["stats"]["discharged_wh"], 700);
     assert_eq!(stats["owner"], json!(d0.owner));
     let health: Value = h.get_json("/health").await;
-    assert_eq!(health, json!({"status": "ok", "devices": 4, "readings": 3}));
+    assert_eq!(
+        health,
+        json!({"status": "ok", "chain": "offline", "devices": 4, "readings": 3})
+    );
 
     // Round read API: local progress (none yet) and round bounds; chain-backed routes say
     // the chain is unavailable in offline mode.

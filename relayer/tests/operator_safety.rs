@@ -159,6 +159,7 @@ async fn chain_down_at_start_delays_attestation_not_ingest() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(health["devices"], 6, "{health}");
+    assert_eq!(health["chain"], "connecting", "{health}");
 
     // Readings of a static device and of a device of the saved registry are accepted.
     let readings = [

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::{free_port, wait_exit};
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -22,11 +24,6 @@ const CHAIN: &str = "cube-localnet";
 const CONTRACT: &str = "wasm1daemontestcontract";
 const DEVICES: usize = 50;
 const SEED: u64 = 3;
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
 
 fn write_config(dir: &Path, port: u16) -> PathBuf {
     let now = now_unix();
@@ -124,17 +121,6 @@ fn sigterm(child: &Child) {
         .status()
         .unwrap();
     assert!(st.success());
-}
-
-fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            return s;
-        }
-        assert!(Instant::now() < deadline, "process did not exit");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

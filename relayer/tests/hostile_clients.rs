@@ -7,6 +7,8 @@
 //! 127.0.0.2 or 127.0.0.3 before connecting gives it its own address as the server sees it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test crate: failures are panics
 
+mod common;
+
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -14,6 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::free_port;
 use relayer::config::Config;
 use relayer::ingest::now_unix;
 use serde_json::Value;
@@ -123,11 +126,6 @@ impl Drop for Relayer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
 }
 
 /// An offline config (no chain, no static devices) listening on 127.0.0.1:`port`, with

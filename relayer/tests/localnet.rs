@@ -12,9 +12,11 @@
 
 mod common;
 
+use common::free_port;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -55,19 +57,7 @@ fn repo_root() -> PathBuf {
 }
 
 /// Kills the child process when dropped (also when the test fails).
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
+use common::KillOnDrop as Proc;
 
 /// The default time-of-use table (`docs/spec.md` §2.4), written out independently of cube-scoring.
 fn tou_bp(hour: u32) -> u128 {

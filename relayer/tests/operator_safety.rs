@@ -6,9 +6,11 @@
 
 mod common;
 
+use common::{free_port, wait_exit};
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -34,11 +36,6 @@ const WORDS: [&str; 24] = [
     "ember", "fjord", "gecko", "hazel", "iris", "juniper",
 ];
 
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 fn fleet(devices: usize) -> Fleet {
     Fleet::generate(&FleetSpec {
         devices,
@@ -48,14 +45,7 @@ fn fleet(devices: usize) -> Fleet {
 }
 
 /// A relayer process, killed when dropped (a failing test leaves no daemon behind).
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::KillOnDrop as Daemon;
 
 /// `relayer run --config <config>` with `RUST_LOG=warn`, stderr to `log`, without the
 /// caller's `RELAYER…` variables (an override would change what is tested).
@@ -75,17 +65,6 @@ fn start_relayer(config: &Path, log: &Path) -> Daemon {
         .spawn()
         .unwrap();
     Daemon(child)
-}
-
-fn wait_exit(child: &mut Child, within: Duration) -> ExitStatus {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            return s;
-        }
-        assert!(Instant::now() < deadline, "process did not exit");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// Runs `relayer run --config <config>`, which must fail within ten seconds; its stderr.

@@ -16,7 +16,7 @@ use relayer::store::{
     ConflictKind, InsertOutcome, ReadingStore, RoundProgress, SqliteConfig, SqliteStore,
     StoreRejection, SubmissionRecord,
 };
-use relayer::telemetry::{Reading, SignedReading};
+use relayer::telemetry::SignedReading;
 
 fn key(i: u64) -> SigningKey {
     let mut seed = [0u8; 32];
@@ -42,21 +42,7 @@ fn device(i: u64) -> [u8; 32] {
 }
 
 /// An unsigned reading of `device` (zero signature) for `[start, end)`.
-fn raw(device: [u8; 32], seq: u64, (start, end): (u64, u64), wh: u64) -> SignedReading {
-    SignedReading {
-        reading: Reading {
-            device_pubkey: device,
-            sequence: seq,
-            window_start: start,
-            window_end: end,
-            discharged_wh: wh,
-            charged_wh: 0,
-            battery_id: "B".into(),
-            firmware: "f".into(),
-        },
-        signature: [0; 64],
-    }
-}
+use common::unsigned as raw;
 
 /// Pages through the set `[from, to)` `limit` readings at a time, checking the page contract
 /// on the way (at least `limit` per page unless it is the last, `next` is the last reading's

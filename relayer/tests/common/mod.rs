@@ -204,18 +204,12 @@ pub fn signed(dev: &SimDevice, seq: u64, window: (u64, u64), wh: u64) -> SignedR
     domain().sign(&dev.key, reading(dev, seq, window, wh))
 }
 
-/// A reading of the bare key `k` (battery "B", firmware "f", nothing charged), signed for
-/// [`domain`].
-pub fn signed_by_key(
-    k: &ed25519_dalek::SigningKey,
-    seq: u64,
-    (start, end): (u64, u64),
-    wh: u64,
-) -> SignedReading {
-    domain().sign(
-        k,
-        Reading {
-            device_pubkey: k.verifying_key().to_bytes(),
+/// A reading of `device` (battery "B", firmware "f", nothing charged) with a zero signature:
+/// for the store, which takes what it is given.
+pub fn unsigned(device: [u8; 32], seq: u64, (start, end): (u64, u64), wh: u64) -> SignedReading {
+    SignedReading {
+        reading: Reading {
+            device_pubkey: device,
             sequence: seq,
             window_start: start,
             window_end: end,
@@ -224,7 +218,52 @@ pub fn signed_by_key(
             battery_id: "B".into(),
             firmware: "f".into(),
         },
+        signature: [0; 64],
+    }
+}
+
+/// [`unsigned`] of the bare key `k`, signed for [`domain`].
+pub fn signed_by_key(
+    k: &ed25519_dalek::SigningKey,
+    seq: u64,
+    window: (u64, u64),
+    wh: u64,
+) -> SignedReading {
+    domain().sign(
+        k,
+        unsigned(k.verifying_key().to_bytes(), seq, window, wh).reading,
     )
+}
+
+/// A free TCP port on 127.0.0.1 (bound and released).
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// A child process killed when dropped (a failing test leaves nothing running).
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits for `child` to exit, at most `within`.
+pub fn wait_exit(
+    child: &mut std::process::Child,
+    within: std::time::Duration,
+) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        assert!(std::time::Instant::now() < deadline, "process did not exit");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// An hour-aligned window `hours_ago` hours before the current hour.

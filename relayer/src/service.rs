@@ -952,7 +952,7 @@ pub fn offline_inputs(
             max_entries_per_batch: u32::try_from(cfg.rounds.max_entries_per_batch)
                 .unwrap_or(u32::MAX),
             // Offline mode posts nothing: no reward, no windows.
-            round_reward: cosmwasm_std::Uint128::zero(),
+            round_reward: Default::default(),
             attestation_window: 0,
             claim_window: 0,
         },

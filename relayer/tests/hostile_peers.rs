@@ -177,22 +177,50 @@ async fn pulled_readings_must_touch_the_round_and_come_from_registered_devices()
     let scope = ImportScope::new((from, to), Some(&registry));
     let stranger2 = signed_by_key(&stranger, 2, (from + 900, from + 960), 1);
     let off = signed(&a, 3, (to + 3_600, to + 3_660), 1);
+    // The boundaries: a window starting at the round's end touches only the next round, one
+    // ending at its start only the previous one; one ending at its end is inside.
+    let at_end = signed(&a, 4, (to, to + 60), 1);
+    let before = signed(&a, 5, (from - 60, from), 1);
+    let last_minute = signed(&a, 6, (to - 60, to), 1);
+    // Far beyond the rated power over a minute.
+    let implausible = signed(&a, 7, (to - 30, to - 20), 1_000_000);
     let rep = h
         .ingest
-        .import_peer(vec![stranger2, off, inside], &scope)
+        .import_peer(
+            vec![
+                stranger2,
+                off,
+                inside.clone(),
+                inside,
+                at_end,
+                before,
+                last_minute.clone(),
+                implausible,
+            ],
+            &scope,
+        )
         .await
         .unwrap();
     assert_eq!(
         (
+            rep.received,
             rep.new,
             rep.duplicates,
             rep.unregistered,
             rep.off_round,
             rep.rejected
         ),
-        (0, 1, 1, 1, 2),
+        (8, 1, 2, 1, 3, 5),
         "{rep:?}"
     );
+    assert_eq!(
+        h.store.get_reading(&a.pubkey(), 6).unwrap(),
+        Some(last_minute)
+    );
+    assert!(h
+        .metrics()
+        .await
+        .contains("relayer_peer_readings_imported_total 2\n"));
     h.stop().await;
 }
 
@@ -353,5 +381,35 @@ async fn replayed_reading_with_hex_case_variants_does_not_silence_its_device() {
         .metrics()
         .await
         .contains("relayer_quota_refused_total{quota=\"device\"} 0\n"));
+    h.stop().await;
+}
+
+/// The invalid-signature budget is checked before every single verification, not per chunk
+/// of 512: a request of 20 forged readings with a budget of 4 costs 4 failed verifications,
+/// and the rest (the valid reading after them included) is answered `signature_budget`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_signature_budget_is_checked_per_item() {
+    let mut policy = common::policy();
+    policy.max_invalid_signatures = 4;
+    let h = Harness::start_with_policy(2, policy).await;
+    let (dev, other) = (h.fleet.devices[0].clone(), h.fleet.devices[1].clone());
+    let (start, _) = window(6);
+    let mut batch = minutes(&dev, start, 20);
+    for r in &mut batch {
+        r.signature[9] ^= 0x10;
+    }
+    batch.push(signed(&other, 1, (start, start + 60), 1));
+    let (s, body) = h.post(&batch).await;
+    assert_eq!(s, 200, "{body}");
+    let reasons: Vec<&str> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap_or("none"))
+        .collect();
+    let mut expected = vec!["bad_signature"; 4];
+    expected.extend(std::iter::repeat_n("signature_budget", 17));
+    assert_eq!(reasons, expected);
+    assert_eq!(h.store.count_readings().unwrap(), 0);
     h.stop().await;
 }

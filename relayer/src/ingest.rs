@@ -6,8 +6,9 @@
 //! `implausible_energy` → `out_of_range` → `bad_signature` (batch-verified; after
 //! [`IngestPolicy::max_invalid_signatures`] invalid signatures in one request the remaining
 //! items are not verified and answered `signature_budget`) → per-device quota (`device_quota`,
-//! charged for validly signed readings only, so nobody else can spend a device's quota) →
-//! store. Identical items of one request are verified and stored once.
+//! charged for validly signed readings new to the store only, so nobody else can spend a
+//! device's quota, by forging or by replaying) →
+//! store. Items of one request with the same decoded content are verified and stored once.
 //!
 //! The store keeps every validly signed reading. One that conflicts with a stored reading of
 //! its device (`sequence_conflict`, `overlap`, `sequence_order`) is answered as rejected with
@@ -551,20 +552,26 @@ impl Ingestor {
             .map_err(|e| BatchError::Unavailable(e.to_string()))
     }
 
-    /// [`ReadingStore::stored_already`] of the readings of `items`, on a blocking thread.
+    /// Each of `items` with [`ReadingStore::stored_already`] of its reading (`reading` picks
+    /// it out), looked up on a blocking thread; the items travel there and back, uncopied.
     async fn stored_already<T: Send + 'static>(
         &self,
-        items: &[(T, SignedReading)],
-    ) -> Result<Vec<bool>, BatchError> {
+        items: Vec<T>,
+        reading: fn(&T) -> &SignedReading,
+    ) -> Result<Vec<(T, bool)>, BatchError> {
         if items.is_empty() {
             return Ok(Vec::new());
         }
         let store = self.store.clone();
-        let readings: Vec<SignedReading> = items.iter().map(|(_, s)| s.clone()).collect();
-        tokio::task::spawn_blocking(move || store.stored_already(&readings))
-            .await
-            .map_err(|e| BatchError::Unavailable(e.to_string()))?
-            .map_err(|e| BatchError::Unavailable(e.to_string()))
+        tokio::task::spawn_blocking(move || {
+            let refs: Vec<&SignedReading> = items.iter().map(reading).collect();
+            let known = store.stored_already(&refs)?;
+            drop(refs);
+            Ok::<_, StoreError>(items.into_iter().zip(known).collect())
+        })
+        .await
+        .map_err(|e| BatchError::Unavailable(e.to_string()))?
+        .map_err(|e| BatchError::Unavailable(e.to_string()))
     }
 
     /// Runs a whole batch from a client without a known address (benchmarks, tests).
@@ -660,10 +667,10 @@ impl Ingestor {
         // of a stored reading costs its device nothing; the store answers it as a duplicate);
         // the earliest items of a device in the request are the ones granted.
         if let Some(b) = &self.device_buckets {
-            let known = self.stored_already(&verified).await?;
+            let checked = self.stored_already(verified, |(_, s)| s).await?;
             let mut per_device: HashMap<[u8; 32], u64> = HashMap::new();
-            for ((_, s), k) in verified.iter().zip(&known) {
-                if !k {
+            for ((_, s), known) in &checked {
+                if !known {
                     *per_device.entry(s.reading.device_pubkey).or_insert(0) += 1;
                 }
             }
@@ -671,8 +678,8 @@ impl Ingestor {
                 .iter()
                 .map(|(d, n)| (*d, b.take(*d, *n, now_i)))
                 .collect();
-            for ((i, s), k) in verified.into_iter().zip(known) {
-                if k {
+            for ((i, s), known) in checked {
+                if known {
                     store_idx.push(i);
                     to_store.push(s);
                     continue;
@@ -833,23 +840,23 @@ impl Ingestor {
             let mut verified = Vec::with_capacity(chunk.len());
             for (s, v) in chunk.into_iter().zip(verdicts) {
                 if v.is_ok() {
-                    verified.push(((), s));
+                    verified.push(s);
                 } else {
                     report.rejected += 1;
                 }
             }
             // The round's allowance per device, charged for readings new to the store.
             let good: Vec<SignedReading> = match scope.allowance(&self.policy) {
-                None => verified.into_iter().map(|(_, s)| s).collect(),
+                None => verified,
                 Some(cap) => {
-                    let known = self.stored_already(&verified).await?;
+                    let checked = self.stored_already(verified, |s| s).await?;
                     let mut charged = scope
                         .charged
                         .lock()
                         .map_err(|_| BatchError::Unavailable("import quota lock".into()))?;
-                    let mut good = Vec::with_capacity(verified.len());
-                    for ((_, s), k) in verified.into_iter().zip(known) {
-                        if !k {
+                    let mut good = Vec::with_capacity(checked.len());
+                    for (s, known) in checked {
+                        if !known {
                             let used = charged.entry(s.reading.device_pubkey).or_insert(0);
                             if *used >= cap {
                                 report.rejected += 1;

@@ -279,13 +279,13 @@ async fn stored_already_compares_content_in_input_order() {
     assert_eq!(
         store
             .stored_already(&[
-                unknown.clone(),
-                b,
-                other_content.clone(),
-                a.clone(),
-                other_device,
-                resigned,
-                huge_sequence,
+                &unknown,
+                &b,
+                &other_content,
+                &a,
+                &other_device,
+                &resigned,
+                &huge_sequence,
             ])
             .unwrap(),
         vec![false, true, false, true, false, true, false]
@@ -296,7 +296,9 @@ async fn stored_already_compares_content_in_input_order() {
         vec![InsertOutcome::Evidence(ConflictKind::SequenceConflict)]
     );
     assert_eq!(
-        store.stored_already(&[other_content, unknown, a]).unwrap(),
+        store
+            .stored_already(&[&other_content, &unknown, &a])
+            .unwrap(),
         vec![true, false, true]
     );
     assert_eq!(store.stored_already(&[]).unwrap(), Vec::<bool>::new());

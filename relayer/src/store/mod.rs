@@ -200,7 +200,7 @@ pub trait ReadingStore: Send + Sync + 'static {
     /// For each of `readings`, whether a reading with identical content (every field of
     /// [`Reading`]; the signature is not compared) is already stored. Ingest charges a
     /// device's quota only for readings new to the store. Reads only (no writer round trip).
-    fn stored_already(&self, readings: &[SignedReading]) -> Result<Vec<bool>, StoreError>;
+    fn stored_already(&self, readings: &[&SignedReading]) -> Result<Vec<bool>, StoreError>;
 
     /// Number of stored readings from a counter (no table scan; for health checks).
     fn reading_count(&self) -> u64;

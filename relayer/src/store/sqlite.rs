@@ -41,7 +41,8 @@
 //! Peer pages ([`ReadingStore::round_readings_page`]) are served in `(device, sequence)` order
 //! from a cursor, which no window-ordered index gives and which the primary key gives only by
 //! walking every round's readings. Migration 5 adds the expression index `readings_by_hour` on
-//! `(window_start / 3600, device, sequence, variant)`: readings grouped by hour bucket (whole
+//! `(window_start / 3600, device, sequence, variant, window_start, window_end)`: readings
+//! grouped by hour bucket (whole
 //! hours since the epoch, independent of any round clock; the divisor never changes), each
 //! bucket in key order. A page finds the non-empty buckets of the round's `window_start`
 //! range (one index seek per non-empty bucket, so an empty round costs one seek), seeks in
@@ -50,8 +51,9 @@
 //! statement when it runs dry. Work and memory per page are bounded by the round's buckets
 //! (about 170 for a week, ~8,800 for a 366-day round) and the page size, not by the number of
 //! readings stored in the round or in other rounds, with one exception: readings starting in
-//! the hour before the round belong to it only when they straddle its start, which the index
-//! cannot tell, so those after the cursor are stepped over on each page. All the queries of
+//! the hour before the round belong to it only when they straddle its start, so those that do
+//! not and lie after the cursor are stepped over on each page (in the index, which carries
+//! `window_start` and `window_end`: no table look-up). All the queries of
 //! one page run in one read transaction (one snapshot). [`SqliteStore::page_query_plan`] and
 //! [`SqliteStore::last_page_stats`] let tests and operators check that no query scans.
 
@@ -798,8 +800,9 @@ impl ReadingStore for SqliteStore {
     /// of an empty round costs one seek; a week spans about 170 buckets, a 366-day round
     /// ~8,800 (so up to ~17,600 seeks per page, each a few microseconds). Readings starting in
     /// the hour before `from` are in the window_start range but belong to the set only when
-    /// they straddle `from`: those that do not are stepped over in the index, so each page
-    /// also pays for the readings of that hour after the cursor. Memory is bounded by
+    /// they straddle `from`: those that do not are stepped over in the index (which carries
+    /// both window ends), so each page also pays for the index entries of that hour after the
+    /// cursor. Memory is bounded by
     /// buckets × 32 buffered readings plus the page, not by the round's size.
     fn round_readings_page(
         &self,
@@ -884,7 +887,7 @@ impl ReadingStore for SqliteStore {
 
     /// One primary-key look-up per reading on the read connection; every stored variant of
     /// the reading's `(device, sequence)` is compared by content.
-    fn stored_already(&self, readings: &[SignedReading]) -> Result<Vec<bool>, StoreError> {
+    fn stored_already(&self, readings: &[&SignedReading]) -> Result<Vec<bool>, StoreError> {
         if readings.is_empty() {
             return Ok(Vec::new());
         }

@@ -51,6 +51,44 @@ pub enum BenchError {
     Other(String),
 }
 
+/// The relayer's HTTP server over `ingest` on 127.0.0.1 (an ephemeral port), as the daemon
+/// serves it.
+struct BenchServer {
+    /// `http://127.0.0.1:<port>`.
+    base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl BenchServer {
+    async fn start(
+        ingest: Arc<Ingestor>,
+        max_body_bytes: usize,
+        limits: ServerLimits,
+    ) -> Result<Self, BenchError> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let app = router(
+            AppState {
+                ingest,
+                chain: None,
+            },
+            max_body_bytes,
+        );
+        let task = tokio::spawn(serve(listener, app, limits, async {
+            let _ = stopped.await;
+        }));
+        Ok(BenchServer { base, stop, task })
+    }
+
+    /// Stops accepting and waits for the server to drain.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
 /// Peak resident set size in KiB (`VmHWM`).
 pub fn peak_rss_kib() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -216,16 +254,6 @@ pub async fn ingest_http(
         store.clone() as Arc<dyn ReadingStore>,
         Arc::new(Metrics::new()),
     ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}/v1/readings", listener.local_addr()?);
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let app = router(
-        AppState {
-            ingest: ingest.clone(),
-            chain: None,
-        },
-        64 * 1024 * 1024,
-    );
     // Every client connects from 127.0.0.1: leave room above the per-address limit (a
     // defence against remote clients, not part of what is measured here).
     let defaults = ServerLimits::default();
@@ -236,9 +264,8 @@ pub async fn ingest_http(
             .max(clients.saturating_mul(2)),
         ..defaults
     };
-    let server = tokio::spawn(serve(listener, app, limits, async {
-        let _ = stop_rx.await;
-    }));
+    let server = BenchServer::start(ingest.clone(), 64 * 1024 * 1024, limits).await?;
+    let url = format!("{}/v1/readings", server.base);
     let client = reqwest::Client::new();
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -277,8 +304,7 @@ pub async fn ingest_http(
         busy_retries += b;
     }
     let secs = started.elapsed().as_secs_f64();
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    server.stop().await;
     let stored = store.count_readings()?;
     if stored != total || accepted != total {
         return Err(BenchError::Other(format!(
@@ -587,22 +613,8 @@ pub async fn peer_pages(
         store.clone() as Arc<dyn ReadingStore>,
         Arc::new(Metrics::new()),
     ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!(
-        "http://{}/v1/rounds/{round}/readings",
-        listener.local_addr()?
-    );
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let app = router(
-        AppState {
-            ingest,
-            chain: None,
-        },
-        1024 * 1024,
-    );
-    let server = tokio::spawn(serve(listener, app, ServerLimits::default(), async {
-        let _ = stop_rx.await;
-    }));
+    let server = BenchServer::start(ingest, 1024 * 1024, ServerLimits::default()).await?;
+    let url = format!("{}/v1/rounds/{round}/readings", server.base);
     let client = reqwest::Client::new();
     let peak_reset = reset_peak_rss();
     let base_kib = rss_kib();
@@ -610,8 +622,7 @@ pub async fn peer_pages(
     let outcome = http_pages(&client, &url).await;
     let secs = started.elapsed().as_secs_f64();
     let peak_kib = peak_rss_kib();
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    server.stop().await;
     let (pages, readings) = outcome?;
     let http = PagingFigures {
         pages,

@@ -59,7 +59,13 @@ for p in "${packages[@]}"; do
   src="$wasm_target/wasm32-unknown-unknown/release/$name.wasm"
   [ -f "$src" ] || die "expected $src after the build"
   wasm-opt -Os --strip-debug --strip-producers "$src" -o "artifacts/$name.wasm"
-  info "$(printf '%-20s %8d bytes (unoptimized %d)' "$name.wasm" "$(stat -c %s "artifacts/$name.wasm")" "$(stat -c %s "$src")")"
+  size="$(stat -c %s "artifacts/$name.wasm")"
+  budget="$(artifact_budget "$p")"
+  info "$(printf '%-24s %8d bytes, %3d %% of the upload limit, budget %s (unoptimized %d)' "$name.wasm" "$size" \
+    "$((size * 100 / WASM_UPLOAD_LIMIT))" "${budget:-none}" "$(stat -c %s "$src")")"
+  if [ -n "$budget" ] && [ "$size" -gt "$budget" ]; then
+    die "artifacts/$name.wasm is $size bytes, over its budget of $budget (deploy/artifacts.txt)"
+  fi
 done
 (cd artifacts && sha256sum -- *.wasm > checksums.txt)
 

@@ -35,6 +35,12 @@ COSMWASM_CHECK_VERSION="3.0.10"
 artifact_packages() {
   sed -e 's/#.*//' "$REPO_ROOT/deploy/artifacts.txt" | awk 'NF { print $1 }'
 }
+# wasmd's upload limit for one contract (bytes).
+WASM_UPLOAD_LIMIT=819200
+# The size budget in bytes of a package's artifact (third column of deploy/artifacts.txt).
+artifact_budget() {
+  sed -e 's/#.*//' "$REPO_ROOT/deploy/artifacts.txt" | awk -v p="$1" 'NF && $1 == p { print $3 }'
+}
 # The artifact file stem of a package: cw20-base → cw20_base.
 artifact_name() { printf '%s\n' "${1//-/_}"; }
 
@@ -181,4 +187,30 @@ run_tests() {
     printf '\033[31mfailed test executables: %s\033[0m\n' "${failed[*]}"
     return 1
   fi
+}
+
+# Writes the size table of artifacts/ (after scripts/build-wasm.sh) to file $1.
+write_artifact_sizes() {
+  local out="$1" p name size budget
+  {
+    echo "# Wasm artifact sizes"
+    echo
+    echo "Written by \`scripts/refresh-docs.sh sizes\` from \`artifacts/\` as \`scripts/build-wasm.sh\` makes"
+    echo "them (release profile \`opt-level = \"z\"\`, fat LTO, one codegen unit, \`panic = \"abort\"\`, std"
+    echo "rebuilt for the MVP CPU, then \`wasm-opt -Os\`). wasmd refuses an upload above"
+    echo "$WASM_UPLOAD_LIMIT bytes; \`scripts/build-wasm.sh\` fails when an artifact passes its budget"
+    echo "(third column of \`deploy/artifacts.txt\`). Do not edit by hand."
+    echo
+    echo "| artifact | bytes | % of upload limit | budget | sha256 |"
+    echo "|---|---:|---:|---:|---|"
+    for p in $(artifact_packages); do
+      name="$(artifact_name "$p")"
+      [ -f "artifacts/$name.wasm" ] || die "artifacts/$name.wasm is missing"
+      size="$(stat -c %s "artifacts/$name.wasm")"
+      budget="$(artifact_budget "$p")"
+      printf '| %s.wasm | %d | %d.%d %% | %s | `%s` |\n' "$name" "$size" \
+        "$((size * 100 / WASM_UPLOAD_LIMIT))" "$((size * 1000 / WASM_UPLOAD_LIMIT % 10))" "${budget:--}" \
+        "$(sha256sum "artifacts/$name.wasm" | cut -c1-16)"
+    done
+  } > "$out"
 }

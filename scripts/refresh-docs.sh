@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Regenerates the committed figures and screenshots; the tests never write them.
 #
-#   scripts/refresh-docs.sh [gas] [vm-gas] [screenshots]     (no argument: all three)
+#   scripts/refresh-docs.sh [gas] [vm-gas] [screenshots] [sizes]     (no argument: all four)
 #
 #   gas          docs/gas.md: SDK gas on the wasmd localnet, from the end-to-end suite
 #                (cargo test -p e2e, which starts the localnet when it is not running)
 #   vm-gas       docs/vm-gas.md: VM gas in cosmwasm-vm (scripts/bench-gas.sh)
 #   screenshots  docs/screenshots/*.png: the web app at desktop and phone width, from the
 #                browser suite on a demo localnet of its own (scripts/test-web.sh)
+#   sizes        docs/artifacts.md: every wasm artifact's size against its budget and wasmd's
+#                upload limit (scripts/build-wasm.sh)
 #
 # Review the diff (git diff --stat docs/) and commit it with the change that moved the figures.
 set -euo pipefail
@@ -15,9 +17,9 @@ set -euo pipefail
 cd "$REPO_ROOT"
 
 what=("$@")
-[ ${#what[@]} -gt 0 ] || what=(gas vm-gas screenshots)
+[ ${#what[@]} -gt 0 ] || what=(gas vm-gas screenshots sizes)
 for w in "${what[@]}"; do
-  case "$w" in gas|vm-gas|screenshots) ;; *) die "unknown part '$w' (gas, vm-gas, screenshots)" ;; esac
+  case "$w" in gas|vm-gas|screenshots|sizes) ;; *) die "unknown part '$w' (gas, vm-gas, screenshots, sizes)" ;; esac
 done
 
 for w in "${what[@]}"; do
@@ -43,6 +45,11 @@ for w in "${what[@]}"; do
     screenshots)
       step "docs/screenshots (browser suite)"
       WEB_SCREENSHOTS="$REPO_ROOT/docs/screenshots" scripts/test-web.sh
+      ;;
+    sizes)
+      step "docs/artifacts.md (wasm artifact sizes)"
+      scripts/build-wasm.sh --if-changed
+      write_artifact_sizes docs/artifacts.md
       ;;
   esac
 done

@@ -69,7 +69,7 @@ stage_wasm() {
   scripts/codegen.sh --check
 }
 
-CONTRACT_PACKAGES=(reward-pool mining-round timelock contract-common cube-scoring cube-types upstream-contracts)
+CONTRACT_PACKAGES=(reward-pool mining-round timelock contract-common cube-scoring cube-merkle cube-types upstream-contracts)
 
 stage_contracts() {
   workspace_build

@@ -161,6 +161,7 @@ async fn deploy_with(
             max_entries_per_batch: Some(max_entries_per_batch),
             max_claim_rounds: None,
             guardian: None,
+            attestation_mode: None,
         })
         .unwrap();
     let deployment = deploy::deploy(

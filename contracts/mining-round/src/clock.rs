@@ -93,6 +93,7 @@ mod tests {
             max_entries_per_batch: 1,
             max_claim_rounds: 1,
             manufacturer_keys: vec![],
+            attestation_mode: Default::default(),
         }
     }
 

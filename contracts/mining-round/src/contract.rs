@@ -3,16 +3,18 @@
 use contract_common::{ensure_owner, ownership};
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
-use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response};
-use cube_types::mining_round::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
+use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response, Storage};
+use cube_types::mining_round::{AttestationMode, ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 use cw_utils::nonpayable;
 
 use crate::attest;
 use crate::config::{self, ConfigChanges};
 use crate::devices::{self, Registration};
+use crate::merkle::{self, Attestation, CumulativeClaim};
+use crate::state::CONFIG;
 use crate::{
-    claim, emergency, funding, instantiate as init, oracles, payout, policy, query, whitelist,
-    ContractError,
+    claim, emergency, endpoints, funding, instantiate as init, oracles, payout, policy, query,
+    whitelist, ContractError,
 };
 use cube_types::mining_round::BatchId;
 
@@ -41,6 +43,9 @@ pub fn execute(
     nonpayable(&info)?;
     if owner_only(&msg) {
         ensure_owner(deps.storage, &info.sender)?;
+    }
+    if let Some(required) = required_mode(&msg) {
+        ensure_mode(deps.storage, required)?;
     }
     match msg {
         ExecuteMsg::Receive(wrapper) => funding::receive(deps, info, wrapper),
@@ -152,7 +157,89 @@ pub fn execute(
         ExecuteMsg::ClearPayoutProfile {} => payout::clear_profile(deps, info),
         // owner or guardian (checked inside)
         ExecuteMsg::Pause {} => emergency::pause(deps, env, info),
+        // merkle mode (`required_mode`); oracle only (checked inside)
+        ExecuteMsg::AttestRoot {
+            round,
+            root,
+            total_entitlement,
+            total_score,
+            leaf_count,
+            depth,
+            policy_version,
+            leaves_digest,
+            input_digest,
+        } => merkle::attest_root(
+            deps,
+            env,
+            info,
+            Attestation {
+                round,
+                root,
+                total_entitlement,
+                total_score,
+                leaf_count,
+                depth,
+                policy_version,
+                leaves_digest,
+                input_digest,
+            },
+        ),
+        // merkle mode; anyone, fails while paused
+        ExecuteMsg::AcceptRoot {
+            round,
+            attestation_hash,
+        } => merkle::accept_proposal(deps, env, round, attestation_hash),
+        // merkle mode; the leaf's owner
+        ExecuteMsg::ClaimCumulative {
+            round,
+            leaf_index,
+            cumulative,
+            buckets,
+            score,
+            proof,
+        } => merkle::claim_cumulative(
+            deps,
+            env,
+            info,
+            CumulativeClaim {
+                round,
+                leaf_index,
+                cumulative,
+                buckets,
+                score,
+                proof,
+            },
+        ),
+        // owner only (`owner_only`)
+        ExecuteMsg::UpdateOracleEndpoints { set, remove } => {
+            endpoints::update_oracle_endpoints(deps, set, remove)
+        }
     }
+}
+
+/// The attestation mode a message needs: the direct mode's batches, void rounds and per-round
+/// claims, the merkle mode's roots and cumulative claims; `None` for the rest.
+fn required_mode(msg: &ExecuteMsg) -> Option<AttestationMode> {
+    match msg {
+        ExecuteMsg::SubmitUsage { .. }
+        | ExecuteMsg::VoteBatch { .. }
+        | ExecuteMsg::AcceptBatch { .. }
+        | ExecuteMsg::CloseVoidRound { .. }
+        | ExecuteMsg::Claim { .. } => Some(AttestationMode::Direct),
+        ExecuteMsg::AttestRoot { .. }
+        | ExecuteMsg::AcceptRoot { .. }
+        | ExecuteMsg::ClaimCumulative { .. } => Some(AttestationMode::Merkle),
+        _ => None,
+    }
+}
+
+/// Fails with `WrongAttestationMode` unless the contract runs the `required` mode.
+pub fn ensure_mode(storage: &dyn Storage, required: AttestationMode) -> Result<(), ContractError> {
+    let mode = CONFIG.load(storage)?.attestation_mode;
+    if mode != required {
+        return Err(ContractError::WrongAttestationMode { mode, required });
+    }
+    Ok(())
 }
 
 /// The messages only the owner may send, checked before routing so a reader sees them on one
@@ -171,6 +258,7 @@ fn owner_only(msg: &ExecuteMsg) -> bool {
             | ExecuteMsg::Reconcile {}
             | ExecuteMsg::Unpause {}
             | ExecuteMsg::UpdateGuardian { .. }
+            | ExecuteMsg::UpdateOracleEndpoints { .. }
     )
 }
 
@@ -259,6 +347,16 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             to_json_binary(&query::registration_nonce(deps, pubkey)?)
         }
         QueryMsg::PayoutProfile { owner } => to_json_binary(&payout::query_profile(deps, owner)?),
+        QueryMsg::MerkleRoot { round } => to_json_binary(&merkle::query::merkle_root(deps, round)?),
+        QueryMsg::MerkleRoots { start_after, limit } => {
+            to_json_binary(&merkle::query::merkle_roots(deps, start_after, limit)?)
+        }
+        QueryMsg::RootVotes { round } => to_json_binary(&merkle::query::root_votes(deps, round)?),
+        QueryMsg::ClaimedCumulative { owner } => {
+            to_json_binary(&merkle::query::claimed_cumulative(deps, owner)?)
+        }
+        QueryMsg::Entitlements {} => to_json_binary(&merkle::query::entitlements(deps)?),
+        QueryMsg::OracleEndpoints {} => to_json_binary(&endpoints::oracle_endpoints(deps)?),
     }?)
 }
 

@@ -2,7 +2,9 @@ use contract_common::{DepositError, MigrateError, OwnershipError};
 use cosmwasm_std::{
     Addr, ConversionOverflowError, DivideByZeroError, HexBinary, OverflowError, StdError, Uint128,
 };
+use cube_merkle::MerkleError;
 use cube_scoring::ScoringError;
+use cube_types::mining_round::AttestationMode;
 use thiserror::Error;
 
 /// Every failure of the contract, each with the data needed to understand it.
@@ -28,6 +30,10 @@ pub enum ContractError {
 
     #[error("scoring: {0}")]
     Scoring(#[from] ScoringError),
+
+    /// Leaf encoding or proof shape (`ProofLength`, `IndexOutOfRange`, ...).
+    #[error("merkle: {0}")]
+    Merkle(#[from] MerkleError),
 
     // ----- authorization -----
     /// Not the owner, not the pending owner, no transfer pending (shared with reward-pool).
@@ -251,6 +257,78 @@ pub enum ContractError {
 
     #[error("no round follows the one containing time {time}")]
     TimeOutOfRange { time: u64 },
+
+    // ----- merkle attestation mode -----
+    #[error("this message needs the {required:?} attestation mode; the contract runs {mode:?}")]
+    WrongAttestationMode {
+        mode: AttestationMode,
+        required: AttestationMode,
+    },
+
+    #[error("{leaf_count} leaves need the minimal depth, not {depth}")]
+    InvalidTreeShape { leaf_count: u64, depth: u8 },
+
+    #[error("round {round} is not after the last accepted root's round {last}")]
+    RootNotAfterLast { round: u64, last: u64 },
+
+    #[error("total entitlement {total} is less than the last accepted {last}")]
+    EntitlementDecreased { total: Uint128, last: Uint128 },
+
+    #[error("oracle {oracle} already voted this root attestation for round {round}")]
+    AlreadyVotedRoot { oracle: String, round: u64 },
+
+    #[error("no root attestation {attestation_hash} voted for round {round}")]
+    UnknownAttestation {
+        round: u64,
+        attestation_hash: HexBinary,
+    },
+
+    #[error("root attestation of round {round} has {votes} votes of current oracles, quorum is {quorum}")]
+    RootQuorumNotReached { round: u64, votes: u32, quorum: u32 },
+
+    #[error("too many rule changes since the last accepted root")]
+    TooManyRuleChanges {},
+
+    #[error(
+        "entitlement increase {increase} exceeds the budget: min(rewards since the last root \
+         {rewards}, unlocked {unlocked})"
+    )]
+    EntitlementExceedsBudget {
+        increase: Uint128,
+        rewards: Uint128,
+        unlocked: Uint128,
+    },
+
+    #[error("no root accepted yet")]
+    NoRoot {},
+
+    #[error("proof for round {round}, the latest root is round {latest}")]
+    StaleProof { round: u64, latest: u64 },
+
+    #[error("leaf score {score} differs from the policy's score {expected}")]
+    LeafScoreMismatch { score: Uint128, expected: Uint128 },
+
+    #[error("proof does not match the root of round {round}")]
+    InvalidProof { round: u64 },
+
+    #[error("cumulative entitlement is zero")]
+    ZeroClaim {},
+
+    #[error("cumulative {cumulative} already claimed ({claimed} paid)")]
+    CumulativeAlreadyClaimed {
+        cumulative: Uint128,
+        claimed: Uint128,
+    },
+
+    #[error("paid {paid} would exceed the attested entitlement {locked}")]
+    PaidExceedsLocked { paid: Uint128, locked: Uint128 },
+
+    // ----- oracle endpoints -----
+    #[error("{oracle} is not an oracle")]
+    UnknownOracle { oracle: String },
+
+    #[error("invalid endpoint {url:?}: {reason}")]
+    InvalidEndpoint { url: String, reason: String },
 
     // ----- migration -----
     /// Another contract's state, a version not newer, an unparsable version (shared with

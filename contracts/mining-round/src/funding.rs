@@ -5,7 +5,7 @@ use contract_common::ensure_token_deposit;
 use cosmwasm_std::{
     from_json, to_json_binary, DepsMut, Env, MessageInfo, Response, Storage, Uint128, WasmMsg,
 };
-use cube_types::mining_round::ReceiveMsg;
+use cube_types::mining_round::{AttestationMode, ReceiveMsg};
 use cw20::{BalanceResponse, Cw20ExecuteMsg, Cw20QueryMsg, Cw20ReceiveMsg};
 
 use crate::state::{
@@ -14,7 +14,8 @@ use crate::state::{
 use crate::ContractError;
 
 /// ECT reserved at `now` for rounds that ended and may still finalize: the pinned reward of
-/// every ended round inside its attestation window that is not finalized, void or swept yet.
+/// every ended round inside its attestation window that is not finalized, void or swept yet
+/// (merkle mode: that no accepted root covers yet, i.e. after the last root's round).
 /// A round's attestation window spans at most `MAX_ATTESTATION_ROUNDS` rounds, so only the
 /// last `MAX_ATTESTATION_ROUNDS + 1` ended rounds are read.
 pub fn reserved(
@@ -25,6 +26,12 @@ pub fn reserved(
     let Some(current) = config.round_at(now) else {
         return Ok(Uint128::zero());
     };
+    let merkle = config.attestation_mode == AttestationMode::Merkle;
+    let last_root = if merkle {
+        crate::merkle::state::totals(storage)?.last_round
+    } else {
+        None
+    };
     let oldest = current.saturating_sub(MAX_ATTESTATION_ROUNDS.saturating_add(1));
     let mut total = Uint128::zero();
     for round in oldest..current {
@@ -33,9 +40,13 @@ pub fn reserved(
         if now >= times.attestation_deadline {
             continue;
         }
-        let open = ROUNDS
-            .may_load(storage, round)?
-            .is_none_or(|s| s.status == StoredStatus::Attesting);
+        let open = if merkle {
+            last_root.is_none_or(|last| round > last)
+        } else {
+            ROUNDS
+                .may_load(storage, round)?
+                .is_none_or(|s| s.status == StoredStatus::Attesting)
+        };
         if open {
             total = total.checked_add(rules.reward())?;
         }

@@ -43,6 +43,7 @@ pub fn instantiate(
             .unwrap_or(DEFAULT_MAX_ENTRIES_PER_BATCH),
         max_claim_rounds: msg.max_claim_rounds.unwrap_or(DEFAULT_MAX_CLAIM_ROUNDS),
         manufacturer_keys: msg.manufacturer_keys,
+        attestation_mode: msg.attestation_mode.unwrap_or_default(),
     };
     config.validate(oracle_count(deps.storage)?)?;
     let policy = msg.policy.unwrap_or_default();
@@ -76,5 +77,6 @@ pub fn instantiate(
         .add_attribute("round_reward", config.round_reward)
         .add_attribute("genesis_time", config.genesis_time.to_string())
         .add_attribute("round_duration", config.round_duration.to_string())
-        .add_attribute("quorum", config.quorum.to_string()))
+        .add_attribute("quorum", config.quorum.to_string())
+        .add_attribute("attestation_mode", config.attestation_mode.as_str()))
 }

@@ -2,6 +2,7 @@
 
 use cosmwasm_std::{Addr, DepsMut, Empty, Response, Storage};
 
+use crate::endpoints::ORACLE_ENDPOINTS;
 use crate::state::{oracle_count, CONFIG, ORACLES};
 use crate::validate::check_changes;
 use crate::ContractError;
@@ -39,6 +40,7 @@ pub fn update_oracles(
     for oracle in &remove {
         let addr = deps.api.addr_validate(oracle)?;
         ORACLES.remove(deps.storage, &addr);
+        ORACLE_ENDPOINTS.remove(deps.storage, &addr);
     }
     add_oracles(&mut deps, &add)?;
     let count = oracle_count(deps.storage)?;

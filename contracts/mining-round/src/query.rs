@@ -87,6 +87,7 @@ pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
         paused: PAUSED.may_load(deps.storage)?.unwrap_or(false),
         paused_since: pause.since,
         paused_seconds: pause.total,
+        attestation_mode: c.attestation_mode,
     })
 }
 

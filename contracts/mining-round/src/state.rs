@@ -6,6 +6,7 @@ use cosmwasm_std::{
     Addr, Binary, Empty, HexBinary, Order, StdError, StdResult, Storage, Uint128, Uint256,
 };
 use cube_scoring::{DeviceModel, RatedPower, ScorePolicy, UsageBuckets, UsageEntry};
+use cube_types::mining_round::AttestationMode;
 use cw_storage_plus::{Bound, Item, Map, Prefix};
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -59,6 +60,9 @@ pub struct Config {
     pub max_entries_per_batch: u32,
     pub max_claim_rounds: u32,
     pub manufacturer_keys: Vec<Binary>,
+    /// Fixed at instantiation; configurations stored before the mode existed read as direct.
+    #[serde(default)]
+    pub attestation_mode: AttestationMode,
 }
 
 /// The rules pinned per round (changed by `UpdateConfig` from the next round on). The reward

@@ -387,6 +387,7 @@ fn instantiate_validates() {
         max_entries_per_batch: None,
         max_claim_rounds: None,
         guardian: None,
+        attestation_mode: None,
     };
     let mut inst =
         |msg: &InstantiateMsg| app.instantiate_contract(code, creator.clone(), msg, &[], "m", None);

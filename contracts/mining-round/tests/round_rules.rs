@@ -382,6 +382,7 @@ fn stored_config() -> Config {
         max_entries_per_batch: 5,
         max_claim_rounds: 1,
         manufacturer_keys: vec![],
+        attestation_mode: Default::default(),
     }
 }
 

@@ -6,15 +6,21 @@
 //! with whoever holds the keys: the manufacturer signs `cube_scoring::certificate_message`, the
 //! device signs `cube_scoring::possession_message` (bound to chain, contract, owner and the
 //! device's registration challenge, see [`MiningRoundClient::registration_challenge`]).
+//!
+//! In merkle mode the messages are built from `cube_merkle`'s types: [`attest_root_msg`] from
+//! a [`RootAttestation`], [`claim_cumulative_msg`] from a [`Leaf`] and its proof bytes.
 
-use cosmwasm_std::{Binary, Uint128};
+use cosmwasm_std::{Binary, HexBinary, Uint128};
+use cube_merkle::{Leaf, RootAttestation};
 use cube_types::mining_round::{
-    BatchResponse, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ConfigResponse,
-    CurrentRoundResponse, DeviceModel, DeviceResponse, DeviceView, DevicesAsOfResponse,
-    DevicesResponse, ExecuteMsg, FundsResponse, LeaderboardResponse, OraclesResponse,
-    OwnerDevicesResponse, OwnerView, OwnersAsOfResponse, PayoutProfileResponse, PayoutSplit,
-    PolicyResponse, QueryMsg, ReceiveMsg, RegistrationNonceResponse, RoundParamsResponse,
-    RoundResponse, RoundsResponse, ScorePolicy, ScoreResponse, UsageEntry, VoteResponse,
+    BatchResponse, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse,
+    ClaimedCumulativeResponse, ConfigResponse, CurrentRoundResponse, DeviceModel, DeviceResponse,
+    DeviceView, DevicesAsOfResponse, DevicesResponse, EntitlementsResponse, ExecuteMsg,
+    FundsResponse, LeaderboardResponse, MerkleRootResponse, MerkleRootsResponse, OracleEndpoint,
+    OracleEndpointsResponse, OraclesResponse, OwnerDevicesResponse, OwnerView, OwnersAsOfResponse,
+    PayoutProfileResponse, PayoutSplit, PolicyResponse, QueryMsg, ReceiveMsg,
+    RegistrationNonceResponse, RootVotesResponse, RoundParamsResponse, RoundResponse,
+    RoundsResponse, ScorePolicy, ScoreResponse, UsageEntry, VoteResponse,
 };
 use serde::{Deserialize, Serialize};
 
@@ -122,6 +128,49 @@ pub fn claim_msg(rounds: Option<Vec<u64>>) -> ExecuteMsg {
 /// `CloseVoidRound { round }`.
 pub fn close_void_round_msg(round: u64) -> ExecuteMsg {
     ExecuteMsg::CloseVoidRound { round }
+}
+
+/// `AttestRoot` of `attestation` (oracle, merkle mode): the oracle's vote for the round's
+/// cumulative tree; the vote that reaches the quorum accepts the root.
+pub fn attest_root_msg(attestation: &RootAttestation) -> ExecuteMsg {
+    ExecuteMsg::AttestRoot {
+        round: attestation.round,
+        root: HexBinary::from(attestation.root),
+        total_entitlement: Uint128::new(attestation.total_entitlement),
+        total_score: Uint128::new(attestation.total_score),
+        leaf_count: attestation.leaf_count,
+        depth: attestation.depth,
+        policy_version: attestation.policy_version,
+        leaves_digest: HexBinary::from(attestation.leaves_digest),
+        input_digest: HexBinary::from(attestation.input_digest),
+    }
+}
+
+/// `AcceptRoot { round, attestation_hash }` (anyone, merkle mode, once the attestation with
+/// that hash has quorum).
+pub fn accept_root_msg(round: u64, attestation_hash: &[u8]) -> ExecuteMsg {
+    ExecuteMsg::AcceptRoot {
+        round,
+        attestation_hash: HexBinary::from(attestation_hash),
+    }
+}
+
+/// `ClaimCumulative` of `leaf` at `leaf_index` of round `round`'s tree with the proof bytes
+/// `proof` (`cube_merkle::Proof::to_bytes`); sent by `leaf.owner`.
+pub fn claim_cumulative_msg(round: u64, leaf_index: u64, leaf: &Leaf, proof: &[u8]) -> ExecuteMsg {
+    ExecuteMsg::ClaimCumulative {
+        round,
+        leaf_index,
+        cumulative: Uint128::new(leaf.cumulative),
+        buckets: leaf.buckets,
+        score: Uint128::new(leaf.score),
+        proof: Binary::from(proof),
+    }
+}
+
+/// `UpdateOracleEndpoints { set, remove }` (owner).
+pub fn update_oracle_endpoints_msg(set: Vec<OracleEndpoint>, remove: Vec<String>) -> ExecuteMsg {
+    ExecuteMsg::UpdateOracleEndpoints { set, remove }
 }
 
 /// `UpdatePolicy { policy }` (owner).
@@ -477,6 +526,47 @@ impl MiningRoundClient<'_> {
         .await
     }
 
+    /// `MerkleRoot { round }` (merkle mode; `None`: the latest accepted root).
+    pub async fn merkle_root(self, round: Option<u64>) -> Result<MerkleRootResponse, ChainError> {
+        self.query(&QueryMsg::MerkleRoot { round }).await
+    }
+
+    /// `MerkleRoots { start_after, limit }`: one page, ascending by round.
+    pub async fn merkle_roots(
+        self,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    ) -> Result<MerkleRootsResponse, ChainError> {
+        self.query(&QueryMsg::MerkleRoots { start_after, limit })
+            .await
+    }
+
+    /// `RootVotes { round }`: the oracles' root votes of the round and their tallies.
+    pub async fn root_votes(self, round: u64) -> Result<RootVotesResponse, ChainError> {
+        self.query(&QueryMsg::RootVotes { round }).await
+    }
+
+    /// `Entitlements {}`: attested, paid and outstanding ECT.
+    pub async fn entitlements(self) -> Result<EntitlementsResponse, ChainError> {
+        self.query(&QueryMsg::Entitlements {}).await
+    }
+
+    /// `ClaimedCumulative { owner }`: the cumulative amount paid to `owner` (merkle mode).
+    pub async fn claimed_cumulative(
+        self,
+        owner: &str,
+    ) -> Result<ClaimedCumulativeResponse, ChainError> {
+        self.query(&QueryMsg::ClaimedCumulative {
+            owner: owner.to_string(),
+        })
+        .await
+    }
+
+    /// `OracleEndpoints {}`: the oracles' public HTTP endpoints.
+    pub async fn oracle_endpoints(self) -> Result<OracleEndpointsResponse, ChainError> {
+        self.query(&QueryMsg::OracleEndpoints {}).await
+    }
+
     // --- transactions (signed by the client's key) ---
 
     /// Registers `r` (the client must be `r.owner`).
@@ -529,6 +619,51 @@ impl MiningRoundClient<'_> {
     /// `Claim { rounds }`.
     pub async fn claim(self, rounds: Option<Vec<u64>>) -> Result<TxResult, ChainError> {
         self.execute(&claim_msg(rounds)).await
+    }
+
+    /// `AttestRoot` of `attestation` (oracle, merkle mode).
+    pub async fn attest_root(self, attestation: &RootAttestation) -> Result<TxResult, ChainError> {
+        self.execute(&attest_root_msg(attestation)).await
+    }
+
+    /// `AcceptRoot { round, attestation_hash }` (anyone, once the attestation has quorum).
+    pub async fn accept_root(
+        self,
+        round: u64,
+        attestation_hash: &[u8],
+    ) -> Result<TxResult, ChainError> {
+        self.execute(&accept_root_msg(round, attestation_hash))
+            .await
+    }
+
+    /// `ClaimCumulative` of `leaf` (the client must be `leaf.owner`) at `leaf_index` of round
+    /// `round`'s tree, with the proof bytes `proof`.
+    pub async fn claim_cumulative(
+        self,
+        round: u64,
+        leaf_index: u64,
+        leaf: &Leaf,
+        proof: &[u8],
+    ) -> Result<TxResult, ChainError> {
+        if self.chain().address() != leaf.owner {
+            return Err(ChainError::Config(format!(
+                "the leaf belongs to {}, not to the signer {}",
+                leaf.owner,
+                self.chain().address()
+            )));
+        }
+        self.execute(&claim_cumulative_msg(round, leaf_index, leaf, proof))
+            .await
+    }
+
+    /// `UpdateOracleEndpoints { set, remove }` (owner).
+    pub async fn update_oracle_endpoints(
+        self,
+        set: Vec<OracleEndpoint>,
+        remove: Vec<String>,
+    ) -> Result<TxResult, ChainError> {
+        self.execute(&update_oracle_endpoints_msg(set, remove))
+            .await
     }
 
     /// `UpdatePolicy { policy }` (owner).
@@ -596,6 +731,56 @@ mod tests {
             possession_signature: Binary::from(vec![3u8; 64]),
         };
         assert_eq!(back.devices[0].to_msg(), expected);
+    }
+
+    #[test]
+    fn merkle_messages_carry_hashes_as_hex_and_the_proof_as_base64() {
+        let attestation = RootAttestation {
+            round: 7,
+            root: [0xab; 32],
+            total_entitlement: 1_000,
+            total_score: 5,
+            leaf_count: 3,
+            depth: 2,
+            policy_version: 1,
+            leaves_digest: [0x01; 32],
+            input_digest: [0x02; 32],
+        };
+        let json = serde_json::to_value(attest_root_msg(&attestation)).unwrap();
+        let a = &json["attest_root"];
+        assert_eq!(a["round"], 7);
+        assert_eq!(a["root"], "ab".repeat(32));
+        assert_eq!(a["total_entitlement"], "1000");
+        assert_eq!(a["total_score"], "5");
+        assert_eq!(a["leaf_count"], 3);
+        assert_eq!(a["depth"], 2);
+        assert_eq!(a["policy_version"], 1);
+        assert_eq!(a["leaves_digest"], "01".repeat(32));
+        assert_eq!(a["input_digest"], "02".repeat(32));
+
+        let leaf = Leaf {
+            owner: "wasm1o".into(),
+            buckets: cube_types::mining_round::UsageBuckets {
+                wh: [[1, 2, 3], [4, 5, 6]],
+            },
+            score: 9,
+            cumulative: 42,
+        };
+        let json = serde_json::to_value(claim_cumulative_msg(7, 2, &leaf, &[0xff; 48])).unwrap();
+        let c = &json["claim_cumulative"];
+        assert_eq!(c["round"], 7);
+        assert_eq!(c["leaf_index"], 2);
+        assert_eq!(c["cumulative"], "42");
+        assert_eq!(c["score"], "9");
+        assert_eq!(
+            c["buckets"],
+            serde_json::json!({ "wh": [[1, 2, 3], [4, 5, 6]] })
+        );
+        assert_eq!(c["proof"], "/".repeat(64));
+        assert_eq!(
+            serde_json::to_value(accept_root_msg(7, &[0xcd; 32])).unwrap(),
+            serde_json::json!({ "accept_root": { "round": 7, "attestation_hash": "cd".repeat(32) } })
+        );
     }
 
     #[test]

@@ -60,6 +60,49 @@ pub struct InstantiateMsg {
     pub max_claim_rounds: Option<u32>,
     /// Guardian: may `Pause` (never unpause, never touch funds). Default: none.
     pub guardian: Option<String>,
+    /// How oracles attest rounds, fixed for the contract's life. Default (`None`): `direct`.
+    #[serde(default)]
+    pub attestation_mode: Option<AttestationMode>,
+}
+
+/// How oracles attest rounds; chosen at instantiation, never changed.
+#[cw_serde]
+#[derive(Copy, Default, Eq)]
+pub enum AttestationMode {
+    /// Oracles submit and vote per-owner usage batches; the contract scores every owner and
+    /// pays each round pro rata (`SubmitUsage`, `VoteBatch`, `AcceptBatch`, `Claim`).
+    #[default]
+    Direct,
+    /// Oracles vote one Merkle-sum root per round committing to every owner's cumulative
+    /// entitlement; owners claim with a proof (`AttestRoot`, `AcceptRoot`, `ClaimCumulative`).
+    Merkle,
+}
+
+impl AttestationMode {
+    /// The JSON name: `direct` or `merkle`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AttestationMode::Direct => "direct",
+            AttestationMode::Merkle => "merkle",
+        }
+    }
+}
+
+/// Longest oracle endpoint URL, bytes.
+pub const MAX_ENDPOINT_LEN: usize = 256;
+/// Default page size of `MerkleRoots`.
+pub const DEFAULT_ROOTS_LIMIT: u32 = 10;
+/// Largest page size of `MerkleRoots`.
+pub const MAX_ROOTS_LIMIT: u32 = 100;
+
+/// An oracle's public HTTP endpoint, where it serves Merkle proofs and leaves files.
+#[cw_serde]
+pub struct OracleEndpoint {
+    /// Oracle address (a current oracle).
+    pub oracle: String,
+    /// Base URL: `https://` or `http://`, a non-empty host, at most [`MAX_ENDPOINT_LEN`]
+    /// bytes, no whitespace or control characters.
+    pub url: String,
 }
 
 /// One batch of a round's usage as oracles attest it: the fields `SubmitUsage` and `VoteBatch`
@@ -291,7 +334,8 @@ pub enum ExecuteMsg {
     /// Owner: adopts ECT held by the contract beyond locked + unlocked (plain CW20 `Transfer`s
     /// that bypassed `Fund`) into the unlocked funds.
     Reconcile {},
-    /// Owner or guardian: pauses `SubmitUsage`, `VoteBatch`, `AcceptBatch` and `Claim`.
+    /// Owner or guardian: pauses `SubmitUsage`, `VoteBatch`, `AcceptBatch`, `Claim`,
+    /// `SweepExpired`, `AttestRoot`, `AcceptRoot` and `ClaimCumulative`.
     Pause {},
     /// Owner: lifts the pause.
     Unpause {},
@@ -311,6 +355,67 @@ pub enum ExecuteMsg {
     },
     /// Removes the sender's payout profile: later claims pay the sender in full.
     ClearPayoutProfile {},
+    /// Oracle, merkle mode: votes the round's root attestation (replaces this oracle's earlier
+    /// vote for the round; the same attestation again fails with `AlreadyVotedRoot`). Accepted
+    /// at quorum of current oracles in the same message. Its identity is the attestation hash
+    /// (`cube_merkle::RootAttestation::hash` with the chain id and this contract's address).
+    /// Fails with `Paused` while paused.
+    AttestRoot {
+        /// Round number: ended, inside its attestation window, after the last accepted root.
+        round: u64,
+        /// Root hash of the round's cumulative Merkle-sum tree, 32 bytes.
+        root: HexBinary,
+        /// Σ cumulative entitlements of every leaf (the root's sum), ECT base units; never less
+        /// than the last accepted root's.
+        total_entitlement: Uint128,
+        /// Σ leaf scores of the round (micro-points).
+        total_score: Uint128,
+        /// Number of leaves (owners), ≥ 1.
+        leaf_count: u64,
+        /// Tree depth: the smallest `d` with `2^d ≥ leaf_count`.
+        depth: u8,
+        /// Policy version scoring the round.
+        policy_version: u32,
+        /// sha256 of the canonical leaves file, 32 bytes.
+        leaves_digest: HexBinary,
+        /// The relayers' digest of the round's readings, 32 bytes.
+        input_digest: HexBinary,
+    },
+    /// Anyone, merkle mode: accepts an attestation whose votes of current oracles meet the
+    /// current quorum (after a quorum decrease or an oracle removal); otherwise
+    /// `RootQuorumNotReached`. Fails with `Paused` while paused.
+    AcceptRoot {
+        /// Round number.
+        round: u64,
+        /// Attestation hash of the proposal to accept, 32 bytes.
+        attestation_hash: HexBinary,
+    },
+    /// Owner of the leaf (the sender), merkle mode: proves the sender's leaf in the latest
+    /// accepted root and is paid `cumulative − claimed` through the sender's payout profile.
+    /// Fails with `Paused` while paused.
+    ClaimCumulative {
+        /// Round of the latest accepted root (an older one fails with `StaleProof`).
+        round: u64,
+        /// Position of the sender's leaf in the tree (leaves sorted by owner).
+        leaf_index: u64,
+        /// The sender's lifetime entitlement through `round`, ECT base units.
+        cumulative: Uint128,
+        /// The sender's usage in `round` (zeros if none).
+        buckets: UsageBuckets,
+        /// The sender's score in `round` (micro-points); must equal the policy's score of
+        /// `buckets`.
+        score: Uint128,
+        /// The siblings from the leaf level up, 48 bytes each: hash ‖ sum (u128 big-endian).
+        proof: Binary,
+    },
+    /// Owner: sets and removes oracles' public HTTP endpoints (where proofs and leaves files
+    /// are served); at most 100 changes per call. Removing an oracle removes its endpoint.
+    UpdateOracleEndpoints {
+        /// Endpoints to set (each oracle must be a current oracle).
+        set: Vec<OracleEndpoint>,
+        /// Oracles whose endpoint to remove.
+        remove: Vec<String>,
+    },
 }
 
 /// Most recipients of a payout profile (each one a CW20 transfer per claim).
@@ -535,6 +640,39 @@ pub enum QueryMsg {
         /// Owner address.
         owner: String,
     },
+    /// Merkle mode: an accepted root (`root: None` when there is none).
+    #[returns(MerkleRootResponse)]
+    MerkleRoot {
+        /// Round number; `None`: the latest accepted root.
+        round: Option<u64>,
+    },
+    /// Merkle mode: accepted roots, ascending by round.
+    #[returns(MerkleRootsResponse)]
+    MerkleRoots {
+        /// Exclusive lower bound (round).
+        start_after: Option<u64>,
+        /// Page size (default 10, max 100).
+        limit: Option<u32>,
+    },
+    /// Merkle mode: every oracle's current root vote for a round and the tally of each
+    /// attestation voted for.
+    #[returns(RootVotesResponse)]
+    RootVotes {
+        /// Round number.
+        round: u64,
+    },
+    /// Merkle mode: how much of an owner's cumulative entitlement was paid.
+    #[returns(ClaimedCumulativeResponse)]
+    ClaimedCumulative {
+        /// Owner address.
+        owner: String,
+    },
+    /// The attestation mode and, in merkle mode, the entitlements attested and paid so far.
+    #[returns(EntitlementsResponse)]
+    Entitlements {},
+    /// Oracles' public HTTP endpoints, ascending by oracle.
+    #[returns(OracleEndpointsResponse)]
+    OracleEndpoints {},
 }
 
 /// Parameters.
@@ -578,6 +716,8 @@ pub struct ConfigResponse {
     /// Seconds spent paused in earlier, finished pauses: every claim deadline finalized before
     /// a pause moved later by its length.
     pub paused_seconds: u64,
+    /// How oracles attest rounds (fixed at instantiation).
+    pub attestation_mode: AttestationMode,
 }
 
 /// A policy version.
@@ -1008,4 +1148,141 @@ pub struct PayoutProfileResponse {
     pub owner: String,
     /// Recipients and shares, in the order set; empty when the owner has no profile.
     pub splits: Vec<PayoutSplit>,
+}
+
+/// An accepted Merkle root.
+#[cw_serde]
+pub struct RootView {
+    /// Round number.
+    pub round: u64,
+    /// Root hash.
+    pub root: HexBinary,
+    /// Σ cumulative entitlements (the root's sum), ECT base units.
+    pub total_entitlement: Uint128,
+    /// Σ leaf scores of the round (micro-points).
+    pub total_score: Uint128,
+    /// Number of leaves.
+    pub leaf_count: u64,
+    /// Tree depth.
+    pub depth: u8,
+    /// Policy version scoring the round.
+    pub policy_version: u32,
+    /// sha256 of the canonical leaves file.
+    pub leaves_digest: HexBinary,
+    /// The relayers' digest of the round's readings.
+    pub input_digest: HexBinary,
+    /// The attestation hash the oracles voted for.
+    pub attestation_hash: HexBinary,
+    /// Acceptance time (unix seconds).
+    pub accepted_at: u64,
+    /// ECT moved from unlocked to locked at acceptance (total_entitlement − previous total).
+    pub locked: Uint128,
+    /// Σ rewards of the rounds since the previous root (each round's pinned reward), the
+    /// cap's first part.
+    pub rewards_since_last: Uint128,
+}
+
+/// One accepted root.
+#[cw_serde]
+pub struct MerkleRootResponse {
+    /// The root, `None` when none was accepted (for that round).
+    pub root: Option<RootView>,
+}
+
+/// Page of accepted roots.
+#[cw_serde]
+pub struct MerkleRootsResponse {
+    /// Roots ascending by round.
+    pub roots: Vec<RootView>,
+    /// Start of the next page (`start_after`), `None` on the last page.
+    pub next: Option<u64>,
+}
+
+/// One oracle's current root vote for a round.
+#[cw_serde]
+pub struct RootVote {
+    /// Oracle address.
+    pub oracle: String,
+    /// The attestation hash it votes for.
+    pub attestation_hash: HexBinary,
+    /// Whether it is a current oracle (only current oracles' votes count).
+    pub current_oracle: bool,
+}
+
+/// The attested data of a root proposal.
+#[cw_serde]
+pub struct RootAttestationView {
+    /// Round number.
+    pub round: u64,
+    /// Root hash.
+    pub root: HexBinary,
+    /// Σ cumulative entitlements (the root's sum), ECT base units.
+    pub total_entitlement: Uint128,
+    /// Σ leaf scores of the round (micro-points).
+    pub total_score: Uint128,
+    /// Number of leaves.
+    pub leaf_count: u64,
+    /// Tree depth.
+    pub depth: u8,
+    /// Policy version scoring the round.
+    pub policy_version: u32,
+    /// sha256 of the canonical leaves file.
+    pub leaves_digest: HexBinary,
+    /// The relayers' digest of the round's readings.
+    pub input_digest: HexBinary,
+}
+
+/// Votes for one attestation of a round.
+#[cw_serde]
+pub struct RootTally {
+    /// Attestation hash.
+    pub attestation_hash: HexBinary,
+    /// Number of current oracles voting for it.
+    pub votes: u32,
+    /// What it attests.
+    pub attestation: RootAttestationView,
+}
+
+/// Root votes of a round.
+#[cw_serde]
+pub struct RootVotesResponse {
+    /// Round number.
+    pub round: u64,
+    /// Votes needed to accept a root now.
+    pub quorum: u32,
+    /// Every oracle's current vote (current and removed oracles), ascending by oracle.
+    pub votes: Vec<RootVote>,
+    /// One entry per attestation voted for, ascending by hash.
+    pub tallies: Vec<RootTally>,
+}
+
+/// Cumulative entitlement paid to an owner.
+#[cw_serde]
+pub struct ClaimedCumulativeResponse {
+    /// Owner address.
+    pub owner: String,
+    /// ECT paid so far (the `cumulative` of the owner's last claim; 0 before any).
+    pub claimed: Uint128,
+}
+
+/// Entitlements attested and paid.
+#[cw_serde]
+pub struct EntitlementsResponse {
+    /// The contract's attestation mode.
+    pub mode: AttestationMode,
+    /// Round of the latest accepted root, `None` before any (always in direct mode).
+    pub last_round: Option<u64>,
+    /// Σ cumulative entitlements of the latest accepted root.
+    pub total_entitlement: Uint128,
+    /// ECT paid by `ClaimCumulative` so far.
+    pub total_paid: Uint128,
+    /// Entitled but not yet paid: `total_entitlement − total_paid` (held in the locked funds).
+    pub outstanding: Uint128,
+}
+
+/// Oracle endpoints.
+#[cw_serde]
+pub struct OracleEndpointsResponse {
+    /// Endpoints of current oracles, ascending by oracle.
+    pub endpoints: Vec<OracleEndpoint>,
 }

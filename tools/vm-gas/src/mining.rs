@@ -57,6 +57,7 @@ pub fn run(dir: &Path) -> Result<String, String> {
             max_entries_per_batch: Some(MAX_ENTRIES_LIMIT),
             max_claim_rounds: None,
             guardian: None,
+            attestation_mode: None,
         },
     )?;
     let config: ConfigResponse = c.query(&cube_types::mining_round::QueryMsg::Config {})?;

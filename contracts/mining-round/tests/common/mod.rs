@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use cosmwasm_std::{to_json_binary, Addr, Binary, HexBinary, Uint128};
+use cube_merkle::{Leaf, LeafContext, Proof, RootAttestation};
 use cube_scoring::{batch_hash, certificate_message, possession_message};
 use cube_types::mining_round::*;
 use cw20::{BalanceResponse, Cw20Coin, Cw20ExecuteMsg, Cw20QueryMsg};
@@ -59,6 +60,8 @@ pub struct SuiteBuilder {
     pub max_entries_per_batch: Option<u32>,
     pub max_claim_rounds: Option<u32>,
     pub initial_funding: u128,
+    /// `None`: the contract's default (direct).
+    pub attestation_mode: Option<AttestationMode>,
 }
 
 impl Default for SuiteBuilder {
@@ -70,6 +73,7 @@ impl Default for SuiteBuilder {
             max_entries_per_batch: None,
             max_claim_rounds: None,
             initial_funding: 10 * ROUND_REWARD,
+            attestation_mode: None,
         }
     }
 }
@@ -84,6 +88,9 @@ pub struct Suite {
     pub code_id: u64,
     pub manufacturer: SigningKey,
     pub genesis: u64,
+    /// Everyone a `claim_cumulative` may have paid (the owners and their payout splits): the
+    /// ECT they hold is what merkle claims paid (`assert_merkle_invariants`).
+    pub payees: Vec<Addr>,
 }
 
 impl SuiteBuilder {
@@ -106,6 +113,16 @@ impl SuiteBuilder {
     }
     pub fn max_claim_rounds(mut self, n: u32) -> Self {
         self.max_claim_rounds = Some(n);
+        self
+    }
+    /// Merkle attestation mode (roots of cumulative entitlements instead of usage batches).
+    pub fn merkle(mut self) -> Self {
+        self.attestation_mode = Some(AttestationMode::Merkle);
+        self
+    }
+    /// The `attestation_mode` of the `InstantiateMsg` as given (`None`: the default).
+    pub fn attestation_mode(mut self, mode: Option<AttestationMode>) -> Self {
+        self.attestation_mode = mode;
         self
     }
 
@@ -176,6 +193,7 @@ impl SuiteBuilder {
                     max_entries_per_batch: self.max_entries_per_batch,
                     max_claim_rounds: self.max_claim_rounds,
                     guardian: None,
+                    attestation_mode: self.attestation_mode,
                 },
                 &[],
                 "mining-round",
@@ -192,6 +210,7 @@ impl SuiteBuilder {
             code_id,
             manufacturer,
             genesis,
+            payees: vec![],
         };
         if self.initial_funding > 0 {
             suite.fund(self.initial_funding).unwrap();
@@ -508,6 +527,220 @@ impl Suite {
             self.claimable(owner).total.u128(),
             total,
             "claimable of {owner}"
+        );
+    }
+}
+
+/// `AttestRoot` voting `att`.
+pub fn attest_root_msg(att: &RootAttestation) -> ExecuteMsg {
+    ExecuteMsg::AttestRoot {
+        round: att.round,
+        root: HexBinary::from(att.root),
+        total_entitlement: Uint128::new(att.total_entitlement),
+        total_score: Uint128::new(att.total_score),
+        leaf_count: att.leaf_count,
+        depth: att.depth,
+        policy_version: att.policy_version,
+        leaves_digest: HexBinary::from(att.leaves_digest),
+        input_digest: HexBinary::from(att.input_digest),
+    }
+}
+
+/// `ClaimCumulative` of `leaf` at `index` of `round`'s tree with the proof bytes `proof`.
+pub fn claim_cumulative_msg(round: u64, index: u64, leaf: &Leaf, proof: &[u8]) -> ExecuteMsg {
+    ExecuteMsg::ClaimCumulative {
+        round,
+        leaf_index: index,
+        cumulative: Uint128::new(leaf.cumulative),
+        buckets: leaf.buckets,
+        score: Uint128::new(leaf.score),
+        proof: Binary::from(proof.to_vec()),
+    }
+}
+
+/// The view of `att` as `RootVotes` and `MerkleRoot` show it.
+pub fn attestation_view(att: &RootAttestation) -> RootAttestationView {
+    RootAttestationView {
+        round: att.round,
+        root: HexBinary::from(att.root),
+        total_entitlement: Uint128::new(att.total_entitlement),
+        total_score: Uint128::new(att.total_score),
+        leaf_count: att.leaf_count,
+        depth: att.depth,
+        policy_version: att.policy_version,
+        leaves_digest: HexBinary::from(att.leaves_digest),
+        input_digest: HexBinary::from(att.input_digest),
+    }
+}
+
+impl Suite {
+    /// Where the leaves of `round` belong: this chain and this contract.
+    pub fn leaf_context(&self, round: u64) -> LeafContext {
+        LeafContext {
+            chain_id: self.chain_id(),
+            contract: self.contract.to_string(),
+            round,
+        }
+    }
+
+    /// The attestation hash the contract identifies `att` with.
+    pub fn attestation_hash(&self, att: &RootAttestation) -> HexBinary {
+        HexBinary::from(att.hash(&self.chain_id(), self.contract.as_str()).unwrap())
+    }
+
+    /// Oracle `oracle` (index into `oracles`) votes `att`.
+    pub fn attest_root(&mut self, oracle: usize, att: &RootAttestation) -> Res {
+        let sender = self.oracles[oracle].clone();
+        self.exec(&sender, &attest_root_msg(att))
+    }
+
+    /// Oracles 0, 1, … up to the quorum vote `att`; the last vote accepts it.
+    pub fn publish_root(&mut self, att: &RootAttestation) {
+        let quorum = usize::try_from(self.query_oracles().quorum).unwrap();
+        for oracle in 0..quorum {
+            self.attest_root(oracle, att).unwrap();
+        }
+        let accepted = self
+            .merkle_root(Some(att.round))
+            .expect("the root is accepted");
+        assert_eq!(accepted.attestation_hash, self.attestation_hash(att));
+    }
+
+    /// Anyone accepts the attestation `attestation_hash` of `round`.
+    pub fn accept_root(&mut self, round: u64, attestation_hash: &HexBinary) -> Res {
+        let anyone = self.addr("anyone");
+        self.exec(
+            &anyone,
+            &ExecuteMsg::AcceptRoot {
+                round,
+                attestation_hash: attestation_hash.clone(),
+            },
+        )
+    }
+
+    /// `owner` claims `leaf` at `index` of `round`'s tree with `proof`.
+    pub fn claim_cumulative(
+        &mut self,
+        owner: &Addr,
+        round: u64,
+        index: u64,
+        leaf: &Leaf,
+        proof: &Proof,
+    ) -> Res {
+        self.claim_cumulative_bytes(owner, round, index, leaf, &proof.to_bytes())
+    }
+
+    /// `claim_cumulative` with raw proof bytes (of any length).
+    pub fn claim_cumulative_bytes(
+        &mut self,
+        owner: &Addr,
+        round: u64,
+        index: u64,
+        leaf: &Leaf,
+        proof: &[u8],
+    ) -> Res {
+        self.note_payees(owner);
+        self.exec(owner, &claim_cumulative_msg(round, index, leaf, proof))
+    }
+
+    /// Records `owner` and its payout splits as possible recipients of merkle claims.
+    fn note_payees(&mut self, owner: &Addr) {
+        let profile: PayoutProfileResponse = self.query(&QueryMsg::PayoutProfile {
+            owner: owner.to_string(),
+        });
+        let mut who = vec![owner.clone()];
+        who.extend(
+            profile
+                .splits
+                .into_iter()
+                .map(|s| Addr::unchecked(s.address)),
+        );
+        for a in who {
+            if !self.payees.contains(&a) {
+                self.payees.push(a);
+            }
+        }
+    }
+
+    pub fn entitlements(&self) -> EntitlementsResponse {
+        self.query(&QueryMsg::Entitlements {})
+    }
+
+    /// The cumulative entitlement paid to `owner` so far.
+    pub fn claimed(&self, owner: &Addr) -> u128 {
+        let r: ClaimedCumulativeResponse = self.query(&QueryMsg::ClaimedCumulative {
+            owner: owner.to_string(),
+        });
+        assert_eq!(r.owner, owner.to_string());
+        r.claimed.u128()
+    }
+
+    /// The accepted root of `round` (`None`: the latest).
+    pub fn merkle_root(&self, round: Option<u64>) -> Option<RootView> {
+        let r: MerkleRootResponse = self.query(&QueryMsg::MerkleRoot { round });
+        r.root
+    }
+
+    pub fn root_votes(&self, round: u64) -> RootVotesResponse {
+        self.query(&QueryMsg::RootVotes { round })
+    }
+
+    pub fn oracle_endpoints(&self) -> Vec<OracleEndpoint> {
+        let r: OracleEndpointsResponse = self.query(&QueryMsg::OracleEndpoints {});
+        r.endpoints
+    }
+
+    /// ECT still locked for direct rounds: Σ (reward − paid − swept) over the stored rounds.
+    pub fn direct_locked(&self) -> u128 {
+        let mut total = 0u128;
+        let mut start_after = None;
+        loop {
+            let page: RoundsResponse = self.query(&QueryMsg::Rounds {
+                start_after,
+                limit: Some(100),
+            });
+            for r in &page.rounds {
+                total += (r.reward - r.paid - r.swept).u128();
+            }
+            match page.next {
+                Some(n) => start_after = Some(n),
+                None => return total,
+            }
+        }
+    }
+
+    /// The books of both modes agree with each other and with the token:
+    /// locked = Σ direct locked (0 in merkle mode) + (total_entitlement − total_paid);
+    /// the ECT held by the merkle payees = total_paid; the contract's ECT = unlocked + locked.
+    pub fn assert_merkle_invariants(&self) {
+        let funds = self.funds();
+        let e = self.entitlements();
+        let mode = config(self).attestation_mode;
+        assert_eq!(e.mode, mode);
+        let direct = self.direct_locked();
+        if mode == AttestationMode::Merkle {
+            assert_eq!(direct, 0, "no direct round locks anything in merkle mode");
+        } else {
+            assert_eq!(e.total_entitlement, Uint128::zero());
+            assert_eq!(e.total_paid, Uint128::zero());
+        }
+        assert!(e.total_paid <= e.total_entitlement, "{e:?}");
+        assert_eq!(e.outstanding, e.total_entitlement - e.total_paid);
+        assert_eq!(
+            funds.locked.u128(),
+            direct + e.outstanding.u128(),
+            "locked = direct locked + outstanding entitlements"
+        );
+        let paid: u128 = self.payees.iter().map(|a| self.balance(a)).sum();
+        assert_eq!(
+            paid,
+            e.total_paid.u128(),
+            "ECT received by claimers = total paid"
+        );
+        assert_eq!(
+            self.balance(&self.contract),
+            (funds.unlocked + funds.locked).u128(),
+            "the contract holds unlocked + locked"
         );
     }
 }

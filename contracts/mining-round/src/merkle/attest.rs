@@ -1,0 +1,279 @@
+//! `AttestRoot` (replaceable votes of current oracles), `AcceptRoot` and the acceptance of a
+//! root: the entitlement increase is bounded by the rewards of the rounds since the last root
+//! and the unlocked funds, and exactly that increase is locked.
+
+use contract_common::Checked;
+use cosmwasm_std::{Addr, DepsMut, Env, HexBinary, MessageInfo, Order, Response, Storage, Uint128};
+use cw_storage_plus::Bound;
+
+use super::state::{totals, Attestation, RootRecord, Totals, PROPOSALS, ROOTS, ROOT_VOTES, TOTALS};
+use crate::oracles::ensure_oracle;
+use crate::state::{
+    ensure_not_paused, policy_version_for_round, stored_rules, Config, CONFIG, FUNDS, MAX_ORACLES,
+    ORACLES, RULES,
+};
+use crate::ContractError;
+
+/// Most entries of the rules history read to sum the rewards since the last root.
+pub const MAX_RULE_ENTRIES: usize = 1_000;
+
+/// Checks the attestation may be voted on (or accepted) at `now`: its round ended, is inside
+/// its attestation window and after the last root, its policy version is the round's, and the
+/// entitlement does not decrease.
+fn check_attestable(
+    storage: &dyn Storage,
+    config: &Config,
+    now: u64,
+    a: &Attestation,
+    totals: &Totals,
+) -> Result<(), ContractError> {
+    let round = a.round;
+    let times = config.round_times(storage, round)?;
+    if now < times.end {
+        return Err(ContractError::RoundNotEnded {
+            round,
+            ends_at: times.end,
+        });
+    }
+    if now >= times.attestation_deadline {
+        return Err(ContractError::AttestationWindowOver {
+            round,
+            deadline: times.attestation_deadline,
+        });
+    }
+    if let Some(last) = totals.last_round {
+        if round <= last {
+            return Err(ContractError::RootNotAfterLast { round, last });
+        }
+    }
+    let expected = policy_version_for_round(storage, round)?;
+    if a.policy_version != expected {
+        return Err(ContractError::WrongPolicyVersion {
+            round,
+            expected,
+            got: a.policy_version,
+        });
+    }
+    if a.total_entitlement < totals.total_entitlement {
+        return Err(ContractError::EntitlementDecreased {
+            total: a.total_entitlement,
+            last: totals.total_entitlement,
+        });
+    }
+    Ok(())
+}
+
+/// Number of current oracles whose root vote for `round` is `hash` (at most `MAX_ORACLES`
+/// reads, so a removed oracle's vote never counts).
+pub fn root_tally(storage: &dyn Storage, round: u64, hash: &[u8]) -> Result<u32, ContractError> {
+    let bound = usize::try_from(MAX_ORACLES).unwrap_or(usize::MAX);
+    let oracles: Vec<Addr> = ORACLES
+        .keys(storage, None, None, Order::Ascending)
+        .take(bound)
+        .collect::<Result<_, _>>()?;
+    let mut votes: u32 = 0;
+    for oracle in oracles {
+        let matches = ROOT_VOTES
+            .may_load(storage, (round, &oracle))?
+            .is_some_and(|v| v.as_slice() == hash);
+        if matches {
+            votes = votes.saturating_add(1);
+        }
+    }
+    Ok(votes)
+}
+
+/// Oracle: votes `a` (replacing its earlier vote for the round) and accepts it at quorum.
+pub fn attest_root(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    a: Attestation,
+) -> Result<Response, ContractError> {
+    ensure_not_paused(deps.storage)?;
+    ensure_oracle(deps.storage, &info.sender)?;
+    // Hash lengths first (InvalidHashLength), then the tree shape.
+    let merkle = a.to_merkle()?;
+    if cube_merkle::depth_for(a.leaf_count).ok() != Some(a.depth) {
+        return Err(ContractError::InvalidTreeShape {
+            leaf_count: a.leaf_count,
+            depth: a.depth,
+        });
+    }
+    let config = CONFIG.load(deps.storage)?;
+    let now = env.block.time.seconds();
+    let t = totals(deps.storage)?;
+    check_attestable(deps.storage, &config, now, &a, &t)?;
+    let hash = merkle.hash(&env.block.chain_id, env.contract.address.as_str())?;
+    let round = a.round;
+    let oracle = info.sender;
+    let previous = ROOT_VOTES.may_load(deps.storage, (round, &oracle))?;
+    if previous
+        .as_ref()
+        .is_some_and(|p| p.as_slice() == hash.as_slice())
+    {
+        return Err(ContractError::AlreadyVotedRoot {
+            oracle: oracle.into_string(),
+            round,
+        });
+    }
+    if !PROPOSALS.has(deps.storage, (round, hash.as_slice())) {
+        PROPOSALS.save(deps.storage, (round, hash.as_slice()), &a)?;
+    }
+    let hash_hex = HexBinary::from(hash);
+    ROOT_VOTES.save(deps.storage, (round, &oracle), &hash_hex)?;
+    let votes = root_tally(deps.storage, round, &hash)?;
+    let accepted = votes >= config.quorum;
+    let mut res = Response::new()
+        .add_attribute("action", "attest_root")
+        .add_attribute("round", round.to_string())
+        .add_attribute("attestation_hash", hash_hex.to_hex())
+        .add_attribute("oracle", oracle.as_str())
+        .add_attribute("votes", votes.to_string())
+        .add_attribute("quorum", config.quorum.to_string())
+        .add_attribute("accepted", accepted.to_string());
+    if let Some(previous) = previous {
+        res = res.add_attribute("replaced_hash", previous.to_hex());
+    }
+    if accepted {
+        let record = accept_root(deps.storage, &config, now, t, a, hash_hex)?;
+        res = with_root(res, &record);
+    }
+    Ok(res)
+}
+
+/// Anyone: accepts the proposal `attestation_hash` of `round` whose tally of current oracles
+/// meets the current quorum.
+pub fn accept_proposal(
+    deps: DepsMut,
+    env: Env,
+    round: u64,
+    attestation_hash: HexBinary,
+) -> Result<Response, ContractError> {
+    ensure_not_paused(deps.storage)?;
+    let hash = super::state::hash32(&attestation_hash)?;
+    let a = PROPOSALS
+        .may_load(deps.storage, (round, hash.as_slice()))?
+        .ok_or_else(|| ContractError::UnknownAttestation {
+            round,
+            attestation_hash: attestation_hash.clone(),
+        })?;
+    let config = CONFIG.load(deps.storage)?;
+    let now = env.block.time.seconds();
+    let t = totals(deps.storage)?;
+    check_attestable(deps.storage, &config, now, &a, &t)?;
+    let votes = root_tally(deps.storage, round, &hash)?;
+    if votes < config.quorum {
+        return Err(ContractError::RootQuorumNotReached {
+            round,
+            votes,
+            quorum: config.quorum,
+        });
+    }
+    let res = Response::new()
+        .add_attribute("action", "accept_root")
+        .add_attribute("round", round.to_string())
+        .add_attribute("attestation_hash", attestation_hash.to_hex())
+        .add_attribute("votes", votes.to_string())
+        .add_attribute("quorum", config.quorum.to_string());
+    let record = accept_root(deps.storage, &config, now, t, a, attestation_hash)?;
+    Ok(with_root(res, &record))
+}
+
+/// After an acceptance: the root, the new total entitlement and what was locked.
+fn with_root(res: Response, record: &RootRecord) -> Response {
+    res.add_attribute("root", record.attestation.root.to_hex())
+        .add_attribute("total_entitlement", record.attestation.total_entitlement)
+        .add_attribute("locked", record.locked)
+}
+
+/// Σ of the pinned round rewards of rounds `from..=to` (zero when `from > to`), over the
+/// segments of the rules history (one entry per first round of a change), never round by
+/// round: at most [`MAX_RULE_ENTRIES`] entries read, else `TooManyRuleChanges`.
+pub fn rewards_between(
+    storage: &dyn Storage,
+    config: &Config,
+    from: u64,
+    to: u64,
+) -> Result<Uint128, ContractError> {
+    if from > to {
+        return Ok(Uint128::zero());
+    }
+    let mut start = from;
+    let mut reward = stored_rules(storage, from)?.resolve(config).reward();
+    let mut total = Uint128::zero();
+    let mut read: usize = 1;
+    let later = RULES
+        .range(
+            storage,
+            Some(Bound::exclusive(from)),
+            Some(Bound::inclusive(to)),
+            Order::Ascending,
+        )
+        .take(MAX_RULE_ENTRIES);
+    for entry in later {
+        let (next, rules) = entry?;
+        read = read.saturating_add(1);
+        if read > MAX_RULE_ENTRIES {
+            return Err(ContractError::TooManyRuleChanges {});
+        }
+        total = total.checked_add(segment(reward, next.try_sub(start)?)?)?;
+        start = next;
+        reward = rules.resolve(config).reward();
+    }
+    let last = to.try_sub(start)?.checked_inc()?;
+    Ok(total.checked_add(segment(reward, last)?)?)
+}
+
+/// `rounds × reward`, checked.
+fn segment(reward: Uint128, rounds: u64) -> Result<Uint128, ContractError> {
+    Ok(reward.checked_mul(Uint128::from(rounds))?)
+}
+
+/// Accepts `a` (checked by the caller): locks the entitlement increase, bounded by
+/// min(Σ rewards of the rounds since the last root, unlocked), and records the root.
+/// O(1) in the number of owners.
+pub fn accept_root(
+    storage: &mut dyn Storage,
+    config: &Config,
+    now: u64,
+    mut totals: Totals,
+    a: Attestation,
+    attestation_hash: HexBinary,
+) -> Result<RootRecord, ContractError> {
+    let from = match totals.last_round {
+        Some(last) => last.checked_inc()?,
+        None => 0,
+    };
+    let rewards = rewards_between(storage, config, from, a.round)?;
+    let mut funds = FUNDS.load(storage)?;
+    let increase = a
+        .total_entitlement
+        .checked_sub(totals.total_entitlement)
+        .map_err(|_| ContractError::EntitlementDecreased {
+            total: a.total_entitlement,
+            last: totals.total_entitlement,
+        })?;
+    if increase > rewards.min(funds.unlocked) {
+        return Err(ContractError::EntitlementExceedsBudget {
+            increase,
+            rewards,
+            unlocked: funds.unlocked,
+        });
+    }
+    funds.unlocked = funds.unlocked.checked_sub(increase)?;
+    funds.locked = funds.locked.checked_add(increase)?;
+    FUNDS.save(storage, &funds)?;
+    totals.last_round = Some(a.round);
+    totals.total_entitlement = a.total_entitlement;
+    TOTALS.save(storage, &totals)?;
+    let record = RootRecord {
+        attestation: a,
+        attestation_hash,
+        accepted_at: now,
+        locked: increase,
+        rewards_since_last: rewards,
+    };
+    ROOTS.save(storage, record.attestation.round, &record)?;
+    Ok(record)
+}

@@ -1,0 +1,94 @@
+//! Storage of the merkle mode: root proposals and votes, accepted roots, running totals and
+//! what each owner was paid.
+
+use cosmwasm_schema::cw_serde;
+use cosmwasm_std::{Addr, Env, HexBinary, Storage, Uint128};
+use cube_merkle::{Hash, RootAttestation};
+use cw_storage_plus::{Item, Map};
+
+use crate::ContractError;
+
+/// What oracles vote for a round (the fields of `AttestRoot`).
+#[cw_serde]
+pub struct Attestation {
+    pub round: u64,
+    pub root: HexBinary,
+    pub total_entitlement: Uint128,
+    pub total_score: Uint128,
+    pub leaf_count: u64,
+    pub depth: u8,
+    pub policy_version: u32,
+    pub leaves_digest: HexBinary,
+    pub input_digest: HexBinary,
+}
+
+/// 32 bytes or `InvalidHashLength`.
+pub fn hash32(h: &HexBinary) -> Result<Hash, ContractError> {
+    h.as_slice()
+        .try_into()
+        .map_err(|_| ContractError::InvalidHashLength { len: h.len() })
+}
+
+impl Attestation {
+    /// The library form (every hash checked to be 32 bytes).
+    pub fn to_merkle(&self) -> Result<RootAttestation, ContractError> {
+        Ok(RootAttestation {
+            round: self.round,
+            root: hash32(&self.root)?,
+            total_entitlement: self.total_entitlement.u128(),
+            total_score: self.total_score.u128(),
+            leaf_count: self.leaf_count,
+            depth: self.depth,
+            policy_version: self.policy_version,
+            leaves_digest: hash32(&self.leaves_digest)?,
+            input_digest: hash32(&self.input_digest)?,
+        })
+    }
+
+    /// The attestation hash on this chain and contract (the vote's identity).
+    pub fn hash(&self, env: &Env) -> Result<Hash, ContractError> {
+        Ok(self
+            .to_merkle()?
+            .hash(&env.block.chain_id, env.contract.address.as_str())?)
+    }
+}
+
+/// An accepted root.
+#[cw_serde]
+pub struct RootRecord {
+    pub attestation: Attestation,
+    pub attestation_hash: HexBinary,
+    pub accepted_at: u64,
+    /// ECT moved from unlocked to locked at acceptance.
+    pub locked: Uint128,
+    /// Σ pinned rewards of the rounds since the previous root (through this one).
+    pub rewards_since_last: Uint128,
+}
+
+/// Running totals of the accepted roots and the claims.
+#[cw_serde]
+#[derive(Default)]
+pub struct Totals {
+    /// Round of the latest accepted root.
+    pub last_round: Option<u64>,
+    /// Σ cumulative entitlements of the latest accepted root.
+    pub total_entitlement: Uint128,
+    /// Paid by `ClaimCumulative` so far.
+    pub total_paid: Uint128,
+}
+
+/// round → accepted root.
+pub const ROOTS: Map<u64, RootRecord> = Map::new("merkle_roots");
+/// (round, attestation hash) → the attestation voted for (kept as evidence).
+pub const PROPOSALS: Map<(u64, &[u8]), Attestation> = Map::new("merkle_proposals");
+/// (round, oracle) → the attestation hash the oracle currently votes for.
+pub const ROOT_VOTES: Map<(u64, &Addr), HexBinary> = Map::new("merkle_votes");
+/// Absent until the first root: [`totals`] reads the default.
+pub const TOTALS: Item<Totals> = Item::new("merkle_totals");
+/// owner → cumulative entitlement paid.
+pub const CLAIMED: Map<&Addr, Uint128> = Map::new("merkle_claimed");
+
+/// The totals (all zero before the first root).
+pub fn totals(storage: &dyn Storage) -> Result<Totals, ContractError> {
+    Ok(TOTALS.may_load(storage)?.unwrap_or_default())
+}

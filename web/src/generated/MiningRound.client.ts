@@ -6,7 +6,7 @@
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { Coin, StdFee } from "@cosmjs/amino";
-import { Binary, TouClass, Uint128, InstantiateMsg, ScorePolicy, TouRange, RatedPower, ExecuteMsg, DeviceModel, HexBinary, Cw20ReceiveMsg, UsageEntry, UsageBuckets, PayoutSplit, QueryMsg, MigrateMsg, BatchResponse, HashTally, BatchEvidenceResponse, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ConfigResponse, CurrentRoundResponse, DeviceResponse, DevicesResponse, DevicesAsOfResponse, DeviceView, OwnerDevicesResponse, FundsResponse, LeaderboardResponse, LeaderboardEntry, OraclesResponse, OwnerView, OwnersAsOfResponse, PayoutProfileResponse, PolicyResponse, RegistrationNonceResponse, RoundStatus, RoundResponse, RoundSummary, RoundParamsResponse, RoundsResponse, ScoreResponse, VoteResponse } from "./MiningRound.types";
+import { AttestationMode, Binary, TouClass, Uint128, InstantiateMsg, ScorePolicy, TouRange, RatedPower, ExecuteMsg, DeviceModel, HexBinary, Cw20ReceiveMsg, UsageEntry, UsageBuckets, PayoutSplit, OracleEndpoint, QueryMsg, MigrateMsg, BatchResponse, HashTally, BatchEvidenceResponse, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ClaimedCumulativeResponse, ConfigResponse, CurrentRoundResponse, DeviceResponse, DevicesResponse, DevicesAsOfResponse, DeviceView, OwnerDevicesResponse, EntitlementsResponse, FundsResponse, LeaderboardResponse, LeaderboardEntry, MerkleRootResponse, RootView, MerkleRootsResponse, OracleEndpointsResponse, OraclesResponse, OwnerView, OwnersAsOfResponse, PayoutProfileResponse, PolicyResponse, RegistrationNonceResponse, RootVotesResponse, RootTally, RootAttestationView, RootVote, RoundStatus, RoundResponse, RoundSummary, RoundParamsResponse, RoundsResponse, ScoreResponse, VoteResponse } from "./MiningRound.types";
 export interface MiningRoundReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -161,6 +161,30 @@ export interface MiningRoundReadOnlyInterface {
   }: {
     owner: string;
   }) => Promise<PayoutProfileResponse>;
+  merkleRoot: ({
+    round
+  }: {
+    round?: number;
+  }) => Promise<MerkleRootResponse>;
+  merkleRoots: ({
+    limit,
+    startAfter
+  }: {
+    limit?: number;
+    startAfter?: number;
+  }) => Promise<MerkleRootsResponse>;
+  rootVotes: ({
+    round
+  }: {
+    round: number;
+  }) => Promise<RootVotesResponse>;
+  claimedCumulative: ({
+    owner
+  }: {
+    owner: string;
+  }) => Promise<ClaimedCumulativeResponse>;
+  entitlements: () => Promise<EntitlementsResponse>;
+  oracleEndpoints: () => Promise<OracleEndpointsResponse>;
 }
 export class MiningRoundQueryClient implements MiningRoundReadOnlyInterface {
   client: CosmWasmClient;
@@ -193,6 +217,12 @@ export class MiningRoundQueryClient implements MiningRoundReadOnlyInterface {
     this.batteryWhitelist = this.batteryWhitelist.bind(this);
     this.funds = this.funds.bind(this);
     this.payoutProfile = this.payoutProfile.bind(this);
+    this.merkleRoot = this.merkleRoot.bind(this);
+    this.merkleRoots = this.merkleRoots.bind(this);
+    this.rootVotes = this.rootVotes.bind(this);
+    this.claimedCumulative = this.claimedCumulative.bind(this);
+    this.entitlements = this.entitlements.bind(this);
+    this.oracleEndpoints = this.oracleEndpoints.bind(this);
   }
 
   config = async (): Promise<ConfigResponse> => {
@@ -507,6 +537,63 @@ export class MiningRoundQueryClient implements MiningRoundReadOnlyInterface {
       }
     });
   };
+  merkleRoot = async ({
+    round
+  }: {
+    round?: number;
+  }): Promise<MerkleRootResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      merkle_root: {
+        round
+      }
+    });
+  };
+  merkleRoots = async ({
+    limit,
+    startAfter
+  }: {
+    limit?: number;
+    startAfter?: number;
+  }): Promise<MerkleRootsResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      merkle_roots: {
+        limit,
+        start_after: startAfter
+      }
+    });
+  };
+  rootVotes = async ({
+    round
+  }: {
+    round: number;
+  }): Promise<RootVotesResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      root_votes: {
+        round
+      }
+    });
+  };
+  claimedCumulative = async ({
+    owner
+  }: {
+    owner: string;
+  }): Promise<ClaimedCumulativeResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      claimed_cumulative: {
+        owner
+      }
+    });
+  };
+  entitlements = async (): Promise<EntitlementsResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      entitlements: {}
+    });
+  };
+  oracleEndpoints = async (): Promise<OracleEndpointsResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      oracle_endpoints: {}
+    });
+  };
 }
 export interface MiningRoundInterface extends MiningRoundReadOnlyInterface {
   contractAddress: string;
@@ -660,6 +747,56 @@ export interface MiningRoundInterface extends MiningRoundReadOnlyInterface {
     splits: PayoutSplit[];
   }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
   clearPayoutProfile: (fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  attestRoot: ({
+    depth,
+    inputDigest,
+    leafCount,
+    leavesDigest,
+    policyVersion,
+    root,
+    round,
+    totalEntitlement,
+    totalScore
+  }: {
+    depth: number;
+    inputDigest: HexBinary;
+    leafCount: number;
+    leavesDigest: HexBinary;
+    policyVersion: number;
+    root: HexBinary;
+    round: number;
+    totalEntitlement: Uint128;
+    totalScore: Uint128;
+  }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  acceptRoot: ({
+    attestationHash,
+    round
+  }: {
+    attestationHash: HexBinary;
+    round: number;
+  }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  claimCumulative: ({
+    buckets,
+    cumulative,
+    leafIndex,
+    proof,
+    round,
+    score
+  }: {
+    buckets: UsageBuckets;
+    cumulative: Uint128;
+    leafIndex: number;
+    proof: Binary;
+    round: number;
+    score: Uint128;
+  }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  updateOracleEndpoints: ({
+    remove,
+    set
+  }: {
+    remove: string[];
+    set: OracleEndpoint[];
+  }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
 }
 export class MiningRoundClient extends MiningRoundQueryClient implements MiningRoundInterface {
   client: SigningCosmWasmClient;
@@ -694,6 +831,10 @@ export class MiningRoundClient extends MiningRoundQueryClient implements MiningR
     this.updateGuardian = this.updateGuardian.bind(this);
     this.setPayoutProfile = this.setPayoutProfile.bind(this);
     this.clearPayoutProfile = this.clearPayoutProfile.bind(this);
+    this.attestRoot = this.attestRoot.bind(this);
+    this.acceptRoot = this.acceptRoot.bind(this);
+    this.claimCumulative = this.claimCumulative.bind(this);
+    this.updateOracleEndpoints = this.updateOracleEndpoints.bind(this);
   }
 
   receive = async ({
@@ -998,6 +1139,95 @@ export class MiningRoundClient extends MiningRoundQueryClient implements MiningR
   clearPayoutProfile = async (fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
     return await this.client.execute(this.sender, this.contractAddress, {
       clear_payout_profile: {}
+    }, fee, memo, _funds);
+  };
+  attestRoot = async ({
+    depth,
+    inputDigest,
+    leafCount,
+    leavesDigest,
+    policyVersion,
+    root,
+    round,
+    totalEntitlement,
+    totalScore
+  }: {
+    depth: number;
+    inputDigest: HexBinary;
+    leafCount: number;
+    leavesDigest: HexBinary;
+    policyVersion: number;
+    root: HexBinary;
+    round: number;
+    totalEntitlement: Uint128;
+    totalScore: Uint128;
+  }, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      attest_root: {
+        depth,
+        input_digest: inputDigest,
+        leaf_count: leafCount,
+        leaves_digest: leavesDigest,
+        policy_version: policyVersion,
+        root,
+        round,
+        total_entitlement: totalEntitlement,
+        total_score: totalScore
+      }
+    }, fee, memo, _funds);
+  };
+  acceptRoot = async ({
+    attestationHash,
+    round
+  }: {
+    attestationHash: HexBinary;
+    round: number;
+  }, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      accept_root: {
+        attestation_hash: attestationHash,
+        round
+      }
+    }, fee, memo, _funds);
+  };
+  claimCumulative = async ({
+    buckets,
+    cumulative,
+    leafIndex,
+    proof,
+    round,
+    score
+  }: {
+    buckets: UsageBuckets;
+    cumulative: Uint128;
+    leafIndex: number;
+    proof: Binary;
+    round: number;
+    score: Uint128;
+  }, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      claim_cumulative: {
+        buckets,
+        cumulative,
+        leaf_index: leafIndex,
+        proof,
+        round,
+        score
+      }
+    }, fee, memo, _funds);
+  };
+  updateOracleEndpoints = async ({
+    remove,
+    set
+  }: {
+    remove: string[];
+    set: OracleEndpoint[];
+  }, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      update_oracle_endpoints: {
+        remove,
+        set
+      }
     }, fee, memo, _funds);
   };
 }

@@ -8,7 +8,7 @@ import { Coin } from "@cosmjs/amino";
 import { MsgExecuteContractEncodeObject } from "@cosmjs/cosmwasm-stargate";
 import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import { toUtf8 } from "@cosmjs/encoding";
-import { Binary, TouClass, Uint128, InstantiateMsg, ScorePolicy, TouRange, RatedPower, ExecuteMsg, DeviceModel, HexBinary, Cw20ReceiveMsg, UsageEntry, UsageBuckets, PayoutSplit, QueryMsg, MigrateMsg, BatchResponse, HashTally, BatchEvidenceResponse, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ConfigResponse, CurrentRoundResponse, DeviceResponse, DevicesResponse, DevicesAsOfResponse, DeviceView, OwnerDevicesResponse, FundsResponse, LeaderboardResponse, LeaderboardEntry, OraclesResponse, OwnerView, OwnersAsOfResponse, PayoutProfileResponse, PolicyResponse, RegistrationNonceResponse, RoundStatus, RoundResponse, RoundSummary, RoundParamsResponse, RoundsResponse, ScoreResponse, VoteResponse } from "./MiningRound.types";
+import { AttestationMode, Binary, TouClass, Uint128, InstantiateMsg, ScorePolicy, TouRange, RatedPower, ExecuteMsg, DeviceModel, HexBinary, Cw20ReceiveMsg, UsageEntry, UsageBuckets, PayoutSplit, OracleEndpoint, QueryMsg, MigrateMsg, BatchResponse, HashTally, BatchEvidenceResponse, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ClaimedCumulativeResponse, ConfigResponse, CurrentRoundResponse, DeviceResponse, DevicesResponse, DevicesAsOfResponse, DeviceView, OwnerDevicesResponse, EntitlementsResponse, FundsResponse, LeaderboardResponse, LeaderboardEntry, MerkleRootResponse, RootView, MerkleRootsResponse, OracleEndpointsResponse, OraclesResponse, OwnerView, OwnersAsOfResponse, PayoutProfileResponse, PolicyResponse, RegistrationNonceResponse, RootVotesResponse, RootTally, RootAttestationView, RootVote, RoundStatus, RoundResponse, RoundSummary, RoundParamsResponse, RoundsResponse, ScoreResponse, VoteResponse } from "./MiningRound.types";
 export interface MiningRoundMsg {
   contractAddress: string;
   sender: string;
@@ -161,6 +161,56 @@ export interface MiningRoundMsg {
     splits: PayoutSplit[];
   }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
   clearPayoutProfile: (_funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  attestRoot: ({
+    depth,
+    inputDigest,
+    leafCount,
+    leavesDigest,
+    policyVersion,
+    root,
+    round,
+    totalEntitlement,
+    totalScore
+  }: {
+    depth: number;
+    inputDigest: HexBinary;
+    leafCount: number;
+    leavesDigest: HexBinary;
+    policyVersion: number;
+    root: HexBinary;
+    round: number;
+    totalEntitlement: Uint128;
+    totalScore: Uint128;
+  }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  acceptRoot: ({
+    attestationHash,
+    round
+  }: {
+    attestationHash: HexBinary;
+    round: number;
+  }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  claimCumulative: ({
+    buckets,
+    cumulative,
+    leafIndex,
+    proof,
+    round,
+    score
+  }: {
+    buckets: UsageBuckets;
+    cumulative: Uint128;
+    leafIndex: number;
+    proof: Binary;
+    round: number;
+    score: Uint128;
+  }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  updateOracleEndpoints: ({
+    remove,
+    set
+  }: {
+    remove: string[];
+    set: OracleEndpoint[];
+  }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
 }
 export class MiningRoundMsgComposer implements MiningRoundMsg {
   sender: string;
@@ -192,6 +242,10 @@ export class MiningRoundMsgComposer implements MiningRoundMsg {
     this.updateGuardian = this.updateGuardian.bind(this);
     this.setPayoutProfile = this.setPayoutProfile.bind(this);
     this.clearPayoutProfile = this.clearPayoutProfile.bind(this);
+    this.attestRoot = this.attestRoot.bind(this);
+    this.acceptRoot = this.acceptRoot.bind(this);
+    this.claimCumulative = this.claimCumulative.bind(this);
+    this.updateOracleEndpoints = this.updateOracleEndpoints.bind(this);
   }
 
   receive = ({
@@ -677,6 +731,127 @@ export class MiningRoundMsgComposer implements MiningRoundMsg {
         contract: this.contractAddress,
         msg: toUtf8(JSON.stringify({
           clear_payout_profile: {}
+        })),
+        funds: _funds
+      })
+    };
+  };
+  attestRoot = ({
+    depth,
+    inputDigest,
+    leafCount,
+    leavesDigest,
+    policyVersion,
+    root,
+    round,
+    totalEntitlement,
+    totalScore
+  }: {
+    depth: number;
+    inputDigest: HexBinary;
+    leafCount: number;
+    leavesDigest: HexBinary;
+    policyVersion: number;
+    root: HexBinary;
+    round: number;
+    totalEntitlement: Uint128;
+    totalScore: Uint128;
+  }, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          attest_root: {
+            depth,
+            input_digest: inputDigest,
+            leaf_count: leafCount,
+            leaves_digest: leavesDigest,
+            policy_version: policyVersion,
+            root,
+            round,
+            total_entitlement: totalEntitlement,
+            total_score: totalScore
+          }
+        })),
+        funds: _funds
+      })
+    };
+  };
+  acceptRoot = ({
+    attestationHash,
+    round
+  }: {
+    attestationHash: HexBinary;
+    round: number;
+  }, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          accept_root: {
+            attestation_hash: attestationHash,
+            round
+          }
+        })),
+        funds: _funds
+      })
+    };
+  };
+  claimCumulative = ({
+    buckets,
+    cumulative,
+    leafIndex,
+    proof,
+    round,
+    score
+  }: {
+    buckets: UsageBuckets;
+    cumulative: Uint128;
+    leafIndex: number;
+    proof: Binary;
+    round: number;
+    score: Uint128;
+  }, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          claim_cumulative: {
+            buckets,
+            cumulative,
+            leaf_index: leafIndex,
+            proof,
+            round,
+            score
+          }
+        })),
+        funds: _funds
+      })
+    };
+  };
+  updateOracleEndpoints = ({
+    remove,
+    set
+  }: {
+    remove: string[];
+    set: OracleEndpoint[];
+  }, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          update_oracle_endpoints: {
+            remove,
+            set
+          }
         })),
         funds: _funds
       })

@@ -4,10 +4,12 @@
 * and run the @cosmwasm/ts-codegen generate command to regenerate this file.
 */
 
+export type AttestationMode = "direct" | "merkle";
 export type Binary = string;
 export type TouClass = "valley" | "off_peak" | "peak";
 export type Uint128 = string;
 export interface InstantiateMsg {
+  attestation_mode?: AttestationMode | null;
   attestation_window?: number | null;
   battery_whitelist: string[];
   claim_window?: number | null;
@@ -149,6 +151,37 @@ export type ExecuteMsg = {
   };
 } | {
   clear_payout_profile: {};
+} | {
+  attest_root: {
+    depth: number;
+    input_digest: HexBinary;
+    leaf_count: number;
+    leaves_digest: HexBinary;
+    policy_version: number;
+    root: HexBinary;
+    round: number;
+    total_entitlement: Uint128;
+    total_score: Uint128;
+  };
+} | {
+  accept_root: {
+    attestation_hash: HexBinary;
+    round: number;
+  };
+} | {
+  claim_cumulative: {
+    buckets: UsageBuckets;
+    cumulative: Uint128;
+    leaf_index: number;
+    proof: Binary;
+    round: number;
+    score: Uint128;
+  };
+} | {
+  update_oracle_endpoints: {
+    remove: string[];
+    set: OracleEndpoint[];
+  };
 };
 export type DeviceModel = "cube_v1" | "cube_v2";
 export type HexBinary = string;
@@ -167,6 +200,10 @@ export interface UsageBuckets {
 export interface PayoutSplit {
   address: string;
   bps: number;
+}
+export interface OracleEndpoint {
+  oracle: string;
+  url: string;
 }
 export type QueryMsg = {
   config: {};
@@ -280,6 +317,27 @@ export type QueryMsg = {
   payout_profile: {
     owner: string;
   };
+} | {
+  merkle_root: {
+    round?: number | null;
+  };
+} | {
+  merkle_roots: {
+    limit?: number | null;
+    start_after?: number | null;
+  };
+} | {
+  root_votes: {
+    round: number;
+  };
+} | {
+  claimed_cumulative: {
+    owner: string;
+  };
+} | {
+  entitlements: {};
+} | {
+  oracle_endpoints: {};
 };
 export interface MigrateMsg {}
 export interface BatchResponse {
@@ -321,7 +379,12 @@ export interface ClaimableRound {
   amount: Uint128;
   round: number;
 }
+export interface ClaimedCumulativeResponse {
+  claimed: Uint128;
+  owner: string;
+}
 export interface ConfigResponse {
+  attestation_mode: AttestationMode;
   attestation_window: number;
   claim_window: number;
   genesis_time: number;
@@ -383,6 +446,13 @@ export interface OwnerDevicesResponse {
   next?: Binary | null;
   owner: string;
 }
+export interface EntitlementsResponse {
+  last_round?: number | null;
+  mode: AttestationMode;
+  outstanding: Uint128;
+  total_entitlement: Uint128;
+  total_paid: Uint128;
+}
 export interface FundsResponse {
   locked: Uint128;
   reserved: Uint128;
@@ -397,6 +467,31 @@ export interface LeaderboardResponse {
 export interface LeaderboardEntry {
   owner: string;
   score: Uint128;
+}
+export interface MerkleRootResponse {
+  root?: RootView | null;
+}
+export interface RootView {
+  accepted_at: number;
+  attestation_hash: HexBinary;
+  depth: number;
+  input_digest: HexBinary;
+  leaf_count: number;
+  leaves_digest: HexBinary;
+  locked: Uint128;
+  policy_version: number;
+  rewards_since_last: Uint128;
+  root: HexBinary;
+  round: number;
+  total_entitlement: Uint128;
+  total_score: Uint128;
+}
+export interface MerkleRootsResponse {
+  next?: number | null;
+  roots: RootView[];
+}
+export interface OracleEndpointsResponse {
+  endpoints: OracleEndpoint[];
 }
 export interface OraclesResponse {
   oracles: string[];
@@ -427,6 +522,33 @@ export interface RegistrationNonceResponse {
   challenge: HexBinary;
   nonce: number;
   pubkey: Binary;
+}
+export interface RootVotesResponse {
+  quorum: number;
+  round: number;
+  tallies: RootTally[];
+  votes: RootVote[];
+}
+export interface RootTally {
+  attestation: RootAttestationView;
+  attestation_hash: HexBinary;
+  votes: number;
+}
+export interface RootAttestationView {
+  depth: number;
+  input_digest: HexBinary;
+  leaf_count: number;
+  leaves_digest: HexBinary;
+  policy_version: number;
+  root: HexBinary;
+  round: number;
+  total_entitlement: Uint128;
+  total_score: Uint128;
+}
+export interface RootVote {
+  attestation_hash: HexBinary;
+  current_oracle: boolean;
+  oracle: string;
 }
 export type RoundStatus = "upcoming" | "in_progress" | "attesting" | "attestation_expired" | "finalized" | "void" | "swept";
 export interface RoundResponse {

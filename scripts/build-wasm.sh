@@ -35,7 +35,10 @@ for p in "${packages[@]}"; do pkg_flags+=(-p "$p"); done
 # A separate target dir: RUSTFLAGS for the MVP build must not invalidate the host build cache.
 # Under Cargo's target directory (CARGO_TARGET_DIR or the user's Cargo config when set).
 wasm_target="$(cargo_target_dir)/wasm"
-RUSTC_BOOTSTRAP=1 RUSTFLAGS='-C link-arg=-s -C target-cpu=mvp' \
+# Panics abort at once (`-C panic=immediate-abort`, which needs the rebuilt std): no panic
+# message formatting and no symbol demangling in the artifact. Our contracts never panic (the
+# workspace lints); a panic in a dependency still ends the call as a VM trap, only without text.
+RUSTC_BOOTSTRAP=1 RUSTFLAGS='-C link-arg=-s -C target-cpu=mvp -Z unstable-options -C panic=immediate-abort' \
   cargo build --release ${CARGO_LOCKED---locked} --target wasm32-unknown-unknown --lib \
   -Z build-std=std,panic_abort --target-dir "$wasm_target" "${pkg_flags[@]}"
 

@@ -486,6 +486,13 @@ fn every_owner_message_from_anyone_else_fails_with_not_owner() {
         ExecuteMsg::UpdateGuardian {
             guardian: Some(mallory.to_string()),
         },
+        ExecuteMsg::UpdateOracleEndpoints {
+            set: vec![OracleEndpoint {
+                oracle: s.oracles[0].to_string(),
+                url: "https://mallory.example".to_string(),
+            }],
+            remove: vec![],
+        },
     ];
     let before: ConfigResponse = s.query(&QueryMsg::Config {});
     for msg in &messages {

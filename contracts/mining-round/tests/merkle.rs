@@ -1843,3 +1843,100 @@ fn an_ended_round_without_a_root_keeps_its_reward_reserved() {
     assert_eq!(s.balance(&s.contract), 600_000);
     s.assert_merkle_invariants();
 }
+
+/// `UpdateConfig` at round `at` (inside it) sets the reward of rounds from `at + 1` on.
+fn set_round_reward(s: &mut Suite, at: u64, reward: u128) {
+    if at > 0 {
+        s.set_after_round_end(at - 1, 0);
+    }
+    let owner = s.owner.clone();
+    s.exec(
+        &owner,
+        &ExecuteMsg::UpdateConfig {
+            round_reward: Some(Uint128::new(reward)),
+            attestation_window: None,
+            claim_window: None,
+            quorum: None,
+            rated_power: None,
+            max_entries_per_batch: None,
+            max_claim_rounds: None,
+        },
+    )
+    .unwrap();
+}
+
+#[test]
+fn the_budget_adds_each_rounds_pinned_reward_across_reward_changes() {
+    let mut s = SuiteBuilder::default().merkle().build();
+    // Round 0 pays the instantiation reward; rounds 1.. half of it; rounds 2.. twice it.
+    set_round_reward(&mut s, 1, ROUND_REWARD / 2);
+    set_round_reward(&mut s, 2, 2 * ROUND_REWARD);
+    // Rounds 0..=3 end without a root.
+    s.set_after_round_end(3, 0);
+    let rewards = ROUND_REWARD + ROUND_REWARD + ROUND_REWARD / 2 + 2 * ROUND_REWARD;
+    let over = bare(3, rewards + 1, 2);
+    s.attest_root(0, &over).unwrap();
+    assert_eq!(
+        err(s.attest_root(1, &over)),
+        ContractError::EntitlementExceedsBudget {
+            increase: Uint128::new(rewards + 1),
+            rewards: Uint128::new(rewards),
+            unlocked: Uint128::new(10 * ROUND_REWARD),
+        }
+    );
+    s.publish_root(&bare(3, rewards, 2));
+    let root = s.merkle_root(None).unwrap();
+    assert_eq!(
+        (root.round, root.locked, root.rewards_since_last),
+        (3, Uint128::new(rewards), Uint128::new(rewards))
+    );
+    // The next root's budget starts after round 3: round 4 pays the latest reward only.
+    s.set_after_round_end(4, 0);
+    let next = bare(4, rewards + 2 * ROUND_REWARD + 1, 2);
+    s.attest_root(0, &next).unwrap();
+    assert_eq!(
+        err(s.attest_root(1, &next)),
+        ContractError::EntitlementExceedsBudget {
+            increase: Uint128::new(2 * ROUND_REWARD + 1),
+            rewards: Uint128::new(2 * ROUND_REWARD),
+            unlocked: Uint128::new(10 * ROUND_REWARD - rewards),
+        }
+    );
+    s.assert_merkle_invariants();
+}
+
+#[test]
+fn the_rules_history_read_for_a_budget_is_bounded() {
+    // A reward change in every round k = 1..=changes pins round k + 1: rounds 2..=changes + 1
+    // each start a rules entry of their own (reward ROUND_REWARD + k − 1 for round k). The root
+    // of round changes + 1 reads the entry in force at round 0 and `changes` later ones.
+    let suite = |changes: u64| {
+        let mut s = SuiteBuilder::default().merkle().build();
+        for at in 1..=changes {
+            set_round_reward(&mut s, at, ROUND_REWARD + u128::from(at));
+        }
+        s.set_after_round_end(changes + 1, 0);
+        s
+    };
+    // 1,000 later entries: refused.
+    let mut s = suite(1000);
+    let far = bare(1001, 1, 1);
+    s.attest_root(0, &far).unwrap();
+    assert_eq!(
+        err(s.attest_root(1, &far)),
+        ContractError::TooManyRuleChanges {}
+    );
+    assert_eq!(s.merkle_root(None), None);
+    // 999 later entries: accepted, each round at its own pinned reward.
+    let mut s = suite(999);
+    s.publish_root(&bare(1000, 1, 1));
+    let expected: u128 =
+        2 * ROUND_REWARD + (2..=1000u128).map(|k| ROUND_REWARD + k - 1).sum::<u128>();
+    assert_eq!(expected, 1001 * ROUND_REWARD + 499_500);
+    let root = s.merkle_root(None).unwrap();
+    assert_eq!(
+        (root.round, root.locked, root.rewards_since_last),
+        (1000, Uint128::new(1), Uint128::new(expected))
+    );
+    s.assert_merkle_invariants();
+}

@@ -438,6 +438,10 @@ fn wrong_proof_lengths_are_refused() {
         Proof::from_bytes(0, &vec![0; 33 * SIBLING_LEN]),
         Err(MerkleError::DepthTooLarge { depth: 33, max: 32 })
     );
+    // The deepest proof the contract accepts decodes.
+    let deepest = Proof::from_bytes(5, &vec![0; 32 * SIBLING_LEN]).unwrap();
+    assert_eq!((deepest.index, deepest.siblings.len()), (5, 32));
+    assert_eq!(deepest.to_bytes(), vec![0; 32 * SIBLING_LEN]);
 }
 
 #[test]

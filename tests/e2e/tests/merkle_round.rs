@@ -1,5 +1,6 @@
 //! Merkle mode on the real chain: a second mining-round contract, instantiated in merkle mode
-//! from the mining-round code the deployment stored and funded through the ECT Send hook. Two
+//! from the mining-round code the deployment stored and funded through the ECT Send hook. After
+//! a warm-up root (the oracles' first transactions also store their public keys), two
 //! oracles attest a round with a 100-owner cumulative tree and the next round with a
 //! 10,000-owner tree: one root per round, whatever the number of owners, so the accepting
 //! votes' gas is equal within 5 %. The signer of the trees' first real account claims its
@@ -34,6 +35,8 @@ const SIGNER: &str = "user1";
 /// first 99 again), so the trees hold 100 and 10,000 owners.
 const OWNERS_R0: u32 = 99;
 const OWNERS_R1: u32 = 9_999;
+/// The signer's cumulative entitlement through the warm-up round 0.
+const WARM_UP_CUMULATIVE: u128 = 1_000_000;
 /// The signer's cumulative entitlement through round r and through round r + 1.
 const SIGNER_CUMULATIVE: [u128; 2] = [5_000_000, 7_000_000];
 /// A synthetic owner i's cumulative entitlement: base + i (base per round).
@@ -210,15 +213,25 @@ async fn merkle_rounds_on_wasmd() {
         .to_string(),
     );
 
-    // Rounds r and r + 1 (r = 0: the contract is new, no root yet). The totals stay within
-    // the budget: round r's within the reward of rounds 0..=r, round r + 1's increase within
-    // one round's reward, both within the unlocked funds.
-    let r = 0u64;
+    // Round 0 is a warm-up root over the signer alone: each oracle's first transaction on a
+    // fresh chain also stores its account's public key, which must not count as attestation
+    // gas. Rounds r = 1 and r + 1 are measured. The totals stay within the budget: each
+    // round's increase within one round's reward, all within the unlocked funds.
+    let r = 1u64;
     let ctx = |round: u64| LeafContext {
         chain_id: chain_id.clone(),
         contract: addr.clone(),
         round,
     };
+    let warm_up = RoundTree::new(
+        ctx(0),
+        &prefix,
+        &signer,
+        WARM_UP_CUMULATIVE,
+        0,
+        0,
+        cfg.policy_version,
+    );
     let trees = [
         RoundTree::new(
             ctx(r),
@@ -245,7 +258,8 @@ async fn merkle_rounds_on_wasmd() {
             .map(|t| (t.tree.leaf_count(), t.tree.depth())),
         [(100, 7), (10_000, 14)]
     );
-    assert!(trees[0].total() <= rr);
+    assert!(warm_up.total() <= rr);
+    assert!(trees[0].total() - warm_up.total() <= rr);
     assert!(trees[1].total() >= trees[0].total());
     assert!(trees[1].total() - trees[0].total() <= rr);
 
@@ -258,7 +272,19 @@ async fn merkle_rounds_on_wasmd() {
         .expect("rounds r and r + 1 end");
 
     let mut accepting_gas = Vec::new();
-    let mut previous_total = 0u128;
+    for oracle in ["oracle1", "oracle2"] {
+        m(oracle)
+            .attest_root(&warm_up.attestation)
+            .await
+            .unwrap_or_else(|e| panic!("{oracle} attests the warm-up round 0: {e}"));
+    }
+    let warm = q.merkle_root(Some(0)).await.expect("MerkleRoot").root;
+    assert_eq!(
+        warm.map(|v| v.total_entitlement.u128()),
+        Some(warm_up.total()),
+        "the warm-up root is accepted"
+    );
+    let mut previous_total = warm_up.total();
     for t in &trees {
         let round = t.attestation.round;
         let hash = HexBinary::from(

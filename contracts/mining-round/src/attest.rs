@@ -4,19 +4,20 @@
 
 use contract_common::Checked;
 use cosmwasm_std::{
-    Addr, Api, DepsMut, Empty, Env, HexBinary, MessageInfo, Order, Response, Storage, Uint128,
+    Addr, Api, DepsMut, Empty, Env, HexBinary, MessageInfo, Response, Storage, Uint128,
 };
 use cube_scoring::{batch_hash, ScoringError, UsageEntry};
 
-use crate::oracles::ensure_oracle;
+use crate::oracles::{count_current_votes, ensure_oracle};
 
 use crate::state::{
     counts_as_of, ensure_not_paused, pause_clock, policy_version_for_round, rules_for_round,
     Config, RoundRules, RoundState, ScoreRecord, StoredBatch, StoredStatus, ACCEPTED, BATCHES,
-    CONFIG, FUNDS, LEADERBOARD, MAX_BATCH_COUNT, MAX_ORACLES, ORACLES, OWNER_ROUNDS, POLICIES,
-    ROUNDS, SCORES, SWEEP_QUEUE, VOTED_BATCHES, VOTERS, VOTES,
+    CONFIG, FUNDS, LEADERBOARD, MAX_BATCH_COUNT, OWNER_ROUNDS, POLICIES, ROUNDS, SCORES,
+    SWEEP_QUEUE, VOTED_BATCHES, VOTERS, VOTES,
 };
 use crate::state::{voter_key, BATCH_HASHES};
+use crate::validate::hash32;
 use crate::ContractError;
 use cube_types::mining_round::BatchId;
 
@@ -35,19 +36,7 @@ fn check_attestable(
             max: MAX_BATCH_COUNT,
         });
     }
-    let times = config.round_times(storage, h.round)?;
-    if now < times.end {
-        return Err(ContractError::RoundNotEnded {
-            round: h.round,
-            ends_at: times.end,
-        });
-    }
-    if now >= times.attestation_deadline {
-        return Err(ContractError::AttestationWindowOver {
-            round: h.round,
-            deadline: times.attestation_deadline,
-        });
-    }
+    config.ensure_attestation_open(storage, h.round, now)?;
     let state = match ROUNDS.may_load(storage, h.round)? {
         Some(state) => state,
         None => RoundState::new(policy_version_for_round(storage, h.round)?),
@@ -80,29 +69,17 @@ fn check_attestable(
     Ok(state)
 }
 
-/// Number of current oracles whose vote for (round, batch_index) is `hash`: reads the vote of
-/// each current oracle (at most `MAX_ORACLES`), so a removed oracle's vote never counts.
+/// Number of current oracles whose vote for (round, batch_index) is `hash`
+/// ([`count_current_votes`]: a removed oracle's vote never counts).
 pub fn tally(
     storage: &dyn Storage,
     round: u64,
     batch_index: u32,
     hash: &[u8],
 ) -> Result<u32, ContractError> {
-    let bound = usize::try_from(MAX_ORACLES).unwrap_or(usize::MAX);
-    let oracles: Vec<Addr> = ORACLES
-        .keys(storage, None, None, Order::Ascending)
-        .take(bound)
-        .collect::<Result<_, _>>()?;
-    let mut votes: u32 = 0;
-    for oracle in oracles {
-        let matches = VOTES
-            .may_load(storage, (round, batch_index, &oracle))?
-            .is_some_and(|v| v.as_slice() == hash);
-        if matches {
-            votes = votes.saturating_add(1);
-        }
-    }
-    Ok(votes)
+    count_current_votes(storage, hash, |oracle| {
+        Ok(VOTES.may_load(storage, (round, batch_index, oracle))?)
+    })
 }
 
 /// Validates the owner address (normalized form) and the plausibility cap of the round's own
@@ -219,12 +196,6 @@ fn stored_header(
         })
 }
 
-fn to_hash(hash: &HexBinary) -> Result<[u8; 32], ContractError> {
-    hash.as_slice()
-        .try_into()
-        .map_err(|_| ContractError::InvalidHashLength { len: hash.len() })
-}
-
 /// Anyone: accepts a batch whose tally of current oracles meets the current quorum.
 pub fn accept_batch(
     mut deps: DepsMut,
@@ -236,7 +207,7 @@ pub fn accept_batch(
     ensure_not_paused(deps.storage)?;
     let config = CONFIG.load(deps.storage)?;
     let now = env.block.time.seconds();
-    let hash = to_hash(&hash)?;
+    let hash = hash32(&hash)?;
     let h = stored_header(deps.storage, round, batch_index, &hash)?;
     let mut state = check_attestable(deps.storage, &config, now, &h)?;
     let votes = tally(deps.storage, round, batch_index, &hash)?;
@@ -285,7 +256,7 @@ pub fn vote_batch(
     let config = CONFIG.load(deps.storage)?;
     let now = env.block.time.seconds();
     let state = check_attestable(deps.storage, &config, now, &h)?;
-    let hash = to_hash(&hash)?;
+    let hash = hash32(&hash)?;
     let stored = BATCHES.may_load(deps.storage, (h.round, hash.as_slice()))?;
     // The hash commits to the header, so a stored batch with another header cannot match.
     let matches = stored.is_some_and(|b| {

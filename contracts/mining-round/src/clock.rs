@@ -65,6 +65,30 @@ impl Config {
         self.round_times_with(round, window)
     }
 
+    /// Attestations of `round` are open at `now`: the round has ended (`RoundNotEnded`) and
+    /// its attestation deadline has not passed (`AttestationWindowOver`).
+    pub fn ensure_attestation_open(
+        &self,
+        storage: &dyn Storage,
+        round: u64,
+        now: u64,
+    ) -> Result<(), ContractError> {
+        let times = self.round_times(storage, round)?;
+        if now < times.end {
+            return Err(ContractError::RoundNotEnded {
+                round,
+                ends_at: times.end,
+            });
+        }
+        if now >= times.attestation_deadline {
+            return Err(ContractError::AttestationWindowOver {
+                round,
+                deadline: times.attestation_deadline,
+            });
+        }
+        Ok(())
+    }
+
     /// First round affected by a change made at `time`: the round after the current one,
     /// round 0 before genesis.
     pub fn effective_round(&self, time: u64) -> Result<u64, ContractError> {

@@ -1,9 +1,9 @@
 //! `UpdateOracles` (owner, checked by `contract::owner_only`) and the oracle check of `SubmitUsage` / `VoteBatch`.
 
-use cosmwasm_std::{Addr, DepsMut, Empty, Response, Storage};
+use cosmwasm_std::{Addr, DepsMut, Empty, HexBinary, Order, Response, Storage};
 
 use crate::endpoints::ORACLE_ENDPOINTS;
-use crate::state::{oracle_count, CONFIG, ORACLES};
+use crate::state::{oracle_count, CONFIG, MAX_ORACLES, ORACLES};
 use crate::validate::check_changes;
 use crate::ContractError;
 
@@ -15,6 +15,27 @@ pub fn ensure_oracle(storage: &dyn Storage, sender: &Addr) -> Result<(), Contrac
         });
     }
     Ok(())
+}
+
+/// Number of current oracles whose vote (`vote_of`) is `hash`: reads the vote of each current
+/// oracle (at most `MAX_ORACLES`), so a removed oracle's vote never counts.
+pub fn count_current_votes(
+    storage: &dyn Storage,
+    hash: &[u8],
+    vote_of: impl Fn(&Addr) -> Result<Option<HexBinary>, ContractError>,
+) -> Result<u32, ContractError> {
+    let bound = usize::try_from(MAX_ORACLES).unwrap_or(usize::MAX);
+    let oracles: Vec<Addr> = ORACLES
+        .keys(storage, None, None, Order::Ascending)
+        .take(bound)
+        .collect::<Result<_, _>>()?;
+    let mut votes: u32 = 0;
+    for oracle in &oracles {
+        if vote_of(oracle)?.is_some_and(|v| v.as_slice() == hash) {
+            votes = votes.saturating_add(1);
+        }
+    }
+    Ok(votes)
 }
 
 /// Adds oracles; one already listed fails with `DuplicateOracle`.

@@ -1,7 +1,7 @@
 //! Validation at the boundary: configuration (instantiate and every owner update), list-change
 //! sizes, battery ids and device registration fields.
 
-use cosmwasm_std::Binary;
+use cosmwasm_std::{Binary, HexBinary};
 
 use crate::state::{
     Config, MAX_ATTESTATION_ROUNDS, MAX_CHANGES, MAX_CLAIM_ROUNDS_LIMIT, MAX_CLAIM_WINDOW,
@@ -156,4 +156,11 @@ pub fn signature_len(name: &str, sig: &Binary) -> Result<(), ContractError> {
         });
     }
     Ok(())
+}
+
+/// A hash argument as 32 bytes, or `InvalidHashLength`.
+pub fn hash32(hash: &HexBinary) -> Result<[u8; 32], ContractError> {
+    hash.as_slice()
+        .try_into()
+        .map_err(|_| ContractError::InvalidHashLength { len: hash.len() })
 }

@@ -261,21 +261,26 @@ fn unpause(s: &mut Suite) {
     s.exec(&owner, &ExecuteMsg::Unpause {}).unwrap();
 }
 
-fn set_quorum(s: &mut Suite, quorum: u32) {
+/// The owner's `UpdateConfig` of the round reward and the quorum (`None`: unchanged).
+fn update_config(s: &mut Suite, round_reward: Option<u128>, quorum: Option<u32>) {
     let owner = s.owner.clone();
     s.exec(
         &owner,
         &ExecuteMsg::UpdateConfig {
-            round_reward: None,
+            round_reward: round_reward.map(Uint128::new),
             attestation_window: None,
             claim_window: None,
-            quorum: Some(quorum),
+            quorum,
             rated_power: None,
             max_entries_per_batch: None,
             max_claim_rounds: None,
         },
     )
     .unwrap();
+}
+
+fn set_quorum(s: &mut Suite, quorum: u32) {
+    update_config(s, None, Some(quorum));
 }
 
 fn remove_oracle(s: &mut Suite, oracle: &Addr) {
@@ -429,7 +434,7 @@ fn a_root_is_accepted_at_quorum_and_locks_exactly_the_entitlement_increase() {
             tallies: vec![RootTally {
                 attestation_hash: hash.clone(),
                 votes: 1,
-                attestation: attestation_view(&t.att),
+                attestation: RootAttestationView::from(&t.att),
             }],
         }
     );
@@ -449,7 +454,7 @@ fn a_root_is_accepted_at_quorum_and_locks_exactly_the_entitlement_increase() {
     );
     let mallory = s.addr("mallory");
     assert_eq!(
-        err(s.exec(&mallory, &attest_root_msg(&t.att))),
+        err(s.exec(&mallory, &ExecuteMsg::attest_root(&t.att))),
         ContractError::NotOracle {
             sender: mallory.to_string()
         }
@@ -574,7 +579,7 @@ fn malformed_attestations_are_refused() {
         ("leaves_digest", 33),
         ("input_digest", 0),
     ] {
-        let mut msg = attest_root_msg(&good);
+        let mut msg = ExecuteMsg::attest_root(&good);
         if let ExecuteMsg::AttestRoot {
             root,
             leaves_digest,
@@ -1849,20 +1854,7 @@ fn set_round_reward(s: &mut Suite, at: u64, reward: u128) {
     if at > 0 {
         s.set_after_round_end(at - 1, 0);
     }
-    let owner = s.owner.clone();
-    s.exec(
-        &owner,
-        &ExecuteMsg::UpdateConfig {
-            round_reward: Some(Uint128::new(reward)),
-            attestation_window: None,
-            claim_window: None,
-            quorum: None,
-            rated_power: None,
-            max_entries_per_batch: None,
-            max_claim_rounds: None,
-        },
-    )
-    .unwrap();
+    update_config(s, Some(reward), None);
 }
 
 #[test]

@@ -133,17 +133,7 @@ pub fn close_void_round_msg(round: u64) -> ExecuteMsg {
 /// `AttestRoot` of `attestation` (oracle, merkle mode): the oracle's vote for the round's
 /// cumulative tree; the vote that reaches the quorum accepts the root.
 pub fn attest_root_msg(attestation: &RootAttestation) -> ExecuteMsg {
-    ExecuteMsg::AttestRoot {
-        round: attestation.round,
-        root: HexBinary::from(attestation.root),
-        total_entitlement: Uint128::new(attestation.total_entitlement),
-        total_score: Uint128::new(attestation.total_score),
-        leaf_count: attestation.leaf_count,
-        depth: attestation.depth,
-        policy_version: attestation.policy_version,
-        leaves_digest: HexBinary::from(attestation.leaves_digest),
-        input_digest: HexBinary::from(attestation.input_digest),
-    }
+    ExecuteMsg::attest_root(attestation)
 }
 
 /// `AcceptRoot { round, attestation_hash }` (anyone, merkle mode, once the attestation with
@@ -158,14 +148,7 @@ pub fn accept_root_msg(round: u64, attestation_hash: &[u8]) -> ExecuteMsg {
 /// `ClaimCumulative` of `leaf` at `leaf_index` of round `round`'s tree with the proof bytes
 /// `proof` (`cube_merkle::Proof::to_bytes`); sent by `leaf.owner`.
 pub fn claim_cumulative_msg(round: u64, leaf_index: u64, leaf: &Leaf, proof: &[u8]) -> ExecuteMsg {
-    ExecuteMsg::ClaimCumulative {
-        round,
-        leaf_index,
-        cumulative: Uint128::new(leaf.cumulative),
-        buckets: leaf.buckets,
-        score: Uint128::new(leaf.score),
-        proof: Binary::from(proof),
-    }
+    ExecuteMsg::claim_cumulative(round, leaf_index, leaf, proof)
 }
 
 /// `UpdateOracleEndpoints { set, remove }` (owner).

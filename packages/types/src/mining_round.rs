@@ -1286,3 +1286,54 @@ pub struct OracleEndpointsResponse {
     /// Endpoints of current oracles, ascending by oracle.
     pub endpoints: Vec<OracleEndpoint>,
 }
+
+impl ExecuteMsg {
+    /// `AttestRoot` voting `attestation` (`cube_merkle`'s form: raw hashes, `u128` amounts).
+    pub fn attest_root(attestation: &cube_merkle::RootAttestation) -> Self {
+        ExecuteMsg::AttestRoot {
+            round: attestation.round,
+            root: HexBinary::from(attestation.root),
+            total_entitlement: Uint128::new(attestation.total_entitlement),
+            total_score: Uint128::new(attestation.total_score),
+            leaf_count: attestation.leaf_count,
+            depth: attestation.depth,
+            policy_version: attestation.policy_version,
+            leaves_digest: HexBinary::from(attestation.leaves_digest),
+            input_digest: HexBinary::from(attestation.input_digest),
+        }
+    }
+
+    /// `ClaimCumulative` of `leaf` at `leaf_index` of round `round`'s tree with the proof bytes
+    /// `proof` (`cube_merkle::Proof::to_bytes`); sent by `leaf.owner`.
+    pub fn claim_cumulative(
+        round: u64,
+        leaf_index: u64,
+        leaf: &cube_merkle::Leaf,
+        proof: &[u8],
+    ) -> Self {
+        ExecuteMsg::ClaimCumulative {
+            round,
+            leaf_index,
+            cumulative: Uint128::new(leaf.cumulative),
+            buckets: leaf.buckets,
+            score: Uint128::new(leaf.score),
+            proof: Binary::from(proof),
+        }
+    }
+}
+
+impl From<&cube_merkle::RootAttestation> for RootAttestationView {
+    fn from(a: &cube_merkle::RootAttestation) -> Self {
+        RootAttestationView {
+            round: a.round,
+            root: HexBinary::from(a.root),
+            total_entitlement: Uint128::new(a.total_entitlement),
+            total_score: Uint128::new(a.total_score),
+            leaf_count: a.leaf_count,
+            depth: a.depth,
+            policy_version: a.policy_version,
+            leaves_digest: HexBinary::from(a.leaves_digest),
+            input_digest: HexBinary::from(a.input_digest),
+        }
+    }
+}

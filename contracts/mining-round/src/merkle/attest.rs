@@ -3,15 +3,15 @@
 //! and the unlocked funds, and exactly that increase is locked.
 
 use contract_common::Checked;
-use cosmwasm_std::{Addr, DepsMut, Env, HexBinary, MessageInfo, Order, Response, Storage, Uint128};
+use cosmwasm_std::{DepsMut, Env, HexBinary, MessageInfo, Order, Response, Storage, Uint128};
 use cw_storage_plus::Bound;
 
 use super::state::{totals, Attestation, RootRecord, Totals, PROPOSALS, ROOTS, ROOT_VOTES, TOTALS};
-use crate::oracles::ensure_oracle;
+use crate::oracles::{count_current_votes, ensure_oracle};
 use crate::state::{
-    ensure_not_paused, policy_version_for_round, stored_rules, Config, CONFIG, FUNDS, MAX_ORACLES,
-    ORACLES, RULES,
+    ensure_not_paused, policy_version_for_round, stored_rules, Config, CONFIG, FUNDS, RULES,
 };
+use crate::validate::hash32;
 use crate::ContractError;
 
 /// Most entries of the rules history read to sum the rewards since the last root.
@@ -28,19 +28,7 @@ fn check_attestable(
     totals: &Totals,
 ) -> Result<(), ContractError> {
     let round = a.round;
-    let times = config.round_times(storage, round)?;
-    if now < times.end {
-        return Err(ContractError::RoundNotEnded {
-            round,
-            ends_at: times.end,
-        });
-    }
-    if now >= times.attestation_deadline {
-        return Err(ContractError::AttestationWindowOver {
-            round,
-            deadline: times.attestation_deadline,
-        });
-    }
+    config.ensure_attestation_open(storage, round, now)?;
     if let Some(last) = totals.last_round {
         if round <= last {
             return Err(ContractError::RootNotAfterLast { round, last });
@@ -63,24 +51,12 @@ fn check_attestable(
     Ok(())
 }
 
-/// Number of current oracles whose root vote for `round` is `hash` (at most `MAX_ORACLES`
-/// reads, so a removed oracle's vote never counts).
+/// Number of current oracles whose root vote for `round` is `hash` ([`count_current_votes`]:
+/// a removed oracle's vote never counts).
 pub fn root_tally(storage: &dyn Storage, round: u64, hash: &[u8]) -> Result<u32, ContractError> {
-    let bound = usize::try_from(MAX_ORACLES).unwrap_or(usize::MAX);
-    let oracles: Vec<Addr> = ORACLES
-        .keys(storage, None, None, Order::Ascending)
-        .take(bound)
-        .collect::<Result<_, _>>()?;
-    let mut votes: u32 = 0;
-    for oracle in oracles {
-        let matches = ROOT_VOTES
-            .may_load(storage, (round, &oracle))?
-            .is_some_and(|v| v.as_slice() == hash);
-        if matches {
-            votes = votes.saturating_add(1);
-        }
-    }
-    Ok(votes)
+    count_current_votes(storage, hash, |oracle| {
+        Ok(ROOT_VOTES.may_load(storage, (round, oracle))?)
+    })
 }
 
 /// Oracle: votes `a` (replacing its earlier vote for the round) and accepts it at quorum.
@@ -151,7 +127,7 @@ pub fn accept_proposal(
     attestation_hash: HexBinary,
 ) -> Result<Response, ContractError> {
     ensure_not_paused(deps.storage)?;
-    let hash = super::state::hash32(&attestation_hash)?;
+    let hash = hash32(&attestation_hash)?;
     let a = PROPOSALS
         .may_load(deps.storage, (round, hash.as_slice()))?
         .ok_or_else(|| ContractError::UnknownAttestation {

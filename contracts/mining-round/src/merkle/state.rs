@@ -2,10 +2,11 @@
 //! what each owner was paid.
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, Env, HexBinary, Storage, Uint128};
-use cube_merkle::{Hash, RootAttestation};
+use cosmwasm_std::{Addr, HexBinary, Storage, Uint128};
+use cube_merkle::RootAttestation;
 use cw_storage_plus::{Item, Map};
 
+use crate::validate::hash32;
 use crate::ContractError;
 
 /// What oracles vote for a round (the fields of `AttestRoot`).
@@ -22,13 +23,6 @@ pub struct Attestation {
     pub input_digest: HexBinary,
 }
 
-/// 32 bytes or `InvalidHashLength`.
-pub fn hash32(h: &HexBinary) -> Result<Hash, ContractError> {
-    h.as_slice()
-        .try_into()
-        .map_err(|_| ContractError::InvalidHashLength { len: h.len() })
-}
-
 impl Attestation {
     /// The library form (every hash checked to be 32 bytes).
     pub fn to_merkle(&self) -> Result<RootAttestation, ContractError> {
@@ -43,13 +37,6 @@ impl Attestation {
             leaves_digest: hash32(&self.leaves_digest)?,
             input_digest: hash32(&self.input_digest)?,
         })
-    }
-
-    /// The attestation hash on this chain and contract (the vote's identity).
-    pub fn hash(&self, env: &Env) -> Result<Hash, ContractError> {
-        Ok(self
-            .to_merkle()?
-            .hash(&env.block.chain_id, env.contract.address.as_str())?)
     }
 }
 

@@ -531,48 +531,6 @@ impl Suite {
     }
 }
 
-/// `AttestRoot` voting `att`.
-pub fn attest_root_msg(att: &RootAttestation) -> ExecuteMsg {
-    ExecuteMsg::AttestRoot {
-        round: att.round,
-        root: HexBinary::from(att.root),
-        total_entitlement: Uint128::new(att.total_entitlement),
-        total_score: Uint128::new(att.total_score),
-        leaf_count: att.leaf_count,
-        depth: att.depth,
-        policy_version: att.policy_version,
-        leaves_digest: HexBinary::from(att.leaves_digest),
-        input_digest: HexBinary::from(att.input_digest),
-    }
-}
-
-/// `ClaimCumulative` of `leaf` at `index` of `round`'s tree with the proof bytes `proof`.
-pub fn claim_cumulative_msg(round: u64, index: u64, leaf: &Leaf, proof: &[u8]) -> ExecuteMsg {
-    ExecuteMsg::ClaimCumulative {
-        round,
-        leaf_index: index,
-        cumulative: Uint128::new(leaf.cumulative),
-        buckets: leaf.buckets,
-        score: Uint128::new(leaf.score),
-        proof: Binary::from(proof.to_vec()),
-    }
-}
-
-/// The view of `att` as `RootVotes` and `MerkleRoot` show it.
-pub fn attestation_view(att: &RootAttestation) -> RootAttestationView {
-    RootAttestationView {
-        round: att.round,
-        root: HexBinary::from(att.root),
-        total_entitlement: Uint128::new(att.total_entitlement),
-        total_score: Uint128::new(att.total_score),
-        leaf_count: att.leaf_count,
-        depth: att.depth,
-        policy_version: att.policy_version,
-        leaves_digest: HexBinary::from(att.leaves_digest),
-        input_digest: HexBinary::from(att.input_digest),
-    }
-}
-
 impl Suite {
     /// Where the leaves of `round` belong: this chain and this contract.
     pub fn leaf_context(&self, round: u64) -> LeafContext {
@@ -591,7 +549,7 @@ impl Suite {
     /// Oracle `oracle` (index into `oracles`) votes `att`.
     pub fn attest_root(&mut self, oracle: usize, att: &RootAttestation) -> Res {
         let sender = self.oracles[oracle].clone();
-        self.exec(&sender, &attest_root_msg(att))
+        self.exec(&sender, &ExecuteMsg::attest_root(att))
     }
 
     /// Oracles 0, 1, … up to the quorum vote `att`; the last vote accepts it.
@@ -640,7 +598,10 @@ impl Suite {
         proof: &[u8],
     ) -> Res {
         self.note_payees(owner);
-        self.exec(owner, &claim_cumulative_msg(round, index, leaf, proof))
+        self.exec(
+            owner,
+            &ExecuteMsg::claim_cumulative(round, index, leaf, proof),
+        )
     }
 
     /// Records `owner` and its payout splits as possible recipients of merkle claims.

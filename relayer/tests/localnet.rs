@@ -162,6 +162,8 @@ async fn deploy_with(
             max_claim_rounds: None,
             guardian: None,
             attestation_mode: None,
+            challenge_window: None,
+            dispute_bond_bps: None,
         })
         .unwrap();
     let deployment = deploy::deploy(

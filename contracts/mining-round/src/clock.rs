@@ -118,6 +118,8 @@ mod tests {
             max_claim_rounds: 1,
             manufacturer_keys: vec![],
             attestation_mode: Default::default(),
+            challenge_window: 0,
+            dispute_bond_bps: 0,
         }
     }
 

@@ -18,6 +18,8 @@ pub struct ConfigChanges {
     pub rated_power: Option<RatedPower>,
     pub max_entries_per_batch: Option<u32>,
     pub max_claim_rounds: Option<u32>,
+    pub challenge_window: Option<u64>,
+    pub dispute_bond_bps: Option<u32>,
 }
 
 /// Overwrites each named field of `$config` given (`Some`) in `$changes`.
@@ -44,7 +46,9 @@ pub fn update_config(
         quorum,
         rated_power,
         max_entries_per_batch,
-        max_claim_rounds
+        max_claim_rounds,
+        challenge_window,
+        dispute_bond_bps
     );
     config.validate(oracle_count(deps.storage)?)?;
     CONFIG.save(deps.storage, &config)?;
@@ -66,7 +70,9 @@ pub fn update_config(
             "max_entries_per_batch",
             config.max_entries_per_batch.to_string(),
         )
-        .add_attribute("max_claim_rounds", config.max_claim_rounds.to_string()))
+        .add_attribute("max_claim_rounds", config.max_claim_rounds.to_string())
+        .add_attribute("challenge_window", config.challenge_window.to_string())
+        .add_attribute("dispute_bond_bps", config.dispute_bond_bps.to_string()))
 }
 
 pub fn update_manufacturer_keys(

@@ -48,7 +48,7 @@ pub fn execute(
         ensure_mode(deps.storage, required)?;
     }
     match msg {
-        ExecuteMsg::Receive(wrapper) => funding::receive(deps, info, wrapper),
+        ExecuteMsg::Receive(wrapper) => funding::receive(deps, env, info, wrapper),
         ExecuteMsg::RegisterDevice {
             pubkey,
             model,
@@ -118,6 +118,8 @@ pub fn execute(
             rated_power,
             max_entries_per_batch,
             max_claim_rounds,
+            challenge_window,
+            dispute_bond_bps,
         } => config::update_config(
             deps,
             env,
@@ -129,6 +131,8 @@ pub fn execute(
                 rated_power,
                 max_entries_per_batch,
                 max_claim_rounds,
+                challenge_window,
+                dispute_bond_bps,
             },
         ),
         ExecuteMsg::UpdateBatteryWhitelist { add, remove } => {
@@ -137,11 +141,16 @@ pub fn execute(
         ExecuteMsg::UpdateManufacturerKeys { add, remove } => {
             config::update_manufacturer_keys(deps, add, remove)
         }
-        ExecuteMsg::TransferOwnership { new_owner } => {
-            ownership::transfer_ownership(deps.storage, &info.sender, || {
-                Ok::<_, ContractError>(deps.api.addr_validate(&new_owner)?)
-            })
-        }
+        ExecuteMsg::TransferOwnership { new_owner } => Ok(ownership::transfer_ownership(
+            deps.storage,
+            deps.api,
+            &info.sender,
+            &new_owner,
+        )?),
+        ExecuteMsg::CancelOwnershipTransfer {} => Ok(ownership::cancel_ownership_transfer(
+            deps.storage,
+            &info.sender,
+        )?),
         // pending owner only (checked inside)
         ExecuteMsg::AcceptOwnership {} => {
             Ok(ownership::accept_ownership(deps.storage, &info.sender)?)
@@ -214,6 +223,39 @@ pub fn execute(
         ExecuteMsg::UpdateOracleEndpoints { set, remove } => {
             endpoints::update_oracle_endpoints(deps, set, remove)
         }
+        // merkle mode; a current oracle without a bond (checked inside), works while paused
+        ExecuteMsg::DisputeRoot {
+            round,
+            attestation_hash,
+            reason,
+        } => merkle::dispute_root(
+            deps.storage,
+            env.block.time.seconds(),
+            merkle::Disputer {
+                address: info.sender,
+                bond: None,
+            },
+            round,
+            attestation_hash,
+            reason,
+        ),
+        // merkle mode; owner only (`owner_only`), fails while paused
+        ExecuteMsg::ReaffirmRoot {
+            round,
+            attestation_hash,
+        } => merkle::reaffirm_root(
+            deps.storage,
+            env.block.time.seconds(),
+            round,
+            attestation_hash,
+        ),
+        // merkle mode; anyone, fails while paused
+        ExecuteMsg::FinalizeRoot {} => {
+            crate::state::ensure_not_paused(deps.storage)?;
+            let config = CONFIG.load(deps.storage)?;
+            merkle::finalize_pending(deps.storage, &config, env.block.time.seconds())
+        }
+        ExecuteMsg::ClaimMany { claims } => merkle::claim_many(deps, env, claims),
     }
 }
 
@@ -228,7 +270,11 @@ fn required_mode(msg: &ExecuteMsg) -> Option<AttestationMode> {
         | ExecuteMsg::Claim { .. } => Some(AttestationMode::Direct),
         ExecuteMsg::AttestRoot { .. }
         | ExecuteMsg::AcceptRoot { .. }
-        | ExecuteMsg::ClaimCumulative { .. } => Some(AttestationMode::Merkle),
+        | ExecuteMsg::ClaimCumulative { .. }
+        | ExecuteMsg::DisputeRoot { .. }
+        | ExecuteMsg::ReaffirmRoot { .. }
+        | ExecuteMsg::FinalizeRoot {}
+        | ExecuteMsg::ClaimMany { .. } => Some(AttestationMode::Merkle),
         _ => None,
     }
 }
@@ -243,9 +289,9 @@ pub fn ensure_mode(storage: &dyn Storage, required: AttestationMode) -> Result<(
 }
 
 /// The messages only the owner may send, checked before routing so a reader sees them on one
-/// screen and the handlers can assume it. (`TransferOwnership` is checked by
-/// `contract_common::ownership`, `AcceptOwnership` needs the pending owner, `Pause` also accepts
-/// the guardian.)
+/// screen and the handlers can assume it. (`TransferOwnership` and `CancelOwnershipTransfer`
+/// are checked by `contract_common::ownership`, `AcceptOwnership` needs the pending owner,
+/// `Pause` also accepts the guardian.)
 fn owner_only(msg: &ExecuteMsg) -> bool {
     matches!(
         msg,
@@ -259,6 +305,7 @@ fn owner_only(msg: &ExecuteMsg) -> bool {
             | ExecuteMsg::Unpause {}
             | ExecuteMsg::UpdateGuardian { .. }
             | ExecuteMsg::UpdateOracleEndpoints { .. }
+            | ExecuteMsg::ReaffirmRoot { .. }
     )
 }
 
@@ -357,6 +404,14 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         }
         QueryMsg::Entitlements {} => to_json_binary(&merkle::query::entitlements(deps)?),
         QueryMsg::OracleEndpoints {} => to_json_binary(&endpoints::oracle_endpoints(deps)?),
+        QueryMsg::PendingRoot {} => to_json_binary(&merkle::query::pending_root(deps, env)?),
+        QueryMsg::Dispute {
+            round,
+            attestation_hash,
+        } => to_json_binary(&merkle::query::dispute(deps, round, attestation_hash)?),
+        QueryMsg::Disputes { start_after, limit } => {
+            to_json_binary(&merkle::query::disputes(deps, start_after, limit)?)
+        }
     }?)
 }
 

@@ -323,6 +323,64 @@ pub enum ContractError {
     #[error("paid {paid} would exceed the attested entitlement {locked}")]
     PaidExceedsLocked { paid: Uint128, locked: Uint128 },
 
+    // ----- challenge window and disputes -----
+    #[error("the root of round {round} is pending until {finalizes_at}")]
+    RootPending { round: u64, finalizes_at: u64 },
+
+    #[error("round {round} has no finalized root (latest finalized: {latest:?})")]
+    RootNotFinalized { round: u64, latest: Option<u64> },
+
+    #[error("no root is pending")]
+    NoPendingRoot {},
+
+    #[error("root attestation {attestation_hash} of round {round} is not the pending root")]
+    NotPendingRoot {
+        round: u64,
+        attestation_hash: HexBinary,
+    },
+
+    #[error("the challenge window of round {round}'s root ended at {finalizes_at}")]
+    ChallengeWindowOver { round: u64, finalizes_at: u64 },
+
+    #[error("the challenge window of round {round}'s root ends at {finalizes_at}")]
+    ChallengeWindowOpen { round: u64, finalizes_at: u64 },
+
+    #[error("a dispute by a non-oracle needs a bond of {bond} ECT sent through the ECT Send hook")]
+    DisputeBondRequired { bond: Uint128 },
+
+    #[error("dispute bond {sent} differs from the required {required}")]
+    WrongDisputeBond { sent: Uint128, required: Uint128 },
+
+    #[error("oracle {oracle} already disputed a root of round {round}")]
+    OracleDisputeUsed { oracle: String, round: u64 },
+
+    #[error("root attestation {attestation_hash} of round {round} was disputed; only the owner may re-affirm it")]
+    RootDisputed {
+        round: u64,
+        attestation_hash: HexBinary,
+    },
+
+    #[error("no dispute of root attestation {attestation_hash} of round {round}")]
+    UnknownDispute {
+        round: u64,
+        attestation_hash: HexBinary,
+    },
+
+    #[error("the dispute of root attestation {attestation_hash} of round {round} is resolved")]
+    DisputeResolved {
+        round: u64,
+        attestation_hash: HexBinary,
+    },
+
+    #[error("dispute reason of {len} bytes exceeds {max}")]
+    DisputeReasonTooLong { len: usize, max: usize },
+
+    #[error("ClaimMany needs at least one claim")]
+    EmptyClaims {},
+
+    #[error("{count} claims exceed the maximum {max}")]
+    TooManyClaims { count: usize, max: u32 },
+
     // ----- oracle endpoints -----
     #[error("{oracle} is not an oracle")]
     UnknownOracle { oracle: String },

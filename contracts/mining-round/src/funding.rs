@@ -14,10 +14,13 @@ use crate::state::{
 use crate::ContractError;
 
 /// ECT reserved at `now` for rounds that ended and may still finalize: the pinned reward of
-/// every ended round inside its attestation window that is not finalized, void or swept yet
-/// (merkle mode: that no accepted root covers yet, i.e. after the last root's round).
+/// every ended round inside its attestation window that is not finalized, void or swept yet.
+/// Merkle mode: the pending root's entitlement increase, plus the reward of every round after
+/// the last finalized and the pending root that is inside its attestation window or not
+/// after the last disputed round (a disputed round waits for the next root to carry it).
 /// A round's attestation window spans at most `MAX_ATTESTATION_ROUNDS` rounds, so only the
-/// last `MAX_ATTESTATION_ROUNDS + 1` ended rounds are read.
+/// last `MAX_ATTESTATION_ROUNDS + 1` ended rounds are read one by one; the disputed rounds
+/// before them are summed over the rules history (`rewards_between`).
 pub fn reserved(
     storage: &dyn Storage,
     config: &Config,
@@ -27,17 +30,39 @@ pub fn reserved(
         return Ok(Uint128::zero());
     };
     let merkle = config.attestation_mode == AttestationMode::Merkle;
-    let last_root = if merkle {
-        crate::merkle::state::totals(storage)?.last_round
-    } else {
-        None
-    };
     let oldest = current.saturating_sub(MAX_ATTESTATION_ROUNDS.saturating_add(1));
     let mut total = Uint128::zero();
+    // Merkle mode: rounds up to `last_root` are covered by a finalized or the pending root.
+    let mut last_root = None;
+    let mut last_disputed = None;
+    if merkle {
+        let t = crate::merkle::state::totals(storage)?;
+        let pending = crate::merkle::state::PENDING.may_load(storage)?;
+        last_root = t.last_round;
+        last_disputed = t.last_disputed;
+        if let Some(p) = pending {
+            total = total.checked_add(p.record.locked)?;
+            last_root = last_root.max(Some(p.record.attestation.round));
+        }
+        // Disputed rounds not yet covered, before the rounds read one by one.
+        if let Some(disputed) = t.last_disputed {
+            let from = match last_root {
+                Some(last) => last.saturating_add(1),
+                None => 0,
+            };
+            let to = disputed.min(oldest.saturating_sub(1));
+            if oldest > 0 && from <= to {
+                total = total.checked_add(crate::merkle::rewards_between(
+                    storage, config, from, to,
+                )?)?;
+            }
+        }
+    }
     for round in oldest..current {
         let rules = rules_for_round(storage, config, round)?;
         let times = config.round_times_with(round, rules.attestation())?;
-        if now >= times.attestation_deadline {
+        let disputed = last_disputed.is_some_and(|d| round <= d);
+        if now >= times.attestation_deadline && !disputed {
             continue;
         }
         let open = if merkle {
@@ -56,12 +81,32 @@ pub fn reserved(
 
 pub fn receive(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
     wrapper: Cw20ReceiveMsg,
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     ensure_token_deposit(&info.sender, &config.reward_token, wrapper.amount)?;
     match from_json::<ReceiveMsg>(&wrapper.msg)? {
+        ReceiveMsg::Dispute {
+            round,
+            attestation_hash,
+            reason,
+        } => {
+            crate::contract::ensure_mode(deps.storage, AttestationMode::Merkle)?;
+            let disputer = crate::merkle::Disputer {
+                address: deps.api.addr_validate(&wrapper.sender)?,
+                bond: Some(wrapper.amount),
+            };
+            crate::merkle::dispute_root(
+                deps.storage,
+                env.block.time.seconds(),
+                disputer,
+                round,
+                attestation_hash,
+                reason,
+            )
+        }
         ReceiveMsg::Fund {} => {
             let mut funds = FUNDS.load(deps.storage)?;
             funds.unlocked = funds.unlocked.checked_add(wrapper.amount)?;
@@ -138,7 +183,10 @@ pub fn reconcile(deps: DepsMut, env: Env) -> Result<Response, ContractError> {
         },
     )?;
     let mut funds = FUNDS.load(deps.storage)?;
-    let accounted = funds.unlocked.checked_add(funds.locked)?;
+    let accounted = funds
+        .unlocked
+        .checked_add(funds.locked)?
+        .checked_add(funds.bonded)?;
     let excess = balance.balance.saturating_sub(accounted);
     if excess.is_zero() {
         return Err(ContractError::NothingToReconcile {

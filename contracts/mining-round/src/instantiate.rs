@@ -4,7 +4,7 @@
 use contract_common::ownership::initialize_owner;
 use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
 use cube_types::mining_round::{
-    InstantiateMsg, DEFAULT_ATTESTATION_WINDOW, DEFAULT_CLAIM_WINDOW, DEFAULT_MAX_CLAIM_ROUNDS,
+    InstantiateMsg, DEFAULT_ATTESTATION_WINDOW, DEFAULT_CHALLENGE_WINDOW, DEFAULT_DISPUTE_BOND_BPS, DEFAULT_CLAIM_WINDOW, DEFAULT_MAX_CLAIM_ROUNDS,
     DEFAULT_MAX_ENTRIES_PER_BATCH, DEFAULT_ROUND_DURATION,
 };
 
@@ -44,6 +44,8 @@ pub fn instantiate(
         max_claim_rounds: msg.max_claim_rounds.unwrap_or(DEFAULT_MAX_CLAIM_ROUNDS),
         manufacturer_keys: msg.manufacturer_keys,
         attestation_mode: msg.attestation_mode.unwrap_or_default(),
+        challenge_window: msg.challenge_window.unwrap_or(DEFAULT_CHALLENGE_WINDOW),
+        dispute_bond_bps: msg.dispute_bond_bps.unwrap_or(DEFAULT_DISPUTE_BOND_BPS),
     };
     config.validate(oracle_count(deps.storage)?)?;
     let policy = msg.policy.unwrap_or_default();

@@ -88,6 +88,8 @@ pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
         paused_since: pause.since,
         paused_seconds: pause.total,
         attestation_mode: c.attestation_mode,
+        challenge_window: c.challenge_window,
+        dispute_bond_bps: c.dispute_bond_bps,
     })
 }
 
@@ -710,5 +712,6 @@ pub fn funds(deps: Deps, env: Env) -> Result<FundsResponse, ContractError> {
         locked: f.locked,
         reserved,
         withdrawable: f.unlocked.saturating_sub(reserved),
+        bonded: f.bonded,
     })
 }

@@ -6,7 +6,7 @@ use cosmwasm_std::{
     Addr, Binary, Empty, HexBinary, Order, StdError, StdResult, Storage, Uint128, Uint256,
 };
 use cube_scoring::{DeviceModel, RatedPower, ScorePolicy, UsageBuckets, UsageEntry};
-use cube_types::mining_round::AttestationMode;
+use cube_types::mining_round::{AttestationMode, DEFAULT_CHALLENGE_WINDOW, DEFAULT_DISPUTE_BOND_BPS};
 use cw_storage_plus::{Bound, Item, Map, Prefix};
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -63,6 +63,20 @@ pub struct Config {
     /// Fixed at instantiation; configurations stored before the mode existed read as direct.
     #[serde(default)]
     pub attestation_mode: AttestationMode,
+    /// Merkle mode: seconds an accepted root stays pending (0: final at acceptance).
+    #[serde(default = "default_challenge_window")]
+    pub challenge_window: u64,
+    /// Merkle mode: a non-oracle's dispute bond, basis points of the disputed round's reward.
+    #[serde(default = "default_dispute_bond_bps")]
+    pub dispute_bond_bps: u32,
+}
+
+fn default_challenge_window() -> u64 {
+    DEFAULT_CHALLENGE_WINDOW
+}
+
+fn default_dispute_bond_bps() -> u32 {
+    DEFAULT_DISPUTE_BOND_BPS
 }
 
 /// The rules pinned per round (changed by `UpdateConfig` from the next round on). The reward
@@ -150,6 +164,9 @@ impl PauseClock {
 pub struct Funds {
     pub unlocked: Uint128,
     pub locked: Uint128,
+    /// Merkle mode: dispute bonds held until their disputes are resolved.
+    #[serde(default)]
+    pub bonded: Uint128,
 }
 
 /// A policy version and the first round it scores.

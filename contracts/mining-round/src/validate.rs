@@ -2,6 +2,7 @@
 //! sizes, battery ids and device registration fields.
 
 use cosmwasm_std::{Binary, HexBinary};
+use cube_types::mining_round::{MAX_CHALLENGE_WINDOW, MAX_DISPUTE_BOND_BPS};
 
 use crate::state::{
     Config, MAX_ATTESTATION_ROUNDS, MAX_CHANGES, MAX_CLAIM_ROUNDS_LIMIT, MAX_CLAIM_WINDOW,
@@ -51,6 +52,18 @@ impl Config {
             self.round_duration.saturating_mul(MAX_ATTESTATION_ROUNDS),
         )?;
         in_range_u64("claim_window", self.claim_window, 1, MAX_CLAIM_WINDOW)?;
+        in_range_u64(
+            "challenge_window",
+            self.challenge_window,
+            0,
+            MAX_CHALLENGE_WINDOW,
+        )?;
+        in_range(
+            "dispute_bond_bps",
+            self.dispute_bond_bps,
+            0,
+            MAX_DISPUTE_BOND_BPS,
+        )?;
         if self.quorum == 0 || self.quorum > oracle_count {
             return Err(ContractError::InvalidQuorum {
                 quorum: self.quorum,

@@ -66,6 +66,96 @@ fn two_step_ownership() {
 }
 
 #[test]
+fn cancel_ownership_transfer() {
+    let mut s = SuiteBuilder::default().build();
+    let owner = s.owner.clone();
+    let new = s.addr("dao");
+    let mallory = s.addr("mallory");
+    // Nothing pending.
+    assert_eq!(
+        err(s.exec(&owner, &ExecuteMsg::CancelOwnershipTransfer {})),
+        ContractError::Ownership(OwnershipError::NoPendingOwner)
+    );
+    s.exec(
+        &owner,
+        &ExecuteMsg::TransferOwnership {
+            new_owner: new.to_string(),
+        },
+    )
+    .unwrap();
+    // Only the owner cancels: not another sender, nor the pending owner.
+    for sender in [&mallory, &new] {
+        assert_eq!(
+            err(s.exec(sender, &ExecuteMsg::CancelOwnershipTransfer {})),
+            not_owner(sender)
+        );
+    }
+    let c: ConfigResponse = s.query(&QueryMsg::Config {});
+    assert_eq!(c.pending_owner, Some(new.to_string()));
+    let res = s
+        .exec(&owner, &ExecuteMsg::CancelOwnershipTransfer {})
+        .unwrap();
+    assert!(res.events.iter().any(|e| e.ty == "wasm"
+        && e.attributes
+            .iter()
+            .any(|a| a.key == "action" && a.value == "cancel_ownership_transfer")));
+    let c: ConfigResponse = s.query(&QueryMsg::Config {});
+    assert_eq!((c.owner, c.pending_owner), (owner.to_string(), None));
+    // The former pending owner can no longer accept.
+    assert_eq!(
+        err(s.exec(&new, &ExecuteMsg::AcceptOwnership {})),
+        ContractError::Ownership(OwnershipError::NoPendingOwner)
+    );
+    // Cancelled twice: nothing pending any more.
+    assert_eq!(
+        err(s.exec(&owner, &ExecuteMsg::CancelOwnershipTransfer {})),
+        ContractError::Ownership(OwnershipError::NoPendingOwner)
+    );
+}
+
+#[test]
+fn transfer_to_an_invalid_or_unnormalized_address_fails() {
+    let mut s = SuiteBuilder::default().build();
+    let owner = s.owner.clone();
+    let new = s.addr("dao");
+    // The same error as reward-pool's: contract-common validates the proposed owner.
+    for bad in ["not an address".to_string(), new.to_string().to_uppercase()] {
+        assert_eq!(
+            err(s.exec(
+                &owner,
+                &ExecuteMsg::TransferOwnership {
+                    new_owner: bad.clone()
+                }
+            )),
+            ContractError::Ownership(OwnershipError::InvalidNewOwner { address: bad })
+        );
+        let c: ConfigResponse = s.query(&QueryMsg::Config {});
+        assert_eq!(c.pending_owner, None);
+    }
+    // A refused proposal leaves an earlier one pending.
+    s.exec(
+        &owner,
+        &ExecuteMsg::TransferOwnership {
+            new_owner: new.to_string(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        err(s.exec(
+            &owner,
+            &ExecuteMsg::TransferOwnership {
+                new_owner: "not an address".to_string()
+            }
+        )),
+        ContractError::Ownership(OwnershipError::InvalidNewOwner {
+            address: "not an address".to_string()
+        })
+    );
+    let c: ConfigResponse = s.query(&QueryMsg::Config {});
+    assert_eq!(c.pending_owner, Some(new.to_string()));
+}
+
+#[test]
 fn oracles_and_quorum() {
     let mut s = SuiteBuilder::default().build();
     let owner = s.owner.clone();
@@ -104,6 +194,8 @@ fn oracles_and_quorum() {
         rated_power: None,
         max_entries_per_batch: None,
         max_claim_rounds: None,
+        challenge_window: None,
+        dispute_bond_bps: None,
     };
     assert_eq!(
         err(s.exec(&owner, &quorum(0))),
@@ -194,6 +286,8 @@ fn config_policy_whitelist_keys() {
             }),
             max_entries_per_batch: Some(7),
             max_claim_rounds: Some(3),
+            challenge_window: None,
+            dispute_bond_bps: None,
         },
     )
     .unwrap();
@@ -216,6 +310,8 @@ fn config_policy_whitelist_keys() {
         rated_power: None,
         max_entries_per_batch: None,
         max_claim_rounds: None,
+        challenge_window: None,
+        dispute_bond_bps: None,
     };
     assert_eq!(
         err(s.exec(&owner, &zero_window)),
@@ -231,6 +327,8 @@ fn config_policy_whitelist_keys() {
         rated_power: None,
         max_entries_per_batch: Some(501),
         max_claim_rounds: None,
+        challenge_window: None,
+        dispute_bond_bps: None,
     };
     assert_eq!(
         err(s.exec(&owner, &too_many)),
@@ -388,6 +486,8 @@ fn instantiate_validates() {
         max_claim_rounds: None,
         guardian: None,
         attestation_mode: None,
+        challenge_window: None,
+        dispute_bond_bps: None,
     };
     let mut inst =
         |msg: &InstantiateMsg| app.instantiate_contract(code, creator.clone(), msg, &[], "m", None);
@@ -461,6 +561,8 @@ fn every_owner_message_from_anyone_else_fails_with_not_owner() {
             rated_power: None,
             max_entries_per_batch: None,
             max_claim_rounds: None,
+            challenge_window: None,
+            dispute_bond_bps: None,
         },
         ExecuteMsg::UpdateBatteryWhitelist {
             add: vec!["B-1".to_string()],
@@ -477,6 +579,7 @@ fn every_owner_message_from_anyone_else_fails_with_not_owner() {
         ExecuteMsg::TransferOwnership {
             new_owner: "Not An Address".to_string(),
         },
+        ExecuteMsg::CancelOwnershipTransfer {},
         ExecuteMsg::WithdrawUnlocked {
             amount: Uint128::new(1),
             recipient: None,

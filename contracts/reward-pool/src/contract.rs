@@ -8,7 +8,6 @@ use cube_types::reward_pool::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 use cw_utils::nonpayable;
 
 use crate::error::ContractError;
-use crate::helpers::validate_addr;
 use crate::{actions, admin, claim, deposit, query as queries};
 
 pub const CONTRACT_NAME: &str = "cube-rewards:reward-pool";
@@ -63,11 +62,12 @@ pub fn execute(
             max_batch_size,
             reporter_cap,
         ),
-        ExecuteMsg::TransferOwnership { new_owner } => {
-            ownership::transfer_ownership(deps.storage, &info.sender, || {
-                validate_addr(deps.api, &new_owner)
-            })
-        }
+        ExecuteMsg::TransferOwnership { new_owner } => Ok(ownership::transfer_ownership(
+            deps.storage,
+            deps.api,
+            &info.sender,
+            &new_owner,
+        )?),
         ExecuteMsg::CancelOwnershipTransfer {} => Ok(ownership::cancel_ownership_transfer(
             deps.storage,
             &info.sender,

@@ -14,7 +14,7 @@ pub enum ContractError {
     #[error(transparent)]
     DivideByZero(#[from] DivideByZeroError),
 
-    /// Not the owner, not the pending owner, no transfer pending.
+    /// Not the owner, not the pending owner, no transfer pending, an invalid new owner address.
     #[error(transparent)]
     Ownership(#[from] OwnershipError),
 

@@ -212,6 +212,7 @@ impl ChainClient {
             events: r.events,
             timestamp: r.timestamp,
             sequence_retries: b.sequence_retries,
+            data: r.data,
         })
     }
 

@@ -8,19 +8,24 @@
 //! device's registration challenge, see [`MiningRoundClient::registration_challenge`]).
 //!
 //! In merkle mode the messages are built from `cube_merkle`'s types: [`attest_root_msg`] from
-//! a [`RootAttestation`], [`claim_cumulative_msg`] from a [`Leaf`] and its proof bytes.
+//! a [`RootAttestation`], [`claim_cumulative_msg`] from a [`Leaf`] and its proof bytes, each
+//! entry of [`claim_many_msg`] with [`OwnerClaim::new`]. An accepted root is pending for the
+//! contract's challenge window ([`MiningRoundClient::pending_root`]): an oracle disputes it
+//! with [`dispute_root_msg`], anyone else with a bond through the reward token
+//! ([`dispute_with_bond_msg`]).
 
 use cosmwasm_std::{Binary, HexBinary, Uint128};
 use cube_merkle::{Leaf, RootAttestation};
 use cube_types::mining_round::{
-    BatchResponse, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse,
+    BatchResponse, BatchesResponse, BatteryWhitelistResponse, ClaimManyResult, ClaimableResponse,
     ClaimedCumulativeResponse, ConfigResponse, CurrentRoundResponse, DeviceModel, DeviceResponse,
-    DeviceView, DevicesAsOfResponse, DevicesResponse, EntitlementsResponse, ExecuteMsg,
-    FundsResponse, LeaderboardResponse, MerkleRootResponse, MerkleRootsResponse, OracleEndpoint,
-    OracleEndpointsResponse, OraclesResponse, OwnerDevicesResponse, OwnerView, OwnersAsOfResponse,
-    PayoutProfileResponse, PayoutSplit, PolicyResponse, QueryMsg, ReceiveMsg,
+    DeviceView, DevicesAsOfResponse, DevicesResponse, DisputeKey, DisputeResponse, DisputeView,
+    DisputesResponse, EntitlementsResponse, ExecuteMsg, FundsResponse, LeaderboardResponse,
+    MerkleRootResponse, MerkleRootsResponse, OracleEndpoint, OracleEndpointsResponse,
+    OraclesResponse, OwnerClaim, OwnerDevicesResponse, OwnerView, OwnersAsOfResponse,
+    PayoutProfileResponse, PayoutSplit, PendingRootResponse, PolicyResponse, QueryMsg, ReceiveMsg,
     RegistrationNonceResponse, RootVotesResponse, RoundParamsResponse, RoundResponse,
-    RoundsResponse, ScorePolicy, ScoreResponse, UsageEntry, VoteResponse,
+    RoundsResponse, ScorePolicy, ScoreResponse, UsageEntry, VoteResponse, MAX_DISPUTES_LIMIT,
 };
 use serde::{Deserialize, Serialize};
 
@@ -151,6 +156,67 @@ pub fn claim_cumulative_msg(round: u64, leaf_index: u64, leaf: &Leaf, proof: &[u
     ExecuteMsg::claim_cumulative(round, leaf_index, leaf, proof)
 }
 
+/// `DisputeRoot { round, attestation_hash, reason }` (current oracle, merkle mode, no bond):
+/// disputes the pending root.
+pub fn dispute_root_msg(round: u64, attestation_hash: &[u8], reason: Option<String>) -> ExecuteMsg {
+    ExecuteMsg::DisputeRoot {
+        round,
+        attestation_hash: HexBinary::from(attestation_hash),
+        reason,
+    }
+}
+
+/// The CW20 `Send` (to the reward token) of `bond` to the mining round at `contract` that
+/// disputes its pending root (`ReceiveMsg::Dispute`; anyone, merkle mode). `bond` must be
+/// exactly the `dispute_bond` of `PendingRoot`.
+pub fn dispute_with_bond_msg(
+    contract: &str,
+    bond: u128,
+    round: u64,
+    attestation_hash: &[u8],
+    reason: Option<String>,
+) -> Result<::cw20::Cw20ExecuteMsg, ChainError> {
+    crate::cw20::send_msg(
+        contract,
+        bond,
+        &ReceiveMsg::Dispute {
+            round,
+            attestation_hash: HexBinary::from(attestation_hash),
+            reason,
+        },
+    )
+}
+
+/// `ReaffirmRoot { round, attestation_hash }` (owner, merkle mode): finalizes a disputed root;
+/// its dispute's bond is forfeited.
+pub fn reaffirm_root_msg(round: u64, attestation_hash: &[u8]) -> ExecuteMsg {
+    ExecuteMsg::ReaffirmRoot {
+        round,
+        attestation_hash: HexBinary::from(attestation_hash),
+    }
+}
+
+/// `FinalizeRoot {}` (anyone, merkle mode, once the pending root's challenge window is over).
+pub fn finalize_root_msg() -> ExecuteMsg {
+    ExecuteMsg::FinalizeRoot {}
+}
+
+/// `ClaimMany { claims }` (anyone, merkle mode): pays each entry's owner against the last
+/// finalized root; build the entries with [`OwnerClaim::new`].
+pub fn claim_many_msg(claims: Vec<OwnerClaim>) -> ExecuteMsg {
+    ExecuteMsg::claim_many(claims)
+}
+
+/// What a `ClaimMany` did: the tx and the `ClaimManyResult` the contract returned as its
+/// response data.
+#[derive(Clone, Debug)]
+pub struct ClaimManyOutcome {
+    /// The tx.
+    pub tx: TxResult,
+    /// The entries paid and skipped.
+    pub result: ClaimManyResult,
+}
+
 /// `UpdateOracleEndpoints { set, remove }` (owner).
 pub fn update_oracle_endpoints_msg(set: Vec<OracleEndpoint>, remove: Vec<String>) -> ExecuteMsg {
     ExecuteMsg::UpdateOracleEndpoints { set, remove }
@@ -181,6 +247,11 @@ pub fn transfer_ownership_msg(new_owner: &str) -> ExecuteMsg {
 /// `AcceptOwnership {}` (the pending owner; step two).
 pub fn accept_ownership_msg() -> ExecuteMsg {
     ExecuteMsg::AcceptOwnership {}
+}
+
+/// `CancelOwnershipTransfer {}` (owner): withdraws the pending proposal.
+pub fn cancel_ownership_transfer_msg() -> ExecuteMsg {
+    ExecuteMsg::CancelOwnershipTransfer {}
 }
 
 /// `WithdrawUnlocked { amount, recipient }` (owner).
@@ -550,6 +621,43 @@ impl MiningRoundClient<'_> {
         self.query(&QueryMsg::OracleEndpoints {}).await
     }
 
+    /// `PendingRoot {}` (merkle mode): the accepted root waiting out its challenge window, when
+    /// the window ends and the bond a dispute of it needs.
+    pub async fn pending_root(self) -> Result<PendingRootResponse, ChainError> {
+        self.query(&QueryMsg::PendingRoot {}).await
+    }
+
+    /// `Dispute { round, attestation_hash }` (merkle mode): one dispute and its evidence.
+    pub async fn dispute(
+        self,
+        round: u64,
+        attestation_hash: &[u8],
+    ) -> Result<DisputeResponse, ChainError> {
+        self.query(&QueryMsg::Dispute {
+            round,
+            attestation_hash: HexBinary::from(attestation_hash),
+        })
+        .await
+    }
+
+    /// `Disputes { start_after, limit }`: one page, ascending by (round, attestation hash).
+    pub async fn disputes(
+        self,
+        start_after: Option<DisputeKey>,
+        limit: Option<u32>,
+    ) -> Result<DisputesResponse, ChainError> {
+        self.query(&QueryMsg::Disputes { start_after, limit }).await
+    }
+
+    /// Every page of `Disputes {}`.
+    pub async fn all_disputes(self) -> Result<Vec<DisputeView>, ChainError> {
+        all_pages("Disputes", MAX_PAGES, |start_after| async move {
+            let page = self.disputes(start_after, Some(MAX_DISPUTES_LIMIT)).await?;
+            Ok((page.disputes, page.next))
+        })
+        .await
+    }
+
     // --- transactions (signed by the client's key) ---
 
     /// Registers `r` (the client must be `r.owner`).
@@ -639,6 +747,63 @@ impl MiningRoundClient<'_> {
             .await
     }
 
+    /// `DisputeRoot { round, attestation_hash, reason }` (current oracle, no bond).
+    pub async fn dispute_root(
+        self,
+        round: u64,
+        attestation_hash: &[u8],
+        reason: Option<String>,
+    ) -> Result<TxResult, ChainError> {
+        self.execute(&dispute_root_msg(round, attestation_hash, reason))
+            .await
+    }
+
+    /// Disputes the pending root with `bond` ECT (anyone): the CW20 `Send` of
+    /// [`dispute_with_bond_msg`] to the contract's reward token (read from `Config`), signed by
+    /// the client's key. `bond` must be exactly `PendingRoot`'s `dispute_bond`.
+    pub async fn dispute_with_bond(
+        self,
+        round: u64,
+        attestation_hash: &[u8],
+        reason: Option<String>,
+        bond: u128,
+    ) -> Result<TxResult, ChainError> {
+        let token = self.config().await?.reward_token;
+        let msg = dispute_with_bond_msg(self.address(), bond, round, attestation_hash, reason)?;
+        self.chain().execute(&token, &msg).await
+    }
+
+    /// `ReaffirmRoot { round, attestation_hash }` (owner).
+    pub async fn reaffirm_root(
+        self,
+        round: u64,
+        attestation_hash: &[u8],
+    ) -> Result<TxResult, ChainError> {
+        self.execute(&reaffirm_root_msg(round, attestation_hash))
+            .await
+    }
+
+    /// `FinalizeRoot {}` (anyone, once the pending root's challenge window is over).
+    pub async fn finalize_root(self) -> Result<TxResult, ChainError> {
+        self.execute(&finalize_root_msg()).await
+    }
+
+    /// `ClaimMany { claims }` (anyone): the tx and the `ClaimManyResult` decoded from its
+    /// response data (`ChainError::Decode` when the contract returned none).
+    pub async fn claim_many(self, claims: Vec<OwnerClaim>) -> Result<ClaimManyOutcome, ChainError> {
+        let tx = self.execute(&claim_many_msg(claims)).await?;
+        let fail = |reason: String| ChainError::Decode {
+            url: tx.hash.clone(),
+            reason,
+        };
+        let data = tx
+            .execute_data()?
+            .ok_or_else(|| fail("ClaimMany returned no response data".into()))?;
+        let result: ClaimManyResult = serde_json::from_slice(&data)
+            .map_err(|e| fail(format!("ClaimMany response data: {e}")))?;
+        Ok(ClaimManyOutcome { tx, result })
+    }
+
     /// `UpdateOracleEndpoints { set, remove }` (owner).
     pub async fn update_oracle_endpoints(
         self,
@@ -670,6 +835,11 @@ impl MiningRoundClient<'_> {
     /// `TransferOwnership { new_owner }` (owner).
     pub async fn transfer_ownership(self, new_owner: &str) -> Result<TxResult, ChainError> {
         self.execute(&transfer_ownership_msg(new_owner)).await
+    }
+
+    /// `CancelOwnershipTransfer {}` (owner).
+    pub async fn cancel_ownership_transfer(self) -> Result<TxResult, ChainError> {
+        self.execute(&cancel_ownership_transfer_msg()).await
     }
 }
 
@@ -764,6 +934,65 @@ mod tests {
             serde_json::to_value(accept_root_msg(7, &[0xcd; 32])).unwrap(),
             serde_json::json!({ "accept_root": { "round": 7, "attestation_hash": "cd".repeat(32) } })
         );
+    }
+
+    #[test]
+    fn dispute_and_claim_many_messages_carry_hashes_as_hex() {
+        assert_eq!(
+            serde_json::to_value(dispute_root_msg(7, &[0xcd; 32], Some("wrong sum".into())))
+                .unwrap(),
+            serde_json::json!({ "dispute_root": {
+                "round": 7, "attestation_hash": "cd".repeat(32), "reason": "wrong sum"
+            } })
+        );
+        // The bonded dispute is a CW20 Send whose hook is `{"dispute": {..}}`.
+        let send = dispute_with_bond_msg("wasm1round", 10, 7, &[0xcd; 32], None).unwrap();
+        let ::cw20::Cw20ExecuteMsg::Send {
+            contract,
+            amount,
+            msg,
+        } = send
+        else {
+            panic!("a bonded dispute is a CW20 Send");
+        };
+        assert_eq!((contract.as_str(), amount.u128()), ("wasm1round", 10));
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(msg.as_slice()).unwrap(),
+            serde_json::json!({ "dispute": {
+                "round": 7, "attestation_hash": "cd".repeat(32), "reason": null
+            } })
+        );
+        assert_eq!(
+            serde_json::to_value(reaffirm_root_msg(7, &[0xcd; 32])).unwrap(),
+            serde_json::json!({ "reaffirm_root": { "round": 7, "attestation_hash": "cd".repeat(32) } })
+        );
+        assert_eq!(
+            serde_json::to_value(finalize_root_msg()).unwrap(),
+            serde_json::json!({ "finalize_root": {} })
+        );
+        assert_eq!(
+            serde_json::to_value(cancel_ownership_transfer_msg()).unwrap(),
+            serde_json::json!({ "cancel_ownership_transfer": {} })
+        );
+        let leaf = Leaf {
+            owner: "wasm1o".into(),
+            buckets: cube_types::mining_round::UsageBuckets::default(),
+            score: 0,
+            cumulative: 42,
+        };
+        let json = serde_json::to_value(claim_many_msg(vec![OwnerClaim::new(
+            7,
+            2,
+            &leaf,
+            &[0xff; 48],
+        )]))
+        .unwrap();
+        let c = &json["claim_many"]["claims"][0];
+        assert_eq!(c["owner"], "wasm1o");
+        assert_eq!(c["round"], 7);
+        assert_eq!(c["leaf_index"], 2);
+        assert_eq!(c["cumulative"], "42");
+        assert_eq!(c["proof"], "/".repeat(64));
     }
 
     #[test]

@@ -54,6 +54,9 @@ pub struct TxResponse {
     /// Block time (RFC 3339).
     #[serde(default)]
     pub timestamp: String,
+    /// The tx's result data: hex of the protobuf `TxMsgData` (one response per message).
+    #[serde(default)]
+    pub data: String,
 }
 
 impl TxResponse {
@@ -100,6 +103,9 @@ pub struct TxResult {
     pub timestamp: String,
     /// How often the tx was rebuilt after an account-sequence mismatch.
     pub sequence_retries: u32,
+    /// Result data as the node reports it: hex of the protobuf `TxMsgData` (see
+    /// [`TxResult::execute_data`]).
+    pub data: String,
 }
 
 impl TxResult {
@@ -113,6 +119,13 @@ impl TxResult {
     pub fn block_time_seconds(&self) -> Result<u64, crate::ChainError> {
         let nanos = crate::query::parse_time_nanos(&self.timestamp)?;
         u64::try_from(nanos / 1_000_000_000).map_err(|_| crate::ChainError::Overflow("block time"))
+    }
+
+    /// The data a contract set in its `Response` (`Response::set_data`) when this tx executed
+    /// it: the `data` of the tx's first `MsgExecuteContractResponse`. `None` when the contract
+    /// set none (or the tx executed no contract).
+    pub fn execute_data(&self) -> Result<Option<Vec<u8>>, crate::ChainError> {
+        execute_data(&self.hash, &self.data)
     }
 
     /// All values of attribute `key` in events of type `kind`, in order.
@@ -130,6 +143,35 @@ impl TxResult {
     }
 }
 
+/// Type URL of wasmd's response to `MsgExecuteContract` inside `TxMsgData.msg_responses`.
+pub const EXECUTE_RESPONSE_TYPE_URL: &str = "/cosmwasm.wasm.v1.MsgExecuteContractResponse";
+
+/// The `data` of the first `MsgExecuteContractResponse` in `hex_data` (hex of the protobuf
+/// `TxMsgData` of tx `hash`, as `tx_response.data` carries it); `None` when empty or absent.
+pub fn execute_data(hash: &str, hex_data: &str) -> Result<Option<Vec<u8>>, crate::ChainError> {
+    use cosmrs::proto::cosmos::base::abci::v1beta1::TxMsgData;
+    use cosmrs::proto::cosmwasm::wasm::v1::MsgExecuteContractResponse;
+    use cosmrs::proto::prost::Message;
+
+    let fail = |reason: String| crate::ChainError::Decode {
+        url: hash.to_string(),
+        reason,
+    };
+    let bytes = hex::decode(hex_data).map_err(|e| fail(format!("tx data is not hex: {e}")))?;
+    let msg_data = TxMsgData::decode(bytes.as_slice())
+        .map_err(|e| fail(format!("tx data: TxMsgData: {e}")))?;
+    let Some(any) = msg_data
+        .msg_responses
+        .iter()
+        .find(|a| a.type_url == EXECUTE_RESPONSE_TYPE_URL)
+    else {
+        return Ok(None);
+    };
+    let response = MsgExecuteContractResponse::decode(any.value.as_slice())
+        .map_err(|e| fail(format!("tx data: MsgExecuteContractResponse: {e}")))?;
+    Ok((!response.data.is_empty()).then_some(response.data))
+}
+
 /// Value of the first attribute `key` in an event of type `kind`.
 pub fn find_attribute<'a>(events: &'a [Event], kind: &str, key: &str) -> Option<&'a str> {
     events
@@ -138,4 +180,67 @@ pub fn find_attribute<'a>(events: &'a [Event], kind: &str, key: &str) -> Option<
         .flat_map(|e| e.attributes.iter())
         .find(|a| a.key == key)
         .map(|a| a.value.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use cosmrs::proto::cosmos::base::abci::v1beta1::TxMsgData;
+    use cosmrs::proto::cosmwasm::wasm::v1::MsgExecuteContractResponse;
+    use cosmrs::proto::prost::Message;
+
+    use super::*;
+
+    fn any(type_url: &str, value: Vec<u8>) -> cosmrs::Any {
+        cosmrs::Any {
+            type_url: type_url.to_string(),
+            value,
+        }
+    }
+
+    #[test]
+    fn the_contract_data_is_read_from_the_msg_responses_of_the_tx_data() {
+        let response = MsgExecuteContractResponse {
+            data: br#"{"latest":3}"#.to_vec(),
+        };
+        let data = TxMsgData {
+            msg_responses: vec![
+                any("/cosmos.bank.v1beta1.MsgSendResponse", vec![]),
+                any(EXECUTE_RESPONSE_TYPE_URL, response.encode_to_vec()),
+            ],
+            ..Default::default()
+        };
+        // The node reports it as upper-case hex.
+        let hex_data = hex::encode_upper(data.encode_to_vec());
+        assert_eq!(
+            execute_data("H", &hex_data).unwrap(),
+            Some(br#"{"latest":3}"#.to_vec())
+        );
+        // No data set by the contract, no execute response, no data at all.
+        let empty = TxMsgData {
+            msg_responses: vec![any(
+                EXECUTE_RESPONSE_TYPE_URL,
+                MsgExecuteContractResponse::default().encode_to_vec(),
+            )],
+            ..Default::default()
+        };
+        assert_eq!(
+            execute_data("H", &hex::encode(empty.encode_to_vec())).unwrap(),
+            None
+        );
+        assert_eq!(execute_data("H", "").unwrap(), None);
+        let err = execute_data("H", "zz").unwrap_err();
+        assert!(
+            matches!(&err, crate::ChainError::Decode { url, .. } if url == "H"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_tx_response_without_data_reads_as_empty_data() {
+        let r: TxResponse = serde_json::from_value(serde_json::json!({
+            "txhash": "AB", "height": "5", "gas_wanted": "10", "gas_used": "7"
+        }))
+        .unwrap();
+        assert_eq!((r.height, r.data.as_str()), (5, ""));
+    }
 }

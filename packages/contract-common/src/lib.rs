@@ -1,7 +1,8 @@
 //! What the reward-pool and mining-round contracts would otherwise write twice.
 //!
 //! - [`ownership`]: two-step ownership (propose, accept, cancel) over the `owner` and
-//!   `pending_owner` items both contracts store, and the one owner check, [`ensure_owner`].
+//!   `pending_owner` items both contracts store, the one owner check, [`ensure_owner`], and the
+//!   one validation of a proposed owner's address.
 //! - [`migrate`]: the migrate guard (same cw2 name, strictly newer version).
 //! - [`deposit`]: the guard of a CW20 `Send` hook (the configured token, a non-zero amount).
 //! - [`paging`]: page sizes of list queries from a requested limit and a per-list

@@ -3,10 +3,11 @@
 //! (`CancelOwnershipTransfer`). Both contracts keep the owner under the `owner` item and the
 //! proposal under `pending_owner`.
 //!
-//! Addresses arrive validated: each contract validates `new_owner` at its boundary with its own
-//! address error.
+//! Both contracts route the three messages here the same way, so a refusal reads the same in
+//! either: [`transfer_ownership`] takes `new_owner` as sent and validates it itself, refusing a
+//! malformed or un-normalized address with [`OwnershipError::InvalidNewOwner`].
 
-use cosmwasm_std::{Addr, Response, StdError, Storage};
+use cosmwasm_std::{Addr, Api, Response, StdError, Storage};
 use cw_storage_plus::Item;
 use thiserror::Error;
 
@@ -29,6 +30,10 @@ pub enum OwnershipError {
 
     #[error("no ownership transfer is pending")]
     NoPendingOwner,
+
+    /// `new_owner` of a `TransferOwnership` is not a valid, normalized address.
+    #[error("invalid new owner address {address}")]
+    InvalidNewOwner { address: String },
 }
 
 /// Fails with `NotOwner { sender }` unless `sender` is the owner.
@@ -56,21 +61,22 @@ pub fn initialize_owner(storage: &mut dyn Storage, owner: &Addr) -> Result<(), S
     OWNER.save(storage, owner)
 }
 
-/// Owner only: proposes the address `validate_new_owner` answers, replacing any earlier
-/// proposal. The owner is checked first, so another sender learns nothing about the address.
-pub fn transfer_ownership<E>(
+/// Owner only: proposes `new_owner`, replacing any earlier proposal. The owner is checked
+/// first (`NotOwner`), so another sender learns nothing about the address; then `new_owner` must
+/// be a valid, normalized address (`api.addr_validate`), else `InvalidNewOwner { address }`.
+pub fn transfer_ownership(
     storage: &mut dyn Storage,
+    api: &dyn Api,
     sender: &Addr,
-    validate_new_owner: impl FnOnce() -> Result<Addr, E>,
-) -> Result<Response, E>
-where
-    E: From<OwnershipError>,
-{
+    new_owner: &str,
+) -> Result<Response, OwnershipError> {
     ensure_owner(storage, sender)?;
-    let new_owner = validate_new_owner()?;
-    PENDING_OWNER
-        .save(storage, &new_owner)
-        .map_err(OwnershipError::from)?;
+    let new_owner = api
+        .addr_validate(new_owner)
+        .map_err(|_| OwnershipError::InvalidNewOwner {
+            address: new_owner.to_string(),
+        })?;
+    PENDING_OWNER.save(storage, &new_owner)?;
     Ok(Response::new()
         .add_attribute("action", "transfer_ownership")
         .add_attribute("owner", sender.as_str())
@@ -114,12 +120,13 @@ pub fn cancel_ownership_transfer(
 
 #[cfg(test)]
 mod tests {
-    use cosmwasm_std::testing::MockStorage;
+    use cosmwasm_std::testing::{MockApi, MockStorage};
 
     use super::*;
 
+    /// A valid address of the mock API (bech32 `cosmwasm1...`).
     fn addr(name: &str) -> Addr {
-        Addr::unchecked(name)
+        MockApi::default().addr_make(name)
     }
 
     fn attrs(res: &Response) -> Vec<(&str, &str)> {
@@ -129,15 +136,15 @@ mod tests {
             .collect()
     }
 
-    fn setup() -> MockStorage {
+    fn setup() -> (MockStorage, MockApi) {
         let mut storage = MockStorage::new();
         initialize_owner(&mut storage, &addr("alice")).unwrap();
-        storage
+        (storage, MockApi::default())
     }
 
     #[test]
     fn owner_check_names_the_sender() {
-        let storage = setup();
+        let (storage, _) = setup();
         assert_eq!(ensure_owner(&storage, &addr("alice")), Ok(()));
         assert_eq!(
             ensure_owner(&storage, &addr("bob")),
@@ -160,95 +167,129 @@ mod tests {
 
     #[test]
     fn two_step_transfer() {
-        let mut storage = setup();
+        let (mut storage, api) = setup();
+        let (alice, bob, carol) = (addr("alice"), addr("bob"), addr("carol"));
         assert_eq!(
-            transfer_ownership(&mut storage, &addr("bob"), || Ok::<_, OwnershipError>(
-                addr("bob")
-            ))
-            .unwrap_err(),
+            transfer_ownership(&mut storage, &api, &bob, bob.as_str()).unwrap_err(),
             OwnershipError::NotOwner {
-                sender: addr("bob")
+                sender: bob.clone()
             }
         );
         assert_eq!(PENDING_OWNER.may_load(&storage).unwrap(), None);
-        let res = transfer_ownership(&mut storage, &addr("alice"), || {
-            Ok::<_, OwnershipError>(addr("bob"))
-        })
-        .unwrap();
+        let res = transfer_ownership(&mut storage, &api, &alice, bob.as_str()).unwrap();
         assert_eq!(
             attrs(&res),
             vec![
                 ("action", "transfer_ownership"),
-                ("owner", "alice"),
-                ("pending_owner", "bob")
+                ("owner", alice.as_str()),
+                ("pending_owner", bob.as_str())
             ]
         );
         assert_eq!(
             owners(&storage).unwrap(),
-            (addr("alice"), Some(addr("bob")))
+            (alice.clone(), Some(bob.clone()))
         );
         assert_eq!(
-            accept_ownership(&mut storage, &addr("carol")).unwrap_err(),
+            accept_ownership(&mut storage, &carol).unwrap_err(),
             OwnershipError::NotPendingOwner {
-                sender: addr("carol")
+                sender: carol.clone()
             }
         );
-        let res = accept_ownership(&mut storage, &addr("bob")).unwrap();
+        let res = accept_ownership(&mut storage, &bob).unwrap();
         assert_eq!(
             attrs(&res),
             vec![
                 ("action", "accept_ownership"),
-                ("previous_owner", "alice"),
-                ("owner", "bob")
+                ("previous_owner", alice.as_str()),
+                ("owner", bob.as_str())
             ]
         );
-        assert_eq!(owners(&storage).unwrap(), (addr("bob"), None));
+        assert_eq!(owners(&storage).unwrap(), (bob.clone(), None));
         assert_eq!(
-            accept_ownership(&mut storage, &addr("bob")).unwrap_err(),
+            accept_ownership(&mut storage, &bob).unwrap_err(),
             OwnershipError::NoPendingOwner
         );
     }
 
     #[test]
-    fn the_owner_is_checked_before_the_new_address() {
-        let mut storage = setup();
-        let refuse = || Err(OwnershipError::NoPendingOwner);
+    fn a_new_proposal_replaces_the_pending_one() {
+        let (mut storage, api) = setup();
+        let alice = addr("alice");
+        transfer_ownership(&mut storage, &api, &alice, addr("bob").as_str()).unwrap();
+        transfer_ownership(&mut storage, &api, &alice, addr("carol").as_str()).unwrap();
+        assert_eq!(owners(&storage).unwrap(), (alice, Some(addr("carol"))));
         assert_eq!(
-            transfer_ownership(&mut storage, &addr("bob"), refuse).unwrap_err(),
-            OwnershipError::NotOwner {
+            accept_ownership(&mut storage, &addr("bob")).unwrap_err(),
+            OwnershipError::NotPendingOwner {
                 sender: addr("bob")
             }
         );
-        // The owner gets the validator's error, and nothing is proposed.
+    }
+
+    #[test]
+    fn the_new_owner_must_be_a_valid_normalized_address() {
+        let (mut storage, api) = setup();
+        let alice = addr("alice");
+        let upper = addr("bob").as_str().to_uppercase();
+        for bad in ["not an address", "", upper.as_str()] {
+            assert_eq!(
+                transfer_ownership(&mut storage, &api, &alice, bad).unwrap_err(),
+                OwnershipError::InvalidNewOwner {
+                    address: bad.to_string()
+                },
+                "{bad:?}"
+            );
+        }
         assert_eq!(
-            transfer_ownership(&mut storage, &addr("alice"), refuse).unwrap_err(),
-            OwnershipError::NoPendingOwner
+            OwnershipError::InvalidNewOwner {
+                address: "not an address".to_string()
+            }
+            .to_string(),
+            "invalid new owner address not an address"
         );
+        // Nothing is proposed, and an earlier proposal survives a refused one.
+        assert_eq!(owners(&storage).unwrap(), (alice.clone(), None));
+        transfer_ownership(&mut storage, &api, &alice, addr("bob").as_str()).unwrap();
+        transfer_ownership(&mut storage, &api, &alice, "not an address").unwrap_err();
+        assert_eq!(owners(&storage).unwrap(), (alice, Some(addr("bob"))));
+    }
+
+    #[test]
+    fn the_owner_is_checked_before_the_new_address() {
+        let (mut storage, api) = setup();
+        // Another sender gets `NotOwner` whatever the address, valid or not.
+        let carol = addr("carol");
+        for new_owner in ["not an address", carol.as_str()] {
+            assert_eq!(
+                transfer_ownership(&mut storage, &api, &addr("bob"), new_owner).unwrap_err(),
+                OwnershipError::NotOwner {
+                    sender: addr("bob")
+                }
+            );
+        }
         assert_eq!(owners(&storage).unwrap(), (addr("alice"), None));
     }
 
     #[test]
     fn cancel_needs_owner_and_a_proposal() {
-        let mut storage = setup();
+        let (mut storage, api) = setup();
+        let (alice, bob) = (addr("alice"), addr("bob"));
         assert_eq!(
-            cancel_ownership_transfer(&mut storage, &addr("alice")).unwrap_err(),
+            cancel_ownership_transfer(&mut storage, &alice).unwrap_err(),
             OwnershipError::NoPendingOwner
         );
-        transfer_ownership(&mut storage, &addr("alice"), || {
-            Ok::<_, OwnershipError>(addr("bob"))
-        })
-        .unwrap();
+        transfer_ownership(&mut storage, &api, &alice, bob.as_str()).unwrap();
         assert_eq!(
-            cancel_ownership_transfer(&mut storage, &addr("bob")).unwrap_err(),
+            cancel_ownership_transfer(&mut storage, &bob).unwrap_err(),
             OwnershipError::NotOwner {
-                sender: addr("bob")
+                sender: bob.clone()
             }
         );
-        let res = cancel_ownership_transfer(&mut storage, &addr("alice")).unwrap();
+        let res = cancel_ownership_transfer(&mut storage, &alice).unwrap();
         assert_eq!(attrs(&res), vec![("action", "cancel_ownership_transfer")]);
-        assert_eq!(owners(&storage).unwrap(), (addr("alice"), None));
+        assert_eq!(owners(&storage).unwrap(), (alice, None));
         assert_eq!(
-            accept_ownership(&mut storage, &addr("bob")).unwrap_err(),
+            accept_ownership(&mut storage, &bob).unwrap_err(),
             OwnershipError::NoPendingOwner
         );
     }

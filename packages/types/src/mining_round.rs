@@ -21,6 +21,24 @@ pub const DEFAULT_CLAIM_WINDOW: u64 = 90 * 86_400;
 pub const DEFAULT_MAX_ENTRIES_PER_BATCH: u32 = 100;
 /// Default maximum number of rounds paid by one `Claim`.
 pub const DEFAULT_MAX_CLAIM_ROUNDS: u32 = 10;
+/// Merkle mode: default time an accepted root stays pending (disputable) before claims may use
+/// it: six hours.
+pub const DEFAULT_CHALLENGE_WINDOW: u64 = 6 * 3_600;
+/// Merkle mode: longest challenge window, 30 days.
+pub const MAX_CHALLENGE_WINDOW: u64 = 30 * 86_400;
+/// Merkle mode: default bond of a dispute by a non-oracle, in basis points of the disputed
+/// root's round reward (1 %).
+pub const DEFAULT_DISPUTE_BOND_BPS: u32 = 100;
+/// Merkle mode: largest dispute bond, basis points of the round reward (100 %).
+pub const MAX_DISPUTE_BOND_BPS: u32 = 10_000;
+/// Most entries in one `ClaimMany`.
+pub const MAX_CLAIM_MANY: u32 = 100;
+/// Longest reason of a dispute, bytes.
+pub const MAX_DISPUTE_REASON: usize = 280;
+/// Default page size of `Disputes`.
+pub const DEFAULT_DISPUTES_LIMIT: u32 = 10;
+/// Largest page size of `Disputes`.
+pub const MAX_DISPUTES_LIMIT: u32 = 30;
 
 /// Instantiation parameters. Every `Option` falls back to the documented default.
 #[cw_serde]
@@ -63,6 +81,15 @@ pub struct InstantiateMsg {
     /// How oracles attest rounds, fixed for the contract's life. Default (`None`): `direct`.
     #[serde(default)]
     pub attestation_mode: Option<AttestationMode>,
+    /// Merkle mode: seconds an accepted root stays pending, open to disputes, before claims
+    /// may use it; 0 finalizes a root when it is accepted. At most 2_592_000 (30 days).
+    /// Default 21_600 (six hours).
+    #[serde(default)]
+    pub challenge_window: Option<u64>,
+    /// Merkle mode: the bond of a dispute by a non-oracle, in basis points of the disputed
+    /// root's round reward (at least 1 base unit), 0..=10_000. Default 100 (1 %).
+    #[serde(default)]
+    pub dispute_bond_bps: Option<u32>,
 }
 
 /// How oracles attest rounds; chosen at instantiation, never changed.
@@ -300,6 +327,13 @@ pub enum ExecuteMsg {
         max_entries_per_batch: Option<u32>,
         /// New maximum rounds per claim.
         max_claim_rounds: Option<u32>,
+        /// Merkle mode: new challenge window (applies to roots accepted afterwards).
+        #[serde(default)]
+        challenge_window: Option<u64>,
+        /// Merkle mode: new dispute bond in basis points of the round reward (applies to
+        /// disputes made afterwards).
+        #[serde(default)]
+        dispute_bond_bps: Option<u32>,
     },
     /// Owner: adds and removes battery ids of the whitelist (at most 100 changes per call), in
     /// force from the round after the current one.
@@ -323,6 +357,8 @@ pub enum ExecuteMsg {
     },
     /// Pending owner: accepts the ownership.
     AcceptOwnership {},
+    /// Owner: withdraws a pending ownership proposal (`NoPendingOwner` when there is none).
+    CancelOwnershipTransfer {},
     /// Owner: sends up to `unlocked` ECT (never locked rewards) to `recipient` (default: the
     /// owner). More than unlocked fails with `InsufficientUnlocked { requested, unlocked }`.
     WithdrawUnlocked {
@@ -416,6 +452,61 @@ pub enum ExecuteMsg {
         /// Oracles whose endpoint to remove.
         remove: Vec<String>,
     },
+    /// Current oracle, merkle mode: disputes the pending root, without a bond, at most once per
+    /// round per oracle (`OracleDisputeUsed`). Anyone else disputes through the ECT `Send`
+    /// hook with a bond (`ReceiveMsg::Dispute`); sent here by a non-oracle it fails with
+    /// `DisputeBondRequired { bond }`. The disputed root is discarded (kept as evidence, see
+    /// `Dispute`) and can never be voted again; works while paused.
+    DisputeRoot {
+        /// Round of the pending root.
+        round: u64,
+        /// Attestation hash of the pending root (`NotPendingRoot` if another one is pending).
+        attestation_hash: HexBinary,
+        /// Why, at most 280 bytes.
+        reason: Option<String>,
+    },
+    /// Owner (the holders' governance), merkle mode: re-affirms a disputed root. It is
+    /// finalized at once (no root may be pending, its round must be after the last finalized
+    /// root) and the dispute's bond is forfeited to the unlocked funds.
+    ReaffirmRoot {
+        /// Round of the disputed root.
+        round: u64,
+        /// Its attestation hash.
+        attestation_hash: HexBinary,
+    },
+    /// Anyone, merkle mode: finalizes the pending root once its challenge window is over
+    /// (`ChallengeWindowOpen` before; `NoPendingRoot` when none). Every other merkle message
+    /// does it too. Fails with `Paused` while paused.
+    FinalizeRoot {},
+    /// Anyone, merkle mode: claims for many owners against the last finalized root, each paid
+    /// through its own payout profile. Entries that are stale, not final, zero or already
+    /// claimed are skipped and reported (`ClaimManyResult` in the response data); malformed
+    /// input (an invalid owner, a proof that does not verify, a score that is not the
+    /// policy's, an empty list or more than 100 entries) fails the whole message. Fails with
+    /// `Paused` while paused.
+    ClaimMany {
+        /// The claims, each as `ClaimCumulative` with the owner named.
+        claims: Vec<OwnerClaim>,
+    },
+}
+
+/// One owner's claim in `ClaimMany`: the fields of `ClaimCumulative` and the owner.
+#[cw_serde]
+pub struct OwnerClaim {
+    /// The leaf's owner (paid through its payout profile).
+    pub owner: String,
+    /// Round of the root the proof is for.
+    pub round: u64,
+    /// Position of the owner's leaf.
+    pub leaf_index: u64,
+    /// The owner's lifetime entitlement through `round`, ECT base units.
+    pub cumulative: Uint128,
+    /// The owner's usage in `round`.
+    pub buckets: UsageBuckets,
+    /// The owner's score in `round` (micro-points).
+    pub score: Uint128,
+    /// The siblings from the leaf level up, 48 bytes each.
+    pub proof: Binary,
 }
 
 /// Most recipients of a payout profile (each one a CW20 transfer per claim).
@@ -437,6 +528,18 @@ pub struct PayoutSplit {
 pub enum ReceiveMsg {
     /// Adds the sent ECT to the unlocked funds.
     Fund {},
+    /// Merkle mode: disputes the pending root with the sent ECT as bond, which must equal the
+    /// bond `PendingRoot` shows (`WrongDisputeBond`). The bond comes back when a different root
+    /// of the round or a later round is finalized, and is forfeited to the unlocked funds if
+    /// the owner re-affirms the disputed root.
+    Dispute {
+        /// Round of the pending root.
+        round: u64,
+        /// Attestation hash of the pending root.
+        attestation_hash: HexBinary,
+        /// Why, at most 280 bytes.
+        reason: Option<String>,
+    },
 }
 
 /// Migration message.
@@ -673,6 +776,26 @@ pub enum QueryMsg {
     /// Oracles' public HTTP endpoints, ascending by oracle.
     #[returns(OracleEndpointsResponse)]
     OracleEndpoints {},
+    /// Merkle mode: the accepted root waiting out its challenge window, when it ends and the
+    /// bond a dispute of it needs (`pending: None` when no root is pending).
+    #[returns(PendingRootResponse)]
+    PendingRoot {},
+    /// Merkle mode: one dispute and its evidence (`dispute: None` when there is none).
+    #[returns(DisputeResponse)]
+    Dispute {
+        /// Round of the disputed root.
+        round: u64,
+        /// Attestation hash of the disputed root.
+        attestation_hash: HexBinary,
+    },
+    /// Merkle mode: disputes and their evidence, ascending by (round, attestation hash).
+    #[returns(DisputesResponse)]
+    Disputes {
+        /// Exclusive lower bound.
+        start_after: Option<DisputeKey>,
+        /// Page size (default 10, max 30).
+        limit: Option<u32>,
+    },
 }
 
 /// Parameters.
@@ -718,6 +841,10 @@ pub struct ConfigResponse {
     pub paused_seconds: u64,
     /// How oracles attest rounds (fixed at instantiation).
     pub attestation_mode: AttestationMode,
+    /// Merkle mode: seconds an accepted root stays pending before claims may use it.
+    pub challenge_window: u64,
+    /// Merkle mode: a non-oracle's dispute bond, basis points of the disputed round's reward.
+    pub dispute_bond_bps: u32,
 }
 
 /// A policy version.
@@ -1139,6 +1266,9 @@ pub struct FundsResponse {
     pub reserved: Uint128,
     /// What `WithdrawUnlocked` may take now: `unlocked - min(reserved, unlocked)`.
     pub withdrawable: Uint128,
+    /// Merkle mode: dispute bonds held until their disputes are resolved (neither unlocked
+    /// nor locked).
+    pub bonded: Uint128,
 }
 
 /// Payout profile of an owner.
@@ -1280,6 +1410,149 @@ pub struct EntitlementsResponse {
     pub outstanding: Uint128,
 }
 
+/// The root waiting out its challenge window.
+#[cw_serde]
+pub struct PendingRootView {
+    /// The accepted root (`locked`: what its finalization will lock).
+    pub root: RootView,
+    /// End of the challenge window: from then on it may be finalized, and disputes are refused.
+    pub finalizes_at: u64,
+    /// Whether the window is over (the root is finalized by the next merkle message).
+    pub finalizable: bool,
+    /// The bond a non-oracle's dispute must send.
+    pub dispute_bond: Uint128,
+}
+
+/// The pending root.
+#[cw_serde]
+pub struct PendingRootResponse {
+    /// `None` when no root is pending.
+    pub pending: Option<PendingRootView>,
+}
+
+/// Identity of a dispute: the disputed root's round and attestation hash.
+#[cw_serde]
+pub struct DisputeKey {
+    /// Round.
+    pub round: u64,
+    /// Attestation hash.
+    pub attestation_hash: HexBinary,
+}
+
+/// What became of a dispute.
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum DisputeOutcome {
+    /// No root of the round or a later one was finalized yet.
+    Open,
+    /// The owner re-affirmed the disputed root: the bond went to the unlocked funds.
+    Reaffirmed,
+    /// A different root of the round or a later round was finalized: the bond was returned.
+    Replaced,
+}
+
+/// A dispute and its evidence.
+#[cw_serde]
+pub struct DisputeView {
+    /// Round of the disputed root.
+    pub round: u64,
+    /// Attestation hash of the disputed root.
+    pub attestation_hash: HexBinary,
+    /// Who disputed.
+    pub disputer: String,
+    /// Whether the disputer was a current oracle disputing without a bond.
+    pub by_oracle: bool,
+    /// Bond held (0 for an oracle's dispute).
+    pub bond: Uint128,
+    /// The disputer's reason.
+    pub reason: Option<String>,
+    /// When (unix seconds).
+    pub disputed_at: u64,
+    /// What became of it.
+    pub outcome: DisputeOutcome,
+    /// When it was resolved.
+    pub resolved_at: Option<u64>,
+    /// The disputed root as it was pending.
+    pub evidence: RootView,
+    /// The current oracles whose vote was the disputed root when it was disputed.
+    pub voters: Vec<String>,
+}
+
+/// One dispute.
+#[cw_serde]
+pub struct DisputeResponse {
+    /// `None` when there is no such dispute.
+    pub dispute: Option<DisputeView>,
+}
+
+/// Page of disputes.
+#[cw_serde]
+pub struct DisputesResponse {
+    /// Disputes ascending by (round, attestation hash).
+    pub disputes: Vec<DisputeView>,
+    /// Start of the next page (`start_after`), `None` on the last page.
+    pub next: Option<DisputeKey>,
+}
+
+/// Why `ClaimMany` skipped an entry.
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum ClaimSkipReason {
+    /// Its round is older than the last finalized root.
+    Stale,
+    /// Its round is newer than the last finalized root (pending or unknown).
+    NotFinal,
+    /// Its cumulative entitlement is zero.
+    Zero,
+    /// Its cumulative entitlement was already paid (also: the same owner again).
+    Claimed,
+}
+
+impl ClaimSkipReason {
+    /// The JSON name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ClaimSkipReason::Stale => "stale",
+            ClaimSkipReason::NotFinal => "not_final",
+            ClaimSkipReason::Zero => "zero",
+            ClaimSkipReason::Claimed => "claimed",
+        }
+    }
+}
+
+/// An entry `ClaimMany` paid.
+#[cw_serde]
+pub struct ClaimPaid {
+    /// Position in `claims`.
+    pub index: u32,
+    /// Owner.
+    pub owner: String,
+    /// ECT paid (before the payout profile's split).
+    pub amount: Uint128,
+}
+
+/// An entry `ClaimMany` skipped.
+#[cw_serde]
+pub struct ClaimSkipped {
+    /// Position in `claims`.
+    pub index: u32,
+    /// Owner.
+    pub owner: String,
+    /// Why.
+    pub reason: ClaimSkipReason,
+}
+
+/// The data of a `ClaimMany` response.
+#[cw_serde]
+pub struct ClaimManyResult {
+    /// Round of the last finalized root the entries were checked against.
+    pub latest: Option<u64>,
+    /// Entries paid.
+    pub paid: Vec<ClaimPaid>,
+    /// Entries skipped.
+    pub skipped: Vec<ClaimSkipped>,
+}
+
 /// Oracle endpoints.
 #[cw_serde]
 pub struct OracleEndpointsResponse {
@@ -1312,6 +1585,27 @@ impl ExecuteMsg {
         proof: &[u8],
     ) -> Self {
         ExecuteMsg::ClaimCumulative {
+            round,
+            leaf_index,
+            cumulative: Uint128::new(leaf.cumulative),
+            buckets: leaf.buckets,
+            score: Uint128::new(leaf.score),
+            proof: Binary::from(proof),
+        }
+    }
+
+    /// `ClaimMany` of `claims`.
+    pub fn claim_many(claims: Vec<OwnerClaim>) -> Self {
+        ExecuteMsg::ClaimMany { claims }
+    }
+}
+
+impl OwnerClaim {
+    /// The claim of `leaf` (for `leaf.owner`) at `leaf_index` of round `round`'s tree with the
+    /// proof bytes `proof`.
+    pub fn new(round: u64, leaf_index: u64, leaf: &cube_merkle::Leaf, proof: &[u8]) -> Self {
+        OwnerClaim {
+            owner: leaf.owner.clone(),
             round,
             leaf_index,
             cumulative: Uint128::new(leaf.cumulative),

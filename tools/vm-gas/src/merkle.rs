@@ -72,6 +72,10 @@ pub fn run(dir: &Path) -> Result<String, String> {
             max_claim_rounds: None,
             guardian: None,
             attestation_mode: Some(AttestationMode::Merkle),
+            // Roots final at acceptance: the figures are of the vote and of the claim, not of
+            // the challenge window (finalization by `FinalizeRoot` is O(1) as well).
+            challenge_window: Some(0),
+            dispute_bond_bps: None,
         },
     )?;
     let config: ConfigResponse = c.query(&QueryMsg::Config {})?;

@@ -58,6 +58,8 @@ pub fn run(dir: &Path) -> Result<String, String> {
             max_claim_rounds: None,
             guardian: None,
             attestation_mode: None,
+            challenge_window: None,
+            dispute_bond_bps: None,
         },
     )?;
     let config: ConfigResponse = c.query(&cube_types::mining_round::QueryMsg::Config {})?;

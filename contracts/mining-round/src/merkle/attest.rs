@@ -1,12 +1,16 @@
 //! `AttestRoot` (replaceable votes of current oracles), `AcceptRoot` and the acceptance of a
-//! root: the entitlement increase is bounded by the rewards of the rounds since the last root
-//! and the unlocked funds, and exactly that increase is locked.
+//! root: the entitlement increase is bounded by the rewards of the rounds since the last
+//! finalized root and the unlocked funds; the root then waits out its challenge window
+//! (`finalize`), and exactly that increase is locked when it is finalized.
 
 use contract_common::Checked;
 use cosmwasm_std::{DepsMut, Env, HexBinary, MessageInfo, Order, Response, Storage, Uint128};
 use cw_storage_plus::Bound;
 
-use super::state::{totals, Attestation, RootRecord, Totals, PROPOSALS, ROOTS, ROOT_VOTES, TOTALS};
+use super::finalize::{finalize_due, start_window};
+use super::state::{
+    totals, Attestation, RootRecord, Totals, DISPUTES, PENDING, PROPOSALS, ROOT_VOTES,
+};
 use crate::oracles::{count_current_votes, ensure_oracle};
 use crate::state::{
     ensure_not_paused, policy_version_for_round, stored_rules, Config, CONFIG, FUNDS, RULES,
@@ -18,22 +22,25 @@ use crate::ContractError;
 pub const MAX_RULE_ENTRIES: usize = 1_000;
 
 /// Checks the attestation may be voted on (or accepted) at `now`: its round ended, is inside
-/// its attestation window and after the last root, its policy version is the round's, and the
-/// entitlement does not decrease.
+/// its attestation window and after the last finalized and the pending root, it was not
+/// disputed, its policy version is the round's, and the entitlement does not decrease.
 fn check_attestable(
     storage: &dyn Storage,
     config: &Config,
     now: u64,
     a: &Attestation,
+    hash: &[u8],
     totals: &Totals,
 ) -> Result<(), ContractError> {
     let round = a.round;
     config.ensure_attestation_open(storage, round, now)?;
-    if let Some(last) = totals.last_round {
+    let pending = PENDING.may_load(storage)?.map(|p| p.record.attestation.round);
+    if let Some(last) = totals.last_round.max(pending) {
         if round <= last {
             return Err(ContractError::RootNotAfterLast { round, last });
         }
     }
+    ensure_not_disputed(storage, round, hash)?;
     let expected = policy_version_for_round(storage, round)?;
     if a.policy_version != expected {
         return Err(ContractError::WrongPolicyVersion {
@@ -51,6 +58,22 @@ fn check_attestable(
     Ok(())
 }
 
+/// Fails with `RootDisputed` if the attestation `hash` of `round` was disputed: only the owner
+/// may re-affirm it (`ReaffirmRoot`).
+pub fn ensure_not_disputed(
+    storage: &dyn Storage,
+    round: u64,
+    hash: &[u8],
+) -> Result<(), ContractError> {
+    if DISPUTES.has(storage, (round, hash)) {
+        return Err(ContractError::RootDisputed {
+            round,
+            attestation_hash: HexBinary::from(hash),
+        });
+    }
+    Ok(())
+}
+
 /// Number of current oracles whose root vote for `round` is `hash` ([`count_current_votes`]:
 /// a removed oracle's vote never counts).
 pub fn root_tally(storage: &dyn Storage, round: u64, hash: &[u8]) -> Result<u32, ContractError> {
@@ -59,7 +82,8 @@ pub fn root_tally(storage: &dyn Storage, round: u64, hash: &[u8]) -> Result<u32,
     })
 }
 
-/// Oracle: votes `a` (replacing its earlier vote for the round) and accepts it at quorum.
+/// Oracle: votes `a` (replacing its earlier vote for the round) and accepts it at quorum, unless
+/// a root is pending: then the vote waits (`AcceptRoot` accepts it after the window).
 pub fn attest_root(
     deps: DepsMut,
     env: Env,
@@ -78,9 +102,10 @@ pub fn attest_root(
     }
     let config = CONFIG.load(deps.storage)?;
     let now = env.block.time.seconds();
+    let res = finalize_due(deps.storage, &config, now, Response::new())?;
     let t = totals(deps.storage)?;
-    check_attestable(deps.storage, &config, now, &a, &t)?;
     let hash = merkle.hash(&env.block.chain_id, env.contract.address.as_str())?;
+    check_attestable(deps.storage, &config, now, &a, &hash, &t)?;
     let round = a.round;
     let oracle = info.sender;
     let previous = ROOT_VOTES.may_load(deps.storage, (round, &oracle))?;
@@ -99,8 +124,9 @@ pub fn attest_root(
     let hash_hex = HexBinary::from(hash);
     ROOT_VOTES.save(deps.storage, (round, &oracle), &hash_hex)?;
     let votes = root_tally(deps.storage, round, &hash)?;
-    let accepted = votes >= config.quorum;
-    let mut res = Response::new()
+    let pending = PENDING.may_load(deps.storage)?;
+    let accepted = votes >= config.quorum && pending.is_none();
+    let mut res = res
         .add_attribute("action", "attest_root")
         .add_attribute("round", round.to_string())
         .add_attribute("attestation_hash", hash_hex.to_hex())
@@ -111,9 +137,14 @@ pub fn attest_root(
     if let Some(previous) = previous {
         res = res.add_attribute("replaced_hash", previous.to_hex());
     }
+    if votes >= config.quorum {
+        if let Some(p) = pending {
+            res = res.add_attribute("deferred_by", p.record.attestation.round.to_string());
+        }
+    }
     if accepted {
-        let record = accept_root(deps.storage, &config, now, t, a, hash_hex)?;
-        res = with_root(res, &record);
+        let record = accept_root(deps.storage, &config, now, &t, a, hash_hex)?;
+        res = start_window(deps.storage, &config, now, record.clone(), with_root(res, &record))?;
     }
     Ok(res)
 }
@@ -136,8 +167,15 @@ pub fn accept_proposal(
         })?;
     let config = CONFIG.load(deps.storage)?;
     let now = env.block.time.seconds();
+    let res = finalize_due(deps.storage, &config, now, Response::new())?;
     let t = totals(deps.storage)?;
-    check_attestable(deps.storage, &config, now, &a, &t)?;
+    check_attestable(deps.storage, &config, now, &a, &hash, &t)?;
+    if let Some(p) = PENDING.may_load(deps.storage)? {
+        return Err(ContractError::RootPending {
+            round: p.record.attestation.round,
+            finalizes_at: p.finalizes_at,
+        });
+    }
     let votes = root_tally(deps.storage, round, &hash)?;
     if votes < config.quorum {
         return Err(ContractError::RootQuorumNotReached {
@@ -146,21 +184,22 @@ pub fn accept_proposal(
             quorum: config.quorum,
         });
     }
-    let res = Response::new()
+    let res = res
         .add_attribute("action", "accept_root")
         .add_attribute("round", round.to_string())
         .add_attribute("attestation_hash", attestation_hash.to_hex())
         .add_attribute("votes", votes.to_string())
         .add_attribute("quorum", config.quorum.to_string());
-    let record = accept_root(deps.storage, &config, now, t, a, attestation_hash)?;
-    Ok(with_root(res, &record))
+    let record = accept_root(deps.storage, &config, now, &t, a, attestation_hash)?;
+    let res = with_root(res, &record);
+    start_window(deps.storage, &config, now, record, res)
 }
 
-/// After an acceptance: the root, the new total entitlement and what was locked.
+/// After an acceptance: the root, the new total entitlement and the increase it will lock.
 fn with_root(res: Response, record: &RootRecord) -> Response {
     res.add_attribute("root", record.attestation.root.to_hex())
         .add_attribute("total_entitlement", record.attestation.total_entitlement)
-        .add_attribute("locked", record.locked)
+        .add_attribute("increase", record.locked)
 }
 
 /// Σ of the pinned round rewards of rounds `from..=to` (zero when `from > to`), over the
@@ -206,14 +245,14 @@ fn segment(reward: Uint128, rounds: u64) -> Result<Uint128, ContractError> {
     Ok(reward.checked_mul(Uint128::from(rounds))?)
 }
 
-/// Accepts `a` (checked by the caller): locks the entitlement increase, bounded by
-/// min(Σ rewards of the rounds since the last root, unlocked), and records the root.
-/// O(1) in the number of owners.
+/// The record of accepting `a` (checked by the caller) at `now`: its entitlement increase,
+/// bounded by min(Σ rewards of the rounds since the last finalized root, unlocked). Nothing
+/// is stored or locked here (`finalize::start_window` does that). O(1) in the number of owners.
 pub fn accept_root(
-    storage: &mut dyn Storage,
+    storage: &dyn Storage,
     config: &Config,
     now: u64,
-    mut totals: Totals,
+    totals: &Totals,
     a: Attestation,
     attestation_hash: HexBinary,
 ) -> Result<RootRecord, ContractError> {
@@ -222,7 +261,7 @@ pub fn accept_root(
         None => 0,
     };
     let rewards = rewards_between(storage, config, from, a.round)?;
-    let mut funds = FUNDS.load(storage)?;
+    let funds = FUNDS.load(storage)?;
     let increase = a
         .total_entitlement
         .checked_sub(totals.total_entitlement)
@@ -237,19 +276,11 @@ pub fn accept_root(
             unlocked: funds.unlocked,
         });
     }
-    funds.unlocked = funds.unlocked.checked_sub(increase)?;
-    funds.locked = funds.locked.checked_add(increase)?;
-    FUNDS.save(storage, &funds)?;
-    totals.last_round = Some(a.round);
-    totals.total_entitlement = a.total_entitlement;
-    TOTALS.save(storage, &totals)?;
-    let record = RootRecord {
+    Ok(RootRecord {
         attestation: a,
         attestation_hash,
         accepted_at: now,
         locked: increase,
         rewards_since_last: rewards,
-    };
-    ROOTS.save(storage, record.attestation.round, &record)?;
-    Ok(record)
+    })
 }

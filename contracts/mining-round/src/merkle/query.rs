@@ -1,15 +1,21 @@
-//! Queries of the merkle mode: accepted roots, root votes, claimed entitlements and totals.
+//! Queries of the merkle mode: finalized and pending roots, root votes, disputes and their
+//! evidence, claimed entitlements and totals.
 
 use contract_common::PageLimits;
-use cosmwasm_std::{Addr, Deps, HexBinary, Order, StdResult, Uint128};
+use cosmwasm_std::{Addr, Deps, Env, HexBinary, Order, StdResult, Uint128};
 use cube_types::mining_round::{
-    ClaimedCumulativeResponse, EntitlementsResponse, MerkleRootResponse, MerkleRootsResponse,
-    RootAttestationView, RootTally, RootView, RootVote, RootVotesResponse, DEFAULT_ROOTS_LIMIT,
-    MAX_ROOTS_LIMIT,
+    ClaimedCumulativeResponse, DisputeKey, DisputeResponse, DisputeView, DisputesResponse,
+    EntitlementsResponse, MerkleRootResponse, MerkleRootsResponse, PendingRootResponse,
+    PendingRootView, RootAttestationView, RootTally, RootView, RootVote, RootVotesResponse,
+    DEFAULT_DISPUTES_LIMIT, DEFAULT_ROOTS_LIMIT, MAX_DISPUTES_LIMIT, MAX_ROOTS_LIMIT,
 };
 use cw_storage_plus::Bound;
 
-use super::state::{totals, Attestation, RootRecord, CLAIMED, PROPOSALS, ROOTS, ROOT_VOTES};
+use super::dispute::dispute_bond;
+use super::state::{
+    totals, Attestation, Dispute, RootRecord, CLAIMED, DISPUTES, PENDING, PROPOSALS, ROOTS,
+    ROOT_VOTES,
+};
 use crate::state::{CONFIG, MAX_VOTERS_READ, ORACLES};
 use crate::ContractError;
 
@@ -158,4 +164,76 @@ pub fn entitlements(deps: Deps) -> Result<EntitlementsResponse, ContractError> {
         total_paid: t.total_paid,
         outstanding,
     })
+}
+
+/// The pending root, its window's end and the bond of a dispute.
+pub fn pending_root(deps: Deps, env: Env) -> Result<PendingRootResponse, ContractError> {
+    let Some(p) = PENDING.may_load(deps.storage)? else {
+        return Ok(PendingRootResponse { pending: None });
+    };
+    let config = CONFIG.load(deps.storage)?;
+    let dispute_bond = dispute_bond(deps.storage, &config, p.record.attestation.round)?;
+    Ok(PendingRootResponse {
+        pending: Some(PendingRootView {
+            root: root_view(p.record),
+            finalizes_at: p.finalizes_at,
+            finalizable: env.block.time.seconds() >= p.finalizes_at,
+            dispute_bond,
+        }),
+    })
+}
+
+fn dispute_view(round: u64, hash: &[u8], d: Dispute) -> DisputeView {
+    DisputeView {
+        round,
+        attestation_hash: HexBinary::from(hash),
+        disputer: d.disputer.into_string(),
+        by_oracle: d.by_oracle,
+        bond: d.bond,
+        reason: d.reason,
+        disputed_at: d.disputed_at,
+        outcome: d.outcome,
+        resolved_at: d.resolved_at,
+        evidence: root_view(d.evidence),
+        voters: d.voters.into_iter().map(Addr::into_string).collect(),
+    }
+}
+
+pub fn dispute(
+    deps: Deps,
+    round: u64,
+    attestation_hash: HexBinary,
+) -> Result<DisputeResponse, ContractError> {
+    let dispute = DISPUTES
+        .may_load(deps.storage, (round, attestation_hash.as_slice()))?
+        .map(|d| dispute_view(round, attestation_hash.as_slice(), d));
+    Ok(DisputeResponse { dispute })
+}
+
+/// Page size of `Disputes`.
+const DISPUTES_PAGE: PageLimits = PageLimits::new(DEFAULT_DISPUTES_LIMIT, MAX_DISPUTES_LIMIT);
+
+pub fn disputes(
+    deps: Deps,
+    start_after: Option<DisputeKey>,
+    limit: Option<u32>,
+) -> Result<DisputesResponse, ContractError> {
+    let limit = DISPUTES_PAGE.page(limit);
+    let start = start_after
+        .as_ref()
+        .map(|k| Bound::exclusive((k.round, k.attestation_hash.as_slice())));
+    let disputes: Vec<DisputeView> = DISPUTES
+        .range(deps.storage, start, None, Order::Ascending)
+        .take(limit)
+        .map(|r| r.map(|((round, hash), d)| dispute_view(round, &hash, d)))
+        .collect::<StdResult<_>>()?;
+    let next = if disputes.len() < limit {
+        None
+    } else {
+        disputes.last().map(|d| DisputeKey {
+            round: d.round,
+            attestation_hash: d.attestation_hash.clone(),
+        })
+    };
+    Ok(DisputesResponse { disputes, next })
 }

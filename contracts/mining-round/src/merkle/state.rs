@@ -2,7 +2,7 @@
 //! what each owner was paid.
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, HexBinary, Storage, Uint128};
+use cosmwasm_std::{Addr, Empty, HexBinary, Storage, Uint128};
 use cube_merkle::RootAttestation;
 use cw_storage_plus::{Item, Map};
 
@@ -40,28 +40,60 @@ impl Attestation {
     }
 }
 
-/// An accepted root.
+/// An accepted root (pending, finalized, or disputed and kept as evidence).
 #[cw_serde]
 pub struct RootRecord {
     pub attestation: Attestation,
     pub attestation_hash: HexBinary,
     pub accepted_at: u64,
-    /// ECT moved from unlocked to locked at acceptance.
+    /// The entitlement increase: moved from unlocked to locked at finalization.
     pub locked: Uint128,
     /// Σ pinned rewards of the rounds since the previous root (through this one).
     pub rewards_since_last: Uint128,
 }
 
-/// Running totals of the accepted roots and the claims.
+/// Running totals of the finalized roots and the claims.
 #[cw_serde]
 #[derive(Default)]
 pub struct Totals {
-    /// Round of the latest accepted root.
+    /// Round of the latest finalized root.
     pub last_round: Option<u64>,
-    /// Σ cumulative entitlements of the latest accepted root.
+    /// Σ cumulative entitlements of the latest finalized root.
     pub total_entitlement: Uint128,
-    /// Paid by `ClaimCumulative` so far.
+    /// Paid by `ClaimCumulative` and `ClaimMany` so far.
     pub total_paid: Uint128,
+    /// Highest round whose root was disputed: the rewards of the rounds after the last
+    /// finalized root up to it stay reserved until a root carries them.
+    #[serde(default)]
+    pub last_disputed: Option<u64>,
+}
+
+/// The accepted root waiting out its challenge window (at most one).
+#[cw_serde]
+pub struct PendingRoot {
+    pub record: RootRecord,
+    /// End of the challenge window.
+    pub finalizes_at: u64,
+}
+
+/// What became of a dispute (`cube_types`' `DisputeOutcome`).
+pub use cube_types::mining_round::DisputeOutcome;
+
+/// A dispute of a pending root, kept with its evidence.
+#[cw_serde]
+pub struct Dispute {
+    pub disputer: Addr,
+    /// A current oracle disputing without a bond.
+    pub by_oracle: bool,
+    pub bond: Uint128,
+    pub reason: Option<String>,
+    pub disputed_at: u64,
+    pub outcome: DisputeOutcome,
+    pub resolved_at: Option<u64>,
+    /// The disputed root as it was pending.
+    pub evidence: RootRecord,
+    /// The current oracles whose vote was the disputed root.
+    pub voters: Vec<Addr>,
 }
 
 /// round → accepted root.
@@ -74,6 +106,15 @@ pub const ROOT_VOTES: Map<(u64, &Addr), HexBinary> = Map::new("merkle_votes");
 pub const TOTALS: Item<Totals> = Item::new("merkle_totals");
 /// owner → cumulative entitlement paid.
 pub const CLAIMED: Map<&Addr, Uint128> = Map::new("merkle_claimed");
+/// The root in its challenge window.
+pub const PENDING: Item<PendingRoot> = Item::new("merkle_pending");
+/// (round, attestation hash) → the dispute of that root.
+pub const DISPUTES: Map<(u64, &[u8]), Dispute> = Map::new("merkle_disputes");
+/// (round, attestation hash) of the disputes still `Open`: settled when a root of their round
+/// or a later one is finalized.
+pub const OPEN_DISPUTES: Map<(u64, &[u8]), Empty> = Map::new("merkle_open_disputes");
+/// (round, oracle) of the oracles that used their bond-free dispute of the round.
+pub const ORACLE_DISPUTES: Map<(u64, &Addr), Empty> = Map::new("merkle_oracle_disputes");
 
 /// The totals (all zero before the first root).
 pub fn totals(storage: &dyn Storage) -> Result<Totals, ContractError> {

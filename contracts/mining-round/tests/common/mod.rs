@@ -1,8 +1,10 @@
-//! Test suite over cw-multi-test with a real cw20-base ECT and real ed25519 keys.
+//! Test suite over cw-multi-test with a real cw20-base ECT and real ed25519 keys. A merkle-mode
+//! suite checks the funds invariant (`Suite::assert_merkle_invariants`) after every execution it
+//! makes, successful or not.
 #![allow(dead_code)]
 
-use cosmwasm_std::{to_json_binary, Addr, Binary, HexBinary, Uint128};
-use cube_merkle::{Leaf, LeafContext, Proof, RootAttestation};
+use cosmwasm_std::{from_json, to_json_binary, Addr, Binary, HexBinary, Uint128};
+use cube_merkle::{depth_for, leaves_digest, Leaf, LeafContext, Proof, RootAttestation, Tree};
 use cube_scoring::{batch_hash, certificate_message, possession_message};
 use cube_types::mining_round::*;
 use cw20::{BalanceResponse, Cw20Coin, Cw20ExecuteMsg, Cw20QueryMsg};
@@ -62,6 +64,10 @@ pub struct SuiteBuilder {
     pub initial_funding: u128,
     /// `None`: the contract's default (direct).
     pub attestation_mode: Option<AttestationMode>,
+    /// `None`: the contract's default (`DEFAULT_CHALLENGE_WINDOW`, six hours).
+    pub challenge_window: Option<u64>,
+    /// `None`: the contract's default (`DEFAULT_DISPUTE_BOND_BPS`, 1 %).
+    pub dispute_bond_bps: Option<u32>,
 }
 
 impl Default for SuiteBuilder {
@@ -74,6 +80,8 @@ impl Default for SuiteBuilder {
             max_claim_rounds: None,
             initial_funding: 10 * ROUND_REWARD,
             attestation_mode: None,
+            challenge_window: None,
+            dispute_bond_bps: None,
         }
     }
 }
@@ -91,6 +99,11 @@ pub struct Suite {
     /// Everyone a `claim_cumulative` may have paid (the owners and their payout splits): the
     /// ECT they hold is what merkle claims paid (`assert_merkle_invariants`).
     pub payees: Vec<Addr>,
+    /// Everyone given ECT by the funder (disputers posting bonds): never a payee, so bonds paid
+    /// and returned never count as claims.
+    pub holders: Vec<Addr>,
+    /// Merkle mode: every execution is followed by `assert_merkle_invariants`.
+    pub merkle: bool,
 }
 
 impl SuiteBuilder {
@@ -123,6 +136,16 @@ impl SuiteBuilder {
     /// The `attestation_mode` of the `InstantiateMsg` as given (`None`: the default).
     pub fn attestation_mode(mut self, mode: Option<AttestationMode>) -> Self {
         self.attestation_mode = mode;
+        self
+    }
+    /// Seconds an accepted root stays pending (0: final at acceptance).
+    pub fn challenge_window(mut self, secs: u64) -> Self {
+        self.challenge_window = Some(secs);
+        self
+    }
+    /// Bond of a dispute by a non-oracle, basis points of the round's reward.
+    pub fn dispute_bond_bps(mut self, bps: u32) -> Self {
+        self.dispute_bond_bps = Some(bps);
         self
     }
 
@@ -194,6 +217,8 @@ impl SuiteBuilder {
                     max_claim_rounds: self.max_claim_rounds,
                     guardian: None,
                     attestation_mode: self.attestation_mode,
+                    challenge_window: self.challenge_window,
+                    dispute_bond_bps: self.dispute_bond_bps,
                 },
                 &[],
                 "mining-round",
@@ -211,6 +236,8 @@ impl SuiteBuilder {
             manufacturer,
             genesis,
             payees: vec![],
+            holders: vec![],
+            merkle: self.attestation_mode == Some(AttestationMode::Merkle),
         };
         if self.initial_funding > 0 {
             suite.fund(self.initial_funding).unwrap();
@@ -267,23 +294,62 @@ impl Suite {
         });
     }
 
-    pub fn exec(&mut self, sender: &Addr, msg: &ExecuteMsg) -> Res {
-        self.app
-            .execute_contract(sender.clone(), self.contract.clone(), msg, &[])
+    /// `res`, after checking the funds invariant in a merkle-mode suite (whether the execution
+    /// succeeded or not: a failed one must have changed nothing).
+    fn checked(&self, res: Res) -> Res {
+        if self.merkle {
+            self.assert_merkle_invariants();
+        }
+        res
     }
 
-    pub fn fund(&mut self, amount: u128) -> Res {
-        let funder = self.funder.clone();
-        self.app.execute_contract(
-            funder,
+    pub fn exec(&mut self, sender: &Addr, msg: &ExecuteMsg) -> Res {
+        let res = self
+            .app
+            .execute_contract(sender.clone(), self.contract.clone(), msg, &[]);
+        self.checked(res)
+    }
+
+    /// A CW20 `Send` of `amount` ECT from `sender` to the contract carrying `msg`.
+    pub fn send_ect(&mut self, sender: &Addr, amount: u128, msg: &ReceiveMsg) -> Res {
+        let res = self.app.execute_contract(
+            sender.clone(),
             self.token.clone(),
             &Cw20ExecuteMsg::Send {
                 contract: self.contract.to_string(),
                 amount: Uint128::new(amount),
-                msg: to_json_binary(&ReceiveMsg::Fund {}).unwrap(),
+                msg: to_json_binary(msg).unwrap(),
             },
             &[],
-        )
+        );
+        self.checked(res)
+    }
+
+    pub fn fund(&mut self, amount: u128) -> Res {
+        let funder = self.funder.clone();
+        self.send_ect(&funder, amount, &ReceiveMsg::Fund {})
+    }
+
+    /// The funder transfers `amount` ECT to `who` (a holder: never a merkle payee).
+    pub fn give_ect(&mut self, who: &Addr, amount: u128) {
+        assert!(
+            !self.payees.contains(who),
+            "{who} received merkle claims: its ECT must stay what claims paid"
+        );
+        if !self.holders.contains(who) {
+            self.holders.push(who.clone());
+        }
+        let funder = self.funder.clone();
+        let res = self.app.execute_contract(
+            funder,
+            self.token.clone(),
+            &Cw20ExecuteMsg::Transfer {
+                recipient: who.to_string(),
+                amount: Uint128::new(amount),
+            },
+            &[],
+        );
+        self.checked(res).unwrap();
     }
 
     /// A correctly signed registration of `device` for `owner`.
@@ -426,14 +492,20 @@ impl Suite {
         }
     }
 
-    /// The `Funds` answer expected for `unlocked`, `locked` and `reserved` (withdrawable
-    /// derived as the contract documents it).
+    /// The `Funds` answer expected for `unlocked`, `locked` and `reserved` with no dispute bond
+    /// held (withdrawable derived as the contract documents it).
     pub fn funds_of(unlocked: u128, locked: u128, reserved: u128) -> FundsResponse {
+        Self::funds_bonded(unlocked, locked, reserved, 0)
+    }
+
+    /// `funds_of` with `bonded` ECT of dispute bonds held.
+    pub fn funds_bonded(unlocked: u128, locked: u128, reserved: u128, bonded: u128) -> FundsResponse {
         FundsResponse {
             unlocked: Uint128::new(unlocked),
             locked: Uint128::new(locked),
             reserved: Uint128::new(reserved),
             withdrawable: Uint128::new(unlocked.saturating_sub(reserved)),
+            bonded: Uint128::new(bonded),
         }
     }
 

@@ -281,3 +281,57 @@ fn two_step_ownership_transfer() {
         .unwrap();
     assert_eq!(suite.reporters(None, None).len(), 2);
 }
+
+#[test]
+fn transfer_to_an_invalid_or_unnormalized_address_fails() {
+    let mut suite = SuiteBuilder::new().build();
+    let (owner, next) = (suite.owner.clone(), suite.addr("dao"));
+    // The same error as mining-round's: contract-common validates the proposed owner.
+    for bad in [
+        "not an address".to_string(),
+        next.to_string().to_uppercase(),
+    ] {
+        let err = contract_err(
+            suite
+                .execute(
+                    &owner,
+                    &ExecuteMsg::TransferOwnership {
+                        new_owner: bad.clone(),
+                    },
+                )
+                .unwrap_err(),
+        );
+        assert_eq!(
+            err,
+            ContractError::Ownership(OwnershipError::InvalidNewOwner { address: bad })
+        );
+        assert_eq!(suite.config().pending_owner, None);
+    }
+
+    // A refused proposal leaves an earlier one pending.
+    suite
+        .execute(
+            &owner,
+            &ExecuteMsg::TransferOwnership {
+                new_owner: next.to_string(),
+            },
+        )
+        .unwrap();
+    let err = contract_err(
+        suite
+            .execute(
+                &owner,
+                &ExecuteMsg::TransferOwnership {
+                    new_owner: "not an address".to_string(),
+                },
+            )
+            .unwrap_err(),
+    );
+    assert_eq!(
+        err,
+        ContractError::Ownership(OwnershipError::InvalidNewOwner {
+            address: "not an address".to_string()
+        })
+    );
+    assert_eq!(suite.config().pending_owner, Some(next));
+}

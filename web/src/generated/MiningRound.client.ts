@@ -6,7 +6,7 @@
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { Coin, StdFee } from "@cosmjs/amino";
-import { AttestationMode, Binary, TouClass, Uint128, InstantiateMsg, ScorePolicy, TouRange, RatedPower, ExecuteMsg, DeviceModel, HexBinary, Cw20ReceiveMsg, UsageEntry, UsageBuckets, PayoutSplit, OracleEndpoint, QueryMsg, MigrateMsg, BatchResponse, HashTally, BatchEvidenceResponse, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ClaimedCumulativeResponse, ConfigResponse, CurrentRoundResponse, DeviceResponse, DevicesResponse, DevicesAsOfResponse, DeviceView, OwnerDevicesResponse, EntitlementsResponse, FundsResponse, LeaderboardResponse, LeaderboardEntry, MerkleRootResponse, RootView, MerkleRootsResponse, OracleEndpointsResponse, OraclesResponse, OwnerView, OwnersAsOfResponse, PayoutProfileResponse, PolicyResponse, RegistrationNonceResponse, RootVotesResponse, RootTally, RootAttestationView, RootVote, RoundStatus, RoundResponse, RoundSummary, RoundParamsResponse, RoundsResponse, ScoreResponse, VoteResponse } from "./MiningRound.types";
+import { AttestationMode, Binary, TouClass, Uint128, InstantiateMsg, ScorePolicy, TouRange, RatedPower, ExecuteMsg, DeviceModel, HexBinary, Cw20ReceiveMsg, UsageEntry, UsageBuckets, PayoutSplit, OracleEndpoint, OwnerClaim, QueryMsg, DisputeKey, MigrateMsg, BatchResponse, HashTally, BatchEvidenceResponse, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ClaimedCumulativeResponse, ConfigResponse, CurrentRoundResponse, DeviceResponse, DevicesResponse, DevicesAsOfResponse, DeviceView, OwnerDevicesResponse, DisputeOutcome, DisputeResponse, DisputeView, RootView, DisputesResponse, EntitlementsResponse, FundsResponse, LeaderboardResponse, LeaderboardEntry, MerkleRootResponse, MerkleRootsResponse, OracleEndpointsResponse, OraclesResponse, OwnerView, OwnersAsOfResponse, PayoutProfileResponse, PendingRootResponse, PendingRootView, PolicyResponse, RegistrationNonceResponse, RootVotesResponse, RootTally, RootAttestationView, RootVote, RoundStatus, RoundResponse, RoundSummary, RoundParamsResponse, RoundsResponse, ScoreResponse, VoteResponse } from "./MiningRound.types";
 export interface MiningRoundReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -185,6 +185,21 @@ export interface MiningRoundReadOnlyInterface {
   }) => Promise<ClaimedCumulativeResponse>;
   entitlements: () => Promise<EntitlementsResponse>;
   oracleEndpoints: () => Promise<OracleEndpointsResponse>;
+  pendingRoot: () => Promise<PendingRootResponse>;
+  dispute: ({
+    attestationHash,
+    round
+  }: {
+    attestationHash: HexBinary;
+    round: number;
+  }) => Promise<DisputeResponse>;
+  disputes: ({
+    limit,
+    startAfter
+  }: {
+    limit?: number;
+    startAfter?: DisputeKey;
+  }) => Promise<DisputesResponse>;
 }
 export class MiningRoundQueryClient implements MiningRoundReadOnlyInterface {
   client: CosmWasmClient;
@@ -223,6 +238,9 @@ export class MiningRoundQueryClient implements MiningRoundReadOnlyInterface {
     this.claimedCumulative = this.claimedCumulative.bind(this);
     this.entitlements = this.entitlements.bind(this);
     this.oracleEndpoints = this.oracleEndpoints.bind(this);
+    this.pendingRoot = this.pendingRoot.bind(this);
+    this.dispute = this.dispute.bind(this);
+    this.disputes = this.disputes.bind(this);
   }
 
   config = async (): Promise<ConfigResponse> => {
@@ -594,6 +612,39 @@ export class MiningRoundQueryClient implements MiningRoundReadOnlyInterface {
       oracle_endpoints: {}
     });
   };
+  pendingRoot = async (): Promise<PendingRootResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      pending_root: {}
+    });
+  };
+  dispute = async ({
+    attestationHash,
+    round
+  }: {
+    attestationHash: HexBinary;
+    round: number;
+  }): Promise<DisputeResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      dispute: {
+        attestation_hash: attestationHash,
+        round
+      }
+    });
+  };
+  disputes = async ({
+    limit,
+    startAfter
+  }: {
+    limit?: number;
+    startAfter?: DisputeKey;
+  }): Promise<DisputesResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      disputes: {
+        limit,
+        start_after: startAfter
+      }
+    });
+  };
 }
 export interface MiningRoundInterface extends MiningRoundReadOnlyInterface {
   contractAddress: string;
@@ -691,7 +742,9 @@ export interface MiningRoundInterface extends MiningRoundReadOnlyInterface {
   }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
   updateConfig: ({
     attestationWindow,
+    challengeWindow,
     claimWindow,
+    disputeBondBps,
     maxClaimRounds,
     maxEntriesPerBatch,
     quorum,
@@ -699,7 +752,9 @@ export interface MiningRoundInterface extends MiningRoundReadOnlyInterface {
     roundReward
   }: {
     attestationWindow?: number;
+    challengeWindow?: number;
     claimWindow?: number;
+    disputeBondBps?: number;
     maxClaimRounds?: number;
     maxEntriesPerBatch?: number;
     quorum?: number;
@@ -726,6 +781,7 @@ export interface MiningRoundInterface extends MiningRoundReadOnlyInterface {
     newOwner: string;
   }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
   acceptOwnership: (fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  cancelOwnershipTransfer: (fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
   withdrawUnlocked: ({
     amount,
     recipient
@@ -797,6 +853,28 @@ export interface MiningRoundInterface extends MiningRoundReadOnlyInterface {
     remove: string[];
     set: OracleEndpoint[];
   }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  disputeRoot: ({
+    attestationHash,
+    reason,
+    round
+  }: {
+    attestationHash: HexBinary;
+    reason?: string;
+    round: number;
+  }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  reaffirmRoot: ({
+    attestationHash,
+    round
+  }: {
+    attestationHash: HexBinary;
+    round: number;
+  }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  finalizeRoot: (fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  claimMany: ({
+    claims
+  }: {
+    claims: OwnerClaim[];
+  }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
 }
 export class MiningRoundClient extends MiningRoundQueryClient implements MiningRoundInterface {
   client: SigningCosmWasmClient;
@@ -824,6 +902,7 @@ export class MiningRoundClient extends MiningRoundQueryClient implements MiningR
     this.updateManufacturerKeys = this.updateManufacturerKeys.bind(this);
     this.transferOwnership = this.transferOwnership.bind(this);
     this.acceptOwnership = this.acceptOwnership.bind(this);
+    this.cancelOwnershipTransfer = this.cancelOwnershipTransfer.bind(this);
     this.withdrawUnlocked = this.withdrawUnlocked.bind(this);
     this.reconcile = this.reconcile.bind(this);
     this.pause = this.pause.bind(this);
@@ -835,6 +914,10 @@ export class MiningRoundClient extends MiningRoundQueryClient implements MiningR
     this.acceptRoot = this.acceptRoot.bind(this);
     this.claimCumulative = this.claimCumulative.bind(this);
     this.updateOracleEndpoints = this.updateOracleEndpoints.bind(this);
+    this.disputeRoot = this.disputeRoot.bind(this);
+    this.reaffirmRoot = this.reaffirmRoot.bind(this);
+    this.finalizeRoot = this.finalizeRoot.bind(this);
+    this.claimMany = this.claimMany.bind(this);
   }
 
   receive = async ({
@@ -1014,7 +1097,9 @@ export class MiningRoundClient extends MiningRoundQueryClient implements MiningR
   };
   updateConfig = async ({
     attestationWindow,
+    challengeWindow,
     claimWindow,
+    disputeBondBps,
     maxClaimRounds,
     maxEntriesPerBatch,
     quorum,
@@ -1022,7 +1107,9 @@ export class MiningRoundClient extends MiningRoundQueryClient implements MiningR
     roundReward
   }: {
     attestationWindow?: number;
+    challengeWindow?: number;
     claimWindow?: number;
+    disputeBondBps?: number;
     maxClaimRounds?: number;
     maxEntriesPerBatch?: number;
     quorum?: number;
@@ -1032,7 +1119,9 @@ export class MiningRoundClient extends MiningRoundQueryClient implements MiningR
     return await this.client.execute(this.sender, this.contractAddress, {
       update_config: {
         attestation_window: attestationWindow,
+        challenge_window: challengeWindow,
         claim_window: claimWindow,
+        dispute_bond_bps: disputeBondBps,
         max_claim_rounds: maxClaimRounds,
         max_entries_per_batch: maxEntriesPerBatch,
         quorum,
@@ -1083,6 +1172,11 @@ export class MiningRoundClient extends MiningRoundQueryClient implements MiningR
   acceptOwnership = async (fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
     return await this.client.execute(this.sender, this.contractAddress, {
       accept_ownership: {}
+    }, fee, memo, _funds);
+  };
+  cancelOwnershipTransfer = async (fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      cancel_ownership_transfer: {}
     }, fee, memo, _funds);
   };
   withdrawUnlocked = async ({
@@ -1227,6 +1321,53 @@ export class MiningRoundClient extends MiningRoundQueryClient implements MiningR
       update_oracle_endpoints: {
         remove,
         set
+      }
+    }, fee, memo, _funds);
+  };
+  disputeRoot = async ({
+    attestationHash,
+    reason,
+    round
+  }: {
+    attestationHash: HexBinary;
+    reason?: string;
+    round: number;
+  }, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      dispute_root: {
+        attestation_hash: attestationHash,
+        reason,
+        round
+      }
+    }, fee, memo, _funds);
+  };
+  reaffirmRoot = async ({
+    attestationHash,
+    round
+  }: {
+    attestationHash: HexBinary;
+    round: number;
+  }, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      reaffirm_root: {
+        attestation_hash: attestationHash,
+        round
+      }
+    }, fee, memo, _funds);
+  };
+  finalizeRoot = async (fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      finalize_root: {}
+    }, fee, memo, _funds);
+  };
+  claimMany = async ({
+    claims
+  }: {
+    claims: OwnerClaim[];
+  }, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      claim_many: {
+        claims
       }
     }, fee, memo, _funds);
   };

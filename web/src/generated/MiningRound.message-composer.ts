@@ -8,7 +8,7 @@ import { Coin } from "@cosmjs/amino";
 import { MsgExecuteContractEncodeObject } from "@cosmjs/cosmwasm-stargate";
 import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import { toUtf8 } from "@cosmjs/encoding";
-import { AttestationMode, Binary, TouClass, Uint128, InstantiateMsg, ScorePolicy, TouRange, RatedPower, ExecuteMsg, DeviceModel, HexBinary, Cw20ReceiveMsg, UsageEntry, UsageBuckets, PayoutSplit, OracleEndpoint, QueryMsg, MigrateMsg, BatchResponse, HashTally, BatchEvidenceResponse, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ClaimedCumulativeResponse, ConfigResponse, CurrentRoundResponse, DeviceResponse, DevicesResponse, DevicesAsOfResponse, DeviceView, OwnerDevicesResponse, EntitlementsResponse, FundsResponse, LeaderboardResponse, LeaderboardEntry, MerkleRootResponse, RootView, MerkleRootsResponse, OracleEndpointsResponse, OraclesResponse, OwnerView, OwnersAsOfResponse, PayoutProfileResponse, PolicyResponse, RegistrationNonceResponse, RootVotesResponse, RootTally, RootAttestationView, RootVote, RoundStatus, RoundResponse, RoundSummary, RoundParamsResponse, RoundsResponse, ScoreResponse, VoteResponse } from "./MiningRound.types";
+import { AttestationMode, Binary, TouClass, Uint128, InstantiateMsg, ScorePolicy, TouRange, RatedPower, ExecuteMsg, DeviceModel, HexBinary, Cw20ReceiveMsg, UsageEntry, UsageBuckets, PayoutSplit, OracleEndpoint, OwnerClaim, QueryMsg, DisputeKey, MigrateMsg, BatchResponse, HashTally, BatchEvidenceResponse, BatchesResponse, BatteryWhitelistResponse, ClaimableResponse, ClaimableRound, ClaimedCumulativeResponse, ConfigResponse, CurrentRoundResponse, DeviceResponse, DevicesResponse, DevicesAsOfResponse, DeviceView, OwnerDevicesResponse, DisputeOutcome, DisputeResponse, DisputeView, RootView, DisputesResponse, EntitlementsResponse, FundsResponse, LeaderboardResponse, LeaderboardEntry, MerkleRootResponse, MerkleRootsResponse, OracleEndpointsResponse, OraclesResponse, OwnerView, OwnersAsOfResponse, PayoutProfileResponse, PendingRootResponse, PendingRootView, PolicyResponse, RegistrationNonceResponse, RootVotesResponse, RootTally, RootAttestationView, RootVote, RoundStatus, RoundResponse, RoundSummary, RoundParamsResponse, RoundsResponse, ScoreResponse, VoteResponse } from "./MiningRound.types";
 export interface MiningRoundMsg {
   contractAddress: string;
   sender: string;
@@ -105,7 +105,9 @@ export interface MiningRoundMsg {
   }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
   updateConfig: ({
     attestationWindow,
+    challengeWindow,
     claimWindow,
+    disputeBondBps,
     maxClaimRounds,
     maxEntriesPerBatch,
     quorum,
@@ -113,7 +115,9 @@ export interface MiningRoundMsg {
     roundReward
   }: {
     attestationWindow?: number;
+    challengeWindow?: number;
     claimWindow?: number;
+    disputeBondBps?: number;
     maxClaimRounds?: number;
     maxEntriesPerBatch?: number;
     quorum?: number;
@@ -140,6 +144,7 @@ export interface MiningRoundMsg {
     newOwner: string;
   }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
   acceptOwnership: (_funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  cancelOwnershipTransfer: (_funds?: Coin[]) => MsgExecuteContractEncodeObject;
   withdrawUnlocked: ({
     amount,
     recipient
@@ -211,6 +216,28 @@ export interface MiningRoundMsg {
     remove: string[];
     set: OracleEndpoint[];
   }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  disputeRoot: ({
+    attestationHash,
+    reason,
+    round
+  }: {
+    attestationHash: HexBinary;
+    reason?: string;
+    round: number;
+  }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  reaffirmRoot: ({
+    attestationHash,
+    round
+  }: {
+    attestationHash: HexBinary;
+    round: number;
+  }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  finalizeRoot: (_funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  claimMany: ({
+    claims
+  }: {
+    claims: OwnerClaim[];
+  }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
 }
 export class MiningRoundMsgComposer implements MiningRoundMsg {
   sender: string;
@@ -235,6 +262,7 @@ export class MiningRoundMsgComposer implements MiningRoundMsg {
     this.updateManufacturerKeys = this.updateManufacturerKeys.bind(this);
     this.transferOwnership = this.transferOwnership.bind(this);
     this.acceptOwnership = this.acceptOwnership.bind(this);
+    this.cancelOwnershipTransfer = this.cancelOwnershipTransfer.bind(this);
     this.withdrawUnlocked = this.withdrawUnlocked.bind(this);
     this.reconcile = this.reconcile.bind(this);
     this.pause = this.pause.bind(this);
@@ -246,6 +274,10 @@ export class MiningRoundMsgComposer implements MiningRoundMsg {
     this.acceptRoot = this.acceptRoot.bind(this);
     this.claimCumulative = this.claimCumulative.bind(this);
     this.updateOracleEndpoints = this.updateOracleEndpoints.bind(this);
+    this.disputeRoot = this.disputeRoot.bind(this);
+    this.reaffirmRoot = this.reaffirmRoot.bind(this);
+    this.finalizeRoot = this.finalizeRoot.bind(this);
+    this.claimMany = this.claimMany.bind(this);
   }
 
   receive = ({
@@ -513,7 +545,9 @@ export class MiningRoundMsgComposer implements MiningRoundMsg {
   };
   updateConfig = ({
     attestationWindow,
+    challengeWindow,
     claimWindow,
+    disputeBondBps,
     maxClaimRounds,
     maxEntriesPerBatch,
     quorum,
@@ -521,7 +555,9 @@ export class MiningRoundMsgComposer implements MiningRoundMsg {
     roundReward
   }: {
     attestationWindow?: number;
+    challengeWindow?: number;
     claimWindow?: number;
+    disputeBondBps?: number;
     maxClaimRounds?: number;
     maxEntriesPerBatch?: number;
     quorum?: number;
@@ -536,7 +572,9 @@ export class MiningRoundMsgComposer implements MiningRoundMsg {
         msg: toUtf8(JSON.stringify({
           update_config: {
             attestation_window: attestationWindow,
+            challenge_window: challengeWindow,
             claim_window: claimWindow,
+            dispute_bond_bps: disputeBondBps,
             max_claim_rounds: maxClaimRounds,
             max_entries_per_batch: maxEntriesPerBatch,
             quorum,
@@ -619,6 +657,19 @@ export class MiningRoundMsgComposer implements MiningRoundMsg {
         contract: this.contractAddress,
         msg: toUtf8(JSON.stringify({
           accept_ownership: {}
+        })),
+        funds: _funds
+      })
+    };
+  };
+  cancelOwnershipTransfer = (_funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          cancel_ownership_transfer: {}
         })),
         funds: _funds
       })
@@ -851,6 +902,85 @@ export class MiningRoundMsgComposer implements MiningRoundMsg {
           update_oracle_endpoints: {
             remove,
             set
+          }
+        })),
+        funds: _funds
+      })
+    };
+  };
+  disputeRoot = ({
+    attestationHash,
+    reason,
+    round
+  }: {
+    attestationHash: HexBinary;
+    reason?: string;
+    round: number;
+  }, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          dispute_root: {
+            attestation_hash: attestationHash,
+            reason,
+            round
+          }
+        })),
+        funds: _funds
+      })
+    };
+  };
+  reaffirmRoot = ({
+    attestationHash,
+    round
+  }: {
+    attestationHash: HexBinary;
+    round: number;
+  }, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          reaffirm_root: {
+            attestation_hash: attestationHash,
+            round
+          }
+        })),
+        funds: _funds
+      })
+    };
+  };
+  finalizeRoot = (_funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          finalize_root: {}
+        })),
+        funds: _funds
+      })
+    };
+  };
+  claimMany = ({
+    claims
+  }: {
+    claims: OwnerClaim[];
+  }, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          claim_many: {
+            claims
           }
         })),
         funds: _funds

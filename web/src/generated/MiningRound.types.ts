@@ -12,7 +12,9 @@ export interface InstantiateMsg {
   attestation_mode?: AttestationMode | null;
   attestation_window?: number | null;
   battery_whitelist: string[];
+  challenge_window?: number | null;
   claim_window?: number | null;
+  dispute_bond_bps?: number | null;
   genesis_time?: number | null;
   guardian?: string | null;
   manufacturer_keys: Binary[];
@@ -107,7 +109,9 @@ export type ExecuteMsg = {
 } | {
   update_config: {
     attestation_window?: number | null;
+    challenge_window?: number | null;
     claim_window?: number | null;
+    dispute_bond_bps?: number | null;
     max_claim_rounds?: number | null;
     max_entries_per_batch?: number | null;
     quorum?: number | null;
@@ -130,6 +134,8 @@ export type ExecuteMsg = {
   };
 } | {
   accept_ownership: {};
+} | {
+  cancel_ownership_transfer: {};
 } | {
   withdraw_unlocked: {
     amount: Uint128;
@@ -182,6 +188,23 @@ export type ExecuteMsg = {
     remove: string[];
     set: OracleEndpoint[];
   };
+} | {
+  dispute_root: {
+    attestation_hash: HexBinary;
+    reason?: string | null;
+    round: number;
+  };
+} | {
+  reaffirm_root: {
+    attestation_hash: HexBinary;
+    round: number;
+  };
+} | {
+  finalize_root: {};
+} | {
+  claim_many: {
+    claims: OwnerClaim[];
+  };
 };
 export type DeviceModel = "cube_v1" | "cube_v2";
 export type HexBinary = string;
@@ -204,6 +227,15 @@ export interface PayoutSplit {
 export interface OracleEndpoint {
   oracle: string;
   url: string;
+}
+export interface OwnerClaim {
+  buckets: UsageBuckets;
+  cumulative: Uint128;
+  leaf_index: number;
+  owner: string;
+  proof: Binary;
+  round: number;
+  score: Uint128;
 }
 export type QueryMsg = {
   config: {};
@@ -338,7 +370,23 @@ export type QueryMsg = {
   entitlements: {};
 } | {
   oracle_endpoints: {};
+} | {
+  pending_root: {};
+} | {
+  dispute: {
+    attestation_hash: HexBinary;
+    round: number;
+  };
+} | {
+  disputes: {
+    limit?: number | null;
+    start_after?: DisputeKey | null;
+  };
 };
+export interface DisputeKey {
+  attestation_hash: HexBinary;
+  round: number;
+}
 export interface MigrateMsg {}
 export interface BatchResponse {
   accepted_hash?: HexBinary | null;
@@ -386,7 +434,9 @@ export interface ClaimedCumulativeResponse {
 export interface ConfigResponse {
   attestation_mode: AttestationMode;
   attestation_window: number;
+  challenge_window: number;
   claim_window: number;
+  dispute_bond_bps: number;
   genesis_time: number;
   guardian?: string | null;
   manufacturer_keys: Binary[];
@@ -446,6 +496,42 @@ export interface OwnerDevicesResponse {
   next?: Binary | null;
   owner: string;
 }
+export type DisputeOutcome = "open" | "reaffirmed" | "replaced";
+export interface DisputeResponse {
+  dispute?: DisputeView | null;
+}
+export interface DisputeView {
+  attestation_hash: HexBinary;
+  bond: Uint128;
+  by_oracle: boolean;
+  disputed_at: number;
+  disputer: string;
+  evidence: RootView;
+  outcome: DisputeOutcome;
+  reason?: string | null;
+  resolved_at?: number | null;
+  round: number;
+  voters: string[];
+}
+export interface RootView {
+  accepted_at: number;
+  attestation_hash: HexBinary;
+  depth: number;
+  input_digest: HexBinary;
+  leaf_count: number;
+  leaves_digest: HexBinary;
+  locked: Uint128;
+  policy_version: number;
+  rewards_since_last: Uint128;
+  root: HexBinary;
+  round: number;
+  total_entitlement: Uint128;
+  total_score: Uint128;
+}
+export interface DisputesResponse {
+  disputes: DisputeView[];
+  next?: DisputeKey | null;
+}
 export interface EntitlementsResponse {
   last_round?: number | null;
   mode: AttestationMode;
@@ -454,6 +540,7 @@ export interface EntitlementsResponse {
   total_paid: Uint128;
 }
 export interface FundsResponse {
+  bonded: Uint128;
   locked: Uint128;
   reserved: Uint128;
   unlocked: Uint128;
@@ -470,21 +557,6 @@ export interface LeaderboardEntry {
 }
 export interface MerkleRootResponse {
   root?: RootView | null;
-}
-export interface RootView {
-  accepted_at: number;
-  attestation_hash: HexBinary;
-  depth: number;
-  input_digest: HexBinary;
-  leaf_count: number;
-  leaves_digest: HexBinary;
-  locked: Uint128;
-  policy_version: number;
-  rewards_since_last: Uint128;
-  root: HexBinary;
-  round: number;
-  total_entitlement: Uint128;
-  total_score: Uint128;
 }
 export interface MerkleRootsResponse {
   next?: number | null;
@@ -512,6 +584,15 @@ export interface OwnersAsOfResponse {
 export interface PayoutProfileResponse {
   owner: string;
   splits: PayoutSplit[];
+}
+export interface PendingRootResponse {
+  pending?: PendingRootView | null;
+}
+export interface PendingRootView {
+  dispute_bond: Uint128;
+  finalizable: boolean;
+  finalizes_at: number;
+  root: RootView;
 }
 export interface PolicyResponse {
   effective_from_round: number;

@@ -9,7 +9,7 @@ use cosmwasm_std::{Addr, Empty, HexBinary, Response, Storage, Uint128, Uint256};
 use cube_types::mining_round::MAX_DISPUTE_REASON;
 
 use super::attest::accept_root;
-use super::finalize::finalize;
+use super::finalize::{finalize, finalize_due};
 use super::state::{
     totals, Dispute, DisputeOutcome, PendingRoot, DISPUTES, OPEN_DISPUTES, ORACLE_DISPUTES,
     PENDING, ROOT_VOTES, TOTALS,
@@ -188,13 +188,15 @@ pub fn reaffirm_root(
             attestation_hash,
         });
     }
+    let config = CONFIG.load(storage)?;
+    // A root whose window is over is finalized first (it may carry the disputed round).
+    let res = finalize_due(storage, &config, now, Response::new())?;
     if let Some(p) = PENDING.may_load(storage)? {
         return Err(ContractError::RootPending {
             round: p.record.attestation.round,
             finalizes_at: p.finalizes_at,
         });
     }
-    let config = CONFIG.load(storage)?;
     let t = totals(storage)?;
     if let Some(last) = t.last_round {
         if round <= last {
@@ -215,7 +217,7 @@ pub fn reaffirm_root(
     dispute.resolved_at = Some(now);
     let forfeited = dispute.bond;
     DISPUTES.save(storage, key, &dispute)?;
-    let res = Response::new()
+    let res = res
         .add_attribute("action", "reaffirm_root")
         .add_attribute("round", round.to_string())
         .add_attribute("attestation_hash", attestation_hash.to_hex())

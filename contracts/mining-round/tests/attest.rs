@@ -531,6 +531,8 @@ fn malformed_votes_and_closed_rounds() {
             rated_power: None,
             max_entries_per_batch: None,
             max_claim_rounds: None,
+            challenge_window: None,
+            dispute_bond_bps: None,
         },
     )
     .unwrap();

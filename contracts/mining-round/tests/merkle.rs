@@ -1,7 +1,8 @@
 //! Merkle attestation mode over cw-multi-test with the real cw20-base ECT: the mode guard, root
 //! votes and acceptance, the entitlement budget, cumulative claims with proofs, forged trees,
 //! the contract's proof check on the library's golden vectors, oracle endpoints and the
-//! reserved funds.
+//! reserved funds. Roots are claimed once final (after their challenge window); the window
+//! itself, disputes and `ClaimMany` are in `disputes.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests: a failed assertion is the point
 
@@ -13,9 +14,8 @@ use cube_merkle::{
     depth_for, leaf_node, leaves_digest, next_leaves, Leaf, LeafContext, MerkleError, Node, Proof,
     RootAttestation, Tree, SIBLING_LEN,
 };
-use cube_scoring::{ScorePolicy, UsageBuckets};
+use cube_scoring::UsageBuckets;
 use cube_types::mining_round::*;
-use cw_multi_test::AppResponse;
 use mining_round::merkle::claim::verify_leaf;
 use mining_round::merkle::state::{Attestation, RootRecord};
 use mining_round::ContractError;
@@ -69,155 +69,6 @@ fn golden_leaves() -> Vec<Leaf> {
     ]
 }
 
-/// The relayers' input digest the honest oracles attest (the contract stores it, never checks
-/// it).
-const INPUT_DIGEST: [u8; 32] = [7; 32];
-
-fn attr(res: &AppResponse, key: &str) -> Option<String> {
-    res.events
-        .iter()
-        .flat_map(|e| e.attributes.iter())
-        .find(|a| a.key == key)
-        .map(|a| a.value.clone())
-}
-
-/// The leaf of an owner without usage in the round: zero buckets, score 0.
-fn idle(owner: &Addr, cumulative: u128) -> Leaf {
-    Leaf {
-        owner: owner.to_string(),
-        buckets: UsageBuckets::default(),
-        score: 0,
-        cumulative,
-    }
-}
-
-/// `(owner, buckets, score)` with the default policy's score (dual product or not).
-fn usage(owner: &Addr, buckets: UsageBuckets, dual: bool) -> (String, UsageBuckets, u128) {
-    (
-        owner.to_string(),
-        buckets,
-        ScorePolicy::default().score(&buckets, dual).unwrap(),
-    )
-}
-
-/// An attestation of a tree the contract never sees: `leaf_count` leaves (minimal depth),
-/// total `total`.
-fn bare(round: u64, total: u128, leaf_count: u64) -> RootAttestation {
-    RootAttestation {
-        round,
-        root: [0x5A; 32],
-        total_entitlement: total,
-        total_score: 0,
-        leaf_count,
-        depth: depth_for(leaf_count).unwrap(),
-        policy_version: 1,
-        leaves_digest: [0x1D; 32],
-        input_digest: INPUT_DIGEST,
-    }
-}
-
-/// One round's honest tree and the attestation every oracle votes for it.
-struct RoundTree {
-    ctx: LeafContext,
-    leaves: Vec<Leaf>,
-    tree: Tree,
-    att: RootAttestation,
-}
-
-impl RoundTree {
-    /// The tree over `leaves` (sorted here by owner) in `round` of the suite's contract.
-    fn new(s: &Suite, round: u64, mut leaves: Vec<Leaf>) -> RoundTree {
-        leaves.sort_by(|a, b| a.owner.as_bytes().cmp(b.owner.as_bytes()));
-        let ctx = s.leaf_context(round);
-        let tree = Tree::build(&ctx, &leaves).unwrap();
-        let root = tree.root();
-        let att = RootAttestation {
-            round,
-            root: root.hash,
-            total_entitlement: root.sum,
-            total_score: leaves.iter().map(|l| l.score).sum(),
-            leaf_count: tree.leaf_count(),
-            depth: tree.depth(),
-            policy_version: 1,
-            leaves_digest: leaves_digest(&ctx, &leaves).unwrap(),
-            input_digest: INPUT_DIGEST,
-        };
-        RoundTree {
-            ctx,
-            leaves,
-            tree,
-            att,
-        }
-    }
-
-    fn index(&self, owner: &Addr) -> u64 {
-        let i = self
-            .leaves
-            .iter()
-            .position(|l| l.owner == owner.as_str())
-            .expect("an owner of the tree");
-        u64::try_from(i).unwrap()
-    }
-
-    fn leaf(&self, owner: &Addr) -> &Leaf {
-        self.leaves
-            .iter()
-            .find(|l| l.owner == owner.as_str())
-            .expect("an owner of the tree")
-    }
-
-    fn proof(&self, owner: &Addr) -> Proof {
-        self.tree.proof(self.index(owner)).unwrap()
-    }
-
-    /// `owner` claims its own leaf with its honest proof.
-    fn claim(&self, s: &mut Suite, owner: &Addr) -> Res {
-        s.claim_cumulative(
-            owner,
-            self.att.round,
-            self.index(owner),
-            self.leaf(owner),
-            &self.proof(owner),
-        )
-    }
-}
-
-/// The `RootView` of `att` accepted at `accepted_at`.
-fn view(
-    s: &Suite,
-    att: &RootAttestation,
-    accepted_at: u64,
-    locked: u128,
-    rewards_since_last: u128,
-) -> RootView {
-    RootView {
-        round: att.round,
-        root: HexBinary::from(att.root),
-        total_entitlement: Uint128::new(att.total_entitlement),
-        total_score: Uint128::new(att.total_score),
-        leaf_count: att.leaf_count,
-        depth: att.depth,
-        policy_version: att.policy_version,
-        leaves_digest: HexBinary::from(att.leaves_digest),
-        input_digest: HexBinary::from(att.input_digest),
-        attestation_hash: s.attestation_hash(att),
-        accepted_at,
-        locked: Uint128::new(locked),
-        rewards_since_last: Uint128::new(rewards_since_last),
-    }
-}
-
-/// The `Entitlements` answer of a merkle-mode contract.
-fn books(last_round: Option<u64>, total: u128, paid: u128) -> EntitlementsResponse {
-    EntitlementsResponse {
-        mode: AttestationMode::Merkle,
-        last_round,
-        total_entitlement: Uint128::new(total),
-        total_paid: Uint128::new(paid),
-        outstanding: Uint128::new(total - paid),
-    }
-}
-
 fn root_vote(oracle: &Addr, hash: &HexBinary, current_oracle: bool) -> RootVote {
     RootVote {
         oracle: oracle.to_string(),
@@ -234,7 +85,7 @@ fn votes_for(v: &RootVotesResponse, hash: &HexBinary) -> u32 {
         .map_or(0, |t| t.votes)
 }
 
-/// Every accepted root, all pages.
+/// Every final root, all pages.
 fn all_roots(s: &Suite) -> Vec<RootView> {
     let mut out = vec![];
     let mut start_after = None;
@@ -274,6 +125,8 @@ fn update_config(s: &mut Suite, round_reward: Option<u128>, quorum: Option<u32>)
             rated_power: None,
             max_entries_per_batch: None,
             max_claim_rounds: None,
+            challenge_window: None,
+            dispute_bond_bps: None,
         },
     )
     .unwrap();
@@ -308,6 +161,15 @@ fn the_mode_is_chosen_at_instantiation_and_guards_the_other_modes_messages() {
     assert_eq!(config(&explicit).attestation_mode, AttestationMode::Direct);
     let mut m = SuiteBuilder::default().merkle().build();
     assert_eq!(config(&m).attestation_mode, AttestationMode::Merkle);
+    // The challenge window and the dispute bond default to six hours and 1 %.
+    assert_eq!(
+        (config(&m).challenge_window, config(&m).dispute_bond_bps),
+        (DEFAULT_CHALLENGE_WINDOW, DEFAULT_DISPUTE_BOND_BPS)
+    );
+    assert_eq!(
+        (DEFAULT_CHALLENGE_WINDOW, DEFAULT_DISPUTE_BOND_BPS),
+        (21_600, 100)
+    );
     assert_eq!(
         cosmwasm_std::to_json_string(&AttestationMode::Merkle).unwrap(),
         "\"merkle\""
@@ -344,6 +206,14 @@ fn the_mode_is_chosen_at_instantiation_and_guards_the_other_modes_messages() {
         err(d.claim_cumulative_bytes(&alice, 0, 0, &idle(&alice, 1), &[])),
         wrong
     );
+    let anyone = d.addr("anyone");
+    assert_eq!(
+        err(d.claim_many(&anyone, vec![OwnerClaim::new(0, 0, &idle(&alice, 1), &[])])),
+        wrong
+    );
+    assert_eq!(err(d.exec(&anyone, &ExecuteMsg::FinalizeRoot {})), wrong);
+    assert_eq!(err(d.dispute_root(0, 0, &hash)), wrong);
+    assert_eq!(err(d.reaffirm(0, &hash)), wrong);
     // …and keeps working as before.
     d.attest(0, 0, 1, &entries(vec![(alice.clone(), offpeak(100))]));
     assert_eq!(d.round(0).summary.status, RoundStatus::Finalized);
@@ -387,7 +257,13 @@ fn the_mode_is_chosen_at_instantiation_and_guards_the_other_modes_messages() {
 
 #[test]
 fn a_root_is_accepted_at_quorum_and_locks_exactly_the_entitlement_increase() {
-    let mut s = SuiteBuilder::default().merkle().build();
+    // A challenge window inside the round's attestation window: the final root is still
+    // inside it.
+    let window = ATTESTATION_WINDOW / 2;
+    let mut s = SuiteBuilder::default()
+        .merkle()
+        .challenge_window(window)
+        .build();
     let [alice, bob, carol] = ["alice", "bob", "carol"].map(|n| s.addr(n));
     let [o0, o1, o2] = [0, 1, 2].map(|i| s.oracles[i].clone());
     let t = RoundTree::new(
@@ -461,7 +337,8 @@ fn a_root_is_accepted_at_quorum_and_locks_exactly_the_entitlement_increase() {
     );
     assert_eq!(s.root_votes(0).votes.len(), 1);
 
-    // The second vote accepts.
+    // The second vote accepts: the root is pending for its challenge window and locks nothing
+    // yet; its increase is reserved from withdrawals.
     let res = s.attest_root(1, &t.att).unwrap();
     assert_eq!(attr(&res, "accepted").as_deref(), Some("true"));
     assert_eq!(attr(&res, "votes").as_deref(), Some("2"));
@@ -470,9 +347,57 @@ fn a_root_is_accepted_at_quorum_and_locks_exactly_the_entitlement_increase() {
         Some(HexBinary::from(t.att.root).to_hex())
     );
     assert_eq!(attr(&res, "total_entitlement").as_deref(), Some("600000"));
-    assert_eq!(attr(&res, "locked").as_deref(), Some("600000"));
+    assert_eq!(attr(&res, "increase").as_deref(), Some("600000"));
     let accepted = view(&s, &t.att, s.now(), 600_000, ROUND_REWARD);
     assert_eq!(accepted.attestation_hash, hash);
+    let finalizes_at = s.now() + window;
+    assert_eq!(attr(&res, "pending").as_deref(), Some("true"));
+    assert_eq!(attr(&res, "finalizes_at"), Some(finalizes_at.to_string()));
+    assert_eq!(
+        s.pending_root(),
+        Some(PendingRootView {
+            root: accepted.clone(),
+            finalizes_at,
+            finalizable: false,
+            dispute_bond: Uint128::new(ROUND_REWARD / 100),
+        })
+    );
+    assert_eq!(s.merkle_root(Some(0)), None);
+    assert_eq!(s.merkle_root(None), None);
+    assert_eq!(s.funds(), Suite::funds_of(10 * ROUND_REWARD, 0, 600_000));
+    assert_eq!(s.entitlements(), books(None, 0, 0));
+    let mut votes = vec![root_vote(&o0, &hash, true), root_vote(&o1, &hash, true)];
+    votes.sort_by(|a, b| a.oracle.cmp(&b.oracle));
+    let v = s.root_votes(0);
+    assert_eq!(v.votes, votes);
+    assert_eq!(votes_for(&v, &hash), 2);
+    // A pending root is never replaced: no more votes for its round, not even the same
+    // attestation.
+    assert_eq!(
+        err(s.attest_root(2, &t.att)),
+        ContractError::RootNotAfterLast { round: 0, last: 0 }
+    );
+    assert_eq!(
+        err(s.attest_root(2, &bare(0, 700_000, 3))),
+        ContractError::RootNotAfterLast { round: 0, last: 0 }
+    );
+
+    // Anyone finalizes it once the window is over: exactly the increase moves from unlocked to
+    // locked; the token balance did not move.
+    s.set_time(finalizes_at - 1);
+    assert_eq!(
+        err(s.exec(&mallory, &ExecuteMsg::FinalizeRoot {})),
+        ContractError::ChallengeWindowOpen {
+            round: 0,
+            finalizes_at
+        }
+    );
+    let res = s.finalize();
+    assert_eq!(attr(&res, "action").as_deref(), Some("finalize_root"));
+    assert_eq!(attr(&res, "finalized_round").as_deref(), Some("0"));
+    assert_eq!(attr(&res, "locked").as_deref(), Some("600000"));
+    assert_eq!(s.now(), finalizes_at);
+    assert_eq!(s.pending_root(), None);
     assert_eq!(s.merkle_root(Some(0)), Some(accepted.clone()));
     assert_eq!(s.merkle_root(None), Some(accepted.clone()));
     assert_eq!(s.merkle_root(Some(1)), None);
@@ -487,21 +412,17 @@ fn a_root_is_accepted_at_quorum_and_locks_exactly_the_entitlement_increase() {
             next: None
         }
     );
-    // Exactly the increase moved from unlocked to locked; the token balance did not move.
     assert_eq!(
         s.funds(),
         Suite::funds_of(10 * ROUND_REWARD - 600_000, 600_000, 0)
     );
     assert_eq!(s.balance(&s.contract), 10 * ROUND_REWARD);
     assert_eq!(s.entitlements(), books(Some(0), 600_000, 0));
-    let mut votes = vec![root_vote(&o0, &hash, true), root_vote(&o1, &hash, true)];
-    votes.sort_by(|a, b| a.oracle.cmp(&b.oracle));
-    let v = s.root_votes(0);
-    assert_eq!(v.votes, votes);
-    assert_eq!(votes_for(&v, &hash), 2);
+    assert_eq!(s.root_votes(0).votes, votes);
     s.assert_merkle_invariants();
 
-    // Round 0 has its root: no more votes for it, not even the same attestation.
+    // Round 0 has its final root (its attestation window still open): no more votes for it,
+    // not even the same attestation, and no acceptance.
     assert_eq!(
         err(s.attest_root(2, &t.att)),
         ContractError::RootNotAfterLast { round: 0, last: 0 }
@@ -545,20 +466,24 @@ fn a_changed_vote_moves_the_tally() {
     assert_eq!(attr(&res, "votes").as_deref(), Some("1"));
     let v = s.root_votes(0);
     assert_eq!((votes_for(&v, &ha), votes_for(&v, &hb)), (1, 1));
+    assert_eq!(s.pending_root(), None);
     assert_eq!(s.merkle_root(Some(0)), None);
 
-    // Oracle 0 moves back to a: two votes, accepted.
+    // Oracle 0 moves back to a: two votes, accepted (pending until its window is over).
     let res = s.attest_root(0, &a).unwrap();
     assert_eq!(attr(&res, "replaced_hash"), Some(hb.to_hex()));
     assert_eq!(attr(&res, "accepted").as_deref(), Some("true"));
     assert_eq!(attr(&res, "votes").as_deref(), Some("2"));
-    let root = s.merkle_root(Some(0)).unwrap();
+    let root = s.pending_root().unwrap().root;
     assert_eq!(
         (root.attestation_hash, root.total_entitlement, root.locked),
         (ha.clone(), Uint128::new(500_000), Uint128::new(500_000))
     );
     let v = s.root_votes(0);
     assert_eq!((votes_for(&v, &ha), votes_for(&v, &hb)), (2, 0));
+    assert_eq!(s.funds(), Suite::funds_of(10 * ROUND_REWARD, 0, 500_000));
+    s.finalize();
+    assert_eq!(s.merkle_root(Some(0)).unwrap().attestation_hash, ha);
     assert_eq!(
         s.funds(),
         Suite::funds_of(10 * ROUND_REWARD - 500_000, 500_000, 0)
@@ -679,7 +604,7 @@ fn the_entitlement_never_decreases_and_grows_at_most_by_the_rewards_since_the_la
 
     // Exactly the reward (oracle 0 changes its vote).
     let full = bare(0, ROUND_REWARD, 3);
-    s.publish_root(&full);
+    s.publish_final_root(&full);
     assert_eq!(
         s.funds(),
         Suite::funds_of(9 * ROUND_REWARD, ROUND_REWARD, 0)
@@ -698,7 +623,7 @@ fn the_entitlement_never_decreases_and_grows_at_most_by_the_rewards_since_the_la
     assert!(s.root_votes(1).votes.is_empty());
     // The same total (nobody earned anything) locks nothing.
     let same = bare(1, ROUND_REWARD, 4);
-    s.publish_root(&same);
+    s.publish_final_root(&same);
     let root = s.merkle_root(None).unwrap();
     assert_eq!(
         (root.round, root.locked, root.rewards_since_last),
@@ -728,7 +653,10 @@ fn the_entitlement_increase_is_capped_by_the_unlocked_funds() {
         }
     );
     assert_eq!(s.merkle_root(None), None);
+    // Pending, the whole unlocked balance is reserved for it; final, it is locked.
     s.publish_root(&bare(0, 400_000, 2));
+    assert_eq!(s.funds(), Suite::funds_of(400_000, 0, 400_000));
+    s.finalize();
     assert_eq!(s.funds(), Suite::funds_of(0, 400_000, 0));
     assert_eq!(
         s.merkle_root(None).unwrap().rewards_since_last,
@@ -739,7 +667,7 @@ fn the_entitlement_increase_is_capped_by_the_unlocked_funds() {
     // New funds let the next root lock its round's reward.
     s.fund(ROUND_REWARD).unwrap();
     s.set_after_round_end(1, 0);
-    s.publish_root(&bare(1, 400_000 + ROUND_REWARD, 2));
+    s.publish_final_root(&bare(1, 400_000 + ROUND_REWARD, 2));
     assert_eq!(s.funds(), Suite::funds_of(0, 400_000 + ROUND_REWARD, 0));
     assert_eq!(s.balance(&s.contract), 400_000 + ROUND_REWARD);
     s.assert_merkle_invariants();
@@ -750,7 +678,7 @@ fn a_skipped_rounds_reward_is_carried_by_the_next_root() {
     let mut s = SuiteBuilder::default().merkle().build();
     s.set_after_round_end(0, 0);
     let r0 = bare(0, 600_000, 3);
-    s.publish_root(&r0);
+    s.publish_final_root(&r0);
 
     // No root for round 1; its window ends while round 2 ends.
     s.set_after_round_end(2, 0);
@@ -781,6 +709,7 @@ fn a_skipped_rounds_reward_is_carried_by_the_next_root() {
     let r2 = bare(2, 600_000 + 2 * ROUND_REWARD, 3);
     s.publish_root(&r2);
     let accepted_at = s.now();
+    s.finalize();
     assert_eq!(
         s.merkle_root(None),
         Some(view(
@@ -826,7 +755,7 @@ fn the_first_root_may_carry_every_round_since_genesis() {
         }
     );
     let full = bare(2, 3 * ROUND_REWARD, 1);
-    s.publish_root(&full);
+    s.publish_final_root(&full);
     let root = s.merkle_root(None).unwrap();
     assert_eq!(
         (root.round, root.locked, root.rewards_since_last),
@@ -841,7 +770,11 @@ fn the_first_root_may_carry_every_round_since_genesis() {
 
 #[test]
 fn accept_root_counts_current_oracles_against_the_current_quorum() {
-    let mut s = SuiteBuilder::default().merkle().build();
+    // The root is final inside its round's attestation window.
+    let mut s = SuiteBuilder::default()
+        .merkle()
+        .challenge_window(ATTESTATION_WINDOW / 2)
+        .build();
     let o2 = s.oracles[2].clone();
     s.set_after_round_end(0, 0);
     let att = bare(0, 500_000, 2);
@@ -902,11 +835,12 @@ fn accept_root_counts_current_oracles_against_the_current_quorum() {
     assert_eq!(attr(&res, "action").as_deref(), Some("accept_root"));
     assert_eq!(attr(&res, "votes").as_deref(), Some("1"));
     assert_eq!(attr(&res, "quorum").as_deref(), Some("1"));
-    assert_eq!(attr(&res, "locked").as_deref(), Some("500000"));
-    assert_eq!(
-        s.merkle_root(Some(0)),
-        Some(view(&s, &att, s.now(), 500_000, ROUND_REWARD))
-    );
+    assert_eq!(attr(&res, "increase").as_deref(), Some("500000"));
+    let accepted = view(&s, &att, s.now(), 500_000, ROUND_REWARD);
+    assert_eq!(s.pending_root().unwrap().root, accepted);
+    assert_eq!(s.funds(), Suite::funds_of(10 * ROUND_REWARD, 0, 500_000));
+    s.finalize();
+    assert_eq!(s.merkle_root(Some(0)), Some(accepted));
     assert_eq!(
         s.funds(),
         Suite::funds_of(10 * ROUND_REWARD - 500_000, 500_000, 0)
@@ -925,12 +859,12 @@ fn attestation_does_not_depend_on_the_number_of_leaves() {
     assert_eq!(depth_for(1_000_000).unwrap(), 20);
     s.set_after_round_end(0, 0);
     let three = RoundTree::new(&s, 0, vec![idle(&alice, 1), idle(&bob, 2), idle(&carol, 3)]);
-    s.publish_root(&three.att);
+    s.publish_final_root(&three.att);
     // A million leaves: the contract never sees them, only the attestation.
     s.set_after_round_end(1, 0);
     let million = bare(1, 500_000, 1_000_000);
     assert_eq!(million.depth, 20);
-    s.publish_root(&million);
+    s.publish_final_root(&million);
     let root = s.merkle_root(None).unwrap();
     assert_eq!(
         (root.round, root.leaf_count, root.depth, root.locked),
@@ -940,7 +874,7 @@ fn attestation_does_not_depend_on_the_number_of_leaves() {
     s.set_after_round_end(2, 0);
     let largest = bare(2, 600_000, 1 << 32);
     assert_eq!(largest.depth, 32);
-    s.publish_root(&largest);
+    s.publish_final_root(&largest);
     assert_eq!(s.merkle_root(None).unwrap().leaf_count, 1 << 32);
     s.assert_merkle_invariants();
 }
@@ -978,7 +912,18 @@ fn owners_claim_exactly_their_cumulative_entitlement() {
     // Before any root.
     s.set_after_round_end(0, 0);
     assert_eq!(err(t0.claim(&mut s, &alice)), ContractError::NoRoot {});
+    // Pending: not claimable until its challenge window is over.
     s.publish_root(&t0.att);
+    let finalizes_at = s.now() + DEFAULT_CHALLENGE_WINDOW;
+    assert_eq!(
+        err(t0.claim(&mut s, &alice)),
+        ContractError::RootPending {
+            round: 0,
+            finalizes_at
+        }
+    );
+    assert_eq!(s.entitlements(), books(None, 0, 0));
+    s.finalize();
     assert_eq!(s.entitlements(), books(Some(0), 999_999, 0));
     s.assert_merkle_invariants();
 
@@ -1036,7 +981,7 @@ fn owners_claim_exactly_their_cumulative_entitlement() {
     );
     assert_eq!(t1.leaf(&bob).score, 0);
     s.set_after_round_end(1, 0);
-    s.publish_root(&t1.att);
+    s.publish_final_root(&t1.att);
     let root = s.merkle_root(None).unwrap();
     assert_eq!(
         (root.round, root.locked, root.rewards_since_last),
@@ -1096,7 +1041,7 @@ fn a_claim_needs_the_senders_own_leaf_scored_by_the_policy() {
         [153_846, 461_538, 384_615]
     );
     s.set_after_round_end(0, 0);
-    s.publish_root(&t.att);
+    s.publish_final_root(&t.att);
     assert_eq!(
         err(t.claim(&mut s, &alice)),
         ContractError::LeafScoreMismatch {
@@ -1150,7 +1095,7 @@ fn a_cumulative_claim_is_split_by_the_payout_profile() {
     let [alice, bob, carol, dave] = ["alice", "bob", "carol", "dave"].map(|n| s.addr(n));
     s.set_after_round_end(0, 0);
     let t0 = RoundTree::new(&s, 0, vec![idle(&alice, 999_999), idle(&dave, 1)]);
-    s.publish_root(&t0.att);
+    s.publish_final_root(&t0.att);
     s.exec(
         &alice,
         &ExecuteMsg::SetPayoutProfile {
@@ -1188,7 +1133,7 @@ fn a_cumulative_claim_is_split_by_the_payout_profile() {
     s.exec(&alice, &ExecuteMsg::ClearPayoutProfile {}).unwrap();
     s.set_after_round_end(1, 0);
     let t1 = RoundTree::new(&s, 1, vec![idle(&alice, 1_000_999), idle(&dave, 1)]);
-    s.publish_root(&t1.att);
+    s.publish_final_root(&t1.att);
     t1.claim(&mut s, &alice).unwrap();
     assert_eq!(
         (s.balance(&alice), s.balance(&bob), s.balance(&carol)),
@@ -1239,7 +1184,7 @@ fn a_forged_sibling_sum_pays_at_most_the_attested_total() {
         leaves_digest: leaves_digest(&ctx, &leaves).unwrap(),
         input_digest: INPUT_DIGEST,
     };
-    s.publish_root(&att);
+    s.publish_final_root(&att);
     assert_eq!(s.funds().locked, Uint128::new(100));
 
     // The first owner's honest proof (its sibling's real sum) does not match the root.
@@ -1317,7 +1262,7 @@ fn an_internal_node_cannot_be_claimed_as_a_leaf() {
     let t = RoundTree::new(&s, 0, leaves);
     assert_eq!((t.att.leaf_count, t.att.depth), (4, 2));
     s.set_after_round_end(0, 0);
-    s.publish_root(&t.att);
+    s.publish_final_root(&t.att);
 
     let nodes: Vec<Node> = t
         .leaves
@@ -1371,7 +1316,7 @@ fn proofs_of_the_wrong_shape_or_position_are_refused() {
         vec![idle(&alice, 100), idle(&bob, 200), idle(&carol, 300)],
     );
     s.set_after_round_end(0, 0);
-    s.publish_root(&t.att);
+    s.publish_final_root(&t.att);
     let index = t.index(&alice);
     let leaf = t.leaf(&alice).clone();
     let bytes = t.proof(&alice).to_bytes();
@@ -1406,12 +1351,12 @@ fn proofs_of_the_wrong_shape_or_position_are_refused() {
             ContractError::InvalidProof { round: 0 }
         );
     }
-    // A claim for a round without a root is stale, not merely unknown.
+    // A claim for a round after the latest final root names it.
     assert_eq!(
         err(s.claim_cumulative_bytes(&alice, 1, index, &leaf, &bytes)),
-        ContractError::StaleProof {
+        ContractError::RootNotFinalized {
             round: 1,
-            latest: 0
+            latest: Some(0)
         }
     );
     assert_eq!(s.entitlements().total_paid, Uint128::zero());
@@ -1478,7 +1423,7 @@ proptest! {
             let leaves: Vec<Leaf> = owners.iter().zip(&cumulative).map(|(o, &c)| idle(o, c)).collect();
             let tree = RoundTree::new(&s, round, leaves);
             s.set_after_round_end(round, 0);
-            s.publish_root(&tree.att);
+            s.publish_final_root(&tree.att);
             let root = s.merkle_root(None).unwrap();
             prop_assert_eq!(root.round, round);
             locked_sum += root.locked.u128();
@@ -1816,8 +1761,25 @@ fn an_ended_round_without_a_root_keeps_its_reward_reserved() {
             reserved: Uint128::new(ROUND_REWARD),
         }
     );
-    // Its root accepted: no longer reserved, the entitlement locked.
+    // Its root accepted: the round's reward is no longer reserved, the pending entitlement
+    // increase is (withdrawals cannot take it) until the root is final and locks it.
     s.publish_root(&bare(0, 600_000, 2));
+    assert_eq!(s.funds(), Suite::funds_of(10 * ROUND_REWARD, 0, 600_000));
+    assert_eq!(
+        err(s.exec(
+            &owner,
+            &ExecuteMsg::WithdrawUnlocked {
+                amount: Uint128::new(10 * ROUND_REWARD - 600_000 + 1),
+                recipient: None,
+            }
+        )),
+        ContractError::RewardReserved {
+            requested: Uint128::new(10 * ROUND_REWARD - 600_000 + 1),
+            unlocked: Uint128::new(10 * ROUND_REWARD),
+            reserved: Uint128::new(600_000),
+        }
+    );
+    s.finalize();
     assert_eq!(
         s.funds(),
         Suite::funds_of(10 * ROUND_REWARD - 600_000, 600_000, 0)
@@ -1876,7 +1838,7 @@ fn the_budget_adds_each_rounds_pinned_reward_across_reward_changes() {
             unlocked: Uint128::new(10 * ROUND_REWARD),
         }
     );
-    s.publish_root(&bare(3, rewards, 2));
+    s.publish_final_root(&bare(3, rewards, 2));
     let root = s.merkle_root(None).unwrap();
     assert_eq!(
         (root.round, root.locked, root.rewards_since_last),
@@ -1921,7 +1883,7 @@ fn the_rules_history_read_for_a_budget_is_bounded() {
     assert_eq!(s.merkle_root(None), None);
     // 999 later entries: accepted, each round at its own pinned reward.
     let mut s = suite(999);
-    s.publish_root(&bare(1000, 1, 1));
+    s.publish_final_root(&bare(1000, 1, 1));
     let expected: u128 =
         2 * ROUND_REWARD + (2..=1000u128).map(|k| ROUND_REWARD + k - 1).sum::<u128>();
     assert_eq!(expected, 1001 * ROUND_REWARD + 499_500);

@@ -280,6 +280,8 @@ proptest! {
                         rated_power: None,
                         max_entries_per_batch: None,
                         max_claim_rounds: None,
+                        challenge_window: None,
+                        dispute_bond_bps: None,
                     });
                 }
                 Op::Vote(j, g) => {

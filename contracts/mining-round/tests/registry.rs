@@ -248,6 +248,8 @@ fn rated_power_batch_size_and_whitelist_are_pinned_per_round() {
             }),
             max_entries_per_batch: Some(1),
             max_claim_rounds: None,
+            challenge_window: None,
+            dispute_bond_bps: None,
         },
     )
     .unwrap();

@@ -29,6 +29,8 @@ fn update(
         rated_power: None,
         max_entries_per_batch: None,
         max_claim_rounds: None,
+        challenge_window: None,
+        dispute_bond_bps: None,
     }
 }
 
@@ -383,6 +385,8 @@ fn stored_config() -> Config {
         max_claim_rounds: 1,
         manufacturer_keys: vec![],
         attestation_mode: Default::default(),
+        challenge_window: DEFAULT_CHALLENGE_WINDOW,
+        dispute_bond_bps: DEFAULT_DISPUTE_BOND_BPS,
     }
 }
 

@@ -201,6 +201,8 @@ fn a_quorum_decrease_finalizes_a_stuck_tally_via_accept_batch() {
             rated_power: None,
             max_entries_per_batch: None,
             max_claim_rounds: None,
+            challenge_window: None,
+            dispute_bond_bps: None,
         },
     )
     .unwrap();

@@ -499,7 +499,12 @@ impl Suite {
     }
 
     /// `funds_of` with `bonded` ECT of dispute bonds held.
-    pub fn funds_bonded(unlocked: u128, locked: u128, reserved: u128, bonded: u128) -> FundsResponse {
+    pub fn funds_bonded(
+        unlocked: u128,
+        locked: u128,
+        reserved: u128,
+        bonded: u128,
+    ) -> FundsResponse {
         FundsResponse {
             unlocked: Uint128::new(unlocked),
             locked: Uint128::new(locked),
@@ -624,16 +629,184 @@ impl Suite {
         self.exec(&sender, &ExecuteMsg::attest_root(att))
     }
 
-    /// Oracles 0, 1, … up to the quorum vote `att`; the last vote accepts it.
+    /// Oracles 0, 1, … up to the quorum vote `att`; the last vote accepts it. The root is then
+    /// pending (`PendingRoot`) until its challenge window is over, and not yet claimable;
+    /// with a challenge window of 0 it is final at once (`MerkleRoot`).
     pub fn publish_root(&mut self, att: &RootAttestation) {
         let quorum = usize::try_from(self.query_oracles().quorum).unwrap();
         for oracle in 0..quorum {
             self.attest_root(oracle, att).unwrap();
         }
-        let accepted = self
-            .merkle_root(Some(att.round))
-            .expect("the root is accepted");
-        assert_eq!(accepted.attestation_hash, self.attestation_hash(att));
+        let hash = self.attestation_hash(att);
+        let window = config(self).challenge_window;
+        if window == 0 {
+            assert_eq!(self.pending_root(), None);
+            let accepted = self
+                .merkle_root(Some(att.round))
+                .expect("final at acceptance");
+            assert_eq!(accepted.attestation_hash, hash);
+        } else {
+            let pending = self.pending_root().expect("the root is pending");
+            assert_eq!(pending.root.attestation_hash, hash);
+            assert_eq!(pending.root.accepted_at, self.now());
+            assert_eq!(pending.finalizes_at, self.now() + window);
+            assert!(!pending.finalizable);
+            assert_eq!(self.merkle_root(Some(att.round)), None);
+        }
+    }
+
+    /// Moves the clock to the end of the pending root's challenge window (unless already past)
+    /// and anyone sends `FinalizeRoot`: the root is final, nothing is pending.
+    pub fn finalize(&mut self) -> AppResponse {
+        let pending = self.pending_root().expect("a pending root");
+        if self.now() < pending.finalizes_at {
+            self.set_time(pending.finalizes_at);
+        }
+        assert!(self.pending_root().expect("still pending").finalizable);
+        let anyone = self.addr("anyone");
+        let res = self.exec(&anyone, &ExecuteMsg::FinalizeRoot {}).unwrap();
+        assert_eq!(self.pending_root(), None);
+        let root = pending.root;
+        assert_eq!(self.merkle_root(Some(root.round)), Some(root.clone()));
+        assert_eq!(self.merkle_root(None), Some(root));
+        res
+    }
+
+    /// `publish_root` and, unless final at acceptance, `finalize`: `att` is the latest final
+    /// root, claimable. Returns its `MerkleRoot` view.
+    pub fn publish_final_root(&mut self, att: &RootAttestation) -> RootView {
+        self.publish_root(att);
+        if self.pending_root().is_some() {
+            self.finalize();
+        }
+        let root = self.merkle_root(Some(att.round)).expect("a final root");
+        assert_eq!(root.attestation_hash, self.attestation_hash(att));
+        assert_eq!(self.merkle_root(None), Some(root.clone()));
+        root
+    }
+
+    /// Sets the block time to `t` (never backwards).
+    pub fn set_time(&mut self, t: u64) {
+        assert!(t >= self.now(), "time goes forward");
+        self.app.update_block(|b| {
+            b.time = cosmwasm_std::Timestamp::from_seconds(t);
+            b.height += 1;
+        });
+    }
+
+    /// The root accepted and waiting for the end of its challenge window, if any.
+    pub fn pending_root(&self) -> Option<PendingRootView> {
+        let r: PendingRootResponse = self.query(&QueryMsg::PendingRoot {});
+        r.pending
+    }
+
+    /// Oracle `oracle` (index into `oracles`) disputes the pending root `attestation_hash` of
+    /// `round` (its free dispute of the round), without a reason.
+    pub fn dispute_root(&mut self, oracle: usize, round: u64, attestation_hash: &HexBinary) -> Res {
+        let sender = self.oracles[oracle].clone();
+        self.exec(
+            &sender,
+            &ExecuteMsg::DisputeRoot {
+                round,
+                attestation_hash: attestation_hash.clone(),
+                reason: None,
+            },
+        )
+    }
+
+    /// `who` disputes the pending root `attestation_hash` of `round` with a bond of `amount`
+    /// ECT (CW20 `Send` with `ReceiveMsg::Dispute`, no reason). The funder first tops `who`
+    /// up to `amount` when it holds less.
+    pub fn dispute_with_bond(
+        &mut self,
+        who: &Addr,
+        round: u64,
+        attestation_hash: &HexBinary,
+        amount: u128,
+    ) -> Res {
+        self.dispute_with_bond_reason(who, round, attestation_hash, amount, None)
+    }
+
+    /// `dispute_with_bond` with a reason.
+    pub fn dispute_with_bond_reason(
+        &mut self,
+        who: &Addr,
+        round: u64,
+        attestation_hash: &HexBinary,
+        amount: u128,
+        reason: Option<String>,
+    ) -> Res {
+        let held = self.balance(who);
+        if held < amount {
+            self.give_ect(who, amount - held);
+        } else if !self.holders.contains(who) {
+            assert!(!self.payees.contains(who), "{who} is a merkle payee");
+            self.holders.push(who.clone());
+        }
+        self.send_ect(
+            who,
+            amount,
+            &ReceiveMsg::Dispute {
+                round,
+                attestation_hash: attestation_hash.clone(),
+                reason,
+            },
+        )
+    }
+
+    /// The owner re-affirms the disputed root `attestation_hash` of `round`.
+    pub fn reaffirm(&mut self, round: u64, attestation_hash: &HexBinary) -> Res {
+        let owner = self.owner.clone();
+        self.exec(
+            &owner,
+            &ExecuteMsg::ReaffirmRoot {
+                round,
+                attestation_hash: attestation_hash.clone(),
+            },
+        )
+    }
+
+    /// `sender` claims for the owners of `claims` (`ClaimMany`); read the outcome with
+    /// `claim_many_result`.
+    pub fn claim_many(&mut self, sender: &Addr, claims: Vec<OwnerClaim>) -> Res {
+        for c in &claims {
+            if let Ok(owner) = cosmwasm_std::Api::addr_validate(self.app.api(), &c.owner) {
+                self.note_payees(&owner);
+            }
+        }
+        self.exec(sender, &ExecuteMsg::ClaimMany { claims })
+    }
+
+    /// The dispute of the attestation `attestation_hash` of `round`, if any.
+    pub fn dispute(&self, round: u64, attestation_hash: &HexBinary) -> Option<DisputeView> {
+        let r: DisputeResponse = self.query(&QueryMsg::Dispute {
+            round,
+            attestation_hash: attestation_hash.clone(),
+        });
+        r.dispute
+    }
+
+    /// One page of `Disputes`.
+    pub fn disputes_page(
+        &self,
+        start_after: Option<DisputeKey>,
+        limit: Option<u32>,
+    ) -> DisputesResponse {
+        self.query(&QueryMsg::Disputes { start_after, limit })
+    }
+
+    /// Every dispute, all pages, ascending by (round, attestation hash).
+    pub fn disputes(&self) -> Vec<DisputeView> {
+        let mut out = vec![];
+        let mut start_after = None;
+        loop {
+            let page = self.disputes_page(start_after, Some(MAX_DISPUTES_LIMIT));
+            out.extend(page.disputes);
+            match page.next {
+                Some(next) => start_after = Some(next),
+                None => return out,
+            }
+        }
     }
 
     /// Anyone accepts the attestation `attestation_hash` of `round`.
@@ -689,6 +862,10 @@ impl Suite {
                 .map(|s| Addr::unchecked(s.address)),
         );
         for a in who {
+            assert!(
+                !self.holders.contains(&a),
+                "{a} holds ECT from the funder: it cannot stand for what claims paid"
+            );
             if !self.payees.contains(&a) {
                 self.payees.push(a);
             }
@@ -743,16 +920,41 @@ impl Suite {
     }
 
     /// The books of both modes agree with each other and with the token:
-    /// locked = Σ direct locked (0 in merkle mode) + (total_entitlement − total_paid);
-    /// the ECT held by the merkle payees = total_paid; the contract's ECT = unlocked + locked.
+    /// locked = Σ direct locked (0 in merkle mode) + (total_entitlement − total_paid) of the
+    /// final roots (a pending root locks nothing); bonded = Σ bonds of the open disputes; the
+    /// contract's ECT = unlocked + locked + bonded; the ECT held by the merkle payees = total
+    /// paid, and no payee ever got ECT another way (the holders, i.e. disputers).
     pub fn assert_merkle_invariants(&self) {
         let funds = self.funds();
         let e = self.entitlements();
         let mode = config(self).attestation_mode;
         assert_eq!(e.mode, mode);
         let direct = self.direct_locked();
+        let mut open_bonds = 0u128;
         if mode == AttestationMode::Merkle {
             assert_eq!(direct, 0, "no direct round locks anything in merkle mode");
+            for d in self.disputes() {
+                if d.outcome == DisputeOutcome::Open {
+                    open_bonds += d.bond.u128();
+                } else {
+                    assert!(d.resolved_at.is_some(), "{d:?}");
+                }
+            }
+            if let Some(p) = self.pending_root() {
+                // The increase it will lock: over the final total, inside the unlocked funds
+                // and reserved from withdrawals.
+                assert_eq!(
+                    p.root.total_entitlement - p.root.locked,
+                    e.total_entitlement,
+                    "a pending root's increase is over the last final total"
+                );
+                assert!(p.root.locked <= funds.unlocked, "{p:?} {funds:?}");
+                assert!(p.root.locked <= funds.reserved, "{p:?} {funds:?}");
+                assert_eq!(p.finalizable, self.now() >= p.finalizes_at);
+                if let Some(last) = e.last_round {
+                    assert!(p.root.round > last, "pending after the last final root");
+                }
+            }
         } else {
             assert_eq!(e.total_entitlement, Uint128::zero());
             assert_eq!(e.total_paid, Uint128::zero());
@@ -764,17 +966,206 @@ impl Suite {
             direct + e.outstanding.u128(),
             "locked = direct locked + outstanding entitlements"
         );
+        assert_eq!(
+            funds.bonded.u128(),
+            open_bonds,
+            "bonded = Σ bonds of the open disputes"
+        );
         let paid: u128 = self.payees.iter().map(|a| self.balance(a)).sum();
         assert_eq!(
             paid,
             e.total_paid.u128(),
             "ECT received by claimers = total paid"
         );
+        for h in &self.holders {
+            assert!(!self.payees.contains(h), "holder {h} is a payee");
+        }
         assert_eq!(
             self.balance(&self.contract),
-            (funds.unlocked + funds.locked).u128(),
-            "the contract holds unlocked + locked"
+            (funds.unlocked + funds.locked + funds.bonded).u128(),
+            "the contract holds unlocked + locked + bonded"
         );
+    }
+}
+
+/// The relayers' input digest the honest oracles attest (the contract stores it, never checks
+/// it).
+pub const INPUT_DIGEST: [u8; 32] = [7; 32];
+
+/// The value of the first attribute `key` in the events of `res`.
+pub fn attr(res: &AppResponse, key: &str) -> Option<String> {
+    res.events
+        .iter()
+        .flat_map(|e| e.attributes.iter())
+        .find(|a| a.key == key)
+        .map(|a| a.value.clone())
+}
+
+/// Every value of attribute `key` in the `wasm` events of `contract`, in order.
+pub fn attrs(res: &AppResponse, contract: &Addr, key: &str) -> Vec<String> {
+    res.events
+        .iter()
+        .filter(|e| e.ty == "wasm")
+        .filter(|e| {
+            e.attributes
+                .iter()
+                .any(|a| a.key == "_contract_address" && a.value == contract.as_str())
+        })
+        .flat_map(|e| e.attributes.iter())
+        .filter(|a| a.key == key)
+        .map(|a| a.value.clone())
+        .collect()
+}
+
+/// The `ClaimManyResult` a `ClaimMany` returned as its response data.
+pub fn claim_many_result(res: &AppResponse) -> ClaimManyResult {
+    from_json(res.data.as_ref().expect("ClaimMany returns data")).unwrap()
+}
+
+/// The leaf of an owner without usage in the round: zero buckets, score 0.
+pub fn idle(owner: &Addr, cumulative: u128) -> Leaf {
+    Leaf {
+        owner: owner.to_string(),
+        buckets: UsageBuckets::default(),
+        score: 0,
+        cumulative,
+    }
+}
+
+/// `(owner, buckets, score)` with the default policy's score (dual product or not).
+pub fn usage(owner: &Addr, buckets: UsageBuckets, dual: bool) -> (String, UsageBuckets, u128) {
+    (
+        owner.to_string(),
+        buckets,
+        ScorePolicy::default().score(&buckets, dual).unwrap(),
+    )
+}
+
+/// An attestation of a tree the contract never sees: `leaf_count` leaves (minimal depth),
+/// total `total`.
+pub fn bare(round: u64, total: u128, leaf_count: u64) -> RootAttestation {
+    RootAttestation {
+        round,
+        root: [0x5A; 32],
+        total_entitlement: total,
+        total_score: 0,
+        leaf_count,
+        depth: depth_for(leaf_count).unwrap(),
+        policy_version: 1,
+        leaves_digest: [0x1D; 32],
+        input_digest: INPUT_DIGEST,
+    }
+}
+
+/// One round's honest tree and the attestation every oracle votes for it.
+pub struct RoundTree {
+    pub ctx: LeafContext,
+    pub leaves: Vec<Leaf>,
+    pub tree: Tree,
+    pub att: RootAttestation,
+}
+
+impl RoundTree {
+    /// The tree over `leaves` (sorted here by owner) in `round` of the suite's contract.
+    pub fn new(s: &Suite, round: u64, mut leaves: Vec<Leaf>) -> RoundTree {
+        leaves.sort_by(|a, b| a.owner.as_bytes().cmp(b.owner.as_bytes()));
+        let ctx = s.leaf_context(round);
+        let tree = Tree::build(&ctx, &leaves).unwrap();
+        let root = tree.root();
+        let att = RootAttestation {
+            round,
+            root: root.hash,
+            total_entitlement: root.sum,
+            total_score: leaves.iter().map(|l| l.score).sum(),
+            leaf_count: tree.leaf_count(),
+            depth: tree.depth(),
+            policy_version: 1,
+            leaves_digest: leaves_digest(&ctx, &leaves).unwrap(),
+            input_digest: INPUT_DIGEST,
+        };
+        RoundTree {
+            ctx,
+            leaves,
+            tree,
+            att,
+        }
+    }
+
+    pub fn index(&self, owner: &Addr) -> u64 {
+        let i = self
+            .leaves
+            .iter()
+            .position(|l| l.owner == owner.as_str())
+            .expect("an owner of the tree");
+        u64::try_from(i).unwrap()
+    }
+
+    pub fn leaf(&self, owner: &Addr) -> &Leaf {
+        self.leaves
+            .iter()
+            .find(|l| l.owner == owner.as_str())
+            .expect("an owner of the tree")
+    }
+
+    pub fn proof(&self, owner: &Addr) -> Proof {
+        self.tree.proof(self.index(owner)).unwrap()
+    }
+
+    /// `owner` claims its own leaf with its honest proof.
+    pub fn claim(&self, s: &mut Suite, owner: &Addr) -> Res {
+        s.claim_cumulative(
+            owner,
+            self.att.round,
+            self.index(owner),
+            self.leaf(owner),
+            &self.proof(owner),
+        )
+    }
+
+    /// The `ClaimMany` entry of `owner`'s leaf with its honest proof.
+    pub fn owner_claim(&self, owner: &Addr) -> OwnerClaim {
+        OwnerClaim::new(
+            self.att.round,
+            self.index(owner),
+            self.leaf(owner),
+            &self.proof(owner).to_bytes(),
+        )
+    }
+}
+
+/// The `RootView` of `att` accepted at `accepted_at`.
+pub fn view(
+    s: &Suite,
+    att: &RootAttestation,
+    accepted_at: u64,
+    locked: u128,
+    rewards_since_last: u128,
+) -> RootView {
+    RootView {
+        round: att.round,
+        root: HexBinary::from(att.root),
+        total_entitlement: Uint128::new(att.total_entitlement),
+        total_score: Uint128::new(att.total_score),
+        leaf_count: att.leaf_count,
+        depth: att.depth,
+        policy_version: att.policy_version,
+        leaves_digest: HexBinary::from(att.leaves_digest),
+        input_digest: HexBinary::from(att.input_digest),
+        attestation_hash: s.attestation_hash(att),
+        accepted_at,
+        locked: Uint128::new(locked),
+        rewards_since_last: Uint128::new(rewards_since_last),
+    }
+}
+
+/// The `Entitlements` answer of a merkle-mode contract.
+pub fn books(last_round: Option<u64>, total: u128, paid: u128) -> EntitlementsResponse {
+    EntitlementsResponse {
+        mode: AttestationMode::Merkle,
+        last_round,
+        total_entitlement: Uint128::new(total),
+        total_paid: Uint128::new(paid),
+        outstanding: Uint128::new(total - paid),
     }
 }
 

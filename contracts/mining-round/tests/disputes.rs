@@ -1,4 +1,4 @@
-//! Merkle mode, part 2, over cw-multi-test with the real cw20-base ECT: the challenge window (an
+//! Merkle mode over cw-multi-test with the real cw20-base ECT: the challenge window (an
 //! accepted root is pending, never claimable, never overwritten, final by `FinalizeRoot` or the
 //! next merkle message), disputes (an oracle once per round without a bond, anyone else with an
 //! ECT bond through the `Send` hook; the evidence kept; re-affirmed by the owner, the bond is

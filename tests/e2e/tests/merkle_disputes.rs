@@ -1,4 +1,4 @@
-//! Merkle mode part 2 on the real chain: the challenge window, a bonded dispute, and ClaimMany.
+//! Merkle mode on the real chain: the challenge window, a bonded dispute, and ClaimMany.
 //!
 //! A second mining-round contract in merkle mode (oracles 1 and 2, quorum 2, a challenge window
 //! of [`CHALLENGE_WINDOW`] seconds, the default dispute bond), instantiated from the code the

@@ -177,7 +177,7 @@ async fn merkle_rounds_on_wasmd() {
         max_claim_rounds: None,
         guardian: None,
         attestation_mode: Some(AttestationMode::Merkle),
-        // Final at acceptance: this scenario measures part 1 (votes and claims); the challenge
+        // Final at acceptance: this scenario measures votes and claims; the challenge
         // window and disputes are tests/merkle_disputes.rs.
         challenge_window: Some(0),
         dispute_bond_bps: None,

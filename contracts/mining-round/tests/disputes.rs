@@ -1464,3 +1464,67 @@ fn disputes_land_while_paused_and_nothing_finalizes() {
         Suite::funds_of(10 * ROUND_REWARD - 400_000, 400_000, 0)
     );
 }
+
+/// One finalization settles at most 20 open disputes; the rest stay open (and cannot be
+/// re-affirmed behind the finalized root) until the next finalization returns their bonds.
+#[test]
+fn open_disputes_beyond_one_finalizations_share_are_settled_by_the_next() {
+    const DISPUTED: u128 = 21;
+    let mut s = SuiteBuilder::default().merkle().build();
+    let holder = s.addr("holder");
+    s.give_ect(&holder, DISPUTED * BOND);
+    s.set_after_round_end(0, 0);
+    for i in 0..DISPUTED {
+        let att = bare(0, 500_000 + i, 2);
+        let hash = s.attestation_hash(&att);
+        s.publish_root(&att);
+        s.dispute_with_bond(&holder, 0, &hash, BOND).unwrap();
+    }
+    assert_eq!(s.balance(&holder), 0);
+    assert_eq!(s.funds().bonded.u128(), DISPUTED * BOND);
+
+    // A different root of round 0 settles 20 of them.
+    s.publish_root(&bare(0, 700_000, 2));
+    let res = s.finalize();
+    assert_eq!(attr(&res, "settled_disputes").as_deref(), Some("20"));
+    assert_eq!(attr(&res, "returned_bonds"), Some((20 * BOND).to_string()));
+    assert_eq!(s.balance(&holder), 20 * BOND);
+    let open: Vec<DisputeView> = s
+        .disputes()
+        .into_iter()
+        .filter(|d| d.outcome == DisputeOutcome::Open)
+        .collect();
+    assert_eq!(open.len(), 1);
+    let left = open[0].attestation_hash.clone();
+    // The one left is the last in (round, hash) order.
+    assert!(s
+        .disputes()
+        .iter()
+        .all(|d| d.attestation_hash.as_slice() <= left.as_slice()));
+    assert_eq!(s.funds().bonded.u128(), BOND);
+    // Behind the finalized root of its round, it cannot be re-affirmed.
+    assert_eq!(
+        err(s.reaffirm(0, &left)),
+        ContractError::RootNotAfterLast { round: 0, last: 0 }
+    );
+
+    // The next finalization settles it.
+    s.set_after_round_end(1, 0);
+    s.publish_root(&bare(1, 800_000, 2));
+    let res = s.finalize();
+    assert_eq!(attr(&res, "settled_disputes").as_deref(), Some("1"));
+    assert_eq!(attr(&res, "returned_bonds"), Some(BOND.to_string()));
+    assert_eq!(s.balance(&holder), DISPUTED * BOND);
+    assert_eq!(s.funds().bonded.u128(), 0);
+    assert_eq!(
+        s.dispute(0, &left).unwrap().outcome,
+        DisputeOutcome::Replaced
+    );
+    assert_eq!(
+        err(s.reaffirm(0, &left)),
+        ContractError::DisputeResolved {
+            round: 0,
+            attestation_hash: left
+        }
+    );
+}

@@ -2,6 +2,8 @@
 //! each owner is paid, through its payout profile, the difference between its cumulative
 //! entitlement in the last finalized root and what it was paid before.
 
+use std::cmp::Ordering;
+
 use cosmwasm_std::{to_json_binary, Addr, Binary, DepsMut, Env, MessageInfo, Response, Uint128};
 use cube_merkle::{compute_root, leaf_node, Leaf, LeafContext};
 use cube_scoring::{ScorePolicy, UsageBuckets};
@@ -54,9 +56,9 @@ enum RoundCheck {
 }
 
 fn check_round(t: &Totals, round: u64) -> RoundCheck {
-    match t.last_round {
-        Some(latest) if round == latest => RoundCheck::Latest,
-        Some(latest) if round < latest => RoundCheck::Stale { latest },
+    match t.last_round.map(|latest| (round.cmp(&latest), latest)) {
+        Some((Ordering::Equal, _)) => RoundCheck::Latest,
+        Some((Ordering::Less, latest)) => RoundCheck::Stale { latest },
         _ => RoundCheck::NotFinal,
     }
 }

@@ -198,19 +198,16 @@ pub fn reaffirm_root(
         });
     }
     let t = totals(storage)?;
+    // A finalized root of this round or a later one settles the dispute (`Replaced`), but one
+    // finalization settles at most `MAX_SETTLED`: the rest stay open until the next.
     if let Some(last) = t.last_round {
         if round <= last {
             return Err(ContractError::RootNotAfterLast { round, last });
         }
     }
     let a = dispute.evidence.attestation.clone();
-    if a.total_entitlement < t.total_entitlement {
-        return Err(ContractError::EntitlementDecreased {
-            total: a.total_entitlement,
-            last: t.total_entitlement,
-        });
-    }
-    // The budget as at acceptance, against the funds of now.
+    // The budget as at acceptance (`EntitlementDecreased`, `EntitlementExceedsBudget`),
+    // against the funds of now.
     let record = accept_root(storage, &config, now, &t, a, attestation_hash.clone())?;
     OPEN_DISPUTES.remove(storage, key);
     dispute.outcome = DisputeOutcome::Reaffirmed;

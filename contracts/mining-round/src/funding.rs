@@ -52,9 +52,8 @@ pub fn reserved(
             };
             let to = disputed.min(oldest.saturating_sub(1));
             if oldest > 0 && from <= to {
-                total = total.checked_add(crate::merkle::rewards_between(
-                    storage, config, from, to,
-                )?)?;
+                total = total
+                    .checked_add(crate::merkle::rewards_between(storage, config, from, to)?)?;
             }
         }
     }

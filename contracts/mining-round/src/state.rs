@@ -6,7 +6,9 @@ use cosmwasm_std::{
     Addr, Binary, Empty, HexBinary, Order, StdError, StdResult, Storage, Uint128, Uint256,
 };
 use cube_scoring::{DeviceModel, RatedPower, ScorePolicy, UsageBuckets, UsageEntry};
-use cube_types::mining_round::{AttestationMode, DEFAULT_CHALLENGE_WINDOW, DEFAULT_DISPUTE_BOND_BPS};
+use cube_types::mining_round::{
+    AttestationMode, DEFAULT_CHALLENGE_WINDOW, DEFAULT_DISPUTE_BOND_BPS,
+};
 use cw_storage_plus::{Bound, Item, Map, Prefix};
 use serde::{de::DeserializeOwned, Serialize};
 

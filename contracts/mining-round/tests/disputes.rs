@@ -627,7 +627,7 @@ fn disputes_are_listed_by_round_and_hash_page_by_page() {
     s.dispute_root(2, 1, &hc).unwrap();
 
     let all = s.disputes();
-    let mut round0 = vec![ha.clone(), hb.clone()];
+    let mut round0 = [ha.clone(), hb.clone()];
     round0.sort_by(|x, y| x.as_slice().cmp(y.as_slice()));
     assert_eq!(
         all.iter()
@@ -1527,4 +1527,36 @@ fn open_disputes_beyond_one_finalizations_share_are_settled_by_the_next() {
             attestation_hash: left
         }
     );
+}
+
+/// A disputed round stays reserved however long ago it ended: the rounds after the last root up
+/// to it are summed over the rules history, beyond the rounds whose windows are read one by one.
+#[test]
+fn a_disputed_round_older_than_the_attestation_windows_stays_reserved() {
+    let mut s = SuiteBuilder::default().merkle().build();
+    s.set_after_round_end(3, 0);
+    let a = bare(3, 600_000, 2);
+    let ha = s.attestation_hash(&a);
+    s.publish_root(&a);
+    s.dispute_root(0, 3, &ha).unwrap();
+    // Rounds 0..=3 wait for a root (round 3 disputed, nothing finalized before it).
+    assert_eq!(s.funds().reserved.u128(), 4 * ROUND_REWARD);
+
+    // Far later: rounds 0..=3 are older than any attestation window the contract reads one by
+    // one; they are still reserved, and so is the round that just ended (inside its window).
+    let current = mining_round::state::MAX_ATTESTATION_ROUNDS + 5;
+    s.set_after_round_end(current, 0);
+    assert_eq!(
+        s.funds(),
+        Suite::funds_of(10 * ROUND_REWARD, 0, 5 * ROUND_REWARD)
+    );
+    assert_eq!(
+        err(withdraw(&mut s, 5 * ROUND_REWARD + 1)),
+        reserved_error(5 * ROUND_REWARD + 1, 10 * ROUND_REWARD, 5 * ROUND_REWARD)
+    );
+    withdraw(&mut s, 5 * ROUND_REWARD).unwrap();
+
+    // Its window over, only the disputed rounds stay reserved.
+    s.set_after_round_end(current, ATTESTATION_WINDOW);
+    assert_eq!(s.funds().reserved.u128(), 4 * ROUND_REWARD);
 }

@@ -34,7 +34,9 @@ fn check_attestable(
 ) -> Result<(), ContractError> {
     let round = a.round;
     config.ensure_attestation_open(storage, round, now)?;
-    let pending = PENDING.may_load(storage)?.map(|p| p.record.attestation.round);
+    let pending = PENDING
+        .may_load(storage)?
+        .map(|p| p.record.attestation.round);
     if let Some(last) = totals.last_round.max(pending) {
         if round <= last {
             return Err(ContractError::RootNotAfterLast { round, last });
@@ -144,7 +146,13 @@ pub fn attest_root(
     }
     if accepted {
         let record = accept_root(deps.storage, &config, now, &t, a, hash_hex)?;
-        res = start_window(deps.storage, &config, now, record.clone(), with_root(res, &record))?;
+        res = start_window(
+            deps.storage,
+            &config,
+            now,
+            record.clone(),
+            with_root(res, &record),
+        )?;
     }
     Ok(res)
 }

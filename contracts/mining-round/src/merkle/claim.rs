@@ -247,12 +247,12 @@ pub fn claim_many(
     let mut payouts: Vec<(Addr, Uint128)> = vec![];
     for (i, entry) in claims.into_iter().enumerate() {
         let index = u32::try_from(i).unwrap_or(u32::MAX);
-        let owner = deps
-            .api
-            .addr_validate(&entry.owner)
-            .map_err(|_| ContractError::InvalidOwner {
-                owner: entry.owner.clone(),
-            })?;
+        let owner =
+            deps.api
+                .addr_validate(&entry.owner)
+                .map_err(|_| ContractError::InvalidOwner {
+                    owner: entry.owner.clone(),
+                })?;
         let skip = |reason| ClaimSkipped {
             index,
             owner: owner.to_string(),

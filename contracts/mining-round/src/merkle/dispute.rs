@@ -176,12 +176,13 @@ pub fn reaffirm_root(
     ensure_not_paused(storage)?;
     let hash = hash32(&attestation_hash)?;
     let key = (round, hash.as_slice());
-    let mut dispute = DISPUTES
-        .may_load(storage, key)?
-        .ok_or_else(|| ContractError::UnknownDispute {
-            round,
-            attestation_hash: attestation_hash.clone(),
-        })?;
+    let mut dispute =
+        DISPUTES
+            .may_load(storage, key)?
+            .ok_or_else(|| ContractError::UnknownDispute {
+                round,
+                attestation_hash: attestation_hash.clone(),
+            })?;
     if dispute.outcome != DisputeOutcome::Open {
         return Err(ContractError::DisputeResolved {
             round,

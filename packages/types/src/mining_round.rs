@@ -392,17 +392,20 @@ pub enum ExecuteMsg {
     /// Removes the sender's payout profile: later claims pay the sender in full.
     ClearPayoutProfile {},
     /// Oracle, merkle mode: votes the round's root attestation (replaces this oracle's earlier
-    /// vote for the round; the same attestation again fails with `AlreadyVotedRoot`). Accepted
-    /// at quorum of current oracles in the same message. Its identity is the attestation hash
+    /// vote for the round; the same attestation again fails with `AlreadyVotedRoot`; a
+    /// disputed one with `RootDisputed`). Accepted at quorum of current oracles in the same
+    /// message, into its challenge window (`PendingRoot`); while another root is pending the
+    /// vote is kept and `AcceptRoot` accepts it later. Its identity is the attestation hash
     /// (`cube_merkle::RootAttestation::hash` with the chain id and this contract's address).
     /// Fails with `Paused` while paused.
     AttestRoot {
-        /// Round number: ended, inside its attestation window, after the last accepted root.
+        /// Round number: ended, inside its attestation window, after the last finalized root
+        /// and the pending root.
         round: u64,
         /// Root hash of the round's cumulative Merkle-sum tree, 32 bytes.
         root: HexBinary,
         /// Σ cumulative entitlements of every leaf (the root's sum), ECT base units; never less
-        /// than the last accepted root's.
+        /// than the last finalized root's.
         total_entitlement: Uint128,
         /// Σ leaf scores of the round (micro-points).
         total_score: Uint128,
@@ -426,11 +429,12 @@ pub enum ExecuteMsg {
         /// Attestation hash of the proposal to accept, 32 bytes.
         attestation_hash: HexBinary,
     },
-    /// Owner of the leaf (the sender), merkle mode: proves the sender's leaf in the latest
-    /// accepted root and is paid `cumulative − claimed` through the sender's payout profile.
-    /// Fails with `Paused` while paused.
+    /// Owner of the leaf (the sender), merkle mode: proves the sender's leaf in the last
+    /// finalized root and is paid `cumulative − claimed` through the sender's payout profile.
+    /// A root still in its challenge window fails with `RootPending`. Fails with `Paused` while
+    /// paused.
     ClaimCumulative {
-        /// Round of the latest accepted root (an older one fails with `StaleProof`).
+        /// Round of the last finalized root (an older one fails with `StaleProof`).
         round: u64,
         /// Position of the sender's leaf in the tree (leaves sorted by owner).
         leaf_index: u64,
@@ -475,8 +479,9 @@ pub enum ExecuteMsg {
         attestation_hash: HexBinary,
     },
     /// Anyone, merkle mode: finalizes the pending root once its challenge window is over
-    /// (`ChallengeWindowOpen` before; `NoPendingRoot` when none). Every other merkle message
-    /// does it too. Fails with `Paused` while paused.
+    /// (`ChallengeWindowOpen` before; `NoPendingRoot` when none). `AttestRoot`, `AcceptRoot`,
+    /// `ClaimCumulative`, `ClaimMany` and `ReaffirmRoot` do it first too. Fails with `Paused`
+    /// while paused.
     FinalizeRoot {},
     /// Anyone, merkle mode: claims for many owners against the last finalized root, each paid
     /// through its own payout profile. Entries that are stale, not final, zero or already
@@ -743,13 +748,13 @@ pub enum QueryMsg {
         /// Owner address.
         owner: String,
     },
-    /// Merkle mode: an accepted root (`root: None` when there is none).
+    /// Merkle mode: a finalized root (`root: None` when there is none).
     #[returns(MerkleRootResponse)]
     MerkleRoot {
-        /// Round number; `None`: the latest accepted root.
+        /// Round number; `None`: the last finalized root.
         round: Option<u64>,
     },
-    /// Merkle mode: accepted roots, ascending by round.
+    /// Merkle mode: finalized roots, ascending by round.
     #[returns(MerkleRootsResponse)]
     MerkleRoots {
         /// Exclusive lower bound (round).
@@ -1305,7 +1310,7 @@ pub struct RootView {
     pub attestation_hash: HexBinary,
     /// Acceptance time (unix seconds).
     pub accepted_at: u64,
-    /// ECT moved from unlocked to locked at acceptance (total_entitlement − previous total).
+    /// ECT moved from unlocked to locked when the root is finalized (total_entitlement − the previous finalized total).
     pub locked: Uint128,
     /// Σ rewards of the rounds since the previous root (each round's pinned reward), the
     /// cap's first part.
@@ -1400,9 +1405,9 @@ pub struct ClaimedCumulativeResponse {
 pub struct EntitlementsResponse {
     /// The contract's attestation mode.
     pub mode: AttestationMode,
-    /// Round of the latest accepted root, `None` before any (always in direct mode).
+    /// Round of the last finalized root, `None` before any (always in direct mode).
     pub last_round: Option<u64>,
-    /// Σ cumulative entitlements of the latest accepted root.
+    /// Σ cumulative entitlements of the last finalized root.
     pub total_entitlement: Uint128,
     /// ECT paid by `ClaimCumulative` so far.
     pub total_paid: Uint128,

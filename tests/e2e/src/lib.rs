@@ -13,6 +13,7 @@
 pub mod device;
 pub mod gas;
 pub mod gov;
+pub mod merkle;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

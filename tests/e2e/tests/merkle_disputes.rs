@@ -38,12 +38,13 @@ use std::time::Duration;
 
 use chain_client::mining_round::MiningRoundClient;
 use cosmwasm_std::{HexBinary, Uint128};
-use cube_merkle::{leaves_digest, Leaf, LeafContext, RootAttestation, Tree};
+use cube_merkle::LeafContext;
 use cube_types::mining_round::{
-    AttestationMode, ClaimPaid, ClaimSkipReason, ClaimSkipped, DisputeOutcome, InstantiateMsg,
-    OwnerClaim, ReceiveMsg, UsageBuckets, DEFAULT_DISPUTE_BOND_BPS,
+    AttestationMode, ClaimPaid, ClaimSkipReason, ClaimSkipped, DisputeOutcome, OwnerClaim,
+    ReceiveMsg, DEFAULT_DISPUTE_BOND_BPS,
 };
 use e2e::gas::GasReport;
+use e2e::merkle::{merkle_mode_msg, Owners, RoundTree};
 use e2e::{assert_contract_error, Env};
 use mining_round::ContractError;
 
@@ -67,6 +68,10 @@ const DISPUTER: &str = "user2";
 const OWNERS: u32 = 9_999;
 /// A synthetic owner i's cumulative entitlement through round r: base + i.
 const SYNTHETIC_BASE: u128 = 2_000;
+/// This scenario's synthetic owners (`e2e::merkle::synthetic_owner`).
+const OWNER_TAG: u8 = 0xd5;
+/// The input digests of this scenario's attestations: this byte, the round in front.
+const DIGEST_FILL: u8 = 0x2d;
 /// The signer's cumulative entitlement through the warm-up round 0.
 const WARM_UP_CUMULATIVE: u128 = 1_000_000;
 /// The signer's cumulative entitlement through round r: in the correct root B, and in the
@@ -78,116 +83,6 @@ const CLAIM_MANY_SMALL: usize = 10;
 const CLAIM_MANY_LARGE: usize = 50;
 /// The reason the disputer gives.
 const REASON: &str = "the signer's cumulative entitlement is ten times its usage";
-
-/// A deterministic valid address that no test account has (the 20 bytes end in zeros).
-fn synthetic_owner(prefix: &str, i: u32) -> String {
-    let mut bytes = [0u8; 20];
-    bytes[..4].copy_from_slice(&i.to_be_bytes());
-    bytes[4] = 0xd5;
-    cosmrs::AccountId::new(prefix, &bytes)
-        .expect("bech32")
-        .to_string()
-}
-
-/// One round's tree as the oracles would publish it.
-struct RoundTree {
-    leaves: Vec<Leaf>,
-    tree: Tree,
-    attestation: RootAttestation,
-}
-
-impl RoundTree {
-    /// The tree of `round` over `signer` (cumulative `signer_cumulative`) and `synthetic`
-    /// synthetic owners (owner i: `SYNTHETIC_BASE + i`), zero usage and score, sorted by owner.
-    fn new(
-        ctx: LeafContext,
-        prefix: &str,
-        signer: &str,
-        signer_cumulative: u128,
-        synthetic: u32,
-        policy_version: u32,
-    ) -> RoundTree {
-        let mut leaves: Vec<Leaf> = (0..synthetic)
-            .map(|i| Leaf {
-                owner: synthetic_owner(prefix, i),
-                buckets: UsageBuckets::default(),
-                score: 0,
-                cumulative: SYNTHETIC_BASE + u128::from(i),
-            })
-            .collect();
-        leaves.push(Leaf {
-            owner: signer.to_string(),
-            buckets: UsageBuckets::default(),
-            score: 0,
-            cumulative: signer_cumulative,
-        });
-        leaves.sort_by(|a, b| a.owner.cmp(&b.owner));
-        let tree = Tree::build(&ctx, &leaves).expect("sorted, unique owners");
-        let root = tree.root();
-        let mut input_digest = [0x2d; 32];
-        input_digest[..8].copy_from_slice(&ctx.round.to_be_bytes());
-        let attestation = RootAttestation {
-            round: ctx.round,
-            root: root.hash,
-            total_entitlement: root.sum,
-            total_score: 0,
-            leaf_count: tree.leaf_count(),
-            depth: tree.depth(),
-            policy_version,
-            leaves_digest: leaves_digest(&ctx, &leaves).expect("leaves file"),
-            input_digest,
-        };
-        RoundTree {
-            leaves,
-            tree,
-            attestation,
-        }
-    }
-
-    fn total(&self) -> u128 {
-        self.attestation.total_entitlement
-    }
-
-    /// The attestation hash the contract at `contract` on `chain_id` computes.
-    fn hash(&self, chain_id: &str, contract: &str) -> HexBinary {
-        HexBinary::from(
-            self.attestation
-                .hash(chain_id, contract)
-                .expect("attestation hash"),
-        )
-    }
-
-    /// Position of `owner`'s leaf.
-    fn position(&self, owner: &str) -> usize {
-        self.leaves
-            .iter()
-            .position(|l| l.owner == owner)
-            .unwrap_or_else(|| panic!("{owner} is not a leaf"))
-    }
-
-    /// The proof bytes of the leaf at `position`.
-    fn proof(&self, position: usize) -> Vec<u8> {
-        self.tree
-            .proof(u64::try_from(position).unwrap())
-            .expect("proof")
-            .to_bytes()
-    }
-
-    /// The `ClaimMany` entry of the leaf at `position`, claimed against round `round`.
-    fn claim_as_of(&self, position: usize, round: u64) -> OwnerClaim {
-        OwnerClaim::new(
-            round,
-            u64::try_from(position).unwrap(),
-            &self.leaves[position],
-            &self.proof(position),
-        )
-    }
-
-    /// The `ClaimMany` entry of the leaf at `position`.
-    fn claim(&self, position: usize) -> OwnerClaim {
-        self.claim_as_of(position, self.attestation.round)
-    }
-}
 
 /// The contract's funds add up: its ECT balance is unlocked + locked + bonded, and locked is
 /// the finalized entitlement minus what was paid.
@@ -246,27 +141,7 @@ async fn merkle_disputes_on_wasmd() {
     let rr = deployed.round_reward.u128();
     let block = operator.latest_block().await.expect("latest block");
     let genesis = block.time_seconds() + GENESIS_LEAD;
-    let msg = InstantiateMsg {
-        owner: None,
-        reward_token: env.contract("ect"),
-        round_reward: deployed.round_reward,
-        genesis_time: Some(genesis),
-        round_duration: Some(ROUND_DURATION),
-        attestation_window: Some(1_000),
-        claim_window: Some(86_400),
-        oracles: vec![env.addr("oracle1"), env.addr("oracle2")],
-        quorum: 2,
-        manufacturer_keys: deployed.manufacturer_keys.clone(),
-        battery_whitelist: vec![],
-        policy: None,
-        rated_power: None,
-        max_entries_per_batch: None,
-        max_claim_rounds: None,
-        guardian: None,
-        attestation_mode: Some(AttestationMode::Merkle),
-        challenge_window: Some(CHALLENGE_WINDOW),
-        dispute_bond_bps: None,
-    };
+    let msg = merkle_mode_msg(&env, &deployed, genesis, ROUND_DURATION, CHALLENGE_WINDOW);
     let inst = operator
         .instantiate(code_id, "rewards-local-mining-round-disputes", &msg, None)
         .await
@@ -305,30 +180,20 @@ async fn merkle_disputes_on_wasmd() {
         contract: addr.clone(),
         round,
     };
-    let warm_up = RoundTree::new(
-        ctx(0),
-        &prefix,
-        &signer,
-        WARM_UP_CUMULATIVE,
-        0,
-        cfg.policy_version,
-    );
-    let tree_a = RoundTree::new(
-        ctx(r),
-        &prefix,
-        &signer,
-        SIGNER_CUMULATIVE_WRONG,
-        OWNERS,
-        cfg.policy_version,
-    );
-    let tree_b = RoundTree::new(
-        ctx(r),
-        &prefix,
-        &signer,
-        SIGNER_CUMULATIVE,
-        OWNERS,
-        cfg.policy_version,
-    );
+    let owners = |signer_cumulative: u128, count: u32| Owners {
+        prefix: &prefix,
+        tag: OWNER_TAG,
+        signer: &signer,
+        signer_cumulative,
+        count,
+        base: SYNTHETIC_BASE,
+    };
+    let tree = |round: u64, owners: Owners<'_>| {
+        RoundTree::new(ctx(round), &owners, cfg.policy_version, DIGEST_FILL)
+    };
+    let warm_up = tree(0, owners(WARM_UP_CUMULATIVE, 0));
+    let tree_a = tree(r, owners(SIGNER_CUMULATIVE_WRONG, OWNERS));
+    let tree_b = tree(r, owners(SIGNER_CUMULATIVE, OWNERS));
     assert_eq!(
         (tree_b.tree.leaf_count(), tree_b.tree.depth()),
         (10_000, 14)

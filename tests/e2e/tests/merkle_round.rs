@@ -15,9 +15,10 @@ use std::time::Duration;
 
 use chain_client::mining_round::MiningRoundClient;
 use cosmwasm_std::{HexBinary, Uint128};
-use cube_merkle::{leaves_digest, Leaf, LeafContext, RootAttestation, Tree};
-use cube_types::mining_round::{AttestationMode, InstantiateMsg, ReceiveMsg, UsageBuckets};
+use cube_merkle::LeafContext;
+use cube_types::mining_round::{AttestationMode, ReceiveMsg};
 use e2e::gas::GasReport;
+use e2e::merkle::{merkle_mode_msg, Owners, RoundTree};
 use e2e::{assert_contract_error, Env};
 use mining_round::ContractError;
 
@@ -41,99 +42,10 @@ const WARM_UP_CUMULATIVE: u128 = 1_000_000;
 const SIGNER_CUMULATIVE: [u128; 2] = [5_000_000, 7_000_000];
 /// A synthetic owner i's cumulative entitlement: base + i (base per round).
 const SYNTHETIC_BASE: [u128; 2] = [1_000, 2_000];
-
-/// A deterministic valid address that no test account has (the 20 bytes end in zeros).
-fn synthetic_owner(prefix: &str, i: u32) -> String {
-    let mut bytes = [0u8; 20];
-    bytes[..4].copy_from_slice(&i.to_be_bytes());
-    bytes[4] = 0x4e;
-    cosmrs::AccountId::new(prefix, &bytes)
-        .expect("bech32")
-        .to_string()
-}
-
-/// One round's tree as the oracles would publish it.
-struct RoundTree {
-    leaves: Vec<Leaf>,
-    tree: Tree,
-    attestation: RootAttestation,
-}
-
-impl RoundTree {
-    /// The tree of `round` over `signer` (cumulative `signer_cumulative`) and `synthetic`
-    /// synthetic owners (owner i: `base + i`), zero usage and score, sorted by owner.
-    fn new(
-        ctx: LeafContext,
-        prefix: &str,
-        signer: &str,
-        signer_cumulative: u128,
-        synthetic: u32,
-        base: u128,
-        policy_version: u32,
-    ) -> RoundTree {
-        let mut leaves: Vec<Leaf> = (0..synthetic)
-            .map(|i| Leaf {
-                owner: synthetic_owner(prefix, i),
-                buckets: UsageBuckets::default(),
-                score: 0,
-                cumulative: base + u128::from(i),
-            })
-            .collect();
-        leaves.push(Leaf {
-            owner: signer.to_string(),
-            buckets: UsageBuckets::default(),
-            score: 0,
-            cumulative: signer_cumulative,
-        });
-        leaves.sort_by(|a, b| a.owner.cmp(&b.owner));
-        let tree = Tree::build(&ctx, &leaves).expect("sorted, unique owners");
-        let root = tree.root();
-        let mut input_digest = [0x1d; 32];
-        input_digest[..8].copy_from_slice(&ctx.round.to_be_bytes());
-        let attestation = RootAttestation {
-            round: ctx.round,
-            root: root.hash,
-            total_entitlement: root.sum,
-            total_score: 0,
-            leaf_count: tree.leaf_count(),
-            depth: tree.depth(),
-            policy_version,
-            leaves_digest: leaves_digest(&ctx, &leaves).expect("leaves file"),
-            input_digest,
-        };
-        RoundTree {
-            leaves,
-            tree,
-            attestation,
-        }
-    }
-
-    /// "10,000 owners, depth 14".
-    fn label(&self) -> String {
-        format!(
-            "{} owners, depth {}",
-            thousands(self.attestation.leaf_count),
-            self.attestation.depth
-        )
-    }
-
-    fn total(&self) -> u128 {
-        self.attestation.total_entitlement
-    }
-}
-
-/// `n` with thousands separators.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+/// This scenario's synthetic owners (`e2e::merkle::synthetic_owner`).
+const OWNER_TAG: u8 = 0x4e;
+/// The input digests of this scenario's attestations: this byte, the round in front.
+const DIGEST_FILL: u8 = 0x1d;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn merkle_rounds_on_wasmd() {
@@ -159,29 +71,9 @@ async fn merkle_rounds_on_wasmd() {
     // genesis a few seconds ahead.
     let block = operator.latest_block().await.expect("latest block");
     let genesis = block.time_seconds() + GENESIS_LEAD;
-    let msg = InstantiateMsg {
-        owner: None,
-        reward_token: env.contract("ect"),
-        round_reward: deployed.round_reward,
-        genesis_time: Some(genesis),
-        round_duration: Some(ROUND_DURATION),
-        attestation_window: Some(1_000),
-        claim_window: Some(86_400),
-        oracles: vec![env.addr("oracle1"), env.addr("oracle2")],
-        quorum: 2,
-        manufacturer_keys: deployed.manufacturer_keys.clone(),
-        battery_whitelist: vec![],
-        policy: None,
-        rated_power: None,
-        max_entries_per_batch: None,
-        max_claim_rounds: None,
-        guardian: None,
-        attestation_mode: Some(AttestationMode::Merkle),
-        // Final at acceptance: this scenario measures votes and claims; the challenge
-        // window and disputes are tests/merkle_disputes.rs.
-        challenge_window: Some(0),
-        dispute_bond_bps: None,
-    };
+    // Final at acceptance (challenge window 0): this scenario measures votes and claims; the
+    // challenge window and disputes are tests/merkle_disputes.rs.
+    let msg = merkle_mode_msg(&env, &deployed, genesis, ROUND_DURATION, 0);
     let inst = operator
         .instantiate(code_id, "rewards-local-mining-round-merkle", &msg, None)
         .await
@@ -227,33 +119,26 @@ async fn merkle_rounds_on_wasmd() {
         contract: addr.clone(),
         round,
     };
-    let warm_up = RoundTree::new(
-        ctx(0),
-        &prefix,
-        &signer,
-        WARM_UP_CUMULATIVE,
-        0,
-        0,
-        cfg.policy_version,
-    );
+    let owners = |signer_cumulative: u128, count: u32, base: u128| Owners {
+        prefix: &prefix,
+        tag: OWNER_TAG,
+        signer: &signer,
+        signer_cumulative,
+        count,
+        base,
+    };
+    let tree = |round: u64, owners: Owners<'_>| {
+        RoundTree::new(ctx(round), &owners, cfg.policy_version, DIGEST_FILL)
+    };
+    let warm_up = tree(0, owners(WARM_UP_CUMULATIVE, 0, 0));
     let trees = [
-        RoundTree::new(
-            ctx(r),
-            &prefix,
-            &signer,
-            SIGNER_CUMULATIVE[0],
-            OWNERS_R0,
-            SYNTHETIC_BASE[0],
-            cfg.policy_version,
+        tree(
+            r,
+            owners(SIGNER_CUMULATIVE[0], OWNERS_R0, SYNTHETIC_BASE[0]),
         ),
-        RoundTree::new(
-            ctx(r + 1),
-            &prefix,
-            &signer,
-            SIGNER_CUMULATIVE[1],
-            OWNERS_R1,
-            SYNTHETIC_BASE[1],
-            cfg.policy_version,
+        tree(
+            r + 1,
+            owners(SIGNER_CUMULATIVE[1], OWNERS_R1, SYNTHETIC_BASE[1]),
         ),
     ];
     assert_eq!(

@@ -251,9 +251,7 @@ pub fn execute(
         ),
         // merkle mode; anyone, fails while paused
         ExecuteMsg::FinalizeRoot {} => {
-            crate::state::ensure_not_paused(deps.storage)?;
-            let config = CONFIG.load(deps.storage)?;
-            merkle::finalize_pending(deps.storage, &config, env.block.time.seconds())
+            merkle::finalize_pending(deps.storage, env.block.time.seconds())
         }
         ExecuteMsg::ClaimMany { claims } => merkle::claim_many(deps, env, claims),
     }

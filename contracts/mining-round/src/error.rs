@@ -354,7 +354,10 @@ pub enum ContractError {
     #[error("oracle {oracle} already disputed a root of round {round}")]
     OracleDisputeUsed { oracle: String, round: u64 },
 
-    #[error("root attestation {attestation_hash} of round {round} was disputed; only the owner may re-affirm it")]
+    #[error(
+        "root attestation {attestation_hash} of round {round} was disputed; only the owner may \
+         re-affirm it"
+    )]
     RootDisputed {
         round: u64,
         attestation_hash: HexBinary,

@@ -17,25 +17,39 @@ pub fn ensure_oracle(storage: &dyn Storage, sender: &Addr) -> Result<(), Contrac
     Ok(())
 }
 
-/// Number of current oracles whose vote (`vote_of`) is `hash`: reads the vote of each current
-/// oracle (at most `MAX_ORACLES`), so a removed oracle's vote never counts.
-pub fn count_current_votes(
+/// The current oracles whose vote (`vote_of`) is `hash`, ascending: reads the vote of each
+/// current oracle (at most `MAX_ORACLES`), so a removed oracle's vote never counts.
+pub fn current_voters(
     storage: &dyn Storage,
     hash: &[u8],
     vote_of: impl Fn(&Addr) -> Result<Option<HexBinary>, ContractError>,
-) -> Result<u32, ContractError> {
+) -> Result<Vec<Addr>, ContractError> {
     let bound = usize::try_from(MAX_ORACLES).unwrap_or(usize::MAX);
     let oracles: Vec<Addr> = ORACLES
         .keys(storage, None, None, Order::Ascending)
         .take(bound)
         .collect::<Result<_, _>>()?;
-    let mut votes: u32 = 0;
-    for oracle in &oracles {
-        if vote_of(oracle)?.is_some_and(|v| v.as_slice() == hash) {
-            votes = votes.saturating_add(1);
+    let mut voters = Vec::with_capacity(oracles.len());
+    for oracle in oracles {
+        if vote_of(&oracle)?.is_some_and(|v| v.as_slice() == hash) {
+            voters.push(oracle);
         }
     }
-    Ok(votes)
+    Ok(voters)
+}
+
+/// Number of `voters` (at most `MAX_ORACLES` from [`current_voters`], so it fits in u32).
+pub fn vote_count(voters: &[Addr]) -> u32 {
+    u32::try_from(voters.len()).unwrap_or(u32::MAX)
+}
+
+/// Number of [`current_voters`].
+pub fn count_current_votes(
+    storage: &dyn Storage,
+    hash: &[u8],
+    vote_of: impl Fn(&Addr) -> Result<Option<HexBinary>, ContractError>,
+) -> Result<u32, ContractError> {
+    Ok(vote_count(&current_voters(storage, hash, vote_of)?))
 }
 
 /// Adds oracles; one already listed fails with `DuplicateOracle`.

@@ -1310,7 +1310,8 @@ pub struct RootView {
     pub attestation_hash: HexBinary,
     /// Acceptance time (unix seconds).
     pub accepted_at: u64,
-    /// ECT moved from unlocked to locked when the root is finalized (total_entitlement − the previous finalized total).
+    /// ECT moved from unlocked to locked when the root is finalized (total_entitlement − the
+    /// previous finalized total).
     pub locked: Uint128,
     /// Σ rewards of the rounds since the previous root (each round's pinned reward), the
     /// cap's first part.

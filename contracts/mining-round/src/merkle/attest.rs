@@ -4,14 +4,14 @@
 //! (`finalize`), and exactly that increase is locked when it is finalized.
 
 use contract_common::Checked;
-use cosmwasm_std::{DepsMut, Env, HexBinary, MessageInfo, Order, Response, Storage, Uint128};
+use cosmwasm_std::{Addr, DepsMut, Env, HexBinary, MessageInfo, Order, Response, Storage, Uint128};
 use cw_storage_plus::Bound;
 
 use super::finalize::{finalize_due, start_window};
 use super::state::{
-    totals, Attestation, RootRecord, Totals, DISPUTES, PENDING, PROPOSALS, ROOT_VOTES,
+    totals, Attestation, PendingRoot, RootRecord, Totals, DISPUTES, PROPOSALS, ROOT_VOTES,
 };
-use crate::oracles::{count_current_votes, ensure_oracle};
+use crate::oracles::{current_voters, ensure_oracle, vote_count};
 use crate::state::{
     ensure_not_paused, policy_version_for_round, stored_rules, Config, CONFIG, FUNDS, RULES,
 };
@@ -31,12 +31,11 @@ fn check_attestable(
     a: &Attestation,
     hash: &[u8],
     totals: &Totals,
+    pending: Option<&PendingRoot>,
 ) -> Result<(), ContractError> {
     let round = a.round;
     config.ensure_attestation_open(storage, round, now)?;
-    let pending = PENDING
-        .may_load(storage)?
-        .map(|p| p.record.attestation.round);
+    let pending = pending.map(|p| p.record.attestation.round);
     if let Some(last) = totals.last_round.max(pending) {
         if round <= last {
             return Err(ContractError::RootNotAfterLast { round, last });
@@ -76,12 +75,21 @@ pub fn ensure_not_disputed(
     Ok(())
 }
 
-/// Number of current oracles whose root vote for `round` is `hash` ([`count_current_votes`]:
-/// a removed oracle's vote never counts).
-pub fn root_tally(storage: &dyn Storage, round: u64, hash: &[u8]) -> Result<u32, ContractError> {
-    count_current_votes(storage, hash, |oracle| {
+/// The current oracles whose root vote for `round` is `hash` ([`current_voters`]: a removed
+/// oracle's vote never counts).
+pub fn root_voters(
+    storage: &dyn Storage,
+    round: u64,
+    hash: &[u8],
+) -> Result<Vec<Addr>, ContractError> {
+    current_voters(storage, hash, |oracle| {
         Ok(ROOT_VOTES.may_load(storage, (round, oracle))?)
     })
+}
+
+/// Number of [`root_voters`].
+pub fn root_tally(storage: &dyn Storage, round: u64, hash: &[u8]) -> Result<u32, ContractError> {
+    Ok(vote_count(&root_voters(storage, round, hash)?))
 }
 
 /// Oracle: votes `a` (replacing its earlier vote for the round) and accepts it at quorum, unless
@@ -104,10 +112,10 @@ pub fn attest_root(
     }
     let config = CONFIG.load(deps.storage)?;
     let now = env.block.time.seconds();
-    let res = finalize_due(deps.storage, &config, now, Response::new())?;
+    let (res, pending) = finalize_due(deps.storage, &config, now, Response::new())?;
     let t = totals(deps.storage)?;
     let hash = merkle.hash(&env.block.chain_id, env.contract.address.as_str())?;
-    check_attestable(deps.storage, &config, now, &a, &hash, &t)?;
+    check_attestable(deps.storage, &config, now, &a, &hash, &t, pending.as_ref())?;
     let round = a.round;
     let oracle = info.sender;
     let previous = ROOT_VOTES.may_load(deps.storage, (round, &oracle))?;
@@ -126,7 +134,6 @@ pub fn attest_root(
     let hash_hex = HexBinary::from(hash);
     ROOT_VOTES.save(deps.storage, (round, &oracle), &hash_hex)?;
     let votes = root_tally(deps.storage, round, &hash)?;
-    let pending = PENDING.may_load(deps.storage)?;
     let accepted = votes >= config.quorum && pending.is_none();
     let mut res = res
         .add_attribute("action", "attest_root")
@@ -175,14 +182,11 @@ pub fn accept_proposal(
         })?;
     let config = CONFIG.load(deps.storage)?;
     let now = env.block.time.seconds();
-    let res = finalize_due(deps.storage, &config, now, Response::new())?;
+    let (res, pending) = finalize_due(deps.storage, &config, now, Response::new())?;
     let t = totals(deps.storage)?;
-    check_attestable(deps.storage, &config, now, &a, &hash, &t)?;
-    if let Some(p) = PENDING.may_load(deps.storage)? {
-        return Err(ContractError::RootPending {
-            round: p.record.attestation.round,
-            finalizes_at: p.finalizes_at,
-        });
+    check_attestable(deps.storage, &config, now, &a, &hash, &t, pending.as_ref())?;
+    if let Some(p) = pending {
+        return Err(p.still_pending());
     }
     let votes = root_tally(deps.storage, round, &hash)?;
     if votes < config.quorum {

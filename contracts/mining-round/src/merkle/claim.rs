@@ -12,7 +12,7 @@ use cube_types::mining_round::{
 };
 
 use super::finalize::finalize_due;
-use super::state::{totals, RootRecord, Totals, CLAIMED, PENDING, ROOTS, TOTALS};
+use super::state::{totals, RootRecord, Totals, CLAIMED, ROOTS, TOTALS};
 use crate::state::{counts_as_of, ensure_not_paused, Funds, CONFIG, FUNDS, POLICIES};
 use crate::ContractError;
 
@@ -158,7 +158,7 @@ pub fn claim_cumulative(
     ensure_not_paused(deps.storage)?;
     let config = CONFIG.load(deps.storage)?;
     let now = env.block.time.seconds();
-    let res = finalize_due(deps.storage, &config, now, Response::new())?;
+    let (res, pending) = finalize_due(deps.storage, &config, now, Response::new())?;
     let mut t = totals(deps.storage)?;
     match check_round(&t, c.round) {
         RoundCheck::Latest => {}
@@ -169,13 +169,8 @@ pub fn claim_cumulative(
             })
         }
         RoundCheck::NotFinal => {
-            if let Some(p) = PENDING.may_load(deps.storage)? {
-                if p.record.attestation.round == c.round {
-                    return Err(ContractError::RootPending {
-                        round: c.round,
-                        finalizes_at: p.finalizes_at,
-                    });
-                }
+            if let Some(p) = pending.filter(|p| p.record.attestation.round == c.round) {
+                return Err(p.still_pending());
             }
             return Err(match t.last_round {
                 None => ContractError::NoRoot {},
@@ -231,7 +226,7 @@ pub fn claim_many(
     }
     let config = CONFIG.load(deps.storage)?;
     let now = env.block.time.seconds();
-    let mut res = finalize_due(deps.storage, &config, now, Response::new())?;
+    let (mut res, _) = finalize_due(deps.storage, &config, now, Response::new())?;
     let mut t = totals(deps.storage)?;
     let ctx = match t.last_round {
         Some(latest) => Some(ClaimContext::load(&deps, &env, latest)?),

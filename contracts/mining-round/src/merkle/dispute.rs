@@ -8,11 +8,11 @@
 use cosmwasm_std::{Addr, Empty, HexBinary, Response, Storage, Uint128, Uint256};
 use cube_types::mining_round::MAX_DISPUTE_REASON;
 
-use super::attest::accept_root;
+use super::attest::{accept_root, root_voters};
 use super::finalize::{finalize, finalize_due};
 use super::state::{
     totals, Dispute, DisputeOutcome, PendingRoot, DISPUTES, OPEN_DISPUTES, ORACLE_DISPUTES,
-    PENDING, ROOT_VOTES, TOTALS,
+    PENDING, TOTALS,
 };
 use crate::state::{ensure_not_paused, rules_for_round, Config, CONFIG, FUNDS, ORACLES};
 use crate::validate::hash32;
@@ -113,7 +113,7 @@ pub fn dispute_root(
             (false, sent)
         }
     };
-    let voters = voters_of(storage, round, &hash)?;
+    let voters = root_voters(storage, round, &hash)?;
     PENDING.remove(storage);
     let mut funds = FUNDS.load(storage)?;
     funds.bonded = funds.bonded.checked_add(bond)?;
@@ -147,24 +147,6 @@ pub fn dispute_root(
         .add_attribute("bonded", funds.bonded))
 }
 
-/// The current oracles whose vote for `round` is `hash`.
-fn voters_of(storage: &dyn Storage, round: u64, hash: &[u8]) -> Result<Vec<Addr>, ContractError> {
-    let mut voters = vec![];
-    let oracles: Vec<Addr> = ORACLES
-        .keys(storage, None, None, cosmwasm_std::Order::Ascending)
-        .take(usize::try_from(crate::state::MAX_ORACLES).unwrap_or(usize::MAX))
-        .collect::<Result<_, _>>()?;
-    for oracle in oracles {
-        if ROOT_VOTES
-            .may_load(storage, (round, &oracle))?
-            .is_some_and(|v| v.as_slice() == hash)
-        {
-            voters.push(oracle);
-        }
-    }
-    Ok(voters)
-}
-
 /// Owner (`contract::owner_only`): re-affirms the disputed root `attestation_hash` of `round`.
 /// It is finalized at once; the dispute's bond is forfeited to the unlocked funds.
 pub fn reaffirm_root(
@@ -191,12 +173,9 @@ pub fn reaffirm_root(
     }
     let config = CONFIG.load(storage)?;
     // A root whose window is over is finalized first (it may carry the disputed round).
-    let res = finalize_due(storage, &config, now, Response::new())?;
-    if let Some(p) = PENDING.may_load(storage)? {
-        return Err(ContractError::RootPending {
-            round: p.record.attestation.round,
-            finalizes_at: p.finalizes_at,
-        });
+    let (res, pending) = finalize_due(storage, &config, now, Response::new())?;
+    if let Some(p) = pending {
+        return Err(p.still_pending());
     }
     let t = totals(storage)?;
     // A finalized root of this round or a later one settles the dispute (`Replaced`), but one

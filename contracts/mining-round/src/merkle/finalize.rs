@@ -12,7 +12,7 @@ use super::state::{
     totals, DisputeOutcome, PendingRoot, RootRecord, DISPUTES, OPEN_DISPUTES, PENDING, ROOTS,
     TOTALS,
 };
-use crate::state::{Config, FUNDS};
+use crate::state::{ensure_not_paused, Config, CONFIG, FUNDS};
 use crate::ContractError;
 
 /// Most open disputes settled by one finalization; the rest are settled by the next one.
@@ -44,35 +44,29 @@ pub fn start_window(
     Ok(res)
 }
 
-/// The pending root if its challenge window is over at `now`.
-fn due(storage: &dyn Storage, now: u64) -> Result<Option<PendingRoot>, ContractError> {
-    Ok(PENDING
-        .may_load(storage)?
-        .filter(|pending| now >= pending.finalizes_at))
-}
-
-/// Finalizes the pending root if its window is over (every merkle message calls this first).
+/// Finalizes the pending root if its window is over at `now` (the merkle messages that vote,
+/// accept or claim call this first). Returns the response and the root still pending, so the
+/// caller's checks need not read it again.
 pub fn finalize_due(
     storage: &mut dyn Storage,
     config: &Config,
     now: u64,
     res: Response,
-) -> Result<Response, ContractError> {
-    match due(storage, now)? {
-        Some(pending) => {
+) -> Result<(Response, Option<PendingRoot>), ContractError> {
+    match PENDING.may_load(storage)? {
+        Some(pending) if now >= pending.finalizes_at => {
             PENDING.remove(storage);
-            finalize(storage, config, now, pending.record, res)
+            Ok((finalize(storage, config, now, pending.record, res)?, None))
         }
-        None => Ok(res),
+        pending => Ok((res, pending)),
     }
 }
 
-/// `FinalizeRoot`: finalizes the pending root once its window is over.
-pub fn finalize_pending(
-    storage: &mut dyn Storage,
-    config: &Config,
-    now: u64,
-) -> Result<Response, ContractError> {
+/// `FinalizeRoot` (anyone; fails while paused): finalizes the pending root once its window is
+/// over.
+pub fn finalize_pending(storage: &mut dyn Storage, now: u64) -> Result<Response, ContractError> {
+    ensure_not_paused(storage)?;
+    let config = CONFIG.load(storage)?;
     let pending = PENDING
         .may_load(storage)?
         .ok_or(ContractError::NoPendingRoot {})?;
@@ -82,8 +76,9 @@ pub fn finalize_pending(
             finalizes_at: pending.finalizes_at,
         });
     }
+    PENDING.remove(storage);
     let res = Response::new().add_attribute("action", "finalize_root");
-    finalize_due(storage, config, now, res)
+    finalize(storage, &config, now, pending.record, res)
 }
 
 /// Makes `record` the last finalized root: locks its entitlement increase (reserved while it

@@ -76,6 +76,16 @@ pub struct PendingRoot {
     pub finalizes_at: u64,
 }
 
+impl PendingRoot {
+    /// `RootPending`: what a message fails with while this root is pending.
+    pub fn still_pending(&self) -> ContractError {
+        ContractError::RootPending {
+            round: self.record.attestation.round,
+            finalizes_at: self.finalizes_at,
+        }
+    }
+}
+
 /// What became of a dispute (`cube_types`' `DisputeOutcome`).
 pub use cube_types::mining_round::DisputeOutcome;
 

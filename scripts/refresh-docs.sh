@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the committed figures and screenshots; the tests never write them.
 #
-#   scripts/refresh-docs.sh [gas] [vm-gas] [screenshots] [sizes]     (no argument: all four)
+#   scripts/refresh-docs.sh [gas] [vm-gas] [screenshots] [sizes] [pool-sim]  (no argument: all)
 #
 #   gas          docs/gas.md: SDK gas on the wasmd localnet, from the end-to-end suite
 #                (cargo test -p e2e, which starts the localnet when it is not running)
@@ -10,6 +10,8 @@
 #                browser suite on a demo localnet of its own (scripts/test-web.sh)
 #   sizes        docs/artifacts.md: every wasm artifact's size against its budget and wasmd's
 #                upload limit (scripts/build-wasm.sh)
+#   pool-sim     docs/pool-sim/: the simulator's charts and tables for the shipped scenarios
+#                (tools/pool-sim/scenarios/*.json, 1,000 runs each) and the margin table
 #
 # Review the diff (git diff --stat docs/) and commit it with the change that moved the figures.
 set -euo pipefail
@@ -17,9 +19,9 @@ set -euo pipefail
 cd "$REPO_ROOT"
 
 what=("$@")
-[ ${#what[@]} -gt 0 ] || what=(gas vm-gas screenshots sizes)
+[ ${#what[@]} -gt 0 ] || what=(gas vm-gas screenshots sizes pool-sim)
 for w in "${what[@]}"; do
-  case "$w" in gas|vm-gas|screenshots|sizes) ;; *) die "unknown part '$w' (gas, vm-gas, screenshots, sizes)" ;; esac
+  case "$w" in gas|vm-gas|screenshots|sizes|pool-sim) ;; *) die "unknown part '$w' (gas, vm-gas, screenshots, sizes, pool-sim)" ;; esac
 done
 
 for w in "${what[@]}"; do
@@ -50,6 +52,24 @@ for w in "${what[@]}"; do
       step "docs/artifacts.md (wasm artifact sizes)"
       scripts/build-wasm.sh --if-changed
       write_artifact_sizes docs/artifacts.md
+      ;;
+    pool-sim)
+      step "docs/pool-sim (pool simulator, shipped scenarios)"
+      cargo build --locked --profile native -p pool-sim
+      sim="$(cargo_target_dir)/native/pool-sim"
+      for scenario in tools/pool-sim/scenarios/*.json; do
+        name="$(basename "$scenario" .json)"
+        out="$(cargo_target_dir)/pool-sim/$name"
+        rm -rf "$out"
+        "$sim" run "$scenario" --out "$out" | tee "$out.txt"
+        rm -rf "docs/pool-sim/$name"
+        mkdir -p "docs/pool-sim/$name"
+        cp "$out"/*.svg "$out"/halvings.csv "$out"/tornado.csv "docs/pool-sim/$name/"
+        cp "$out.txt" "docs/pool-sim/$name/output.txt"
+      done
+      "$sim" margin --demand 100000 500000 1000000 2000000 5000000 10000000 20000000 30000000 35000000 \
+        > docs/pool-sim/margins.txt
+      cat docs/pool-sim/margins.txt
       ;;
   esac
 done

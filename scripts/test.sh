@@ -24,7 +24,7 @@ cd "$REPO_ROOT"
 # name|one-line description (the order of a full run)
 STAGES=(
   "lint|cargo fmt --check and cargo clippy -D warnings over the whole workspace, every target"
-  "wasm|contract artifacts (MVP wasm build, wasm-opt) + cosmwasm-check; schema/ and the web's TypeScript clients are current"
+  "wasm|contract artifacts (MVP wasm build, wasm-opt) + cosmwasm-check; schema/ and the web's TypeScript clients are current; the pool simulator's library builds for wasm32"
   "contracts|unit, property and cw-multi-test tests of the contracts (pool, mining round, timelock) and the shared contract packages"
   "relayer|relayer (SQLite store, HTTP ingest, daemon), telemetry, chain client, deploy and tool tests: no chain needed"
   "e2e|both contracts and governance through real signed transactions on the wasmd localnet (crate e2e)"
@@ -67,6 +67,8 @@ stage_wasm() {
   need_artifacts
   scripts/schema.sh --check
   scripts/codegen.sh --check
+  # The simulator's core (no I/O) is meant for the browser: it must keep building for wasm32.
+  cargo check --locked -p pool-sim --lib --no-default-features --target wasm32-unknown-unknown
 }
 
 CONTRACT_PACKAGES=(reward-pool mining-round timelock contract-common cube-scoring cube-merkle cube-types upstream-contracts)

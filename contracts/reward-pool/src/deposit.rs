@@ -6,7 +6,7 @@ use cube_types::reward_pool::ReceiveMsg;
 use cw20::{BalanceResponse, Cw20QueryMsg, Cw20ReceiveMsg};
 
 use crate::error::ContractError;
-use crate::halving::{apply_reversals, LevelChange};
+use crate::halving::{credit_deposit, LevelChange};
 use crate::helpers::{record_level_changes, validate_addr};
 use crate::state::{CONFIG, MAX_CAMPAIGN_LEN, POOL};
 
@@ -82,7 +82,8 @@ fn deposit(
     let config = CONFIG.load(deps.storage)?;
     let mut pool = POOL.load(deps.storage)?;
     let level_before = pool.level;
-    pool.available = pool.available.checked_add(amount)?;
+    let mut changes: Vec<LevelChange> = Vec::new();
+    credit_deposit(&config, &mut pool, amount, &mut changes)?;
     let action = match kind {
         DepositKind::Fund => {
             pool.total_funded = pool.total_funded.checked_add(amount)?;
@@ -98,8 +99,6 @@ fn deposit(
             "reconcile"
         }
     };
-    let mut changes: Vec<LevelChange> = Vec::new();
-    apply_reversals(&config, &mut pool, &mut changes)?;
     POOL.save(deps.storage, &pool)?;
     let events = record_level_changes(deps.storage, changes, env.block.time)?;
     Ok(Response::new()

@@ -187,6 +187,18 @@ fn reversal_reached(config: &Config, pool: &PoolState) -> Result<bool, ContractE
     Ok(scaled_available >= scaled_reversal_threshold(config, pool.level)?)
 }
 
+/// A deposit: credits `amount` to the available balance, then reverses halvings while the
+/// balance allows. The deposit hook and `Reconcile` run it; so does the pool simulator.
+pub fn credit_deposit(
+    config: &Config,
+    pool: &mut PoolState,
+    amount: Uint128,
+    changes: &mut Vec<LevelChange>,
+) -> Result<(), ContractError> {
+    pool.available = pool.available.checked_add(amount)?;
+    apply_reversals(config, pool, changes)
+}
+
 /// Reverses halvings while the balance allows; several levels at once if it does. Does not
 /// touch the cooldown timer.
 pub fn apply_reversals(

@@ -61,7 +61,8 @@ for w in "${what[@]}"; do
         name="$(basename "$scenario" .json)"
         out="$(cargo_target_dir)/pool-sim/$name"
         rm -rf "$out"
-        "$sim" run "$scenario" --out "$out" | tee "$out.txt"
+        # The warnings go to stderr, before the runs; the progress lines (" runs") are left out.
+        "$sim" run "$scenario" --out "$out" 2>&1 | grep -v ' runs$' | tee "$out.txt"
         rm -rf "docs/pool-sim/$name"
         mkdir -p "docs/pool-sim/$name"
         cp "$out"/*.svg "$out"/halvings.csv "$out"/tornado.csv "docs/pool-sim/$name/"

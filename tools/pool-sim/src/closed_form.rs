@@ -12,7 +12,7 @@
 
 use serde::Serialize;
 
-use crate::scenario::{Resolved, SECONDS_PER_DAY};
+use crate::scenario::{days_of, Resolved};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClosedForms {
@@ -39,14 +39,14 @@ pub fn actions_per_level(resolved: &Resolved) -> f64 {
 
 /// λ·cooldown / A in basis points.
 pub fn margin_bps_for(resolved: &Resolved, demand_per_day: f64) -> f64 {
-    let cooldown_days = resolved.config.halving_cooldown as f64 / SECONDS_PER_DAY as f64;
-    demand_per_day * cooldown_days / actions_per_level(resolved) * 10_000.0
+    demand_per_day * days_of(resolved.config.halving_cooldown) / actions_per_level(resolved)
+        * 10_000.0
 }
 
 impl ClosedForms {
     pub fn of(resolved: &Resolved) -> Self {
         let a = actions_per_level(resolved);
-        let cooldown_days = resolved.config.halving_cooldown as f64 / SECONDS_PER_DAY as f64;
+        let cooldown_days = days_of(resolved.config.halving_cooldown);
         let start = resolved.demand_at(0);
         let peak = resolved.peak_demand();
         let base = resolved.config.base_reward.u128();

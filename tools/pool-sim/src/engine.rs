@@ -17,7 +17,7 @@ use reward_pool::ContractError;
 use serde::Serialize;
 
 use crate::error::SimError;
-use crate::scenario::{Resolved, SECONDS_PER_DAY};
+use crate::scenario::{days_of, Resolved, SECONDS_PER_DAY};
 
 /// Block time of the simulation's start (any time works: the rules only compare differences).
 pub const GENESIS_SECONDS: u64 = 1_700_000_000;
@@ -121,7 +121,7 @@ impl Pool {
     }
 }
 
-fn saturate(value: Uint256) -> u128 {
+pub(crate) fn saturate(value: Uint256) -> u128 {
     Uint128::try_from(value)
         .map(|v| v.u128())
         .unwrap_or(u128::MAX)
@@ -163,7 +163,7 @@ impl Event {
     }
 
     pub fn day(&self) -> f64 {
-        self.time as f64 / SECONDS_PER_DAY as f64
+        days_of(self.time)
     }
 }
 
@@ -258,7 +258,7 @@ pub fn run_rng(seed: u64, run: u32) -> ChaCha8Rng {
 }
 
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-fn to_u64(value: f64) -> u64 {
+pub(crate) fn to_u64(value: f64) -> u64 {
     // Saturating by definition of `as` for floats; callers pass finite, non-negative values.
     value.max(0.0) as u64
 }
@@ -266,6 +266,15 @@ fn to_u64(value: f64) -> u64 {
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 fn to_u128(value: f64) -> u128 {
     value.max(0.0) as u128
+}
+
+/// The whole part of `amount` plus what earlier steps carried; the fraction is carried on, so
+/// rounding never loses or invents an action or a base unit over a run.
+pub(crate) fn take_whole(amount: f64, carry: &mut f64) -> f64 {
+    let total = amount + *carry;
+    let whole = total.floor();
+    *carry = total - whole;
+    whole
 }
 
 /// Runs a scenario once: the projection (`run = None`: expected demand and fees, no noise) or
@@ -301,11 +310,11 @@ pub fn run(
     let step = resolved.step_seconds;
     let steps = resolved.steps();
     let steps_per_day = SECONDS_PER_DAY / step;
-    let step_days = step as f64 / SECONDS_PER_DAY as f64;
+    let step_days = days_of(step);
     let mut pool = Pool::new(resolved.config.clone());
     let mut changes: Vec<LevelChange> = Vec::new();
     let rules = |time: u64, err: ContractError| SimError::Rules {
-        day: time as f64 / SECONDS_PER_DAY as f64,
+        day: days_of(time),
         reason: err.to_string(),
     };
     let mut out = RunOutcome {
@@ -359,16 +368,11 @@ pub fn run(
                 action_carry,
                 fee_carry,
             } => {
-                let fee = fees_per_day * step_days + *fee_carry;
-                let whole = fee.floor();
-                *fee_carry = fee - whole;
-                if whole >= 1.0 {
-                    record.deposits.push((DepositKind::AdFee, to_u128(whole)));
+                let fee = take_whole(fees_per_day * step_days, fee_carry);
+                if fee >= 1.0 {
+                    record.deposits.push((DepositKind::AdFee, to_u128(fee)));
                 }
-                let actions = expected_actions + *action_carry;
-                let whole = actions.floor();
-                *action_carry = actions - whole;
-                record.actions = to_u64(whole);
+                record.actions = to_u64(take_whole(expected_actions, action_carry));
             }
             World::Sampled {
                 rng,
@@ -397,10 +401,7 @@ pub fn run(
                         }
                     }
                 }
-                let actions = expected_actions * *day_factor + *action_carry;
-                let whole = actions.floor();
-                *action_carry = actions - whole;
-                record.actions = to_u64(whole);
+                record.actions = to_u64(take_whole(expected_actions * *day_factor, action_carry));
             }
         }
         changes.clear();

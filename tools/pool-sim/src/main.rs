@@ -22,6 +22,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use pool_sim::closed_form::group;
 use pool_sim::engine::RunOutcome;
 use pool_sim::margin::{recommended_margin, MarginAdvice};
+use pool_sim::scenario::days_of;
 use pool_sim::sweep::{self, Tornado, TORNADO_POINTS};
 use pool_sim::{monte_carlo, project, ClosedForms, Report, Resolved, Scenario, SimError};
 
@@ -161,7 +162,9 @@ fn run_scenario(scenario: &Scenario, options: &RunOptions) -> Result<()> {
     let resolved = scenario.resolve()?;
     let closed = ClosedForms::of(&resolved);
     print_closed_forms(&resolved, &closed);
-    for warning in closed.warnings(&resolved) {
+    // The report repeats these first; they are printed once, here, before any run.
+    let early_warnings = closed.warnings(&resolved);
+    for warning in &early_warnings {
         eprintln!("warning: {warning}");
     }
     std::fs::create_dir_all(&options.out)
@@ -179,6 +182,10 @@ fn run_scenario(scenario: &Scenario, options: &RunOptions) -> Result<()> {
     let runs = parallel_runs(&resolved, resolved.runs, options.threads, &bar)?;
     let mc_seconds = started.elapsed().as_secs_f64();
     let report = Report::assemble(scenario, &resolved, projection, &runs);
+    let mut written = Vec::new();
+    if options.runs_csv {
+        written.push(files::write_runs_csv(&options.out.join("runs.csv"), &runs)?);
+    }
     drop(runs);
 
     let sweep_started = Instant::now();
@@ -200,7 +207,7 @@ fn run_scenario(scenario: &Scenario, options: &RunOptions) -> Result<()> {
     demands.dedup();
     let margins = margins(&resolved, &demands)?;
 
-    print_report(&resolved, &report, tornado.as_ref());
+    print_report(&resolved, &report, tornado.as_ref(), early_warnings.len());
     print_margins(&resolved, &margins);
     let timing = Timing {
         monte_carlo: mc_seconds,
@@ -227,20 +234,15 @@ fn run_scenario(scenario: &Scenario, options: &RunOptions) -> Result<()> {
         margins: &margins,
         seconds: timing,
     };
-    let mut written = files::write_tables(&options.out, &report, tornado.as_ref())?;
+    written.extend(files::write_tables(
+        &options.out,
+        &report,
+        tornado.as_ref(),
+    )?);
     written.push(files::write_json(
         &options.out.join("summary.json"),
         &summary,
     )?);
-    if options.runs_csv {
-        let all = parallel_runs(
-            &resolved,
-            resolved.runs,
-            options.threads,
-            &ProgressBar::hidden(),
-        )?;
-        written.push(files::write_runs_csv(&options.out.join("runs.csv"), &all)?);
-    }
     written.extend(charts::write_all(
         &options.out,
         &report,
@@ -339,7 +341,7 @@ fn print_closed_forms(resolved: &Resolved, closed: &ClosedForms) {
         "  S = {} TOK, R0 = {} TOK, cooldown {} d, margin {} bps, {} halvings until R(n) = 0",
         group(resolved.tok(resolved.config.reference_pool.u128())),
         group(resolved.tok(resolved.config.base_reward.u128())),
-        days(resolved.config.halving_cooldown as f64 / 86_400.0),
+        days(days_of(resolved.config.halving_cooldown)),
         resolved.config.hysteresis_bps,
         closed.levels
     );
@@ -370,7 +372,9 @@ fn pct3(p: &pool_sim::report::Percentiles, f: fn(f64) -> String) -> String {
     format!("{} / {} / {}", f(p.p10), f(p.p50), f(p.p90))
 }
 
-fn print_report(resolved: &Resolved, report: &Report, tornado: Option<&Tornado>) {
+/// `printed`: how many of the report's warnings (the closed forms' come first) were already
+/// printed before the runs.
+fn print_report(resolved: &Resolved, report: &Report, tornado: Option<&Tornado>, printed: usize) {
     println!(
         "\n{} Monte Carlo runs, {} days, seed {}",
         report.runs, resolved.horizon_days, resolved.seed
@@ -437,7 +441,7 @@ fn print_report(resolved: &Resolved, report: &Report, tornado: Option<&Tornado>)
             println!("  skipped {skipped}");
         }
     }
-    for warning in &report.warnings {
+    for warning in report.warnings.iter().skip(printed) {
         println!("warning: {warning}");
     }
 }
@@ -445,7 +449,7 @@ fn print_report(resolved: &Resolved, report: &Report, tornado: Option<&Tornado>)
 fn print_margins(resolved: &Resolved, margins: &[MarginAdvice]) {
     println!(
         "\nrecommended margin (cooldown {} d, A = {} actions)",
-        days(resolved.config.halving_cooldown as f64 / 86_400.0),
+        days(days_of(resolved.config.halving_cooldown)),
         group(pool_sim::closed_form::actions_per_level(resolved))
     );
     println!(

@@ -13,9 +13,9 @@ use reward_pool::state::{Config, PoolState, MAX_HYSTERESIS_BPS};
 use serde::Serialize;
 
 use crate::closed_form::margin_bps_for;
-use crate::engine::{DepositKind, Pool, GENESIS_SECONDS};
+use crate::engine::{saturate, take_whole, to_u64, DepositKind, Pool, GENESIS_SECONDS};
 use crate::error::SimError;
-use crate::scenario::{Resolved, SECONDS_PER_DAY};
+use crate::scenario::{days_of, Resolved};
 
 /// Steps of the search's clock per cooldown.
 const STEPS_PER_COOLDOWN: u64 = 20_000;
@@ -50,13 +50,7 @@ fn rehalving_gap(
         day: 0.0,
         reason: err.to_string(),
     };
-    let target = reversal_threshold(config, 1).map_err(err)?;
-    let target = Uint128::try_from(target)
-        .map_err(|e| SimError::Rules {
-            day: 0.0,
-            reason: e.to_string(),
-        })?
-        .u128();
+    let target = saturate(reversal_threshold(config, 1).map_err(err)?);
     let below = threshold(config.reference_pool, 1).u128().saturating_sub(1);
     // Level 1 since a halving a cooldown ago, balance just below T(1); the deposit reverses it.
     let mut pool = Pool::new(config.clone());
@@ -81,15 +75,11 @@ fn rehalving_gap(
         });
     }
     let step = (cooldown / STEPS_PER_COOLDOWN).max(1);
-    let per_step = demand_per_day * step as f64 / SECONDS_PER_DAY as f64;
+    let per_step = demand_per_day * days_of(step);
     let mut carry = 0.0f64;
     let mut elapsed = 0u64;
     while elapsed < limit {
-        let actions = per_step + carry;
-        let whole = actions.floor();
-        carry = actions - whole;
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let count = whole.max(0.0) as u64;
+        let count = to_u64(take_whole(per_step, &mut carry));
         if count > 0 {
             changes.clear();
             let now = Timestamp::from_seconds(start.saturating_add(elapsed));
@@ -149,6 +139,6 @@ pub fn recommended_margin(
 fn rehalving_days(config: &Config, demand_per_day: f64) -> Result<f64, SimError> {
     let limit = config.halving_cooldown.saturating_mul(2);
     Ok(rehalving_gap(config, demand_per_day, limit)?
-        .map(|seconds| seconds as f64 / SECONDS_PER_DAY as f64)
+        .map(days_of)
         .unwrap_or(f64::INFINITY))
 }

@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use crate::closed_form::ClosedForms;
-use crate::engine::{DayPoint, Event, RunOutcome};
-use crate::scenario::{Resolved, Scenario, DAYS_PER_YEAR, SECONDS_PER_DAY};
+use crate::engine::{saturate, DayPoint, Event, RunOutcome};
+use crate::scenario::{days_of, Resolved, Scenario, DAYS_PER_YEAR};
 
 /// P10, P50 and P90 of a sample (linear interpolation between order statistics).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -128,17 +128,14 @@ pub struct Report {
     pub band: Vec<BandPoint>,
 }
 
-fn pct(values: impl Iterator<Item = f64>) -> Percentiles {
+/// Percentiles of `values`, zeros for none.
+pub(crate) fn pct(values: impl Iterator<Item = f64>) -> Percentiles {
     let values: Vec<f64> = values.collect();
     Percentiles::of(&values).unwrap_or(Percentiles {
         p10: 0.0,
         p50: 0.0,
         p90: 0.0,
     })
-}
-
-fn days_of(seconds: u64) -> f64 {
-    seconds as f64 / SECONDS_PER_DAY as f64
 }
 
 impl Report {
@@ -192,7 +189,7 @@ impl Report {
                         &resolved.config,
                         level,
                     )
-                    .map(|t| t.to_string().parse::<f64>().unwrap_or(f64::NAN) / resolved.unit())
+                    .map(|t| resolved.tok(saturate(t)))
                     .unwrap_or(f64::NAN),
                 }
             })

@@ -66,25 +66,11 @@ impl Tok {
         if frac_part.len() > usize::from(decimals) {
             return Err(bad("more fraction digits than the token has decimals"));
         }
-        let scale = 10u128
-            .checked_pow(u32::from(decimals))
-            .ok_or_else(|| bad("too many decimals"))?;
-        let int_value: u128 = int_part.parse().map_err(|_| bad("too large"))?;
-        let frac_scale = 10u128
-            .checked_pow(
-                u32::from(decimals)
-                    .saturating_sub(u32::try_from(frac_part.len()).unwrap_or(u32::MAX)),
-            )
-            .ok_or_else(|| bad("too many decimals"))?;
-        let frac_value: u128 = if frac_part.is_empty() {
-            0
-        } else {
-            frac_part.parse().map_err(|_| bad("too large"))?
-        };
-        int_value
-            .checked_mul(scale)
-            .and_then(|v| v.checked_add(frac_value.checked_mul(frac_scale)?))
-            .ok_or_else(|| bad("too large for 128 bits of base units"))
+        // Base units are the digits with the fraction padded to `decimals` places.
+        let width = usize::from(decimals);
+        format!("{int_part}{frac_part:0<width$}")
+            .parse()
+            .map_err(|_| bad("too large for 128 bits of base units"))
     }
 }
 
@@ -382,6 +368,11 @@ impl Scenario {
     }
 }
 
+/// Days of a number of seconds.
+pub fn days_of(seconds: u64) -> f64 {
+    seconds as f64 / SECONDS_PER_DAY as f64
+}
+
 /// Seconds of a (checked, non-negative, bounded) number of days, rounded up to whole seconds.
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 pub fn seconds_of_days(days: f64) -> u64 {
@@ -410,13 +401,13 @@ impl Resolved {
 
     /// Expected actions per day at `seconds` from the start (no noise).
     pub fn demand_at(&self, seconds: u64) -> f64 {
-        let years = seconds as f64 / (SECONDS_PER_DAY as f64 * DAYS_PER_YEAR);
+        let years = days_of(seconds) / DAYS_PER_YEAR;
         self.demand.actions_per_day * (1.0 + self.demand.growth_per_year).powf(years)
     }
 
     /// Expected ad fees per day (base units) at `seconds` from the start.
     pub fn fees_at(&self, seconds: u64) -> f64 {
-        let years = seconds as f64 / (SECONDS_PER_DAY as f64 * DAYS_PER_YEAR);
+        let years = days_of(seconds) / DAYS_PER_YEAR;
         self.fee_mean_per_day * (1.0 + self.fee_growth_per_year).powf(years)
     }
 

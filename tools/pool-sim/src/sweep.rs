@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use crate::engine::RunOutcome;
 use crate::error::SimError;
-use crate::report::Percentiles;
-use crate::scenario::Resolved;
+use crate::report::{pct, Percentiles};
+use crate::scenario::{days_of, Resolved};
 
 /// The parameters a tornado moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -103,24 +103,16 @@ pub struct SweepPoint {
 impl SweepPoint {
     pub fn of(resolved: &Resolved, runs: &[RunOutcome]) -> Self {
         let count = runs.len().max(1) as f64;
-        let values = |f: &dyn Fn(&RunOutcome) -> f64| -> Percentiles {
-            let v: Vec<f64> = runs.iter().map(f).collect();
-            Percentiles::of(&v).unwrap_or(Percentiles {
-                p10: 0.0,
-                p50: 0.0,
-                p90: 0.0,
-            })
-        };
         SweepPoint {
-            paid: values(&|run| resolved.tok(run.paid)),
+            paid: pct(runs.iter().map(|run| resolved.tok(run.paid))),
             exhaustion_probability: runs.iter().filter(|run| run.exhausted_at.is_some()).count()
                 as f64
                 / count,
-            final_reward: values(&|run| {
+            final_reward: pct(runs.iter().map(|run| {
                 run.final_point()
                     .map(|point| resolved.tok(point.reward))
                     .unwrap_or(0.0)
-            }),
+            })),
         }
     }
 }
@@ -158,7 +150,7 @@ fn value_label(resolved: &Resolved, parameter: Parameter) -> String {
             crate::closed_form::group(resolved.tok(c.reference_pool.u128()))
         }
         Parameter::BaseReward => crate::closed_form::group(resolved.tok(c.base_reward.u128())),
-        Parameter::Cooldown => format!("{:.1} d", c.halving_cooldown as f64 / 86_400.0),
+        Parameter::Cooldown => format!("{:.1} d", days_of(c.halving_cooldown)),
         Parameter::Margin => format!("{} bps", c.hysteresis_bps),
         Parameter::Demand => format!(
             "{}/d",

@@ -202,6 +202,12 @@ pub const DAILY_CURVE: [u64; 24] = [
 
 /// Wh a device discharges in `[start, end)` (end − start ≤ 1 h) following [`DAILY_CURVE`] at
 /// the local hour of `start`, with ±20 % noise; always within the rated-power bound.
+///
+/// The energy is rounded **up** to whole Wh: a Cube that discharges at all in a window reports
+/// at least 1 Wh, so a short window at night (a 30 s window of a 2 kW Cube at 2.5 % is 0.4 Wh)
+/// does not read as an idle device. Otherwise whether an owner appears in a short round would
+/// depend on the hour of day in its time zone. The bound holds: with `max_wh` ≥ 1 the
+/// rounded-up share (at most 42 % · 120 %) never exceeds `max_wh`.
 pub fn discharge_wh(
     dev: &SimDevice,
     rated: &RatedPower,
@@ -223,7 +229,11 @@ pub fn discharge_wh(
     // Rated W · seconds / 3600 = max Wh; scale by curve and noise (80..120 %).
     let max_wh = rated.of(dev.model).saturating_mul(len) / 3600;
     let noise = 80 + rng.below(41);
-    (max_wh.saturating_mul(per_mille) / 1000).saturating_mul(noise) / 100
+    max_wh
+        .saturating_mul(per_mille)
+        .saturating_mul(noise)
+        .div_ceil(100_000)
+        .min(max_wh)
 }
 
 /// Signs the next reading of `dev` for `[start, end)` and advances its sequence.
@@ -439,5 +449,35 @@ mod tests {
         let evening = discharge_wh(dev, &rated, day + 19 * 3600, day + 20 * 3600, &mut rng);
         assert!(evening > 5 * night, "{evening} vs {night}");
         assert!(evening <= rated.of(dev.model));
+    }
+
+    /// Every hour of the day, in every zone, a 30 s window of the smaller model reports energy
+    /// (at least 1 Wh) and never more than the rated bound: who appears in a short round does
+    /// not depend on the wall clock.
+    #[test]
+    fn short_windows_report_energy_at_every_hour() {
+        let spec = FleetSpec {
+            devices: 8,
+            seed: 3,
+            owner_prefix: "o".into(),
+        };
+        let f = Fleet::generate(&spec);
+        let rated = RatedPower::default();
+        let mut rng = SplitMix(11);
+        let day = 1_700_006_400u64;
+        for dev in &f.devices {
+            let max_wh = rated.of(dev.model) * 30 / 3600;
+            for hour in 0..24u64 {
+                let start = day + hour * 3600;
+                let wh = discharge_wh(dev, &rated, start, start + 30, &mut rng);
+                assert!(
+                    (1..=max_wh).contains(&wh),
+                    "{} at {hour} h UTC: {wh} Wh (max {max_wh})",
+                    dev.timezone
+                );
+            }
+            // A zero-length window discharges nothing.
+            assert_eq!(discharge_wh(dev, &rated, day, day, &mut rng), 0);
+        }
     }
 }

@@ -6,8 +6,9 @@
 #   gas          docs/gas.md: SDK gas on the wasmd localnet, from the end-to-end suite
 #                (cargo test -p e2e, which starts the localnet when it is not running)
 #   vm-gas       docs/vm-gas.md: VM gas in cosmwasm-vm (scripts/bench-gas.sh)
-#   screenshots  docs/screenshots/*.png: the web app at desktop and phone width, from the
-#                browser suite on a demo localnet of its own (scripts/test-web.sh)
+#   screenshots  docs/screenshots/*.png: every page of the web app at 360 px, 390 px and
+#                1280 px, from a real run on a demo localnet of its own
+#                (scripts/test-web.sh --screenshots; the tests never take them)
 #   sizes        docs/artifacts.md: every wasm artifact's size against its budget and wasmd's
 #                upload limit (scripts/build-wasm.sh)
 #   pool-sim     docs/pool-sim/: the simulator's charts and tables for the shipped scenarios
@@ -45,8 +46,9 @@ for w in "${what[@]}"; do
       VM_GAS_DOC="$REPO_ROOT/docs/vm-gas.md" scripts/bench-gas.sh
       ;;
     screenshots)
-      step "docs/screenshots (browser suite)"
-      WEB_SCREENSHOTS="$REPO_ROOT/docs/screenshots" scripts/test-web.sh
+      step "docs/screenshots (the screenshot command on a demo localnet of its own)"
+      rm -f docs/screenshots/*.png
+      scripts/test-web.sh --screenshots "$REPO_ROOT/docs/screenshots"
       ;;
     sizes)
       step "docs/artifacts.md (wasm artifact sizes)"

@@ -2,6 +2,9 @@
 
 export type ErrorKind =
   | "wrong_chain"
+  | "chain_missing"
+  | "chain_declined"
+  | "connection_declined"
   | "rejected"
   | "insufficient_fee"
   | "unreachable"
@@ -26,12 +29,17 @@ function text(e: unknown): string {
   return String(e);
 }
 
+/** True when a wallet call was declined by its user (Keplr: "Request rejected"). */
+export function isUserRejection(e: unknown): boolean {
+  return /request rejected|rejected by (the )?user|user (denied|rejected)/.test(text(e).toLowerCase());
+}
+
 /** Classifies an error thrown by cosmjs, the wallet or fetch. */
 export function classify(e: unknown, ctx: { rpc?: string; denom?: string } = {}): AppError {
   if (e instanceof AppError) return e;
   const msg = text(e);
   const lower = msg.toLowerCase();
-  if (/request rejected|rejected by (the )?user|user (denied|rejected)/.test(lower)) {
+  if (isUserRejection(e)) {
     return new AppError("rejected", "You rejected the signature request in your wallet; nothing was sent.", msg);
   }
   if (/insufficient funds|insufficient fee|account .* not found|does not exist on chain/.test(lower)) {
@@ -51,7 +59,10 @@ export function classify(e: unknown, ctx: { rpc?: string; denom?: string } = {})
       msg,
     );
   }
-  if (/chain id|chain-id|no chain info|unknown chain/.test(lower)) {
+  if (/no chain info|unknown chain|chain .* not (found|supported)|not support(ed)? chain/.test(lower)) {
+    return new AppError("chain_missing", "Your wallet does not know this deployment's chain.", msg);
+  }
+  if (/chain id|chain-id/.test(lower)) {
     return new AppError("wrong_chain", "Your wallet is on another chain than this deployment.", msg);
   }
   if (/execute wasm contract failed|query wasm contract failed/.test(lower)) {

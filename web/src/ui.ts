@@ -1,5 +1,6 @@
 // A few DOM helpers: escaped HTML templates, no framework.
 import { AppError, classify } from "./errors";
+import { formatLocalTime, formatTime, relativeTo } from "./lib/format";
 
 export class Raw {
   constructor(public html: string) {}
@@ -42,6 +43,9 @@ export function errorBox(e: unknown, ctx: { rpc?: string; denom?: string } = {},
 function title(kind: string): string {
   switch (kind) {
     case "wrong_chain": return "Wrong chain.";
+    case "chain_missing": return "Chain not in your wallet.";
+    case "chain_declined": return "Chain not added.";
+    case "connection_declined": return "Connection declined.";
     case "rejected": return "Signature rejected.";
     case "insufficient_fee": return "Insufficient fee balance.";
     case "unreachable": return "Chain unreachable.";
@@ -55,4 +59,16 @@ function title(kind: string): string {
 
 export function figure(label: string, value: unknown, id?: string, note?: string): Raw {
   return html`<div class="fig"${raw(id ? ` data-fig="${esc(id)}"` : "")}><div class="label">${label}</div><div class="value">${value}</div>${note ? html`<div class="note">${note}</div>` : ""}</div>`;
+}
+
+/**
+ * An instant as UTC text with the reader's local time beside it (and, given `now`, how far
+ * away it is): `<time datetime=… data-ts=…>2026-12-08 01:40:00 UTC <span class="local">(02:40:00 CET)</span></time>`.
+ */
+export function when(secs: number, now?: number): Raw {
+  const local = formatLocalTime(secs);
+  const iso = new Date(secs * 1000).toISOString();
+  return html`<time datetime="${iso}" data-ts="${secs}">${formatTime(secs)}${local ? html` <span class="local" data-local>(${local})</span>` : ""}${
+    now !== undefined ? html` <span class="rel">${relativeTo(secs, now)}</span>` : ""
+  }</time>`;
 }

@@ -3,9 +3,24 @@
 // Keplr mode, ...) work; transactions go through @cosmjs with the generated message composers.
 import { SigningCosmWasmClient } from "@cosmjs/cosmwasm-stargate";
 import type { EncodeObject, OfflineSigner } from "@cosmjs/proto-signing";
-import { GasPrice } from "@cosmjs/stargate";
+import { calculateFee, GasPrice, type Event, type StdFee } from "@cosmjs/stargate";
+import { formatAmount } from "./lib/format";
 import type { AppConfig } from "./config";
-import { AppError, classify } from "./errors";
+import { AppError, classify, isUserRejection } from "./errors";
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The wallet does not know the chain and could not add it: say what to add, in the message. */
+function missingChain(cfg: AppConfig, detail: string): AppError {
+  const ep = cfg.endpoints;
+  return new AppError(
+    "chain_missing",
+    `Your wallet does not know chain ${ep.chain_id} and did not add it. Add it in your wallet (chain id ${ep.chain_id}, RPC ${ep.rpc}, REST ${ep.rest}, fee denom ${ep.denom}), then connect again.`,
+    detail,
+  );
+}
 
 interface KeplrLike {
   experimentalSuggestChain?: (info: unknown) => Promise<void>;
@@ -62,15 +77,38 @@ export async function connectWallet(cfg: AppConfig): Promise<Wallet> {
     throw new AppError("no_wallet", "No Keplr-compatible wallet found in this browser. Install Keplr (or a wallet with its API) and reload.");
   }
   const chainId = cfg.deployment.chain_id;
+  // Each refusal gets its own sentence: declining to add the chain, declining the connection,
+  // and a wallet that cannot add chains and does not know this one are three different things
+  // for the holder to do.
+  if (keplr.experimentalSuggestChain) {
+    try {
+      await keplr.experimentalSuggestChain(chainInfo(cfg));
+    } catch (e) {
+      if (isUserRejection(e)) {
+        throw new AppError(
+          "chain_declined",
+          `You declined adding chain ${chainId} to your wallet, so nothing was connected. Connect again and approve adding the chain to see and claim your rewards.`,
+          errText(e),
+        );
+      }
+      const err = classify(e, ctx);
+      if (err.kind === "unreachable") throw err;
+      throw missingChain(cfg, errText(e));
+    }
+  }
   try {
-    if (keplr.experimentalSuggestChain) await keplr.experimentalSuggestChain(chainInfo(cfg));
     await keplr.enable(chainId);
   } catch (e) {
-    const err = classify(e, ctx);
-    if (err.kind === "other") {
-      throw new AppError("wrong_chain", `Your wallet does not offer chain ${chainId}: ${err.detail ?? err.message}`, err.detail);
+    if (isUserRejection(e)) {
+      throw new AppError(
+        "connection_declined",
+        `You declined the connection request, so the wallet shared nothing with this page. Connect again and approve it to see and claim your rewards.`,
+        errText(e),
+      );
     }
-    throw err;
+    const err = classify(e, ctx);
+    if (err.kind === "unreachable") throw err;
+    throw missingChain(cfg, errText(e));
   }
   const signer = keplr.getOfflineSigner(chainId);
   if (signer.chainId !== undefined && signer.chainId !== chainId) {
@@ -107,11 +145,67 @@ export interface TxRecord {
   hash?: string;
   height?: number;
   error?: AppError;
+  /** The included transaction's events (read from the chain). */
+  events?: readonly Event[];
+}
+
+/** What a transaction will cost, from a simulation: the gas limit and the fee it pays. */
+export interface FeePlan {
+  gas: number;
+  fee: StdFee;
+  /** The fee in the fee denom's base units. */
+  amount: bigint;
+  /** The account's fee balance when it was estimated. */
+  balance: bigint;
+}
+
+/** Gas limit = simulated gas × this (what the simulation cannot see: signature checks, noise). */
+export const GAS_ADJUSTMENT = 1.4;
+
+/**
+ * Simulates `msgs` and prices them at the endpoints' gas price, with the account's fee
+ * balance. Throws AppError (a simulation the contract refuses says why; an account the chain
+ * does not know holds no fee tokens).
+ */
+export async function estimateFee(cfg: AppConfig, wallet: Wallet, msgs: EncodeObject[]): Promise<FeePlan> {
+  const ctx = { rpc: cfg.endpoints.rpc, denom: cfg.endpoints.denom };
+  let balance: bigint;
+  try {
+    balance = BigInt((await wallet.signing.getBalance(wallet.address, cfg.endpoints.denom)).amount);
+  } catch (e) {
+    throw classify(e, ctx);
+  }
+  if (balance === 0n) {
+    throw new AppError(
+      "insufficient_fee",
+      `Your account ${wallet.address} holds no ${cfg.endpoints.denom} to pay the transaction fee. Fund it and try again.`,
+    );
+  }
+  let simulated: number;
+  try {
+    simulated = await wallet.signing.simulate(wallet.address, msgs, undefined);
+  } catch (e) {
+    throw classify(e, ctx);
+  }
+  const gas = Math.ceil(simulated * GAS_ADJUSTMENT);
+  const fee = calculateFee(gas, GasPrice.fromString(cfg.endpoints.gas_price));
+  const amount = fee.amount.reduce((s, c) => s + (c.denom === cfg.endpoints.denom ? BigInt(c.amount) : 0n), 0n);
+  return { gas, fee, amount, balance };
+}
+
+/** The sentence for a fee balance below the fee (exact, in the fee denom's display units). */
+export function shortFeeError(cfg: AppConfig, plan: FeePlan): AppError {
+  const d = cfg.endpoints.denom;
+  return new AppError(
+    "insufficient_fee",
+    `This transaction's fee is ${formatAmount(plan.amount, 6)} ${d.toUpperCase()} but your account holds ${formatAmount(plan.balance, 6)} ${d.toUpperCase()}: fund it with at least ${formatAmount(plan.amount - plan.balance, 6)} ${d.toUpperCase()} more. Nothing was sent to your wallet to sign.`,
+  );
 }
 
 /**
- * Checks the fee balance, signs (wallet), broadcasts, then waits for inclusion, reporting
- * every step through `update`. Resolves with the included record; throws AppError.
+ * Estimates the fee (refusing before the wallet is asked when the balance cannot pay it),
+ * signs (wallet), broadcasts, then waits for inclusion, reporting every step through
+ * `update`. Resolves with the included record and its events; throws AppError.
  */
 export async function sendTx(
   cfg: AppConfig,
@@ -129,19 +223,17 @@ export async function sendTx(
     throw rec.error;
   };
   update({ ...rec });
+  let plan: FeePlan | undefined;
   try {
-    const bal = await wallet.signing.getBalance(wallet.address, cfg.endpoints.denom);
-    if (BigInt(bal.amount) === 0n) {
-      fail(new AppError("insufficient_fee", `Your account ${wallet.address} holds no ${cfg.endpoints.denom} to pay the transaction fee. Fund it and try again.`));
-    }
+    plan = await estimateFee(cfg, wallet, msgs);
   } catch (e) {
-    if (e instanceof AppError) throw e;
     fail(e);
   }
+  if (plan!.balance < plan!.amount) fail(shortFeeError(cfg, plan!));
   rec.status = "signing";
   update({ ...rec });
   try {
-    rec.hash = await wallet.signing.signAndBroadcastSync(wallet.address, msgs, "auto");
+    rec.hash = await wallet.signing.signAndBroadcastSync(wallet.address, msgs, plan!.fee);
   } catch (e) {
     fail(e);
   }
@@ -156,6 +248,7 @@ export async function sendTx(
         rec.height = tx.height;
         if (tx.code !== 0) fail(new Error(tx.rawLog || `tx failed with code ${tx.code}`));
         rec.status = "included";
+        rec.events = tx.events;
         update({ ...rec });
         return rec;
       }
@@ -164,4 +257,23 @@ export async function sendTx(
     }
   }
   return fail(new AppError("unreachable", `Transaction ${rec.hash} was not included within 60 s.`));
+}
+
+/**
+ * The CW20 tokens of `token` that a transaction's events move to `to` (transfers and sends
+ * executed by the token contract): what arrived, read from the chain, not from the page.
+ */
+export function cw20Received(events: readonly Event[], token: string, to: string): bigint {
+  let sum = 0n;
+  for (const ev of events) {
+    if (ev.type !== "wasm") continue;
+    const attrs = new Map<string, string>();
+    for (const a of ev.attributes) if (!attrs.has(a.key)) attrs.set(a.key, a.value);
+    if (attrs.get("_contract_address") !== token) continue;
+    const action = attrs.get("action");
+    if ((action === "transfer" || action === "send" || action === "mint") && (attrs.get("to") === to || attrs.get("recipient") === to)) {
+      sum += BigInt(attrs.get("amount") ?? "0");
+    }
+  }
+  return sum;
 }

@@ -31,9 +31,46 @@ export function formatBp(bp: number): string {
   return formatAmount(BigInt(bp), 4, false);
 }
 
-/** Seconds since the epoch (number or decimal string, or nanosecond Timestamp) -> UTC text. */
+/** Seconds since the epoch -> UTC text ("2026-12-08 01:40:00 UTC"). */
 export function formatTime(secs: number): string {
   return new Date(secs * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+}
+
+/**
+ * Seconds since the epoch -> the same instant in the browser's (or the given) time zone:
+ * "2026-12-08 02:40:00 CET". Empty when that zone is UTC (the UTC text says it already).
+ */
+export function formatLocalTime(secs: number, timeZone?: string): string {
+  const d = new Date(secs * 1000);
+  const opts: Intl.DateTimeFormatOptions = {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+    timeZoneName: "short",
+  };
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", opts).formatToParts(d).map((p) => [p.type, p.value]));
+  const zone = parts.timeZoneName ?? "";
+  if (zone === "UTC" || zone === "GMT") return "";
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} ${zone}`;
+}
+
+/** A duration in seconds, in words a person reads at a glance: "3 d 4 h", "12 min", "45 s". */
+export function formatDuration(secs: number): string {
+  const s = Math.max(0, Math.round(secs));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ""}`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h${Math.floor((s % 3600) / 60) ? ` ${Math.floor((s % 3600) / 60)} min` : ""}`;
+  return `${Math.floor(s / 86400)} d${Math.floor((s % 86400) / 3600) ? ` ${Math.floor((s % 86400) / 3600)} h` : ""}`;
+}
+
+/** "in 3 d 4 h" / "5 min ago" relative to `now` (seconds). */
+export function relativeTo(secs: number, now: number): string {
+  return secs >= now ? `in ${formatDuration(secs - now)}` : `${formatDuration(now - secs)} ago`;
 }
 
 /** cosmwasm Timestamp (nanoseconds as a decimal string) -> seconds. */

@@ -6,9 +6,10 @@ import type { QueryClient } from "@cosmjs/stargate";
 import type { Chain } from "../chain";
 import { tokenInfo } from "../chain";
 import type { QueryMsg, RateEvent, StateResponse } from "../generated/RewardPool.types";
-import { formatAmount, formatTime, nanosToSecs } from "../lib/format";
+import { formatAmount, formatDuration, nanosToSecs } from "../lib/format";
 import { drainRate, projectHalving, type HalvingProjection } from "../lib/halving";
-import { figure, html, raw, type Raw } from "../ui";
+import { niceCeil } from "../lib/axis";
+import { figure, html, raw, when, type Raw } from "../ui";
 
 /** How far back the drain rate is measured (blocks). */
 const RATE_WINDOW_BLOCKS = 200;
@@ -50,7 +51,6 @@ export async function poolPage(chain: Chain): Promise<Raw> {
   ]);
   const d = tok.decimals;
   const amt = (v: string | null | undefined) => (v == null ? "—" : `${formatAmount(v, d)} ${tok.symbol}`);
-  const ts = (v: string | null | undefined) => (v == null ? "—" : formatTime(nanosToSecs(v)));
 
   // Drain rate: growth of total_rewarded over the last RATE_WINDOW_BLOCKS blocks.
   let drain: number | null = null;
@@ -75,6 +75,19 @@ export async function poolPage(chain: Chain): Promise<Raw> {
     drainPerSec: drain ?? 0,
   });
 
+  // The chart starts where the pool started: its state at the deployment's height.
+  const points: ChartPoint[] = events.map((e) => ({ t: nanosToSecs(e.time), level: e.to_level, bal: BigInt(e.balance), kind: e.kind }));
+  try {
+    const h = chain.cfg.deployment.height;
+    const [s0, b0] = await Promise.all([stateAt(chain, h), blockTime(chain, h)]);
+    points.unshift({ t: b0.time, level: s0.level, bal: BigInt(s0.available) });
+  } catch {
+    // Pruned or unknown height: the chart starts at the first recorded event.
+  }
+  points.push({ t: now.time, level: state.level, bal: BigInt(state.available) });
+  if (points.length < 2) points.unshift({ t: now.time - 60, level: state.level, bal: BigInt(state.available) });
+  const width = (document.getElementById("view")?.clientWidth ?? 680) - 28;
+
   return html`
   <h1>Reward pool</h1>
   <section class="figs">
@@ -84,9 +97,9 @@ export async function poolPage(chain: Chain): Promise<Raw> {
     ${figure("Reward per action", amt(state.current_reward), "reward")}
     ${figure("Next halving threshold", amt(state.next_halving_threshold), "next-threshold", "halves when available falls below")}
     ${figure("Reversal threshold", amt(state.reversal_threshold), "reversal-threshold", "un-halves when a deposit lifts available to this")}
-    ${figure("Cooldown end", state.cooldown_active ? ts(state.cooldown_end) : "no cooldown running", "cooldown")}
+    ${figure("Cooldown end", state.cooldown_active && state.cooldown_end != null ? when(nanosToSecs(state.cooldown_end), now.time) : "no cooldown running", "cooldown")}
     ${figure("Halving pending", state.halving_pending ? "yes" : "no", "pending")}
-    ${figure("Last halving", ts(state.last_halving), "last-halving")}
+    ${figure("Last halving", state.last_halving == null ? "—" : when(nanosToSecs(state.last_halving), now.time), "last-halving")}
     ${figure("Total funded", amt(state.total_funded), "funded")}
     ${figure("Total ad fees", amt(state.total_ad_fees), "ad-fees")}
     ${figure("Total rewarded", amt(state.total_rewarded), "rewarded")}
@@ -94,30 +107,31 @@ export async function poolPage(chain: Chain): Promise<Raw> {
     ${figure("Total reconciled", amt(state.total_reconciled), "reconciled")}
     ${figure("Base reward (level 0)", amt(config.base_reward), "base-reward")}
     ${figure("Reference pool S", amt(config.reference_pool), "reference")}
-    ${figure("Halving cooldown", `${config.halving_cooldown} s`, "cooldown-secs")}
+    ${figure("Halving cooldown", formatDuration(config.halving_cooldown), "cooldown-secs")}
     ${figure("Reversal margin", `${config.hysteresis_bps / 100} %`, "margin")}
   </section>
   <h2>Level and balance over time</h2>
-  ${chart(events, state, now.time, d)}
+  ${chart(points, d, tok.symbol, width)}
   <h2>Next halving</h2>
   ${projection(proj, drain, window, state, d, tok.symbol)}
   <h2>Rate history</h2>
-  <div class="scroll"><table class="events">
+  <table class="events stack">
     <thead><tr><th>#</th><th>time</th><th>kind</th><th>level</th><th>reward/action</th><th>available</th></tr></thead>
-    <tbody>${events.map((e) => html`<tr><td>${e.seq}</td><td>${ts(e.time)}</td><td>${e.kind}</td><td>${e.from_level} → ${e.to_level}</td><td>${amt(e.reward)}</td><td>${amt(e.balance)}</td></tr>`)}
+    <tbody>${events.map((e) => html`<tr><td data-label="#">${e.seq}</td><td data-label="time">${when(nanosToSecs(e.time))}</td><td data-label="kind">${e.kind}</td>
+      <td data-label="level" data-q>${e.from_level} → ${e.to_level}</td><td data-label="reward/action" data-q>${amt(e.reward)}</td><td data-label="available" data-q>${amt(e.balance)}</td></tr>`)}
     ${events.length === 0 ? html`<tr><td colspan="6">no halving or reversal yet</td></tr>` : ""}</tbody>
-  </table></div>`;
+  </table>`;
 }
 
 function projection(p: HalvingProjection, drain: number | null, window: string, s: StateResponse, d: number, sym: string): Raw {
   let head: Raw;
   switch (p.kind) {
     case "at":
-      head = html`<p class="big" data-projection="at">Next halving around <strong>${formatTime(p.at)}</strong>
+      head = html`<p class="big" data-projection="at">Next halving around <strong>${when(p.at)}</strong>
         (${p.actionsPerSec.toFixed(2)} actions/s).</p>`;
       break;
     case "pending":
-      head = html`<p class="big" data-projection="pending">Halving pending: at ${formatTime(p.at)} or the first action after.</p>`;
+      head = html`<p class="big" data-projection="pending">Halving pending: at ${when(p.at)} or the first action after.</p>`;
       break;
     default:
       head = html`<p class="big" data-projection="${p.kind}">No halving projected.</p>`;
@@ -133,40 +147,52 @@ function projection(p: HalvingProjection, drain: number | null, window: string, 
     Ad fees refill the pool and are not extrapolated, so this is the date if no ad fee arrives.</p></div>`;
 }
 
-function chart(events: RateEvent[], s: StateResponse, now: number, d: number): Raw {
-  // Points: each event (level after it, available at it), then now.
-  const pts = events.map((e) => ({ t: nanosToSecs(e.time), level: e.to_level, bal: BigInt(e.balance) }));
-  pts.push({ t: now, level: s.level, bal: BigInt(s.available) });
-  if (pts.length < 2) {
-    pts.unshift({ t: now - 60, level: s.level, bal: BigInt(s.available) });
-  }
-  const W = 640, H = 220, L = 56, R = 40, T = 12, B = 28;
+export interface ChartPoint {
+  t: number;
+  level: number;
+  bal: bigint;
+  kind?: string;
+}
+
+/**
+ * Level (steps, right axis, every level labelled) and available balance (left axis, ticks at
+ * round values in TOK) from the pool's start to now. The SVG is drawn at the width it is shown
+ * at, so its labels keep their 12 px on a phone.
+ */
+export function chart(points: ChartPoint[], d: number, sym: string, width: number): Raw {
+  const pts = points.slice().sort((a, b) => a.t - b.t);
+  const W = Math.max(280, Math.round(width));
+  const H = W < 480 ? 220 : 260;
+  const L = W < 480 ? 64 : 84, R = 34, T = 14, B = 34;
   const t0 = pts[0].t, t1 = Math.max(pts[pts.length - 1].t, t0 + 1);
-  const maxBal = pts.reduce((m, p) => (p.bal > m ? p.bal : m), 1n);
+  const maxBal = niceCeil(pts.reduce((m, p) => (p.bal > m ? p.bal : m), 1n));
   const maxLevel = Math.max(1, ...pts.map((p) => p.level));
   const x = (t: number) => L + ((t - t0) / (t1 - t0)) * (W - L - R);
-  const yb = (b: bigint) => T + (1 - Number((b * 10000n) / maxBal) / 10000) * (H - T - B);
+  const yb = (b: bigint) => T + (1 - Number((b * 100000n) / maxBal) / 100000) * (H - T - B);
   const yl = (l: number) => T + (1 - l / maxLevel) * (H - T - B);
   const bal = pts.map((p, i) => `${i ? "L" : "M"}${x(p.t).toFixed(1)},${yb(p.bal).toFixed(1)}`).join(" ");
   let lvl = `M${x(pts[0].t).toFixed(1)},${yl(pts[0].level).toFixed(1)}`;
-  for (let i = 1; i < pts.length; i++) {
-    lvl += ` H${x(pts[i].t).toFixed(1)} V${yl(pts[i].level).toFixed(1)}`;
-  }
-  const fmtBal = formatAmount((maxBal / 10n ** BigInt(d)) * 10n ** BigInt(d), d);
-  return html`<figure class="chart"><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="level and available balance over time">
+  for (let i = 1; i < pts.length; i++) lvl += ` H${x(pts[i].t).toFixed(1)} V${yl(pts[i].level).toFixed(1)}`;
+  const balTicks = [0n, 1n, 2n, 3n, 4n].map((k) => (maxBal * k) / 4n);
+  const levels = Array.from({ length: maxLevel + 1 }, (_, l) => l);
+  const short = (t: number) => new Date(t * 1000).toISOString().slice(5, 16).replace("T", " ");
+  return html`<figure class="chart" data-top="${maxBal}" data-levels="${levels.join(",")}" data-start="${t0}" data-end="${t1}">
+  <svg width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="level and available balance from the pool's start to now">
+    ${balTicks.map((b) => html`<line x1="${L}" x2="${W - R}" y1="${yb(b).toFixed(1)}" y2="${yb(b).toFixed(1)}" class="grid"/>
+      <text x="${L - 6}" y="${(yb(b) + 4).toFixed(1)}" class="tick" text-anchor="end" data-bal-tick="${b}">${formatAmount(b, d)}</text>`)}
     <line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" class="axis"/>
     <line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" class="axis"/>
+    <line x1="${W - R}" y1="${T}" x2="${W - R}" y2="${H - B}" class="axis"/>
+    ${levels.map((l) => html`<text x="${W - R + 5}" y="${(yl(l) + 4).toFixed(1)}" class="tick lvlt" data-level-tick="${l}">L${l}</text>`)}
     <path d="${bal}" class="bal"/>
     <path d="${lvl}" class="lvl"/>
-    <text x="2" y="${T + 10}" class="tick">${fmtBal}</text>
-    <text x="2" y="${H - B}" class="tick">0</text>
-    <text x="${W - R + 4}" y="${T + 10}" class="tick lvlt">L${maxLevel}</text>
-    <text x="${W - R + 4}" y="${H - B}" class="tick lvlt">L0</text>
-    <text x="${L}" y="${H - 8}" class="tick">${formatTime(t0)}</text>
-    <text x="${W - R}" y="${H - 8}" class="tick" text-anchor="end">now</text>
+    ${pts.filter((p) => p.kind).map((p) => html`<circle cx="${x(p.t).toFixed(1)}" cy="${yl(p.level).toFixed(1)}" r="3.5" class="mark ${p.kind}"><title>${p.kind} to L${p.level} at ${short(p.t)} UTC</title></circle>`)}
+    <text x="${L}" y="${H - 12}" class="tick" data-x-start>${short(t0)}</text>
+    <text x="${W - R}" y="${H - 12}" class="tick" text-anchor="end" data-x-end>now ${short(t1).slice(6)}</text>
+    <text x="${L}" y="${H - 1}" class="tick axis-title">UTC</text>
   </svg>
-  <figcaption><span class="key bal"></span> available balance (TOK, at each halving/reversal and now)
-   <span class="key lvl"></span> level (right axis)</figcaption></figure>`;
+  <figcaption><span class="key bal"></span> available balance (${sym}; left axis, at the pool's start, each halving/reversal and now)
+   <span class="key lvl"></span> level (right axis, L0 = base reward; dots mark halvings and reversals)</figcaption></figure>`;
 }
 
 export const _raw = raw;

@@ -7,8 +7,14 @@ import type { Page } from "playwright-core";
 export interface WalletMode {
   /** Chain id the wallet's signer reports (another one = wrong chain). */
   chainId: string;
-  /** "reject": signDirect throws "Request rejected" like Keplr when the user declines. */
-  mode: "ok" | "reject";
+  /**
+   * "reject": signDirect throws "Request rejected" like Keplr when the user declines;
+   * "decline-chain": experimentalSuggestChain throws "Request rejected" (the user declined
+   * adding the chain); "decline-connection": enable throws "Request rejected"; "no-chain": a
+   * wallet without experimentalSuggestChain whose enable throws Keplr's "There is no chain
+   * info for <id>".
+   */
+  mode: "ok" | "reject" | "decline-chain" | "decline-connection" | "no-chain";
 }
 
 const b64 = (u: Uint8Array) => Buffer.from(u).toString("base64");
@@ -61,6 +67,7 @@ export async function installWallet(ctx: Page, wallet: DirectSecp256k1HdWallet, 
         return a.map((x: any) => ({ address: x.address, algo: x.algo, pubkey: unb64(x.pubkey) }));
       },
       async signDirect(addr: string, doc: any) {
+        w.__signRequests = (w.__signRequests ?? 0) + 1;
         if (opts.mode === "reject") throw new Error("Request rejected");
         const r = await w.__walletSignDirect(addr, {
           bodyBytes: b64(doc.bodyBytes),
@@ -79,14 +86,21 @@ export async function installWallet(ctx: Page, wallet: DirectSecp256k1HdWallet, 
         };
       },
     };
-    w.keplr = {
-      async experimentalSuggestChain(info: unknown) {
-        w.__suggestedChain = info;
+    const keplr: Record<string, unknown> = {
+      async enable(chainId: string) {
+        if (opts.mode === "decline-connection") throw new Error("Request rejected");
+        if (opts.mode === "no-chain") throw new Error(`There is no chain info for ${chainId}`);
       },
-      async enable(_chainId: string) {},
       getOfflineSigner(_chainId: string) {
         return signer;
       },
     };
+    if (opts.mode !== "no-chain") {
+      keplr.experimentalSuggestChain = async (info: unknown) => {
+        if (opts.mode === "decline-chain") throw new Error("Request rejected");
+        w.__suggestedChain = info;
+      };
+    }
+    w.keplr = keplr as unknown as W["keplr"];
   }, mode);
 }

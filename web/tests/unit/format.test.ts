@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAmount, formatBp, parseAmount } from "../../src/lib/format";
+import { formatAmount, formatBp, formatDuration, formatLocalTime, formatTime, parseAmount, relativeTo } from "../../src/lib/format";
 
 describe("amount formatting", () => {
   it("base units to display decimals, exactly", () => {
@@ -32,5 +32,20 @@ describe("amount formatting", () => {
     expect(formatBp(13500)).toBe("1.35");
     expect(formatBp(10000)).toBe("1");
     expect(formatBp(5000)).toBe("0.5");
+  });
+});
+
+describe("times", () => {
+  const t = 1_765_157_400; // 2025-12-08 01:30:00 UTC
+  it("UTC, and the same instant in the reader's zone beside it", () => {
+    expect(formatTime(t)).toBe("2025-12-08 01:30:00 UTC");
+    expect(formatLocalTime(t, "Asia/Tokyo")).toMatch(/^2025-12-08 10:30:00 /);
+    expect(formatLocalTime(t, "America/New_York")).toMatch(/^2025-12-07 20:30:00 /);
+    expect(formatLocalTime(t, "UTC")).toBe("");
+  });
+  it("durations and relative times in words", () => {
+    expect([45, 60, 125, 3600, 3660, 86400, 90000].map(formatDuration)).toEqual(["45 s", "1 min", "2 min 5 s", "1 h", "1 h 1 min", "1 d", "1 d 1 h"]);
+    expect(relativeTo(t + 90, t)).toBe("in 1 min 30 s");
+    expect(relativeTo(t - 7200, t)).toBe("2 h ago");
   });
 });

@@ -22,11 +22,15 @@
 //! * [`governance`]   [`governance::StakeClient`] (cw4-stake), [`governance::MultisigClient`] (cw3-flex-multisig)
 //! * [`pages`]        the one loop that follows a list query's `next` cursor
 //!
+//! and [`amount`], token amounts in whole tokens for logs and consoles (`505.112474 ECT`), the
+//! same text as the web app's `formatAmount`.
+//!
 //! Deployment is an application on top of this crate: `tools/deploy`.
 //!
 //! Transport is plain HTTP/JSON (`reqwest` + rustls) against the node's REST API, which works
 //! with any CometBFT version the SDK ships with.
 
+pub mod amount;
 pub mod broadcast;
 pub mod client;
 pub mod config;
@@ -50,6 +54,7 @@ pub mod simulate;
 pub mod tx;
 pub mod wait;
 
+pub use amount::{format_amount, format_tokens, TokenUnit};
 pub use client::ChainClient;
 pub use config::{ChainConfig, GasPrice};
 pub use error::ChainError;

@@ -1,11 +1,13 @@
-//! Read-only views of the deployed contracts, shared by the live summary and the proof test.
+//! Read-only views of the deployed contracts, shared by the live summary and the proof test,
+//! and the units their token amounts are shown in.
 
 use chain_client::cw20::Cw20Client;
 use chain_client::mining_round::MiningRoundClient;
 use chain_client::reward_pool::RewardPoolClient;
-use chain_client::ChainClient;
-use deploy::Deployment;
+use chain_client::{ChainClient, TokenUnit};
+use deploy::{DeployParams, Deployment};
 
+use crate::claims::Token;
 use crate::DemoError;
 
 /// Addresses of the demo's contracts.
@@ -30,6 +32,34 @@ impl Contracts {
             pool: d.address("reward_pool")?.to_string(),
             round: d.address("mining_round")?.to_string(),
         })
+    }
+}
+
+/// How the demo shows amounts of its two tokens: symbol and decimals of each, in whole tokens
+/// (`505.112474 ECT`, not the base units `505112474`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Units {
+    /// TOK (reward pool).
+    pub tok: TokenUnit,
+    /// ECT (mining round).
+    pub ect: TokenUnit,
+}
+
+impl Units {
+    /// From the `[tok]` and `[ect]` tables of the deployment parameters.
+    pub fn from_params(params: &DeployParams) -> Result<Self, DemoError> {
+        Ok(Units {
+            tok: params.token_unit("tok")?,
+            ect: params.token_unit("ect")?,
+        })
+    }
+
+    /// The unit of `token`.
+    pub fn of(&self, token: Token) -> &TokenUnit {
+        match token {
+            Token::Tok => &self.tok,
+            Token::Ect => &self.ect,
+        }
     }
 }
 

@@ -6,7 +6,8 @@
 //! * [`procs`]    relayers and `cube-sim` as children in one process group, stopped together
 //! * [`pool`]     the reward-pool driver: content actions and ad fees with the reporter key
 //! * [`claims`]   holders claiming TOK and ECT, read back from the token contracts
-//! * [`chain`]    read-only views of the deployed contracts (used by the demo and its test)
+//! * [`chain`]    read-only views of the deployed contracts (used by the demo and its test) and
+//!   [`chain::Units`], the symbols and decimals every token amount is printed with
 //! * [`summary`]  the live summary printed while rounds go by
 //!
 //! The demo never attests on behalf of the relayers: rounds finalize only if the relayer

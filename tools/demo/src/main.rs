@@ -22,7 +22,7 @@ use clap::Parser;
 use cube_types::clock::RoundClock;
 use cube_types::mining_round as mr;
 use cube_types::reward_pool::ReceiveMsg;
-use demo::chain::{Contracts, View};
+use demo::chain::{Contracts, Units, View};
 use demo::claims::{self, Claim};
 use demo::fleet::{self, FleetSpec, Manifest};
 use demo::localnet::LocalnetInfo;
@@ -134,6 +134,8 @@ struct Setup {
     logs: PathBuf,
     genesis: u64,
     fleet: Option<Manifest>,
+    /// Symbols and decimals of TOK and ECT (from the deployment parameters).
+    units: Units,
 }
 
 fn stopped(stop: &watch::Receiver<bool>) -> bool {
@@ -241,6 +243,7 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
         refill_at_level: 2,
         refill_target: reference_pool.saturating_add(reference_pool / 10),
     };
+    let units = &setup.units;
     let mut driver = PoolDriver::new(&operator, &setup.contracts, plan, 1);
     let mut claims: Vec<Claim> = Vec::new();
     let mut tick: u64 = 0;
@@ -275,8 +278,8 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
                     String::new()
                 };
                 say(format!(
-                    "reporter batch {batch_id}: {actions} content actions credited {} TOK{change}",
-                    summary::amount(rewarded)
+                    "reporter batch {batch_id}: {actions} content actions credited {}{change}",
+                    units.tok.tokens(rewarded)
                 ));
             }
             Ok(PoolEvent::AdFee {
@@ -285,8 +288,8 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
                 levels,
                 ..
             }) => say(format!(
-                "advertiser paid {} TOK ad fee ({campaign})  >>> REVERSAL: level {} -> {}",
-                summary::amount(amount),
+                "advertiser paid {} ad fee ({campaign})  >>> REVERSAL: level {} -> {}",
+                units.tok.tokens(amount),
                 levels.0,
                 levels.1
             )),
@@ -307,10 +310,9 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
             match result {
                 Ok(Some(c)) => {
                     say(format!(
-                        "{} claimed {} {}{}",
+                        "{} claimed {}{}",
                         c.holder,
-                        summary::amount(c.amount),
-                        c.token,
+                        units.of(c.token).tokens(c.amount),
                         if c.rounds.is_empty() {
                             String::new()
                         } else {
@@ -341,7 +343,7 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
             say(format!(
                 "round {current} ({} s left) | {}",
                 cur.end.unwrap_or(now).saturating_sub(now),
-                summary::pool_line(&state)
+                summary::pool_line(&state, &units.tok)
             ));
             if let (false, Some(f)) = (votes_seen, current.checked_sub(1)) {
                 for r in f.saturating_sub(2)..=f {
@@ -368,7 +370,7 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
                 let first = current.saturating_sub(REPORT_ROUNDS - 1);
                 print!(
                     "{}",
-                    summary::report(&view, &names, first, current, &claims).await?
+                    summary::report(&view, &names, units, first, current, &claims).await?
                 );
                 if let Some(url) = &web_url {
                     say(format!(
@@ -416,7 +418,7 @@ async fn run(args: Args, mut stop: watch::Receiver<bool>) -> Result<()> {
     if let Ok(cur) = view.mining().current_round().await {
         let current = cur.round.unwrap_or(0);
         let first = current.saturating_sub(REPORT_ROUNDS - 1);
-        match summary::report(&view, &names, first, current, &claims).await {
+        match summary::report(&view, &names, units, first, current, &claims).await {
             Ok(report) => print!("{report}"),
             Err(e) => say(format!("final report failed: {e}")),
         }
@@ -483,6 +485,7 @@ async fn setup(
         manufacturer_key,
     };
     let deploy_params = params::load(&args.params, &overrides)?;
+    let units = Units::from_params(&deploy_params)?;
     say(format!(
         "deploying to {} as operator {} ...",
         info.chain_id,
@@ -523,11 +526,13 @@ async fn setup(
         .send(&contracts.round, ect_fund, &mr::ReceiveMsg::Fund {})
         .await?;
     say(format!(
-        "funded: pool {} TOK (level {}), mining round {} ECT (unlocked {})",
-        summary::amount(s),
+        "funded: pool {} (level {}), mining round {} (unlocked {})",
+        units.tok.tokens(s),
         view.pool().state().await?.level,
-        summary::amount(ect_fund),
-        summary::amount(view.mining().funds().await?.unlocked.u128())
+        units.ect.tokens(ect_fund),
+        units
+            .ect
+            .amount(view.mining().funds().await?.unlocked.u128())
     ));
 
     // Devices: each owner registers its own Cubes.
@@ -569,6 +574,7 @@ async fn setup(
         logs: logs.to_path_buf(),
         genesis: round_cfg.genesis_time,
         fleet: manifest,
+        units,
     })
 }
 

@@ -73,6 +73,13 @@ mod tests {
             manufacturer_key: Some([3u8; 32]),
         };
         let p = load(&path, &o).unwrap();
+        // The tokens' amounts are shown with the decimals of their tables.
+        let units = crate::chain::Units::from_params(&p).unwrap();
+        assert_eq!(
+            units.of(crate::claims::Token::Ect).tokens(505_112_474),
+            "505.112474 ECT"
+        );
+        assert_eq!(units.tok.tokens(1_500_000_000_000), "1,500,000 TOK");
         assert_eq!(
             p.reward_pool.get("halving_cooldown"),
             Some(&toml::Value::Integer(7))

@@ -1,26 +1,20 @@
-//! The live summary: one line per tick, a full report at every round end and at exit.
+//! The live summary: one line per tick, a full report at every round end and at exit. Token
+//! amounts are shown in whole tokens (`505.112474 ECT`) with the tokens' decimals ([`Units`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use chain_client::ChainError;
+use chain_client::{format_amount, ChainError, TokenUnit};
 use cube_types::mining_round::{BatteryClass, RoundResponse, RoundStatus, TouClass, UsageBuckets};
 use cube_types::reward_pool::{RateEvent, RateEventKind, StateResponse};
 
-use crate::chain::View;
+use crate::chain::{Units, View};
 use crate::claims::Claim;
 
-/// `1234567` → `1,234,567`.
+/// A count grouped by thousands: `1234567` → `1,234,567`. Not for token amounts, which are in
+/// base units: those go through [`TokenUnit`] ([`Units`]).
 pub fn amount(v: u128) -> String {
-    let digits = v.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    format_amount(v, 0)
 }
 
 /// Basis points as a multiplier: `12000` → `1.20`.
@@ -71,15 +65,15 @@ pub fn votes(r: &RoundResponse) -> u32 {
     r.batches_with_votes
 }
 
-/// The pool in one line.
-pub fn pool_line(s: &StateResponse) -> String {
+/// The pool in one line; `tok` is the pool's token.
+pub fn pool_line(s: &StateResponse, tok: &TokenUnit) -> String {
     let next = s
         .next_halving_threshold
-        .map(|t| format!("halves below {}", amount(t.u128())))
+        .map(|t| format!("halves below {}", tok.amount(t.u128())))
         .unwrap_or_else(|| "no further halving".into());
     let rev = s
         .reversal_threshold
-        .map(|t| format!(", un-halves at {}", amount(t.u128())))
+        .map(|t| format!(", un-halves at {}", tok.amount(t.u128())))
         .unwrap_or_default();
     let cooldown = if s.cooldown_active {
         s.cooldown_end
@@ -89,16 +83,16 @@ pub fn pool_line(s: &StateResponse) -> String {
         String::new()
     };
     format!(
-        "pool: balance {} TOK (owed {}), level {}, reward {}/action, {next}{rev}{cooldown}",
-        amount(s.available.u128()),
-        amount(s.owed.u128()),
+        "pool: balance {} (owed {}), level {}, reward {}/action, {next}{rev}{cooldown}",
+        tok.tokens(s.available.u128()),
+        tok.amount(s.owed.u128()),
         s.level,
-        amount(s.current_reward.u128()),
+        tok.tokens(s.current_reward.u128()),
     )
 }
 
-/// One rate event.
-pub fn rate_event(e: &RateEvent) -> String {
+/// One rate event; `tok` is the pool's token.
+pub fn rate_event(e: &RateEvent, tok: &TokenUnit) -> String {
     let kind = match e.kind {
         RateEventKind::Halving => "halving ",
         RateEventKind::Reversal => "reversal",
@@ -109,16 +103,17 @@ pub fn rate_event(e: &RateEvent) -> String {
         e.from_level,
         e.to_level,
         clock(e.time.seconds()),
-        amount(e.balance.u128()),
-        amount(e.reward.u128())
+        tok.tokens(e.balance.u128()),
+        tok.tokens(e.reward.u128())
     )
 }
 
 /// The full report: rounds `first..=last`, the leaderboard of the latest finalized round, the
-/// pool, its rate history and the claims so far.
+/// pool, its rate history and the claims so far, amounts in whole tokens of `units`.
 pub async fn report(
     view: &View<'_>,
     names: &BTreeMap<String, String>,
+    units: &Units,
     first: u64,
     last: u64,
     claims: &[Claim],
@@ -137,9 +132,19 @@ pub async fn report(
             .unwrap_or_else(|| "-".into()),
         cur.end.map(|e| e.saturating_sub(cur.now)).unwrap_or(0)
     );
+    let ect = &units.ect;
     let _ = writeln!(
         out,
-        "mining-round (ECT)\n  round  status       votes  batches  owners  total score        reward ECT      paid ECT"
+        "mining-round ({})\n  {:<6} {:<12} {:>5}  {:>7}  {:>6}  {:>15}  {:>14}  {:>14}",
+        ect.symbol,
+        "round",
+        "status",
+        "votes",
+        "batches",
+        "owners",
+        "total score",
+        format!("reward {}", ect.symbol),
+        format!("paid {}", ect.symbol)
     );
     let mut latest_final = None;
     for r in first..=last {
@@ -154,15 +159,15 @@ pub async fn report(
             .unwrap_or_else(|| "-".into());
         let _ = writeln!(
             out,
-            "  {:<6} {:<12} {:>5}  {:>7}  {:>6}  {:>15}  {:>12}  {:>12}",
+            "  {:<6} {:<12} {:>5}  {:>7}  {:>6}  {:>15}  {:>14}  {:>14}",
             r,
             status(s.status),
             votes(&rr),
             batches,
             s.scored_owners,
             points(s.total_score.u128()),
-            amount(s.reward.u128()),
-            amount(s.paid.u128())
+            ect.amount(s.reward.u128()),
+            ect.amount(s.paid.u128())
         );
     }
     if let Some(r) = latest_final {
@@ -193,7 +198,7 @@ pub async fn report(
                 bp(s.product_mix_bp),
                 points(e.score.u128()),
                 s.reward
-                    .map(|a| amount(a.u128()))
+                    .map(|a| ect.amount(a.u128()))
                     .unwrap_or_else(|| "-".into()),
                 if s.claimed { "yes" } else { "no" }
             );
@@ -204,18 +209,30 @@ pub async fn report(
         );
         let _ = write!(
             out,
-            "    #  owner     Wh whitelisted v/o/p  Wh standard v/o/p  M3            score      payout ECT  claimed\n{rows}"
+            "    #  {:<8}  {:>20}  {:>17}  {:<4}  {:>13}  {:>14}  claimed\n{rows}",
+            "owner",
+            "Wh whitelisted v/o/p",
+            "Wh standard v/o/p",
+            "M3",
+            "score",
+            format!("payout {}", ect.symbol)
         );
     }
+    let tok = &units.tok;
     let state = view.pool().state().await?;
-    let _ = writeln!(out, "reward-pool (TOK)\n  {}", pool_line(&state));
+    let _ = writeln!(
+        out,
+        "reward-pool ({})\n  {}",
+        tok.symbol,
+        pool_line(&state, tok)
+    );
     let _ = writeln!(
         out,
         "  totals: funded {}, ad fees {}, rewarded {}, claimed {}",
-        amount(state.total_funded.u128()),
-        amount(state.total_ad_fees.u128()),
-        amount(state.total_rewarded.u128()),
-        amount(state.total_claimed.u128())
+        tok.tokens(state.total_funded.u128()),
+        tok.tokens(state.total_ad_fees.u128()),
+        tok.tokens(state.total_rewarded.u128()),
+        tok.tokens(state.total_claimed.u128())
     );
     let history = view.pool().rate_history(crate::chain::PAGE, 10).await?;
     let skip = history.len().saturating_sub(6);
@@ -223,7 +240,7 @@ pub async fn report(
         let _ = writeln!(out, "  rate history: none yet");
     }
     for e in history.iter().skip(skip) {
-        let _ = writeln!(out, "  {}", rate_event(e));
+        let _ = writeln!(out, "  {}", rate_event(e, tok));
     }
     let _ = writeln!(out, "claims ({} so far)", claims.len());
     for c in claims.iter().rev().take(8).rev() {
@@ -237,8 +254,8 @@ pub async fn report(
             "  block {:>6}  {:<6} received {:>15} {}{rounds}  tx {}",
             c.height,
             c.holder,
-            amount(c.amount),
-            c.token,
+            units.of(c.token).amount(c.amount),
+            units.of(c.token).symbol,
             c.tx.get(..12).unwrap_or(&c.tx)
         );
     }
@@ -266,5 +283,49 @@ mod tests {
         b.add(BatteryClass::Standard, TouClass::OffPeak, 3);
         assert_eq!(tou(&b, BatteryClass::Whitelisted), "0/0/7");
         assert_eq!(tou(&b, BatteryClass::Standard), "2/3/0");
+    }
+
+    #[test]
+    fn token_amounts_are_shown_in_whole_tokens() {
+        use cosmwasm_std::{Timestamp, Uint128};
+        let tok = TokenUnit {
+            symbol: "TOK".into(),
+            decimals: 6,
+        };
+        let state = StateResponse {
+            available: Uint128::new(1_100_000),
+            owed: Uint128::new(50_000),
+            level: 1,
+            current_reward: Uint128::new(500),
+            next_halving_threshold: Some(Uint128::new(250_000)),
+            reversal_threshold: Some(Uint128::new(1_000_000)),
+            last_halving: None,
+            cooldown_end: None,
+            cooldown_active: false,
+            halving_pending: false,
+            total_funded: Uint128::zero(),
+            total_ad_fees: Uint128::zero(),
+            total_rewarded: Uint128::zero(),
+            total_claimed: Uint128::zero(),
+            total_reconciled: Uint128::zero(),
+        };
+        assert_eq!(
+            pool_line(&state, &tok),
+            "pool: balance 1.1 TOK (owed 0.05), level 1, reward 0.0005 TOK/action, \
+             halves below 0.25, un-halves at 1"
+        );
+        let e = RateEvent {
+            seq: 2,
+            kind: RateEventKind::Reversal,
+            time: Timestamp::from_seconds(86_400 + 3_723),
+            from_level: 2,
+            to_level: 1,
+            balance: Uint128::new(1_100_000),
+            reward: Uint128::new(1_000),
+        };
+        assert_eq!(
+            rate_event(&e, &tok),
+            "#2 reversal level 2 -> 1 at 01:02:03 (balance 1.1 TOK, reward now 0.001 TOK)"
+        );
     }
 }

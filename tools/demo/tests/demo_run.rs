@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Instant, SystemTime};
 
+use chain_client::TokenUnit;
 use cube_types::mining_round::RoundStatus;
 use cube_types::reward_pool::RateEventKind;
 use demo::chain::{Contracts, View};
@@ -205,8 +206,9 @@ async fn two_demo_rounds_finalize_pay_claims_and_move_the_pool_level() {
             .any(|e| e.kind == RateEventKind::Reversal),
         "no reversal after the first halving: {history:?}"
     );
+    let tok = TokenUnit::from(&view.tok().token_info().await.expect("TOK token info"));
     for e in &history {
-        eprintln!("[demo-test] {}", summary::rate_event(e));
+        eprintln!("[demo-test] {}", summary::rate_event(e, &tok));
     }
     let state = view.pool().state().await.expect("pool state");
     assert!(state.total_ad_fees.u128() > 0);

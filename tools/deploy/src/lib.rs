@@ -28,7 +28,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use chain_client::client::StoredCode;
-use chain_client::{ChainClient, ChainError};
+use chain_client::{ChainClient, ChainError, TokenUnit};
 
 use crate::artifacts::Artifact;
 use crate::governance::{GovernanceParams, GovernanceRecord};
@@ -95,6 +95,30 @@ impl DeployParams {
             .map_err(|e| ChainError::Encode(format!("[mining_round] as TOML: {e}")))?;
         self.mining_round = Some(table);
         Ok(())
+    }
+
+    /// Symbol and decimals of the token `role` (`"tok"` or `"ect"`) from its cw20-base table, to
+    /// show its amounts in whole tokens ([`chain_client::amount`]).
+    pub fn token_unit(&self, role: &str) -> Result<TokenUnit, ChainError> {
+        /// The part of a cw20-base instantiate message that says how amounts are shown.
+        #[derive(Deserialize)]
+        struct Unit {
+            symbol: String,
+            decimals: u8,
+        }
+        let table = match role {
+            "tok" => &self.tok,
+            "ect" => &self.ect,
+            other => return Err(ChainError::Config(format!("no token table [{other}]"))),
+        };
+        let json = serde_json::to_value(table)
+            .map_err(|e| ChainError::Config(format!("[{role}]: {e}")))?;
+        let unit: Unit = serde_json::from_value(json)
+            .map_err(|e| ChainError::Config(format!("[{role}] symbol and decimals: {e}")))?;
+        Ok(TokenUnit {
+            symbol: unit.symbol,
+            decimals: unit.decimals,
+        })
     }
 }
 
@@ -583,6 +607,18 @@ mod tests {
         assert_eq!(params.chain.gas_price.as_deref(), Some("0.025stake"));
         let tok: Cw20InstantiateMsg = typed_msg("tok", &params.tok, &names).unwrap();
         assert_eq!(tok.symbol, "TOK");
+        assert_eq!(
+            params.token_unit("tok").unwrap(),
+            TokenUnit {
+                symbol: "TOK".into(),
+                decimals: 6
+            }
+        );
+        assert_eq!(
+            params.token_unit("ect").unwrap().tokens(1_500_000),
+            "1.5 ECT"
+        );
+        assert!(params.token_unit("stake").is_err());
         let pool: cube_types::reward_pool::InstantiateMsg =
             typed_msg("reward_pool", &params.reward_pool, &names).unwrap();
         assert_eq!(pool.token, "wasm1tok");

@@ -1,7 +1,11 @@
 // Amounts: CW20 base units (integer strings, Uint128) <-> display decimals. BigInt only, never
 // floating point, so a shown amount is exactly the on-chain amount.
 
-/** "1234567" with 6 decimals -> "1.234567"; trailing zeros trimmed; thousands grouped. */
+/**
+ * "1234567" with 6 decimals -> "1.234567"; trailing zeros trimmed; thousands grouped. The Rust
+ * consoles (demo, deploy) print the same text with chain_client::amount::format_amount; both are
+ * checked against packages/chain-client/amount-vectors.json.
+ */
 export function formatAmount(base: string | bigint, decimals: number, group = true): string {
   const v = typeof base === "bigint" ? base : BigInt(base);
   const neg = v < 0n;

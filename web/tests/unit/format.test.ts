@@ -1,5 +1,13 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { formatAmount, formatBp, formatDuration, formatLocalTime, formatTime, parseAmount, relativeTo } from "../../src/lib/format";
+
+// Golden vectors shared with the Rust formatter (chain_client::amount, used by the demo and deploy
+// consoles): both must print the same text for the same base units.
+const VECTORS = new URL("../../../packages/chain-client/amount-vectors.json", import.meta.url);
+const vectors: { base: string; decimals: number; text: string }[] = JSON.parse(
+  readFileSync(VECTORS, "utf8"),
+);
 
 describe("amount formatting", () => {
   it("base units to display decimals, exactly", () => {
@@ -13,6 +21,12 @@ describe("amount formatting", () => {
       "340,282,366,920,938,463,463,374,607,431,768.211455",
     );
     expect(formatAmount(42n, 0)).toBe("42");
+  });
+  it("the golden vectors shared with the Rust consoles", () => {
+    expect(vectors.length).toBeGreaterThanOrEqual(12);
+    for (const v of vectors) {
+      expect(formatAmount(v.base, v.decimals), JSON.stringify(v)).toBe(v.text);
+    }
   });
   it("display to base units and back", () => {
     expect(parseAmount("1.5", 6)).toBe(1_500_000n);

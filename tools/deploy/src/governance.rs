@@ -24,7 +24,7 @@ use chain_client::client::Instantiated;
 use chain_client::governance::{StakeClient, TimelockClient};
 use chain_client::mining_round::{self, MiningRoundClient};
 use chain_client::reward_pool::{self, RewardPoolClient};
-use chain_client::{ChainClient, ChainError};
+use chain_client::{ChainClient, ChainError, TokenUnit};
 use cosmwasm_std::Uint128;
 use cube_types::timelock::{
     Activation, ActivationResponse, InstantiateMsg as TimelockInstantiate, MAX_DELAY, MAX_GRACE,
@@ -244,6 +244,8 @@ impl RoleRecord {
 pub struct Targets<'a> {
     /// ECT contract.
     pub ect: &'a str,
+    /// How ECT amounts are shown (symbol, decimals) in the log.
+    pub ect_unit: &'a TokenUnit,
     /// cw4-stake code id.
     pub stake_code: u64,
     /// cw3-flex-multisig code id.
@@ -293,7 +295,11 @@ pub async fn instantiate(
         .await?;
     let stake_addr = stake_inst.address.clone();
     height = height.max(stake_inst.tx.height);
-    progress(&format!("  stake at {stake_addr}"));
+    progress(&format!(
+        "  stake at {stake_addr}: a member bonds at least {}, one point of weight per {}",
+        targets.ect_unit.tokens(params.stake.min_bond.u128()),
+        targets.ect_unit.tokens(params.stake.tokens_per_weight.u128())
+    ));
 
     let multisig_msg = multisig::InstantiateMsg {
         group_addr: stake_addr.clone(),

@@ -458,8 +458,10 @@ pub async fn deploy(
     }
 
     if let Some(gov) = gov_params {
+        let ect_unit = params.token_unit("ect")?;
         let targets = crate::governance::Targets {
             ect: deployment.address("ect")?,
+            ect_unit: &ect_unit,
             stake_code: deployment.code_id(&artifact_name(STAKE)?)?,
             multisig_code: deployment.code_id(&artifact_name(MULTISIG)?)?,
             timelock_code: deployment.code_id(&artifact_name(TIMELOCK)?)?,

@@ -298,7 +298,9 @@ pub async fn instantiate(
     progress(&format!(
         "  stake at {stake_addr}: a member bonds at least {}, one point of weight per {}",
         targets.ect_unit.tokens(params.stake.min_bond.u128()),
-        targets.ect_unit.tokens(params.stake.tokens_per_weight.u128())
+        targets
+            .ect_unit
+            .tokens(params.stake.tokens_per_weight.u128())
     ));
 
     let multisig_msg = multisig::InstantiateMsg {

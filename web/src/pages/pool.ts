@@ -163,7 +163,7 @@ export function chart(points: ChartPoint[], d: number, sym: string, width: numbe
   const pts = points.slice().sort((a, b) => a.t - b.t);
   const W = Math.max(280, Math.round(width));
   const H = W < 480 ? 220 : 260;
-  const L = W < 480 ? 64 : 84, R = 34, T = 14, B = 34;
+  const L = W < 480 ? 64 : 84, R = 34, T = 14, B = 30;
   const t0 = pts[0].t, t1 = Math.max(pts[pts.length - 1].t, t0 + 1);
   const maxBal = niceCeil(pts.reduce((m, p) => (p.bal > m ? p.bal : m), 1n));
   const maxLevel = Math.max(1, ...pts.map((p) => p.level));
@@ -187,9 +187,8 @@ export function chart(points: ChartPoint[], d: number, sym: string, width: numbe
     <path d="${bal}" class="bal"/>
     <path d="${lvl}" class="lvl"/>
     ${pts.filter((p) => p.kind).map((p) => html`<circle cx="${x(p.t).toFixed(1)}" cy="${yl(p.level).toFixed(1)}" r="3.5" class="mark ${p.kind}"><title>${p.kind} to L${p.level} at ${short(p.t)} UTC</title></circle>`)}
-    <text x="${L}" y="${H - 12}" class="tick" data-x-start>${short(t0)}</text>
-    <text x="${W - R}" y="${H - 12}" class="tick" text-anchor="end" data-x-end>now ${short(t1).slice(6)}</text>
-    <text x="${L}" y="${H - 1}" class="tick axis-title">UTC</text>
+    <text x="${L}" y="${H - B + 18}" class="tick" data-x-start>${short(t0)} UTC</text>
+    <text x="${W - R}" y="${H - B + 18}" class="tick" text-anchor="end" data-x-end>now ${short(t1).slice(6)} UTC</text>
   </svg>
   <figcaption><span class="key bal"></span> available balance (${sym}; left axis, at the pool's start, each halving/reversal and now)
    <span class="key lvl"></span> level (right axis, L0 = base reward; dots mark halvings and reversals)</figcaption></figure>`;

@@ -533,8 +533,9 @@ describe("clear messages", () => {
     expect(BigInt((await pool.claimable({ user: address })).amount)).toBeGreaterThan(0n);
 
     const t = await connectWith(fresh, {});
-    expect(await t.page.getAttribute("#message", "data-kind")).toBe("insufficient_fee");
-    expect(await t.page.textContent("#message")).toContain("holds 0.000001");
+    const text = (await t.page.textContent("#message")) ?? "";
+    expect(await t.page.getAttribute("#message", "data-kind"), text).toBe("insufficient_fee");
+    expect(text).toContain("holds 0.000001");
     expect(await t.page.isDisabled("#claim-tok")).toBe(true);
     expect(await t.page.getAttribute("#claim-tok", "data-disabled-reason")).toBe("insufficient_fee");
     expect(await t.page.locator(".msg").count()).toBe(1);

@@ -5,6 +5,7 @@ import { SigningCosmWasmClient } from "@cosmjs/cosmwasm-stargate";
 import type { EncodeObject, OfflineSigner } from "@cosmjs/proto-signing";
 import { calculateFee, GasPrice, type Event, type StdFee } from "@cosmjs/stargate";
 import { formatAmount } from "./lib/format";
+import { accountParser } from "./account";
 import type { AppConfig } from "./config";
 import { AppError, classify, isUserRejection } from "./errors";
 
@@ -131,6 +132,7 @@ export async function connectWallet(cfg: AppConfig): Promise<Wallet> {
   try {
     const signing = await SigningCosmWasmClient.connectWithSigner(cfg.endpoints.rpc, signer, {
       gasPrice: GasPrice.fromString(cfg.endpoints.gas_price),
+      accountParser,
     });
     return { address, signing };
   } catch (e) {

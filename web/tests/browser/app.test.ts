@@ -510,7 +510,7 @@ describe("clear messages", () => {
     await t.done();
   });
 
-  it("a fee balance below the fee: the wallet is never asked to sign", async () => {
+  it("a fee balance below the fee: the wallet is never asked to sign; funded, a holder created after genesis claims", async () => {
     // A fresh account the pool owes TOK to (recorded by the pool's reporter), holding 1 base
     // unit of the fee denom.
     const fresh = await DirectSecp256k1HdWallet.generate(12, { prefix: "wasm" });
@@ -541,6 +541,21 @@ describe("clear messages", () => {
     expect(await t.page.locator(".msg").count()).toBe(1);
     expect(await t.page.evaluate(() => (window as unknown as { __signRequests?: number }).__signRequests ?? 0)).toBe(0);
     await t.done();
+
+    // This account was created after genesis: the chain gave it a 64-bit account number, which
+    // the app's account parser keeps exact. Funded, it signs and its claim arrives.
+    await funder.signer.sendTokens(funder.address, address, [{ denom: E.endpoints.denom, amount: "1000000" }], "auto");
+    const owed = BigInt((await pool.claimable({ user: address })).amount);
+    const before = await cw20(E.deployment.contracts.tok.address, address);
+    const u = await connectWith(fresh, {});
+    expect(await u.page.isDisabled("#claim-tok")).toBe(false);
+    await u.page.click("#claim-tok");
+    await u.page.waitForSelector('[data-claimed="TOK"], .msg.error', { timeout: 60_000 });
+    expect(await u.page.locator(".msg.error").count(), (await u.page.textContent("#message")) ?? "").toBe(0);
+    const after = await cw20(E.deployment.contracts.tok.address, address);
+    expect(after - before).toBe(owed);
+    expect(BigInt((await u.page.getAttribute('[data-claimed="TOK"]', "data-arrived"))!)).toBe(owed);
+    await u.done();
   });
 
   it("chain unreachable: endpoints pointing at a closed port", async () => {

@@ -86,11 +86,11 @@ export async function roundsPage(chain: Chain, before?: number): Promise<Raw> {
       return html`<tr data-round="${r.round}" data-status="${r.status}">
       <td data-label="round"><a href="#/round/${r.round}">${r.round}</a></td>
       <td data-label="status"><span class="status s-${r.status}">${statusText(r)}</span></td>
-      <td data-label="votes / quorum">${votesCell(votes[i], d.batches_with_votes)}</td>
+      <td data-label="votes / quorum"><span>${votesCell(votes[i], d.batches_with_votes)}</span></td>
       <td data-label="batches">${r.accepted_batches}/${r.batch_count ?? "?"}</td>
       <td data-label="owners" data-q>${r.scored_owners}</td>
       <td class="num" data-label="total score" data-q data-total-score="${r.total_score}">${formatScore(r.total_score)}</td>
-      <td class="num" data-label="reward (${ect.symbol})" data-q data-reward="${reward.amount}">${amt(reward.amount)}${reward.locked ? "" : html` <span class="muted">(to share)</span>`}</td>
+      <td class="num" data-label="reward (${ect.symbol})" data-q data-reward="${reward.amount}"><span>${amt(reward.amount)}${reward.locked ? "" : html` <span class="muted">(to share)</span>`}</span></td>
       <td class="num" data-label="paid" data-q>${amt(r.paid)}</td>
       <td class="num" data-label="dust" data-q>${amt(r.dust)}</td>
       <td data-label="claim by">${r.claim_deadline != null ? when(r.claim_deadline, now) : r.status === "in_progress" ? html`<span class="muted">ends ${when(r.end, now)}</span>` : "—"}</td>

@@ -164,25 +164,30 @@ export interface FeePlan {
 /** Gas limit = simulated gas × this (what the simulation cannot see: signature checks, noise). */
 export const GAS_ADJUSTMENT = 1.4;
 
+/** An account without any fee tokens: nothing it signs can be sent. */
+export function noFeeBalance(cfg: AppConfig, address: string): AppError {
+  return new AppError(
+    "insufficient_fee",
+    `Your account ${address} holds no ${cfg.endpoints.denom} to pay transaction fees: fund it to send claims.`,
+  );
+}
+
 /**
  * Simulates `msgs` and prices them at the endpoints' gas price, with the account's fee
- * balance. Throws AppError (a simulation the contract refuses says why; an account the chain
- * does not know holds no fee tokens).
+ * balance (`balance` when the caller has just read it, else read here). Throws AppError (a
+ * simulation the contract refuses says why; an account without fee tokens is refused before
+ * the simulation, which the chain could not run for an account it does not know).
  */
-export async function estimateFee(cfg: AppConfig, wallet: Wallet, msgs: EncodeObject[]): Promise<FeePlan> {
+export async function estimateFee(cfg: AppConfig, wallet: Wallet, msgs: EncodeObject[], balance?: bigint): Promise<FeePlan> {
   const ctx = { rpc: cfg.endpoints.rpc, denom: cfg.endpoints.denom };
-  let balance: bigint;
-  try {
-    balance = BigInt((await wallet.signing.getBalance(wallet.address, cfg.endpoints.denom)).amount);
-  } catch (e) {
-    throw classify(e, ctx);
+  if (balance === undefined) {
+    try {
+      balance = BigInt((await wallet.signing.getBalance(wallet.address, cfg.endpoints.denom)).amount);
+    } catch (e) {
+      throw classify(e, ctx);
+    }
   }
-  if (balance === 0n) {
-    throw new AppError(
-      "insufficient_fee",
-      `Your account ${wallet.address} holds no ${cfg.endpoints.denom} to pay the transaction fee. Fund it and try again.`,
-    );
-  }
+  if (balance === 0n) throw noFeeBalance(cfg, wallet.address);
   let simulated: number;
   try {
     simulated = await wallet.signing.simulate(wallet.address, msgs, undefined);

@@ -41,13 +41,37 @@ async function blockTime(chain: Chain, height?: number): Promise<{ height: numbe
   return { height: b.header.height, time: Math.floor(new Date(b.header.time).getTime() / 1000) };
 }
 
+/**
+ * The pool's start: its state at the deployment's height, which never changes, so it is read
+ * once, not on every live refresh. Null when that height is pruned or unknown (the chart then
+ * starts at the first recorded event); a failed read is tried again next time.
+ */
+const starts = new Map<string, Promise<ChartPoint | null>>();
+function poolStart(chain: Chain): Promise<ChartPoint | null> {
+  const h = chain.cfg.deployment.height;
+  const key = `${chain.cfg.pool}@${h}`;
+  let p = starts.get(key);
+  if (!p) {
+    p = Promise.all([stateAt(chain, h), blockTime(chain, h)]).then(
+      ([s0, b0]): ChartPoint => ({ t: b0.time, level: s0.level, bal: BigInt(s0.available) }),
+      () => {
+        starts.delete(key);
+        return null;
+      },
+    );
+    starts.set(key, p);
+  }
+  return p;
+}
+
 export async function poolPage(chain: Chain): Promise<Raw> {
-  const [state, config, events, tok, now] = await Promise.all([
+  const [state, config, events, tok, now, start] = await Promise.all([
     chain.pool.state(),
     chain.pool.config(),
     allEvents(chain),
     tokenInfo(chain, chain.cfg.tok),
     blockTime(chain),
+    poolStart(chain),
   ]);
   const d = tok.decimals;
   const amt = (v: string | null | undefined) => (v == null ? "—" : `${formatAmount(v, d)} ${tok.symbol}`);
@@ -77,13 +101,7 @@ export async function poolPage(chain: Chain): Promise<Raw> {
 
   // The chart starts where the pool started: its state at the deployment's height.
   const points: ChartPoint[] = events.map((e) => ({ t: nanosToSecs(e.time), level: e.to_level, bal: BigInt(e.balance), kind: e.kind }));
-  try {
-    const h = chain.cfg.deployment.height;
-    const [s0, b0] = await Promise.all([stateAt(chain, h), blockTime(chain, h)]);
-    points.unshift({ t: b0.time, level: s0.level, bal: BigInt(s0.available) });
-  } catch {
-    // Pruned or unknown height: the chart starts at the first recorded event.
-  }
+  if (start) points.unshift(start);
   points.push({ t: now.time, level: state.level, bal: BigInt(state.available) });
   if (points.length < 2) points.unshift({ t: now.time - 60, level: state.level, bal: BigInt(state.available) });
   const width = (document.getElementById("view")?.clientWidth ?? 680) - 28;

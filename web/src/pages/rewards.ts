@@ -12,7 +12,7 @@ import type { ClaimableRound, DeviceResponse, PolicyResponse, RoundResponse } fr
 import { formatAmount, formatBp, shortAddr } from "../lib/format";
 import { session } from "../session";
 import { errorBox, html, mount, raw, when, type Raw } from "../ui";
-import { connectWallet, cw20Received, estimateFee, sendTx, shortFeeError, type FeePlan, type TxRecord, type Wallet } from "../wallet";
+import { connectWallet, cw20Received, estimateFee, noFeeBalance, sendTx, shortFeeError, type FeePlan, type TxRecord, type Wallet } from "../wallet";
 import { breakdownTable } from "./rounds";
 import { planEctClaim, type EctPlan } from "../lib/claim";
 
@@ -87,6 +87,10 @@ function txList(): Raw {
   )}</ul>`;
 }
 
+/** The two claims of the page. */
+type Claim = "tok" | "ect";
+const CLAIMS: readonly Claim[] = ["tok", "ect"];
+
 /** Why a claim button is disabled: a short reason under it (the problem itself is said once, above). */
 type Blocked = { reason: string; kind: string } | null;
 
@@ -108,9 +112,12 @@ function deviceNote(dual: boolean, p: PolicyResponse | null, models: Set<string>
 
 export async function rewardsPage(chain: Chain, el: HTMLElement): Promise<void> {
   const ctx = { rpc: chain.cfg.endpoints.rpc, denom: chain.cfg.endpoints.denom };
-  // The one message area: an error, or else the last success, never both, never twice.
-  const message = () => (state.error ? errorBox(state.error, ctx, "message") : (state.notice ?? html``));
-  const render = (content: Raw) => mount(el, html`<h1>My rewards</h1><div id="messages">${message()}</div>${content}<div id="txs">${txList()}</div>`);
+  // The one message area: a claim's error, else the last claim's success, else a problem found
+  // while loading; never two, never twice.
+  const message = (problem: AppError | null) =>
+    state.error ? errorBox(state.error, ctx, "message") : (state.notice ?? (problem ? errorBox(problem, ctx, "message") : html``));
+  const render = (content: Raw, problem: AppError | null = null) =>
+    mount(el, html`<h1>My rewards</h1><div id="messages">${message(problem)}</div>${content}<div id="txs">${txList()}</div>`);
   const w = session.wallet;
   if (!w) {
     render(html`<p>Connect a wallet with Keplr's API to see and claim your TOK and ECT rewards.</p>
@@ -176,41 +183,41 @@ export async function rewardsPage(chain: Chain, el: HTMLElement): Promise<void> 
 
     // Can each claim succeed? Nothing to claim, a paused contract, no fee balance, or a fee
     // balance below the simulated fee each disable its button before anything is signed.
-    const plans: { tok: FeePlan | null; ect: FeePlan | null } = { tok: null, ect: null };
-    let tokBlocked: Blocked = tokClaimable === 0n ? { kind: "nothing_to_claim", reason: `Nothing to claim: the pool owes you no ${tok.symbol}.` } : null;
-    let ectBlocked: Blocked = !ectPlan
-      ? { kind: "nothing_to_claim", reason: `Nothing to claim: no finalized round owes you ${ect.symbol}.` }
-      : cfg.paused
-        ? { kind: "paused", reason: "Claims are paused by the contract's owner; they resume when it is unpaused." }
-        : null;
+    const blocked: Record<Claim, Blocked> = {
+      tok: tokClaimable === 0n ? { kind: "nothing_to_claim", reason: `Nothing to claim: the pool owes you no ${tok.symbol}.` } : null,
+      ect: !ectPlan
+        ? { kind: "nothing_to_claim", reason: `Nothing to claim: no finalized round owes you ${ect.symbol}.` }
+        : cfg.paused
+          ? { kind: "paused", reason: "Claims are paused by the contract's owner; they resume when it is unpaused." }
+          : null,
+    };
+    const plans: Record<Claim, FeePlan | null> = { tok: null, ect: null };
     if (feeBalance === 0n) {
-      pageProblem = new AppError("insufficient_fee", `This account holds no ${fee.denom} to pay transaction fees: claims cannot be sent until it is funded.`);
+      pageProblem = noFeeBalance(chain.cfg, w.address);
+      const b: Blocked = { kind: "insufficient_fee", reason: "Claiming needs a fee balance (see above)." };
+      blocked.tok ??= b;
+      blocked.ect ??= b;
     } else {
-      const [tp, ep] = await Promise.all([
-        tokBlocked ? null : estimateFee(chain.cfg, w, tokMessages(w, chain)).catch((e) => classify(e, ctx)),
-        ectBlocked || !ectPlan ? null : estimateFee(chain.cfg, w, ectMessages(w, chain, ectPlan)).catch((e) => classify(e, ctx)),
-      ]);
-      for (const [which, p] of [["tok", tp], ["ect", ep]] as const) {
+      const msgs: Record<Claim, EncodeObject[] | null> = {
+        tok: blocked.tok ? null : tokMessages(w, chain),
+        ect: blocked.ect || !ectPlan ? null : ectMessages(w, chain, ectPlan),
+      };
+      const estimates = await Promise.all(
+        CLAIMS.map((k) => (msgs[k] ? estimateFee(chain.cfg, w, msgs[k], feeBalance).catch((e) => classify(e, ctx)) : null)),
+      );
+      CLAIMS.forEach((k, i) => {
+        const p = estimates[i];
         if (p instanceof AppError) {
-          const b: Blocked = { kind: p.kind, reason: p.kind === "nothing_to_claim" ? "Nothing to claim." : "The chain refused a dry run of this claim (see above)." };
-          if (which === "tok") tokBlocked = b;
-          else ectBlocked = b;
+          blocked[k] = { kind: p.kind, reason: p.kind === "nothing_to_claim" ? "Nothing to claim." : "The chain refused a dry run of this claim (see above)." };
           pageProblem ??= p;
         } else if (p) {
-          plans[which] = p;
+          plans[k] = p;
           if (p.balance < p.amount) {
             pageProblem ??= shortFeeError(chain.cfg, p);
-            const b: Blocked = { kind: "insufficient_fee", reason: "Your fee balance cannot pay this claim (see above)." };
-            if (which === "tok") tokBlocked = b;
-            else ectBlocked = b;
+            blocked[k] = { kind: "insufficient_fee", reason: "Your fee balance cannot pay this claim (see above)." };
           }
         }
-      }
-    }
-    if (feeBalance === 0n) {
-      const b: Blocked = { kind: "insufficient_fee", reason: "Claiming needs a fee balance (see above)." };
-      tokBlocked ??= b;
-      ectBlocked ??= b;
+      });
     }
     const feeLine = (p: FeePlan | null) =>
       p ? html`<p class="muted fee" data-fee="${p.amount}">fee about ${formatAmount(p.amount, 6)} ${fee.denom.toUpperCase()} (${p.gas.toLocaleString("en-US")} gas)</p>` : "";
@@ -224,7 +231,7 @@ export async function rewardsPage(chain: Chain, el: HTMLElement): Promise<void> 
         <h2>Reward pool (${tok.symbol})</h2>
         <p class="big"><span id="tok-claimable" data-q data-base="${tokClaimable}">${formatAmount(tokClaimable, tok.decimals)}</span> ${tok.symbol}</p>
         <p class="muted">content rewards granted to you and not yet claimed; they do not expire</p>
-        ${claimButton("claim-tok", `Claim ${tok.symbol}`, tokBlocked)}
+        ${claimButton("claim-tok", `Claim ${tok.symbol}`, blocked.tok)}
         ${feeLine(plans.tok)}
       </div>
       <div class="card claim" data-token="ECT">
@@ -236,7 +243,7 @@ export async function rewardsPage(chain: Chain, el: HTMLElement): Promise<void> 
           : ""}
         ${perRound.length ? html`<div class="claim-rounds">${perRound}</div>` : html`<p class="muted">no finalized round owes you ${ect.symbol}</p>`}
         ${ectPlan ? planText(ectPlan, cfg.max_claim_rounds, ect) : ""}
-        ${claimButton("claim-ect", `Claim ${ect.symbol}`, ectBlocked)}
+        ${claimButton("claim-ect", `Claim ${ect.symbol}`, blocked.ect)}
         ${feeLine(plans.ect)}
       </div>
     </section>
@@ -252,12 +259,7 @@ export async function rewardsPage(chain: Chain, el: HTMLElement): Promise<void> 
     body = html``;
     pageProblem = classify(e, ctx);
   }
-  // A load problem is the message unless a claim's own outcome is being shown.
-  if (pageProblem && !state.error && !state.notice) {
-    mount(el, html`<h1>My rewards</h1><div id="messages">${errorBox(pageProblem, ctx, "message")}</div>${body}<div id="txs">${txList()}</div>`);
-  } else {
-    render(body);
-  }
+  render(body, pageProblem);
 
   const claim = async (which: "TOK" | "ECT") => {
     if (session.busy) return;
